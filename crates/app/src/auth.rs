@@ -1,0 +1,274 @@
+//! Signing in, and loading who is signed in on every request.
+
+use domain::role::Role;
+use serde::{Deserialize, Serialize};
+use store::audit::Actor;
+use store::directory::Department;
+use store::institutions::{Institution, InstitutionUser};
+use store::learners::Learner;
+use store::lockout::{self, AccountTable};
+use store::now;
+use store::staff::StaffUser;
+
+use crate::{App, AppError, AppResult, captcha, password};
+
+pub const MAX_FAILURES: i64 = 5;
+pub const LOCK_SECONDS: i64 = 15 * 60;
+/// Sign-in attempts allowed per IP address in `IP_WINDOW_SECONDS`.
+pub const IP_ATTEMPTS: i64 = 30;
+pub const IP_WINDOW_SECONDS: i64 = 10 * 60;
+
+/// What the session remembers: the role and the account id. Everything else is loaded
+/// fresh on each request, so disabling an account takes effect at once.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionUser {
+    pub role: Role,
+    pub id: i64,
+}
+
+pub struct SignIn<'a> {
+    pub role: Role,
+    pub login: &'a str,
+    pub password: &'a str,
+    pub captcha_id: &'a str,
+    pub captcha: &'a str,
+    pub ip: &'a str,
+}
+
+/// An account found for a sign-in: its table, id, hash and lock state.
+struct Candidate {
+    table: AccountTable,
+    id: i64,
+    name: String,
+    hash: String,
+    locked_until: Option<i64>,
+    disabled: bool,
+}
+
+async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>> {
+    let login = domain::normalize::half_width(login);
+    let pool = &app.db.pool;
+    Ok(match role {
+        Role::Learner => {
+            let upper = login.to_ascii_uppercase();
+            let l = match store::learners::by_id_number(pool, &upper).await? {
+                Some(l) => Some(l),
+                None => store::learners::by_mobile(pool, &login).await?,
+            };
+            l.map(|l| Candidate {
+                table: AccountTable::Learners,
+                id: l.id,
+                name: l.name,
+                hash: l.password_hash,
+                locked_until: l.locked_until,
+                disabled: false,
+            })
+        }
+        Role::Institution => store::institutions::user_by_account(pool, &login)
+            .await?
+            .map(|u| Candidate {
+                table: AccountTable::InstitutionUsers,
+                id: u.id,
+                name: u.name,
+                hash: u.password_hash,
+                locked_until: u.locked_until,
+                disabled: u.disabled != 0,
+            }),
+        Role::Expert | Role::Department => {
+            store::staff::by_account(pool, role.code(), &login)
+                .await?
+                .map(|s| Candidate {
+                    table: AccountTable::StaffUsers,
+                    id: s.id,
+                    name: s.name,
+                    hash: s.password_hash,
+                    locked_until: s.locked_until,
+                    disabled: s.disabled != 0,
+                })
+        }
+    })
+}
+
+/// Checks the captcha, the per-IP limit, the lock and the password. Five wrong
+/// passwords lock the account for 15 minutes.
+pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
+    let t = now();
+    let pool = &app.db.pool;
+    let hits = store::rate_limit::hit(pool, &format!("signin:{}", req.ip), IP_WINDOW_SECONDS, t).await?;
+    if hits > IP_ATTEMPTS {
+        return Err(AppError::TooManyRequests("登录尝试过于频繁，请10分钟后再试".into()));
+    }
+    if req.login.trim().is_empty() {
+        return Err(AppError::field("login", "请输入账号"));
+    }
+    if req.password.is_empty() {
+        return Err(AppError::field("password", "请输入密码"));
+    }
+    captcha::check(&app.db, req.captcha_id, req.captcha).await?;
+    let actor = Actor {
+        role: Some(req.role.code().into()),
+        ip: Some(req.ip.into()),
+        ..Default::default()
+    };
+    let Some(c) = find(app, req.role, req.login).await? else {
+        password::dummy_verify(req.password);
+        store::audit::record(
+            pool,
+            &actor,
+            "sign_in_failed",
+            Some(req.login.trim()),
+            Some("账号不存在"),
+            t,
+        )
+        .await?;
+        return Err(AppError::field("password", "账号或密码错误"));
+    };
+    let actor = Actor {
+        id: Some(c.id),
+        name: Some(c.name.clone()),
+        ..actor
+    };
+    if let Some(until) = c.locked_until.filter(|u| *u > t) {
+        let minutes = (until - t + 59) / 60;
+        return Err(AppError::field(
+            "password",
+            format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试"),
+        ));
+    }
+    if !password::verify(req.password, &c.hash) {
+        let n = lockout::record_failure(pool, c.table, c.id, MAX_FAILURES, t + LOCK_SECONDS).await?;
+        store::audit::record(
+            pool,
+            &actor,
+            "sign_in_failed",
+            Some(req.login.trim()),
+            Some("密码错误"),
+            t,
+        )
+        .await?;
+        if n >= MAX_FAILURES {
+            store::audit::record(pool, &actor, "account_locked", Some(req.login.trim()), None, t).await?;
+            return Err(AppError::field(
+                "password",
+                "密码错误次数过多，账号已锁定，请15分钟后再试",
+            ));
+        }
+        return Err(AppError::field(
+            "password",
+            format!("账号或密码错误，还可尝试{}次", MAX_FAILURES - n),
+        ));
+    }
+    if c.disabled {
+        store::audit::record(
+            pool,
+            &actor,
+            "sign_in_failed",
+            Some(req.login.trim()),
+            Some("账号已停用"),
+            t,
+        )
+        .await?;
+        return Err(AppError::Forbidden("该账号已停用，请联系管理员".into()));
+    }
+    lockout::reset(pool, c.table, c.id).await?;
+    store::audit::record(pool, &actor, "sign_in", Some(req.login.trim()), None, t).await?;
+    Ok(SessionUser {
+        role: req.role,
+        id: c.id,
+    })
+}
+
+/// The signed-in account with what it may see. Built once per request, so the size
+/// difference between variants costs nothing worth boxing for.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Principal {
+    Learner(Learner),
+    Institution {
+        user: InstitutionUser,
+        institution: Institution,
+    },
+    Expert(StaffUser),
+    Department {
+        user: StaffUser,
+        department: Department,
+        scope: Vec<i64>,
+    },
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        match self {
+            Principal::Learner(_) => Role::Learner,
+            Principal::Institution { .. } => Role::Institution,
+            Principal::Expert(_) => Role::Expert,
+            Principal::Department { .. } => Role::Department,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::Learner(l) => &l.name,
+            Principal::Institution { user, .. } => &user.name,
+            Principal::Expert(s) | Principal::Department { user: s, .. } => &s.name,
+        }
+    }
+
+    pub fn actor(&self, ip: &str) -> Actor {
+        let id = match self {
+            Principal::Learner(l) => l.id,
+            Principal::Institution { user, .. } => user.id,
+            Principal::Expert(s) | Principal::Department { user: s, .. } => s.id,
+        };
+        Actor {
+            role: Some(self.role().code().into()),
+            id: Some(id),
+            name: Some(self.name().into()),
+            ip: Some(ip.into()),
+        }
+    }
+}
+
+/// Loads the account behind a session; `None` when it no longer exists or is disabled.
+pub async fn load(app: &App, s: SessionUser) -> AppResult<Option<Principal>> {
+    let pool = &app.db.pool;
+    Ok(match s.role {
+        Role::Learner => store::learners::by_id(pool, s.id).await?.map(Principal::Learner),
+        Role::Institution => {
+            let Some(user) = store::institutions::user_by_id(pool, s.id)
+                .await?
+                .filter(|u| u.disabled == 0)
+            else {
+                return Ok(None);
+            };
+            store::institutions::by_id(pool, user.institution_id)
+                .await?
+                .map(|institution| Principal::Institution { user, institution })
+        }
+        Role::Expert => store::staff::by_id(pool, s.id)
+            .await?
+            .filter(|u| u.role == "expert" && u.disabled == 0)
+            .map(Principal::Expert),
+        Role::Department => {
+            let Some(user) = store::staff::by_id(pool, s.id)
+                .await?
+                .filter(|u| u.role == "department" && u.disabled == 0)
+            else {
+                return Ok(None);
+            };
+            let Some(dep_id) = user.department_id else {
+                return Ok(None);
+            };
+            let all = store::directory::departments(pool).await?;
+            let Some(department) = all.iter().find(|d| d.id == dep_id).cloned() else {
+                return Ok(None);
+            };
+            let scope = store::directory::subtree(&all, dep_id);
+            Some(Principal::Department {
+                user,
+                department,
+                scope,
+            })
+        }
+    })
+}

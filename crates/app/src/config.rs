@@ -1,0 +1,141 @@
+//! Layered configuration: built-in defaults < `creditbank.toml` < environment
+//! (`CREDITBANK_*`, `DATABASE_URL`). Nothing is required to start.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://data/creditbank.db` by default, or `postgres://…`.
+    pub database_url: String,
+    pub listen: String,
+    /// The public address used in messages and certificates' QR codes.
+    pub public_url: String,
+    /// Send cookies with `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Demo mode: shows the outbox page and prints demo accounts.
+    pub demo: bool,
+    pub sms: SmsConfig,
+    pub email: EmailConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct SmsConfig {
+    /// `outbox` (development: written to the outbox table) or `http`.
+    pub sender: String,
+    /// For `http`: the gateway URL that receives `{"mobile": …, "text": …}` as JSON.
+    pub gateway_url: String,
+    /// For `http`: sent as `Authorization: Bearer …`.
+    pub gateway_token: String,
+    /// Signature put in front of every text, e.g. `【学分银行】`.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct EmailConfig {
+    /// `outbox` (development) or `smtp`.
+    pub sender: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_user: String,
+    pub smtp_password: String,
+    pub from: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/creditbank.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            demo: false,
+            sms: SmsConfig {
+                sender: "outbox".into(),
+                signature: "【学分银行】".into(),
+                ..Default::default()
+            },
+            email: EmailConfig {
+                sender: "outbox".into(),
+                smtp_port: 465,
+                from: "学分银行 <noreply@creditbank.local>".into(),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Reads `creditbank.toml` from the working directory if it exists, then the
+    /// environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut c = match std::fs::read_to_string("creditbank.toml") {
+            Ok(text) => toml::from_str(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(e.into()),
+        };
+        c.apply_env(|k| std::env::var(k).ok());
+        Ok(c)
+    }
+
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        let set = |target: &mut String, key: &str| {
+            if let Some(v) = get(key).filter(|v| !v.is_empty()) {
+                *target = v;
+            }
+        };
+        set(&mut self.database_url, "DATABASE_URL");
+        set(&mut self.listen, "CREDITBANK_LISTEN");
+        set(&mut self.public_url, "CREDITBANK_PUBLIC_URL");
+        set(&mut self.sms.sender, "CREDITBANK_SMS_SENDER");
+        set(&mut self.sms.gateway_url, "CREDITBANK_SMS_GATEWAY_URL");
+        set(&mut self.sms.gateway_token, "CREDITBANK_SMS_GATEWAY_TOKEN");
+        set(&mut self.email.sender, "CREDITBANK_EMAIL_SENDER");
+        set(&mut self.email.smtp_host, "CREDITBANK_SMTP_HOST");
+        set(&mut self.email.smtp_user, "CREDITBANK_SMTP_USER");
+        set(&mut self.email.smtp_password, "CREDITBANK_SMTP_PASSWORD");
+        set(&mut self.email.from, "CREDITBANK_EMAIL_FROM");
+        if let Some(p) = get("CREDITBANK_SMTP_PORT").and_then(|p| p.parse().ok()) {
+            self.email.smtp_port = p;
+        }
+        if let Some(v) = get("CREDITBANK_SECURE_COOKIES") {
+            self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+    }
+
+    /// The directory of the SQLite file, to create before connecting.
+    pub fn sqlite_dir(&self) -> Option<PathBuf> {
+        let path = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))?;
+        let path = path.split('?').next().unwrap_or(path);
+        Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_defaults() {
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "DATABASE_URL" => Some("postgres://x/y".into()),
+            "CREDITBANK_SMTP_PORT" => Some("587".into()),
+            _ => None,
+        });
+        assert_eq!(c.database_url, "postgres://x/y");
+        assert_eq!(c.email.smtp_port, 587);
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(Config::default().sqlite_dir(), Some(PathBuf::from("data")));
+    }
+}

@@ -1,0 +1,650 @@
+//! Institution registration wizard (I-01), approval by the management department
+//! (M-01) and sub-users (I-12).
+
+use domain::account::AccountName;
+use domain::id_card::{IdNumber, IdType};
+use domain::institution::{InstitutionCode, InstitutionKind, InstitutionStatus, parse_uscc};
+use domain::mobile::Mobile;
+use domain::name::{PersonName, optional_text, parse_label};
+use domain::password::NewPassword;
+use domain::role::{Area, Areas};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use store::audit::Actor;
+use store::institutions::{Institution, InstitutionUser, NewUser, Profile};
+use store::{Db, now};
+
+use crate::error::{Checks, checked};
+use crate::sms::{self, Purpose};
+use crate::{App, AppError, AppResult, password};
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub department_id: String,
+    /// Picked from the directory …
+    #[serde(default)]
+    pub directory_code: String,
+    /// … or typed (学校代码 / 统一社会信用代码).
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub sms_code: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+    #[serde(default)]
+    pub agree: Option<String>,
+}
+
+/// Step 1: creates the institution (待完善) and its primary account, whose login account
+/// is the institution's code. Returns the primary user's id.
+pub async fn start(app: &App, f: &StartForm, ip: &str) -> AppResult<i64> {
+    let pool = &app.db.pool;
+    let mut v = Checks::default();
+    let kind = v.check(InstitutionKind::from_code(&f.kind));
+    let department = match f.department_id.parse::<i64>() {
+        Ok(id) => store::directory::department(pool, id).await?,
+        Err(_) => None,
+    };
+    if department.is_none() {
+        v.fail("department_id", "请选择所属行政教育部门");
+    }
+    let typed = if f.directory_code.trim().is_empty() {
+        &f.code
+    } else {
+        &f.directory_code
+    };
+    let code = match kind {
+        Some(k) if typed.trim().is_empty() => {
+            v.fail(
+                "code",
+                if k == InstitutionKind::School {
+                    "请选择学校或输入学校代码"
+                } else {
+                    "请输入统一社会信用代码"
+                },
+            );
+            None
+        }
+        Some(k) => v.check(InstitutionCode::parse(k, typed)),
+        None => None,
+    };
+    let mobile = v.check(Mobile::parse(&f.mobile));
+    let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
+    if f.agree.is_none() {
+        v.fail("agree", "请阅读并同意《学分银行注册协议》");
+    }
+    let mut name = None;
+    if let (Some(code), Some(dep)) = (&code, &department) {
+        if store::institutions::by_code(pool, code.as_str()).await?.is_some() {
+            v.fail("code", "该机构已注册，请直接登录");
+        }
+        match store::directory::entry(pool, code.as_str()).await? {
+            Some(e) if e.department_id != dep.id => v.fail("code", "该机构不属于所选的行政教育部门"),
+            Some(e) => name = Some(e.name),
+            None => {}
+        }
+    }
+    if let Some(m) = &mobile
+        && store::institutions::primary_by_mobile(pool, m.as_str())
+            .await?
+            .is_some()
+    {
+        v.fail("mobile", "该手机号已注册机构账户");
+    }
+    v.finish()?;
+    let (kind, code, mobile, pw, dep) = (
+        checked(kind)?,
+        checked(code)?,
+        checked(mobile)?,
+        checked(pw)?,
+        checked(department)?,
+    );
+    sms::verify_code(&app.db, mobile.as_str(), Purpose::InstitutionRegister, &f.sms_code).await?;
+    let hash = password::hash(pw.as_str())?;
+    let t = now();
+    let display = name.unwrap_or_else(|| code.as_str().to_string());
+    let mut tx = app.db.begin().await?;
+    let inst = store::institutions::insert(&mut *tx, kind.code(), code.as_str(), &display, dep.id, t)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::field("code", "该机构已注册，请直接登录")
+            } else {
+                e.into()
+            }
+        })?;
+    let user = store::institutions::insert_user(
+        &mut *tx,
+        &NewUser {
+            institution_id: inst,
+            account: code.as_str(),
+            name: &display,
+            mobile: Some(mobile.as_str()),
+            is_primary: true,
+            areas: &Areas::all().to_list(),
+            password_hash: &hash,
+            must_change_password: false,
+            now: t,
+        },
+    )
+    .await
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            AppError::field("code", "该账号已存在")
+        } else {
+            e.into()
+        }
+    })?;
+    let actor = Actor {
+        role: Some("institution".into()),
+        id: Some(user),
+        name: Some(display.clone()),
+        ip: Some(ip.into()),
+    };
+    store::audit::record(&mut *tx, &actor, "institution_registered", Some(code.as_str()), None, t).await?;
+    store::commit(tx).await?;
+    Ok(user)
+}
+
+fn editable(inst: &Institution) -> AppResult<()> {
+    if InstitutionStatus::from_code(&inst.status).editable() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict("注册信息已提交审核，不能修改".into()))
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct RegistrantForm {
+    #[serde(default)]
+    pub id_type: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id_number: String,
+}
+
+/// Step 2: the registrant's identity.
+pub async fn save_registrant(app: &App, inst: &Institution, f: &RegistrantForm) -> AppResult<()> {
+    editable(inst)?;
+    let mut v = Checks::default();
+    let name = v.check(PersonName::parse(&f.name));
+    let t = v.check(IdType::from_code(if f.id_type.is_empty() {
+        "resident"
+    } else {
+        &f.id_type
+    }));
+    let id = t.and_then(|t| v.check(IdNumber::parse(t, &f.id_number)));
+    v.finish()?;
+    let (name, id) = (checked(name)?, checked(id)?);
+    store::institutions::set_registrant(&app.db.pool, inst.id, name.as_str(), id.kind().code(), id.as_str()).await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub supervisor: String,
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub school_type: String,
+    #[serde(default)]
+    pub legal_rep: String,
+    #[serde(default)]
+    pub contact_name: String,
+    #[serde(default)]
+    pub contact_mobile: String,
+    #[serde(default)]
+    pub contact_email: String,
+    #[serde(default)]
+    pub post_code: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub business_scope: String,
+    #[serde(default)]
+    pub intro: String,
+}
+
+impl ProfileForm {
+    pub fn from_institution(i: &Institution) -> Self {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        Self {
+            name: i.name.clone(),
+            supervisor: s(&i.supervisor),
+            uscc: s(&i.uscc),
+            school_type: s(&i.school_type),
+            legal_rep: s(&i.legal_rep),
+            contact_name: s(&i.contact_name),
+            contact_mobile: s(&i.contact_mobile),
+            contact_email: s(&i.contact_email),
+            post_code: s(&i.post_code),
+            address: s(&i.address),
+            business_scope: s(&i.business_scope),
+            intro: s(&i.intro),
+        }
+    }
+}
+
+pub const SCHOOL_TYPES: [&str; 6] = ["本科", "高职（专科）", "中职", "技工院校", "开放大学", "其他"];
+pub const ORG_TYPES: [&str; 4] = ["培训机构", "证书颁发机构", "行业企业", "其他"];
+
+fn email_ok(s: &str) -> bool {
+    let Some((user, host)) = s.split_once('@') else {
+        return false;
+    };
+    !user.is_empty()
+        && host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && !s.contains(char::is_whitespace)
+}
+
+/// Validates the institution information. On submit the required fields (marked * in
+/// the manual) must all be present; a draft keeps whatever is valid so far.
+fn parse_profile(f: &ProfileForm, submit: bool) -> AppResult<Profile> {
+    let mut v = Checks::default();
+    let name = v.check(parse_label("name", "机构名称", &f.name, 60));
+    let mut opt = |field: &'static str, label: &str, value: &str, max: usize, required: bool| {
+        let r = v.check(optional_text(field, label, value, max)).flatten();
+        if required && submit && r.is_none() && value.trim().is_empty() {
+            v.fail(field, format!("请填写{label}"));
+        }
+        r
+    };
+    let supervisor = opt("supervisor", "主管单位", &f.supervisor, 60, false);
+    let school_type = opt("school_type", "机构类型", &f.school_type, 20, true);
+    let legal_rep = opt("legal_rep", "法定代表人或负责人姓名", &f.legal_rep, 30, true);
+    let contact_name = opt("contact_name", "联系人", &f.contact_name, 30, true);
+    let contact_mobile = opt("contact_mobile", "联系人手机号", &f.contact_mobile, 20, true);
+    let contact_email = opt("contact_email", "联系人电子邮件", &f.contact_email, 100, true);
+    let post_code = opt("post_code", "邮政编码", &f.post_code, 6, true);
+    let address = opt("address", "通讯地址", &f.address, 200, true);
+    let business_scope = opt("business_scope", "经营范围", &f.business_scope, 500, true);
+    let intro = opt("intro", "简介", &f.intro, 2000, false);
+    let uscc = v.check(parse_uscc(&f.uscc)).flatten();
+    if let Some(m) = &contact_mobile {
+        v.check(Mobile::parse(m).map_err(|e| domain::FieldError::new("contact_mobile", e.message)));
+    }
+    if let Some(e) = &contact_email
+        && !email_ok(e)
+    {
+        v.fail("contact_email", "请输入正确的电子邮件地址");
+    }
+    if let Some(p) = &post_code
+        && (p.len() != 6 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        v.fail("post_code", "邮政编码须为6位数字");
+    }
+    v.finish()?;
+    Ok(Profile {
+        name: checked(name)?,
+        supervisor,
+        uscc,
+        school_type,
+        legal_rep,
+        contact_name,
+        contact_mobile,
+        contact_email,
+        post_code,
+        address,
+        business_scope,
+        intro,
+    })
+}
+
+/// Step 3: saves the institution information as a draft, or submits it for review.
+pub async fn save_profile(
+    app: &App,
+    inst: &Institution,
+    f: &ProfileForm,
+    submit: bool,
+    actor: &Actor,
+) -> AppResult<()> {
+    editable(inst)?;
+    let p = parse_profile(f, submit)?;
+    if submit && inst.registrant_name.is_none() {
+        return Err(AppError::Conflict("请先填写注册人信息".into()));
+    }
+    let t = now();
+    let (status, at) = if submit {
+        (InstitutionStatus::Pending.code(), Some(t))
+    } else {
+        (inst.status.as_str(), None)
+    };
+    let mut tx = app.db.begin().await?;
+    store::institutions::save_profile(&mut *tx, inst.id, &p, status, at).await?;
+    if submit {
+        store::audit::record(&mut *tx, actor, "institution_submitted", Some(&inst.code), None, t).await?;
+    }
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// 机构信息 of an approved institution: the profile, always validated as complete.
+pub async fn update_profile(app: &App, inst: &Institution, f: &ProfileForm, actor: &Actor) -> AppResult<()> {
+    let p = parse_profile(f, true)?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    store::institutions::save_profile(&mut *tx, inst.id, &p, &inst.status, None).await?;
+    store::audit::record(
+        &mut *tx,
+        actor,
+        "institution_profile_changed",
+        Some(&inst.code),
+        None,
+        t,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// M-01: a department approves or rejects a pending registration under it. Exactly one
+/// decision wins when two reviewers act at once.
+pub async fn decide(
+    app: &App,
+    scope: &[i64],
+    reviewer: &Actor,
+    institution_id: i64,
+    approve: bool,
+    reason: &str,
+) -> AppResult<()> {
+    let pool = &app.db.pool;
+    let inst = store::institutions::by_id(pool, institution_id)
+        .await?
+        .filter(|i| scope.contains(&i.department_id))
+        .ok_or_else(AppError::not_found)?;
+    let reason = domain::normalize::half_width(reason);
+    if !approve && reason.is_empty() {
+        return Err(AppError::field("reason", "请填写驳回原因"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::field("reason", "审核意见不能超过500个字"));
+    }
+    let status = if approve {
+        InstitutionStatus::Approved
+    } else {
+        InstitutionStatus::Rejected
+    };
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let by = reviewer.id.unwrap_or_default();
+    if !store::institutions::decide(
+        &mut *tx,
+        inst.id,
+        status.code(),
+        (!approve).then_some(reason.as_str()),
+        by,
+        t,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("该注册申请已被审核，请刷新页面".into()));
+    }
+    let action = if approve {
+        "institution_approved"
+    } else {
+        "institution_rejected"
+    };
+    store::audit::record(
+        &mut *tx,
+        reviewer,
+        action,
+        Some(&inst.code),
+        (!approve).then_some(reason.as_str()),
+        t,
+    )
+    .await?;
+    store::commit(tx).await?;
+    if let Some(mobile) = store::institutions::users_of(pool, inst.id)
+        .await?
+        .into_iter()
+        .find(|u| u.is_primary == 1)
+        .and_then(|u| u.mobile)
+    {
+        let text = if approve {
+            format!("您的机构账户（{}）注册申请已审核通过，请登录机构空间。", inst.code)
+        } else {
+            format!(
+                "您的机构账户（{}）注册申请未通过审核，原因：{reason}。请登录修改后重新提交。",
+                inst.code
+            )
+        };
+        if let Err(e) = app.sms.send(&mobile, &text).await {
+            tracing::warn!(error = %e, "approval SMS not sent");
+        }
+    }
+    Ok(())
+}
+
+/// A random initial password for sub-users: 10 characters with letters and digits.
+pub fn initial_password() -> String {
+    let mut rng = rand::thread_rng();
+    loop {
+        let p: String = (&mut rng).sample_iter(&Alphanumeric).take(10).map(char::from).collect();
+        if p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| c.is_ascii_alphabetic()) {
+            return p;
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct SubUserForm {
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub mobile: String,
+    /// Area codes, comma separated (the web layer joins the checkboxes).
+    #[serde(default)]
+    pub areas: String,
+}
+
+fn parse_sub_user(f: &SubUserForm) -> AppResult<(PersonName, Option<Mobile>, Areas)> {
+    let mut v = Checks::default();
+    let name = v.check(PersonName::parse(&f.name));
+    let mobile = if f.mobile.trim().is_empty() {
+        None
+    } else {
+        v.check(Mobile::parse(&f.mobile))
+    };
+    let areas = Areas::parse_list(&f.areas);
+    if areas == Areas::default() {
+        v.fail("areas", "请至少选择一项菜单权限");
+    }
+    v.finish()?;
+    Ok((checked(name)?, mobile, areas))
+}
+
+fn primary_only(user: &InstitutionUser) -> AppResult<()> {
+    if user.is_primary == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有机构主账号可以管理子用户".into()))
+    }
+}
+
+/// Adds a sub-user; returns its initial password, shown once to the primary account.
+pub async fn add_sub_user(app: &App, primary: &InstitutionUser, f: &SubUserForm, actor: &Actor) -> AppResult<String> {
+    primary_only(primary)?;
+    let mut v = Checks::default();
+    let account = v.check(AccountName::parse(&f.account));
+    let rest = parse_sub_user(f);
+    if let Some(a) = &account
+        && store::institutions::user_by_account(&app.db.pool, a.as_str())
+            .await?
+            .is_some()
+    {
+        v.fail("account", "该登录账号已存在");
+    }
+    if let Err(AppError::Invalid(errors)) = &rest {
+        for e in errors {
+            v.fail(e.field, e.message.clone());
+        }
+    }
+    v.finish()?;
+    let (account, (name, mobile, areas)) = (checked(account)?, rest?);
+    let initial = initial_password();
+    let hash = password::hash(&initial)?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    store::institutions::insert_user(
+        &mut *tx,
+        &NewUser {
+            institution_id: primary.institution_id,
+            account: account.as_str(),
+            name: name.as_str(),
+            mobile: mobile.as_ref().map(Mobile::as_str),
+            is_primary: false,
+            areas: &areas.to_list(),
+            password_hash: &hash,
+            must_change_password: true,
+            now: t,
+        },
+    )
+    .await
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            AppError::field("account", "该登录账号已存在")
+        } else {
+            e.into()
+        }
+    })?;
+    store::audit::record(
+        &mut *tx,
+        actor,
+        "sub_user_added",
+        Some(account.as_str()),
+        Some(&areas.to_list()),
+        t,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(initial)
+}
+
+pub async fn edit_sub_user(
+    app: &App,
+    primary: &InstitutionUser,
+    id: i64,
+    f: &SubUserForm,
+    actor: &Actor,
+) -> AppResult<()> {
+    primary_only(primary)?;
+    let (name, mobile, areas) = parse_sub_user(f)?;
+    let ok = store::institutions::update_sub_user(
+        &app.db.pool,
+        primary.institution_id,
+        id,
+        name.as_str(),
+        mobile.as_ref().map(Mobile::as_str),
+        &areas.to_list(),
+    )
+    .await?;
+    if !ok {
+        return Err(AppError::not_found());
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "sub_user_changed",
+        Some(&id.to_string()),
+        Some(&areas.to_list()),
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubUserAction {
+    Disable,
+    Enable,
+    Delete,
+}
+
+pub async fn act_on_sub_user(
+    app: &App,
+    primary: &InstitutionUser,
+    id: i64,
+    action: SubUserAction,
+    actor: &Actor,
+) -> AppResult<()> {
+    primary_only(primary)?;
+    let pool = &app.db.pool;
+    let (ok, name) = match action {
+        SubUserAction::Disable => (
+            store::institutions::set_sub_user_disabled(pool, primary.institution_id, id, true).await?,
+            "sub_user_disabled",
+        ),
+        SubUserAction::Enable => (
+            store::institutions::set_sub_user_disabled(pool, primary.institution_id, id, false).await?,
+            "sub_user_enabled",
+        ),
+        SubUserAction::Delete => (
+            store::institutions::delete_sub_user(pool, primary.institution_id, id).await?,
+            "sub_user_deleted",
+        ),
+    };
+    if !ok {
+        return Err(AppError::not_found());
+    }
+    store::audit::record(pool, actor, name, Some(&id.to_string()), None, now()).await?;
+    Ok(())
+}
+
+/// Resets a sub-user's password; returns the new initial password.
+pub async fn reset_sub_user(app: &App, primary: &InstitutionUser, id: i64, actor: &Actor) -> AppResult<String> {
+    primary_only(primary)?;
+    let initial = initial_password();
+    let hash = password::hash(&initial)?;
+    if !store::institutions::reset_sub_user_password(&app.db.pool, primary.institution_id, id, &hash).await? {
+        return Err(AppError::not_found());
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "sub_user_password_reset",
+        Some(&id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(initial)
+}
+
+/// A user signed in with an initial password sets its own.
+pub async fn change_initial_password(
+    db: &Db,
+    user: &InstitutionUser,
+    f_password: &str,
+    f_confirm: &str,
+    actor: &Actor,
+) -> AppResult<()> {
+    let pw = NewPassword::parse(f_password, f_confirm)?;
+    if password::verify(pw.as_str(), &user.password_hash) {
+        return Err(AppError::field("password", "新密码不能与初始密码相同"));
+    }
+    let hash = password::hash(pw.as_str())?;
+    store::lockout::set_password(&db.pool, store::lockout::AccountTable::InstitutionUsers, user.id, &hash).await?;
+    store::institutions::clear_must_change(&db.pool, user.id).await?;
+    store::audit::record(&db.pool, actor, "password_changed", None, None, now()).await?;
+    Ok(())
+}
+
+/// Whether this institution user may open an area of the institution space.
+pub fn may(user: &InstitutionUser, area: Area) -> bool {
+    user.is_primary == 1 || Areas::parse_list(&user.areas).contains(area)
+}

@@ -1,0 +1,288 @@
+//! Learner accounts: self-registration (L-01), completion of pre-imported accounts
+//! (L-03) and password recovery (L-02).
+
+use domain::id_card::{IdNumber, IdType, IdValidity};
+use domain::mobile::Mobile;
+use domain::name::PersonName;
+use domain::password::NewPassword;
+use rand::Rng;
+use store::audit::Actor;
+use store::learners::{ACTIVE, INACTIVE, Learner, NewLearner};
+use store::lockout::AccountTable;
+use store::now;
+
+use crate::error::{Checks, checked};
+use crate::sms::{self, Purpose};
+use crate::{App, AppError, AppResult, password};
+
+/// A new 学银卡 number: 12 hex digits.
+pub fn new_card_no() -> String {
+    let bytes: [u8; 6] = rand::thread_rng().r#gen();
+    hex::encode(bytes)
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id_type: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub sms_code: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+    #[serde(default)]
+    pub agree: Option<String>,
+}
+
+/// Registers a learner. If the bank or an institution pre-imported this ID number
+/// (未激活), registering activates that account, provided the name matches.
+pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
+    let mut v = Checks::default();
+    let name = v.check(PersonName::parse(&f.name));
+    let id_type = v.check(IdType::from_code(if f.id_type.is_empty() {
+        "resident"
+    } else {
+        &f.id_type
+    }));
+    let id_number = id_type.and_then(|t| v.check(IdNumber::parse(t, &f.id_number)));
+    let mobile = v.check(Mobile::parse(&f.mobile));
+    let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
+    if f.agree.is_none() {
+        v.fail("agree", "请阅读并同意《学分银行注册协议》");
+    }
+    let pool = &app.db.pool;
+    let mut existing: Option<Learner> = None;
+    if let (Some(id), Some(name)) = (&id_number, &name) {
+        existing = store::learners::by_id_number(pool, id.as_str()).await?;
+        match &existing {
+            Some(l) if l.is_active() => v.fail("id_number", "该证件号码已注册，请直接登录"),
+            Some(l) if l.name != name.as_str() => v.fail("name", "姓名与该证件号码的预留信息不一致"),
+            _ => {}
+        }
+    }
+    if let Some(m) = &mobile
+        && let Some(other) = store::learners::by_mobile(pool, m.as_str()).await?
+        && existing.as_ref().is_none_or(|l| l.id != other.id)
+    {
+        v.fail("mobile", "该手机号已被其他账户使用");
+    }
+    v.finish()?;
+    let (name, id_number, mobile, pw) = (checked(name)?, checked(id_number)?, checked(mobile)?, checked(pw)?);
+    sms::verify_code(&app.db, mobile.as_str(), Purpose::Register, &f.sms_code).await?;
+    let hash = password::hash(pw.as_str())?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let id = match existing {
+        Some(l) => {
+            store::learners::activate(&mut *tx, l.id, mobile.as_str(), &hash, None, t).await?;
+            l.id
+        }
+        None => store::learners::insert(
+            &mut *tx,
+            &NewLearner {
+                name: name.as_str(),
+                id_type: id_number.kind().code(),
+                id_number: id_number.as_str(),
+                mobile: Some(mobile.as_str()),
+                password_hash: &hash,
+                status: ACTIVE,
+                card_no: &new_card_no(),
+                created_by_institution: None,
+                now: t,
+            },
+        )
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::field("id_number", "该证件号码或手机号已注册")
+            } else {
+                e.into()
+            }
+        })?,
+    };
+    let actor = Actor {
+        role: Some("learner".into()),
+        id: Some(id),
+        name: Some(name.as_str().into()),
+        ip: Some(ip.into()),
+    };
+    store::audit::record(
+        &mut *tx,
+        &actor,
+        "learner_registered",
+        Some(&domain::mask::id_number(id_number.as_str())),
+        None,
+        t,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(id)
+}
+
+/// Creates a pre-imported account (未激活) whose initial password is the last six
+/// characters of the ID number. Used by the bank's import and by institutions.
+pub async fn pre_import(app: &App, name: &str, id_number: &str, institution: Option<i64>) -> AppResult<i64> {
+    let mut v = Checks::default();
+    let name = v.check(PersonName::parse(name));
+    let id = v.check(IdNumber::resident(id_number));
+    v.finish()?;
+    let (name, id) = (checked(name)?, checked(id)?);
+    if store::learners::by_id_number(&app.db.pool, id.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field("id_number", "该证件号码已存在"));
+    }
+    let hash = password::hash(&id.initial_password())?;
+    Ok(store::learners::insert(
+        &app.db.pool,
+        &NewLearner {
+            name: name.as_str(),
+            id_type: id.kind().code(),
+            id_number: id.as_str(),
+            mobile: None,
+            password_hash: &hash,
+            status: INACTIVE,
+            card_no: &new_card_no(),
+            created_by_institution: institution,
+            now: now(),
+        },
+    )
+    .await?)
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct CompleteForm {
+    #[serde(default)]
+    pub valid_from: String,
+    /// A date, or `5`, `10`, `20`, `long`.
+    #[serde(default)]
+    pub valid_to: String,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub sms_code: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// L-03: a pre-imported learner completes the account before anything else.
+pub async fn complete(app: &App, learner: &Learner, f: &CompleteForm, ip: &str) -> AppResult<()> {
+    if learner.is_active() {
+        return Err(AppError::Conflict("账户信息已完善".into()));
+    }
+    let today = chrono::Utc::now().date_naive();
+    let mut v = Checks::default();
+    let validity = v.check(IdValidity::parse(&f.valid_from, &f.valid_to, today));
+    let mobile = v.check(Mobile::parse(&f.mobile));
+    let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
+    if let Some(p) = &pw
+        && IdNumber::resident(&learner.id_number).is_ok_and(|id| id.initial_password() == p.as_str())
+    {
+        v.fail("password", "新密码不能与初始密码相同");
+    }
+    if let Some(m) = &mobile
+        && store::learners::by_mobile(&app.db.pool, m.as_str())
+            .await?
+            .is_some_and(|o| o.id != learner.id)
+    {
+        v.fail("mobile", "该手机号已被其他账户使用");
+    }
+    v.finish()?;
+    let (validity, mobile, pw) = (checked(validity)?, checked(mobile)?, checked(pw)?);
+    sms::verify_code(&app.db, mobile.as_str(), Purpose::CompleteAccount, &f.sms_code).await?;
+    let hash = password::hash(pw.as_str())?;
+    let from = validity.start.to_string();
+    let to = validity.end.map(|d| d.to_string());
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    store::learners::activate(
+        &mut *tx,
+        learner.id,
+        mobile.as_str(),
+        &hash,
+        Some((&from, to.as_deref())),
+        t,
+    )
+    .await?;
+    let actor = Actor {
+        role: Some("learner".into()),
+        id: Some(learner.id),
+        name: Some(learner.name.clone()),
+        ip: Some(ip.into()),
+    };
+    store::audit::record(&mut *tx, &actor, "account_completed", None, None, t).await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub sms_code: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// Forgot password: a code to the bound mobile proves ownership.
+pub async fn reset_password(app: &App, f: &ResetForm, ip: &str) -> AppResult<()> {
+    let mut v = Checks::default();
+    let mobile = v.check(Mobile::parse(&f.mobile));
+    let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
+    let mut learner = None;
+    if let Some(m) = &mobile {
+        learner = store::learners::by_mobile(&app.db.pool, m.as_str()).await?;
+        if learner.is_none() {
+            v.fail("mobile", "该手机号未绑定任何账户");
+        }
+    }
+    v.finish()?;
+    let (mobile, pw, learner) = (checked(mobile)?, checked(pw)?, checked(learner)?);
+    sms::verify_code(&app.db, mobile.as_str(), Purpose::ResetPassword, &f.sms_code).await?;
+    let hash = password::hash(pw.as_str())?;
+    let t = now();
+    store::lockout::set_password(&app.db.pool, AccountTable::Learners, learner.id, &hash).await?;
+    let actor = Actor {
+        role: Some("learner".into()),
+        id: Some(learner.id),
+        name: Some(learner.name.clone()),
+        ip: Some(ip.into()),
+    };
+    store::audit::record(&app.db.pool, &actor, "password_reset", None, None, t).await?;
+    Ok(())
+}
+
+/// Whether an SMS for `purpose` may go to this mobile: registration needs a free
+/// number, recovery a bound one.
+pub async fn check_mobile_for(app: &App, mobile: &Mobile, purpose: Purpose) -> AppResult<()> {
+    let pool = &app.db.pool;
+    match purpose {
+        Purpose::Register if store::learners::by_mobile(pool, mobile.as_str()).await?.is_some() => {
+            Err(AppError::field("mobile", "该手机号已被其他账户使用"))
+        }
+        Purpose::ResetPassword if store::learners::by_mobile(pool, mobile.as_str()).await?.is_none() => {
+            Err(AppError::field("mobile", "该手机号未绑定任何账户"))
+        }
+        Purpose::InstitutionRegister
+            if store::institutions::primary_by_mobile(pool, mobile.as_str())
+                .await?
+                .is_some() =>
+        {
+            Err(AppError::field("mobile", "该手机号已注册机构账户"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,54 @@
+//! Use cases. The web pages, the JSON API and the CLI call these; none of them talks to
+//! the store directly for anything that changes state.
+
+pub mod admin;
+pub mod auth;
+pub mod captcha;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod institutions;
+pub mod learners;
+pub mod password;
+pub mod senders;
+pub mod sms;
+
+use std::sync::Arc;
+
+pub use config::Config;
+pub use error::{AppError, AppResult};
+use store::Db;
+
+/// Everything a use case needs: the database, the configuration and the senders.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub sms: Arc<dyn senders::SmsSender>,
+    pub email: Arc<dyn senders::EmailSender>,
+}
+
+impl App {
+    /// Connects, migrates and wires the senders the configuration asks for.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if let Some(dir) = config.sqlite_dir() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        if let Some(ctype) = db.check_ctype().await? {
+            tracing::warn!(%ctype, "PostgreSQL database ctype is not UTF-8: Chinese substring search will not use trigram indexes");
+        }
+        Ok(Self::with_db(db, config))
+    }
+
+    pub fn with_db(db: Db, config: Config) -> Self {
+        let (sms, email) = senders::from_config(&config, &db);
+        Self {
+            db,
+            config: Arc::new(config),
+            sms,
+            email,
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The `creditbank` binary: parses arguments, builds the app, runs one command.
+
+use anyhow::Context;
+use app::{App, Config};
+use clap::{Parser, Subcommand};
+use domain::role::Role;
+
+#[derive(Parser)]
+#[command(
+    name = "creditbank",
+    version,
+    about = "学分银行：终身学习账户、学习成果认定、存储与转换"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080, or CREDITBANK_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo bank and print its accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations to DATABASE_URL and exit.
+    Migrate,
+    /// Operator actions: accounts of departments and experts, password resets.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Show the development SMS and e-mail outbox.
+    Outbox {
+        /// How many messages, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create a management department (optionally under a parent department).
+    CreateDepartment {
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Create a department staff account.
+    CreateStaff {
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        department: String,
+        /// Initial password; a random one is generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Create an expert account.
+    CreateExpert {
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        committee: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Reset a password to a new random one and unlock the account.
+    ResetPassword {
+        /// learner, institution, expert or department
+        role: String,
+        /// Account name (learners: ID number or mobile).
+        account: String,
+    },
+    /// List department and expert accounts.
+    ListStaff,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::load().context("reading configuration")?;
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            config.demo = demo;
+            let listen = config.listen.clone();
+            let app = App::build(config).await?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!(
+                "学分银行已启动：http://{addr}/  （数据库：{}）",
+                redact(&app.config.database_url)
+            );
+            if demo {
+                println!("\n演示账号：");
+                for a in app::demo::load(&app).await? {
+                    println!(
+                        "  {:<8} 账号 {:<20} 密码 {:<10} {}",
+                        a.role, a.login, a.password, a.note
+                    );
+                }
+                println!("\n短信验证码不会真正发出，请在 http://{addr}/dev/outbox 或 `creditbank outbox` 查看。\n");
+            }
+            web::serve(app, listener).await
+        }
+        Command::Migrate => {
+            let app = App::build(config).await?;
+            println!("数据库已迁移到最新版本：{}", redact(&app.config.database_url));
+            Ok(())
+        }
+        Command::Admin { action } => admin(App::build(config).await?, action).await,
+        Command::Outbox { limit } => {
+            let app = App::build(config).await?;
+            let rows = store::outbox::latest(&app.db.pool, limit).await?;
+            if rows.is_empty() {
+                println!("发件箱为空。");
+            }
+            for m in rows.iter().rev() {
+                let when = domain::time::beijing(m.created_at);
+                println!(
+                    "[{when}] {} → {} {}",
+                    m.channel,
+                    m.recipient,
+                    m.subject.as_deref().unwrap_or("")
+                );
+                println!("    {}", m.body);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn admin(app: App, action: AdminAction) -> anyhow::Result<()> {
+    use app::admin::{self, NewStaffAccount};
+    let result = match action {
+        AdminAction::CreateDepartment { name, parent } => admin::create_department(&app, &name, parent.as_deref())
+            .await
+            .map(|id| format!("已创建部门“{name}”（编号 {id}）")),
+        AdminAction::CreateStaff {
+            account,
+            name,
+            department,
+            password,
+        } => admin::create_staff(
+            &app,
+            &NewStaffAccount {
+                role: Role::Department,
+                account: &account,
+                name: &name,
+                department: Some(&department),
+                committee: None,
+                password: password.as_deref(),
+            },
+        )
+        .await
+        .map(|pw| format!("已创建综合管理部门账号 {account}，密码：{pw}")),
+        AdminAction::CreateExpert {
+            account,
+            name,
+            committee,
+            password,
+        } => admin::create_staff(
+            &app,
+            &NewStaffAccount {
+                role: Role::Expert,
+                account: &account,
+                name: &name,
+                department: None,
+                committee: committee.as_deref(),
+                password: password.as_deref(),
+            },
+        )
+        .await
+        .map(|pw| format!("已创建专家账号 {account}，密码：{pw}")),
+        AdminAction::ResetPassword { role, account } => {
+            let role = Role::from_code(&role).context("角色须为 learner、institution、expert 或 department")?;
+            admin::reset_password(&app, role, &account)
+                .await
+                .map(|pw| format!("账号 {account} 的新密码：{pw}（已解除锁定）"))
+        }
+        AdminAction::ListStaff => {
+            for s in store::staff::list(&app.db.pool).await? {
+                println!(
+                    "{:<10} {:<20} {} {}",
+                    s.role,
+                    s.account,
+                    s.name,
+                    if s.disabled != 0 { "（已停用）" } else { "" }
+                );
+            }
+            return Ok(());
+        }
+    };
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    }
+}
+
+/// Hides the password of a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{user}:***@{}", &url[..s], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}

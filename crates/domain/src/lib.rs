@@ -1,0 +1,19 @@
+//! The bank's rules: pure values and validation, no I/O.
+//!
+//! Every value that comes from a person or a file is parsed into a newtype here, so the
+//! rest of the code can only hold values that are known to be valid. Errors carry a
+//! Chinese message meant to be shown next to the field.
+
+pub mod account;
+pub mod error;
+pub mod id_card;
+pub mod institution;
+pub mod mask;
+pub mod mobile;
+pub mod name;
+pub mod normalize;
+pub mod password;
+pub mod role;
+pub mod time;
+
+pub use error::FieldError;

@@ -1,0 +1,63 @@
+//! The audit log: sign-ins, failed sign-ins, approvals, account changes.
+
+use sqlx::FromRow;
+
+use crate::{Exec, Result};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_role: Option<String>,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// Who did something: a role and account id, or nobody (anonymous).
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub role: Option<String>,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub ip: Option<String>,
+}
+
+pub async fn record<'c>(
+    e: impl Exec<'c>,
+    actor: &Actor,
+    action: &str,
+    target: Option<&str>,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_role, actor_id, actor_name, action, target, detail, ip) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(now)
+    .bind(&actor.role)
+    .bind(actor.id)
+    .bind(&actor.name)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .bind(&actor.ip)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn latest<'c>(e: impl Exec<'c>, action: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
+    Ok(sqlx::query_as(
+        "SELECT id, at, actor_role, actor_id, actor_name, action, target, detail, ip FROM audit_log \
+         WHERE ($1 = '' OR action = $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(action.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(e)
+    .await?)
+}

@@ -1,0 +1,112 @@
+use sqlx::FromRow;
+
+use crate::{Exec, Result};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Learner {
+    pub id: i64,
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub status: String,
+    pub card_no: String,
+    pub id_valid_from: Option<String>,
+    pub id_valid_to: Option<String>,
+    pub created_by_institution: Option<i64>,
+    pub failed_attempts: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+}
+
+pub const ACTIVE: &str = "active";
+pub const INACTIVE: &str = "inactive";
+
+impl Learner {
+    pub fn is_active(&self) -> bool {
+        self.status == ACTIVE
+    }
+}
+
+pub struct NewLearner<'a> {
+    pub name: &'a str,
+    pub id_type: &'a str,
+    pub id_number: &'a str,
+    pub mobile: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub status: &'a str,
+    pub card_no: &'a str,
+    pub created_by_institution: Option<i64>,
+    pub now: i64,
+}
+
+const COLUMNS: &str = "id, name, id_type, id_number, mobile, email, password_hash, status, card_no, \
+    id_valid_from, id_valid_to, created_by_institution, failed_attempts, locked_until, created_at, activated_at";
+
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
+    let activated = (n.status == ACTIVE).then_some(n.now);
+    Ok(sqlx::query_scalar(
+        "INSERT INTO learners (name, id_type, id_number, mobile, password_hash, status, card_no, \
+         created_by_institution, created_at, activated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(n.name)
+    .bind(n.id_type)
+    .bind(n.id_number)
+    .bind(n.mobile)
+    .bind(n.password_hash)
+    .bind(n.status)
+    .bind(n.card_no)
+    .bind(n.created_by_institution)
+    .bind(n.now)
+    .bind(activated)
+    .fetch_one(e)
+    .await?)
+}
+
+pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Learner>> {
+    let sql = format!("SELECT {COLUMNS} FROM learners WHERE id = $1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
+}
+
+pub async fn by_id_number<'c>(e: impl Exec<'c>, id_number: &str) -> Result<Option<Learner>> {
+    let sql = format!("SELECT {COLUMNS} FROM learners WHERE id_number = $1");
+    Ok(sqlx::query_as(&sql).bind(id_number).fetch_optional(e).await?)
+}
+
+pub async fn by_mobile<'c>(e: impl Exec<'c>, mobile: &str) -> Result<Option<Learner>> {
+    let sql = format!("SELECT {COLUMNS} FROM learners WHERE mobile = $1");
+    Ok(sqlx::query_as(&sql).bind(mobile).fetch_optional(e).await?)
+}
+
+/// Completes a pre-imported account, or activates one on self-registration.
+pub async fn activate<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    mobile: &str,
+    password_hash: &str,
+    valid: Option<(&str, Option<&str>)>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE learners SET status = 'active', mobile = $2, password_hash = $3, \
+         id_valid_from = COALESCE($4, id_valid_from), id_valid_to = CASE WHEN $4 IS NULL THEN id_valid_to ELSE $5 END, \
+         activated_at = $6, failed_attempts = 0, locked_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(mobile)
+    .bind(password_hash)
+    .bind(valid.map(|v| v.0))
+    .bind(valid.and_then(|v| v.1))
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn count<'c>(e: impl Exec<'c>) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM learners").fetch_one(e).await?)
+}

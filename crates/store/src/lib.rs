@@ -1,0 +1,41 @@
+//! Persistence for both backends through one code path: `sqlx::Any` with `$N`
+//! placeholders (SQLite accepts them too), integer flags and unix-second times, so every
+//! query is written once. Migrations are one set of files with a tiny dialect
+//! substitution.
+
+pub mod audit;
+pub mod codes;
+pub mod db;
+pub mod directory;
+pub mod institutions;
+pub mod learners;
+pub mod lockout;
+pub mod outbox;
+pub mod rate_limit;
+pub mod sessions;
+pub mod staff;
+
+pub use db::{Backend, Db, Exec, Tx, commit, now};
+
+/// Errors of the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库错误: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("数据库迁移失败: {0}")]
+    Migration(String),
+    #[error("不支持的数据库地址: {0}")]
+    UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// True when the error is a unique-constraint violation (a duplicate value).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sql(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,57 @@
+//! Failed sign-in counting, shared by the three account tables.
+
+use crate::{Exec, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountTable {
+    Learners,
+    InstitutionUsers,
+    StaffUsers,
+}
+
+impl AccountTable {
+    fn name(self) -> &'static str {
+        match self {
+            AccountTable::Learners => "learners",
+            AccountTable::InstitutionUsers => "institution_users",
+            AccountTable::StaffUsers => "staff_users",
+        }
+    }
+}
+
+/// Counts one failed attempt; from the `max`-th failure on, locks the account until
+/// `lock_until`. Returns the number of failures so far.
+pub async fn record_failure<'c>(e: impl Exec<'c>, t: AccountTable, id: i64, max: i64, lock_until: i64) -> Result<i64> {
+    let sql = format!(
+        "UPDATE {0} SET failed_attempts = failed_attempts + 1, \
+         locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END \
+         WHERE id = $1 RETURNING failed_attempts",
+        t.name()
+    );
+    Ok(sqlx::query_scalar(&sql)
+        .bind(id)
+        .bind(max)
+        .bind(lock_until)
+        .fetch_one(e)
+        .await?)
+}
+
+/// Clears the failure count after a successful sign-in or a lock that has expired.
+pub async fn reset<'c>(e: impl Exec<'c>, t: AccountTable, id: i64) -> Result<()> {
+    let sql = format!(
+        "UPDATE {} SET failed_attempts = 0, locked_until = NULL WHERE id = $1",
+        t.name()
+    );
+    sqlx::query(&sql).bind(id).execute(e).await?;
+    Ok(())
+}
+
+/// Sets a new password hash; `must_change` marks an initial password.
+pub async fn set_password<'c>(e: impl Exec<'c>, t: AccountTable, id: i64, hash: &str) -> Result<()> {
+    let sql = format!(
+        "UPDATE {} SET password_hash = $2, failed_attempts = 0, locked_until = NULL WHERE id = $1",
+        t.name()
+    );
+    sqlx::query(&sql).bind(id).bind(hash).execute(e).await?;
+    Ok(())
+}

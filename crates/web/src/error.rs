@@ -1,0 +1,106 @@
+//! One error, rendered twice: an HTML page for browsers, problem+json under `/api`.
+
+use app::AppError;
+use askama::Template;
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::views::PageCtx;
+
+/// An error shown as an HTML page.
+#[derive(Debug)]
+pub struct WebError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for WebError {
+    fn from(e: E) -> Self {
+        WebError(e.into())
+    }
+}
+
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        if status.is_server_error() {
+            tracing::error!(error = ?self.0, "request failed");
+        }
+        let page = ErrorPage {
+            ctx: PageCtx::bare(match status {
+                StatusCode::NOT_FOUND => "页面不存在",
+                StatusCode::FORBIDDEN => "无权访问",
+                _ => "出错了",
+            }),
+            status: status.as_u16(),
+            message: self.0.to_string(),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.0.to_string()).into_response(),
+        }
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError(AppError::not_found())
+}
+
+/// An error rendered as RFC 9457 problem details.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        if status.is_server_error() {
+            tracing::error!(error = ?self.0, "API request failed");
+        }
+        let slug = match &self.0 {
+            AppError::Invalid(_) => "validation",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not-found",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyRequests(_) => "too-many-requests",
+            AppError::Store(_) | AppError::Internal(_) => "internal",
+        };
+        let mut body = serde_json::json!({
+            "type": format!("/api/problems/{slug}"),
+            "title": status.canonical_reason().unwrap_or("error"),
+            "status": status.as_u16(),
+            "detail": self.0.to_string(),
+        });
+        if let AppError::Invalid(errors) = &self.0 {
+            body["errors"] = errors
+                .iter()
+                .map(|e| serde_json::json!({"field": e.field, "message": e.message}))
+                .collect();
+        }
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+    }
+}

@@ -1,0 +1,36 @@
+//! The expert's home page (E-01 lands here once final reviews exist).
+
+use app::auth::Principal;
+use askama::Template;
+use axum::Router;
+use axum::response::Response;
+use axum::routing::get;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::ExpertAuth;
+use crate::views::{PageCtx, page};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/expert", get(home))
+}
+
+#[derive(Template)]
+#[template(path = "expert/home.html")]
+struct Home {
+    ctx: PageCtx,
+    name: String,
+    account: String,
+    committee: String,
+}
+
+async fn home(a: ExpertAuth) -> Result<Response, WebError> {
+    let u = a.user.clone();
+    let ctx = PageCtx::new("专家工作台", &a.session, Some(&Principal::Expert(a.user)), "/expert").await?;
+    Ok(page(&Home {
+        ctx,
+        name: u.name,
+        account: u.account,
+        committee: u.committee.unwrap_or_else(|| "-".into()),
+    }))
+}

@@ -1,0 +1,134 @@
+//! The learner's personal centre (L-04) and the forced completion of a pre-imported
+//! account (L-03).
+
+use app::auth::Principal;
+use app::learners::CompleteForm;
+use app::sms::Purpose;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use domain::id_card::IdType;
+use domain::mask;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{AnyLearner, ClientIp, CsrfForm, LearnerAuth};
+use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/learner", get(home))
+        .route("/learner/complete", get(complete_page).post(complete))
+}
+
+#[derive(Template)]
+#[template(path = "learner/home.html")]
+struct Home {
+    ctx: PageCtx,
+    name: String,
+    masked_id: String,
+    masked_mobile: String,
+    card_no: String,
+    id_type: &'static str,
+    validity: String,
+    opened: String,
+}
+
+async fn home(a: LearnerAuth) -> Result<Response, WebError> {
+    let l = a.learner.clone();
+    let ctx = PageCtx::new("个人中心", &a.session, Some(&Principal::Learner(a.learner)), "/learner").await?;
+    let validity = match (&l.id_valid_from, &l.id_valid_to) {
+        (Some(f), Some(t)) => format!("{f} 至 {t}"),
+        (Some(f), None) => format!("{f} 起长期有效"),
+        _ => "未填写".into(),
+    };
+    Ok(page(&Home {
+        ctx,
+        masked_id: mask::id_number(&l.id_number),
+        masked_mobile: l.mobile.as_deref().map(mask::mobile).unwrap_or_else(|| "未绑定".into()),
+        card_no: l.card_no,
+        id_type: IdType::from_code(&l.id_type).map(|t| t.label()).unwrap_or("其他证件"),
+        validity,
+        opened: datetime(l.activated_at.unwrap_or(l.created_at)),
+        name: l.name,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "learner/complete.html")]
+struct Complete {
+    ctx: PageCtx,
+    name: String,
+    masked_id: String,
+    form: CompleteForm,
+    errors: FormErrors,
+    periods: [(&'static str, &'static str); 4],
+    sms_purpose: &'static str,
+}
+
+const PERIODS: [(&str, &str); 4] = [("5", "5年"), ("10", "10年"), ("20", "20年"), ("long", "长期有效")];
+
+async fn complete_form(
+    a: &AnyLearner,
+    form: CompleteForm,
+    errors: FormErrors,
+    status: axum::http::StatusCode,
+) -> Result<Response, WebError> {
+    let ctx = PageCtx::new(
+        "完善账户信息",
+        &a.session,
+        Some(&Principal::Learner(a.learner.clone())),
+        "/learner/complete",
+    )
+    .await?;
+    Ok(render(
+        status,
+        &Complete {
+            ctx,
+            name: a.learner.name.clone(),
+            masked_id: mask::id_number(&a.learner.id_number),
+            form,
+            errors,
+            periods: PERIODS,
+            sms_purpose: Purpose::CompleteAccount.code(),
+        },
+    ))
+}
+
+async fn complete_page(a: AnyLearner) -> Result<Response, WebError> {
+    if a.learner.is_active() {
+        return Ok(Redirect::to("/learner").into_response());
+    }
+    complete_form(
+        &a,
+        CompleteForm::default(),
+        FormErrors::default(),
+        axum::http::StatusCode::OK,
+    )
+    .await
+}
+
+async fn complete(
+    State(s): State<AppState>,
+    a: AnyLearner,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, _): CsrfForm<CompleteForm>,
+) -> Result<Response, WebError> {
+    match app::learners::complete(&s.app, &a.learner, &f, &ip).await {
+        Ok(()) => {
+            flash(&a.session, "ok", "账户信息已完善，欢迎使用学分银行").await?;
+            Ok(Redirect::to("/learner").into_response())
+        }
+        Err(e) => {
+            let form = CompleteForm {
+                password: String::new(),
+                confirm: String::new(),
+                sms_code: String::new(),
+                ..f
+            };
+            complete_form(&a, form, FormErrors::from_error(&e), form_status(&e)).await
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! What every page shares: the layout context (title, user, menu, CSRF token, flash
+//! message), per-field form errors, and display helpers.
+
+use app::AppError;
+use app::auth::Principal;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use domain::FieldError;
+use domain::role::Area;
+use tower_sessions::Session;
+
+use crate::csrf;
+use crate::error::{WebError, status_of};
+
+pub struct MenuItem {
+    pub group: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+pub struct Flash {
+    pub kind: String,
+    pub text: String,
+}
+
+pub struct PageCtx {
+    pub title: String,
+    pub csrf: String,
+    pub user: Option<String>,
+    pub role_label: &'static str,
+    pub menu: Vec<MenuItem>,
+    pub flash: Option<Flash>,
+}
+
+const FLASH_KEY: &str = "flash";
+
+/// Leaves a message for the next page (after a redirect).
+pub async fn flash(session: &Session, kind: &str, text: impl Into<String>) -> Result<(), WebError> {
+    session
+        .insert(FLASH_KEY, (kind.to_string(), text.into()))
+        .await
+        .map_err(csrf::internal)
+}
+
+impl PageCtx {
+    /// A page without session data (error pages).
+    pub fn bare(title: &str) -> Self {
+        Self {
+            title: title.into(),
+            csrf: String::new(),
+            user: None,
+            role_label: "",
+            menu: Vec::new(),
+            flash: None,
+        }
+    }
+
+    /// A page for whoever is signed in (or nobody), with the role's menu and `active`
+    /// marking the current entry by its href.
+    pub async fn new(title: &str, session: &Session, who: Option<&Principal>, active: &str) -> Result<Self, WebError> {
+        let csrf = csrf::token(session).await?;
+        let flash = session
+            .remove::<(String, String)>(FLASH_KEY)
+            .await
+            .map_err(csrf::internal)?
+            .map(|(kind, text)| Flash { kind, text });
+        let mut menu = who.map(menu_for).unwrap_or_default();
+        for m in &mut menu {
+            m.active = m.href == active;
+        }
+        Ok(Self {
+            title: title.into(),
+            csrf,
+            user: who.map(|p| p.name().to_string()),
+            role_label: who.map(|p| p.role().label()).unwrap_or(""),
+            menu,
+            flash,
+        })
+    }
+}
+
+fn item(group: &'static str, label: &'static str, href: &'static str) -> MenuItem {
+    MenuItem {
+        group,
+        label,
+        href,
+        active: false,
+    }
+}
+
+/// The menu of each role, in the order of the manuals; only areas a sub-user was given.
+fn menu_for(p: &Principal) -> Vec<MenuItem> {
+    match p {
+        Principal::Learner(l) if !l.is_active() => vec![item("", "完善账户信息", "/learner/complete")],
+        Principal::Learner(_) => vec![item("", "个人中心", "/learner")],
+        Principal::Institution { user, institution } => {
+            if institution.status != "approved" {
+                return vec![item("", "注册进度", "/register/institution/status")];
+            }
+            let mut m = vec![item("院校空间", "机构账户中心", "/institution")];
+            if app::institutions::may(user, Area::Profile) {
+                m.push(item("账户管理", "机构信息", "/institution/profile"));
+            }
+            if user.is_primary == 1 {
+                m.push(item("账户管理", "用户管理", "/institution/users"));
+            }
+            m
+        }
+        Principal::Expert(_) => vec![item("", "专家工作台", "/expert")],
+        Principal::Department { .. } => vec![
+            item("", "工作台", "/department"),
+            item("机构管理", "机构注册审核", "/department/institutions/pending"),
+            item("机构管理", "机构列表", "/department/institutions"),
+        ],
+    }
+}
+
+/// Field errors of a rejected form, plus a general message for errors not tied to a
+/// field (expired captcha, too many attempts …).
+#[derive(Default)]
+pub struct FormErrors {
+    fields: Vec<FieldError>,
+    pub general: Option<String>,
+}
+
+impl FormErrors {
+    pub fn from_error(e: &AppError) -> Self {
+        match e {
+            AppError::Invalid(fields) => Self {
+                fields: fields.clone(),
+                general: None,
+            },
+            other => Self {
+                fields: Vec::new(),
+                general: Some(other.to_string()),
+            },
+        }
+    }
+    pub fn get(&self, field: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .unwrap_or("")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.fields.iter().any(|e| e.field == field)
+    }
+    /// Errors whose field the form does not show (kept visible at the top).
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<&str> = self.general.iter().map(String::as_str).collect();
+        parts.extend(
+            self.fields
+                .iter()
+                .filter(|e| e.field == "form")
+                .map(|e| e.message.as_str()),
+        );
+        parts.join("；")
+    }
+}
+
+/// Renders a template as a response with the given status.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => WebError(AppError::Internal(anyhow::anyhow!("template: {e}"))).into_response(),
+    }
+}
+
+pub fn page<T: Template>(t: &T) -> Response {
+    render(StatusCode::OK, t)
+}
+
+/// The status of a form shown again with errors.
+pub fn form_status(e: &AppError) -> StatusCode {
+    status_of(e)
+}
+
+pub use domain::time::beijing as datetime;
