@@ -1,0 +1,391 @@
+//! Test harness: the real router over a fresh SQLite file or a fresh PostgreSQL
+//! database per test, and a client with a cookie jar that fills in CSRF tokens and
+//! reads captcha answers and SMS codes from where the app keeps them.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use app::{App, Config};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, header};
+use store::Db;
+use tower::ServiceExt;
+
+/// Runs each named scenario `async fn name(t: &TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = crate::common::TestApp::sqlite().await;
+                super::$name(&t).await;
+                t.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let t = crate::common::TestApp::postgres().await;
+                super::$name(&t).await;
+                t.finish().await;
+            }
+        }
+    )* };
+}
+
+pub struct TestApp {
+    pub app: App,
+    router: Router,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+fn random_name() -> String {
+    use rand::Rng;
+    hex::encode(rand::thread_rng().r#gen::<[u8; 8]>())
+}
+
+/// The PostgreSQL server the tests need. They fail, never skip, when it is missing.
+pub fn pg_url() -> String {
+    std::env::var("CREDITBANK_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl TestApp {
+    async fn with_url(url: &str, cleanup: Cleanup) -> Self {
+        let config = Config {
+            database_url: url.into(),
+            ..Config::default()
+        };
+        let db = Db::connect(url).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let app = App::with_db(db, config);
+        Self {
+            router: web::router(app.clone()),
+            app,
+            cleanup,
+        }
+    }
+
+    pub async fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(format!("creditbank-test-{}", random_name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/test.db", dir.display());
+        Self::with_url(&url, Cleanup::Dir(dir)).await
+    }
+
+    pub async fn postgres() -> Self {
+        let admin_url = pg_url();
+        let admin = Db::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for these tests ({admin_url}): {e}"));
+        let name = format!("cbt_{}", random_name());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin.pool)
+            .await
+            .unwrap();
+        admin.pool.close().await;
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+        let url = format!("{base}/{name}");
+        Self::with_url(&url, Cleanup::Postgres { admin_url, name }).await
+    }
+
+    pub async fn finish(self) {
+        self.app.db.pool.close().await;
+        match self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                if let Ok(admin) = Db::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin.pool)
+                        .await;
+                    admin.pool.close().await;
+                }
+            }
+        }
+    }
+
+    pub fn client(&self) -> Client<'_> {
+        Client {
+            t: self,
+            cookie: None,
+            csrf: String::new(),
+        }
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.app.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The latest SMS code sent to a mobile, read from the development outbox.
+    pub async fn sms_code(&self, mobile: &str) -> String {
+        let m = store::outbox::latest_to(&self.app.db.pool, mobile)
+            .await
+            .unwrap()
+            .expect("an SMS was sent");
+        let digits: Vec<char> = m.body.chars().collect();
+        for w in digits.windows(6) {
+            if w.iter().all(|c| c.is_ascii_digit()) {
+                return w.iter().collect();
+            }
+        }
+        panic!("no code in {}", m.body);
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn redirects_to(&self, path: &str) -> bool {
+        (300..400).contains(&self.status) && self.location.as_deref() == Some(path)
+    }
+    pub fn has(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+    /// The value of the hidden or text input with this name.
+    pub fn input(&self, name: &str) -> Option<String> {
+        let key = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&key)? + key.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+}
+
+pub struct Client<'a> {
+    t: &'a TestApp,
+    pub cookie: Option<String>,
+    pub csrf: String,
+}
+
+impl Client<'_> {
+    pub async fn send(&mut self, req: Request<Body>) -> Resp {
+        let resp = self.t.router.clone().oneshot(req).await.unwrap();
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            if let Some(value) = pair.strip_prefix("cb_session=") {
+                let removed = v.contains("Max-Age=0") || value.is_empty();
+                self.cookie = if removed { None } else { Some(pair.to_string()) };
+            }
+        }
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let body = String::from_utf8_lossy(&bytes).to_string();
+        if let Some(i) = body.find("name=\"csrf-token\" content=\"") {
+            let start = i + "name=\"csrf-token\" content=\"".len();
+            if let Some(end) = body[start..].find('"').filter(|e| *e > 0) {
+                self.csrf = body[start..start + end].to_string();
+            }
+        }
+        Resp {
+            status,
+            location,
+            content_type,
+            body,
+        }
+    }
+
+    fn builder(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(c) = &self.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = self.builder("GET", path).body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form with the CSRF token of the last page seen.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", &self.csrf)];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.post_raw(path, &body).await
+    }
+
+    pub async fn post_raw(&mut self, path: &str, body: &str) -> Resp {
+        let req = self
+            .builder("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Asks for an SMS code as the page's JavaScript does, and returns it.
+    pub async fn sms(&mut self, mobile: &str, purpose: &str) -> Resp {
+        let body = serde_urlencoded::to_string([("mobile", mobile), ("purpose", purpose)]).unwrap();
+        let req = self
+            .builder("POST", "/sms/send")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-csrf-token", &self.csrf)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// The captcha answer for the captcha on a page.
+    pub async fn captcha_for(&self, page: &Resp) -> (String, String) {
+        let id = page.input("captcha_id").expect("page has a captcha");
+        let answer: String = sqlx::query_scalar("SELECT answer FROM captchas WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&self.t.app.db.pool)
+            .await
+            .unwrap();
+        (id, answer)
+    }
+
+    /// Signs in through the real page: reads the captcha, posts the form.
+    pub async fn sign_in(&mut self, role: &str, login: &str, password: &str) -> Resp {
+        let page = self.get(&format!("/login/{role}")).await;
+        let (id, answer) = self.captcha_for(&page).await;
+        self.post(
+            &format!("/login/{role}"),
+            &[
+                ("login", login),
+                ("password", password),
+                ("captcha_id", &id),
+                ("captcha", &answer),
+            ],
+        )
+        .await
+    }
+}
+
+/// A valid resident ID number from its first 17 digits.
+pub fn id(first17: &str) -> String {
+    let c = domain::id_card::check_char(first17.as_bytes()).unwrap();
+    format!("{first17}{}", c as char)
+}
+
+/// Creates an active learner directly.
+pub async fn seed_learner(t: &TestApp, name: &str, id_number: &str, mobile: &str, password: &str) -> i64 {
+    let hash = app::password::hash(password).unwrap();
+    store::learners::insert(
+        &t.app.db.pool,
+        &store::learners::NewLearner {
+            name,
+            id_type: "resident",
+            id_number,
+            mobile: Some(mobile),
+            password_hash: &hash,
+            status: store::learners::ACTIVE,
+            card_no: &app::learners::new_card_no(),
+            created_by_institution: None,
+            now: store::now(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+pub struct Bank {
+    pub center: i64,
+    pub guangdong: i64,
+    pub shandong: i64,
+}
+
+/// Departments (a centre over two provinces), their staff, an expert and a directory.
+pub async fn seed_bank(t: &TestApp) -> Bank {
+    use app::admin::{NewStaffAccount, create_department, create_staff};
+    use domain::role::Role;
+    let center = create_department(&t.app, "学分银行管理中心", None).await.unwrap();
+    let guangdong = create_department(&t.app, "广东省教育厅", Some("学分银行管理中心"))
+        .await
+        .unwrap();
+    let shandong = create_department(&t.app, "山东省教育厅", Some("学分银行管理中心"))
+        .await
+        .unwrap();
+    for (role, account, dep) in [
+        (Role::Department, "center_admin", Some("学分银行管理中心")),
+        (Role::Department, "gd_edu", Some("广东省教育厅")),
+        (Role::Department, "sd_edu", Some("山东省教育厅")),
+        (Role::Expert, "expert01", None),
+    ] {
+        create_staff(
+            &t.app,
+            &NewStaffAccount {
+                role,
+                account,
+                name: "测试人员",
+                department: dep,
+                committee: None,
+                password: Some("Pass1234"),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    store::directory::insert_entry(
+        &t.app.db.pool,
+        &store::directory::DirectoryEntry {
+            code: "4144051234".into(),
+            kind: "school".into(),
+            name: "广东开放大学".into(),
+            department_id: guangdong,
+        },
+    )
+    .await
+    .unwrap();
+    Bank {
+        center,
+        guangdong,
+        shandong,
+    }
+}
+
+/// An approved institution with a primary account (password `Pass1234`).
+pub async fn seed_institution(t: &TestApp, code: &str, name: &str, department: i64, mobile: &str) -> i64 {
+    let pool = &t.app.db.pool;
+    let now = store::now();
+    let inst = store::institutions::insert(pool, "school", code, name, department, now)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE institutions SET status = 'approved' WHERE id = $1")
+        .bind(inst)
+        .execute(pool)
+        .await
+        .unwrap();
+    let hash = app::password::hash("Pass1234").unwrap();
+    store::institutions::insert_user(
+        pool,
+        &store::institutions::NewUser {
+            institution_id: inst,
+            account: code,
+            name,
+            mobile: Some(mobile),
+            is_primary: true,
+            areas: &domain::role::Areas::all().to_list(),
+            password_hash: &hash,
+            must_change_password: false,
+            now,
+        },
+    )
+    .await
+    .unwrap();
+    inst
+}
