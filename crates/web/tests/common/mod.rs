@@ -17,13 +17,13 @@ macro_rules! both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let t = crate::common::TestApp::sqlite().await;
+                let t = $crate::common::TestApp::sqlite().await;
                 super::$name(&t).await;
                 t.finish().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let t = crate::common::TestApp::postgres().await;
+                let t = $crate::common::TestApp::postgres().await;
                 super::$name(&t).await;
                 t.finish().await;
             }
