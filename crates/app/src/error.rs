@@ -70,7 +70,7 @@ impl Checks {
             }
         }
     }
-    pub fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn fail(&mut self, field: impl Into<std::borrow::Cow<'static, str>>, message: impl Into<String>) {
         self.check::<()>(Err(FieldError::new(field, message)));
     }
     pub fn finish(self) -> AppResult<()> {

@@ -491,7 +491,7 @@ pub async fn add_sub_user(app: &App, primary: &InstitutionUser, f: &SubUserForm,
     }
     if let Err(AppError::Invalid(errors)) = &rest {
         for e in errors {
-            v.fail(e.field, e.message.clone());
+            v.fail(e.field.clone(), e.message.clone());
         }
     }
     v.finish()?;

@@ -14,6 +14,7 @@ pub mod name;
 pub mod normalize;
 pub mod password;
 pub mod role;
+pub mod taxonomy;
 pub mod time;
 
 pub use error::FieldError;

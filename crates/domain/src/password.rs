@@ -52,6 +52,6 @@ mod tests {
         assert!(NewPassword::parse("abc12345abc123456", "abc12345abc123456").is_err());
         assert!(NewPassword::parse("abc 12345", "abc 12345").is_err());
         let e = NewPassword::parse("abc12345", "abc12346").err();
-        assert_eq!(e.map(|e| e.field), Some("confirm"));
+        assert_eq!(e.map(|e| e.field.into_owned()).as_deref(), Some("confirm"));
     }
 }
