@@ -243,9 +243,9 @@ pub fn validate(
             continue;
         }
         let checked = match f.kind {
-            FieldKind::Number => match v.parse::<f64>() {
-                Ok(n) if n.is_finite() && n >= 0.0 && n < 1_000_000.0 => Ok(v),
-                _ => Err(format!("{}须为不小于0的数字", f.label)),
+            FieldKind::Number => match crate::credits::Credits::parse_decimal(&v) {
+                Some(n) => Ok(crate::credits::Credits(n).to_string()),
+                None => Err(format!("{}须为不小于0的数字", f.label)),
             },
             FieldKind::Date => match parse_date(&v) {
                 Some(d) if d <= today => Ok(d.to_string()),
@@ -253,7 +253,7 @@ pub fn validate(
                 None => Err(format!("{}不是有效的日期（例如 2024-01-01）", f.label)),
             },
             FieldKind::Select => {
-                if f.options.iter().any(|o| *o == v) {
+                if f.options.contains(&v) {
                     Ok(v)
                 } else {
                     Err(format!("{}须为以下之一：{}", f.label, f.options.join("、")))
