@@ -17,6 +17,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Demo mode: shows the outbox page and prints demo accounts.
     pub demo: bool,
+    /// Taxonomy preset loaded into an empty database: `ncb` or `guangdong`.
+    pub preset: String,
+    /// Where uploaded files are kept (the directory file store).
+    pub files_dir: String,
     pub sms: SmsConfig,
     pub email: EmailConfig,
 }
@@ -54,6 +58,8 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
             demo: false,
+            preset: "ncb".into(),
+            files_dir: "data/files".into(),
             sms: SmsConfig {
                 sender: "outbox".into(),
                 signature: "【学分银行】".into(),
@@ -91,6 +97,8 @@ impl Config {
         set(&mut self.database_url, "DATABASE_URL");
         set(&mut self.listen, "CREDITBANK_LISTEN");
         set(&mut self.public_url, "CREDITBANK_PUBLIC_URL");
+        set(&mut self.preset, "CREDITBANK_PRESET");
+        set(&mut self.files_dir, "CREDITBANK_FILES_DIR");
         set(&mut self.sms.sender, "CREDITBANK_SMS_SENDER");
         set(&mut self.sms.gateway_url, "CREDITBANK_SMS_GATEWAY_URL");
         set(&mut self.sms.gateway_token, "CREDITBANK_SMS_GATEWAY_TOKEN");

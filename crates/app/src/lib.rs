@@ -4,14 +4,19 @@
 pub mod admin;
 pub mod auth;
 pub mod captcha;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod files;
+pub mod holdings;
 pub mod institutions;
 pub mod learners;
 pub mod password;
+pub mod recognition;
 pub mod senders;
 pub mod sms;
+pub mod taxonomy;
 
 use std::sync::Arc;
 
@@ -26,6 +31,7 @@ pub struct App {
     pub config: Arc<Config>,
     pub sms: Arc<dyn senders::SmsSender>,
     pub email: Arc<dyn senders::EmailSender>,
+    pub files: Arc<dyn files::FileStore>,
 }
 
 impl App {
@@ -39,16 +45,20 @@ impl App {
         if let Some(ctype) = db.check_ctype().await? {
             tracing::warn!(%ctype, "PostgreSQL database ctype is not UTF-8: Chinese substring search will not use trigram indexes");
         }
-        Ok(Self::with_db(db, config))
+        let app = Self::with_db(db, config);
+        taxonomy::ensure(&app).await?;
+        Ok(app)
     }
 
     pub fn with_db(db: Db, config: Config) -> Self {
         let (sms, email) = senders::from_config(&config, &db);
+        let files = Arc::new(files::DirStore::new(&config.files_dir));
         Self {
             db,
             config: Arc::new(config),
             sms,
             email,
+            files,
         }
     }
 }

@@ -39,11 +39,38 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts",
-    sql: include_str!("../migrations/0001_accounts.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts",
+        sql: include_str!("../migrations/0001_accounts.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "outcomes",
+        sql: include_str!("../migrations/0002_outcomes.sql"),
+    },
+];
+
+/// Keeps the lines meant for this backend: those between `-- @sqlite` (or
+/// `-- @postgres`) and `-- @end` apply to that backend only.
+fn for_backend(sql: &str, backend: Backend) -> String {
+    let mut keep = true;
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.lines() {
+        match line.trim() {
+            "-- @sqlite" => keep = backend == Backend::Sqlite,
+            "-- @postgres" => keep = backend == Backend::Postgres,
+            "-- @end" => keep = true,
+            _ if keep => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 impl Db {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
@@ -121,7 +148,7 @@ impl Db {
             Backend::Postgres => "BIGSERIAL PRIMARY KEY",
         };
         for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-            let sql = m.sql.replace("{{ID}}", id);
+            let sql = for_backend(m.sql, self.backend).replace("{{ID}}", id);
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             sqlx::raw_sql(&sql)
                 .execute(&mut *tx)
@@ -157,4 +184,113 @@ impl Db {
 /// Commits a transaction, mapping the error into the store's error type.
 pub async fn commit(tx: Tx) -> Result<()> {
     Ok(tx.commit().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_sections() {
+        let sql = "a\n-- @sqlite\nb\n-- @postgres\nc\n-- @end\nd\n";
+        assert_eq!(for_backend(sql, Backend::Sqlite), "a\nb\nd\n");
+        assert_eq!(for_backend(sql, Backend::Postgres), "a\nc\nd\n");
+    }
+}
+
+/// A value bound into a dynamically built query.
+#[derive(Debug, Clone)]
+pub enum Val {
+    I(i64),
+    S(String),
+}
+
+/// Builds a `WHERE` clause from optional filters: each condition uses `?` for its value,
+/// numbered `$1, $2 …` in the order they are added.
+#[derive(Debug, Default)]
+pub struct Where {
+    clauses: Vec<String>,
+    pub vals: Vec<Val>,
+}
+
+impl Where {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&mut self, cond: &str, v: Val) {
+        self.vals.push(v);
+        self.clauses
+            .push(cond.replacen('?', &format!("${}", self.vals.len()), 1));
+    }
+
+    pub fn int(&mut self, cond: &str, v: i64) -> &mut Self {
+        self.push(cond, Val::I(v));
+        self
+    }
+
+    pub fn text(&mut self, cond: &str, v: impl Into<String>) -> &mut Self {
+        self.push(cond, Val::S(v.into()));
+        self
+    }
+
+    /// A condition with no value.
+    pub fn raw(&mut self, cond: &str) -> &mut Self {
+        self.clauses.push(cond.to_string());
+        self
+    }
+
+    /// `col IN ($n, …)`; an empty list matches nothing.
+    pub fn any_of(&mut self, col: &str, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            return self.raw("1 = 0");
+        }
+        let mut marks = Vec::with_capacity(ids.len());
+        for id in ids {
+            self.vals.push(Val::I(*id));
+            marks.push(format!("${}", self.vals.len()));
+        }
+        self.raw(&format!("{col} IN ({})", marks.join(", ")))
+    }
+
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The placeholder number the next value would get (for LIMIT/OFFSET).
+    pub fn next(&self) -> usize {
+        self.vals.len() + 1
+    }
+}
+
+/// Binds a `Where`'s values in order.
+pub fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    vals: &[Val],
+) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    for v in vals {
+        q = match v {
+            Val::I(i) => q.bind(*i),
+            Val::S(s) => q.bind(s.clone()),
+        };
+    }
+    q
+}
+
+/// Binds a `Where`'s values into a scalar query.
+pub fn bind_scalar<'q, O>(
+    mut q: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    vals: &[Val],
+) -> sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    for v in vals {
+        q = match v {
+            Val::I(i) => q.bind(*i),
+            Val::S(s) => q.bind(s.clone()),
+        };
+    }
+    q
 }

@@ -4,18 +4,38 @@
 //! substitution.
 
 pub mod audit;
+pub mod catalog;
 pub mod codes;
 pub mod db;
 pub mod directory;
+pub mod files;
+pub mod holdings;
 pub mod institutions;
 pub mod learners;
+pub mod ledger;
 pub mod lockout;
+pub mod messages;
 pub mod outbox;
 pub mod rate_limit;
 pub mod sessions;
 pub mod staff;
+pub mod taxonomy;
 
-pub use db::{Backend, Db, Exec, Tx, commit, now};
+pub use db::{Backend, Db, Exec, Tx, Val, Where, bind_all, bind_scalar, commit, now};
+
+/// A page of rows and the number of rows matching the filter.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}
+
+/// A `LIKE` pattern matching names that contain `s`. The wildcard characters are
+/// dropped rather than escaped, because SQLite's trigram index ignores `ESCAPE`.
+pub fn like_pattern(s: &str) -> String {
+    let inner: String = s.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+    format!("%{}%", inner.trim())
+}
 
 /// Errors of the persistence layer.
 #[derive(Debug, thiserror::Error)]

@@ -39,7 +39,11 @@ pub struct TestApp {
 
 enum Cleanup {
     Dir(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+        files: std::path::PathBuf,
+    },
 }
 
 fn random_name() -> String {
@@ -53,14 +57,16 @@ pub fn pg_url() -> String {
 }
 
 impl TestApp {
-    async fn with_url(url: &str, cleanup: Cleanup) -> Self {
+    async fn with_url(url: &str, files: &std::path::Path, cleanup: Cleanup) -> Self {
         let config = Config {
             database_url: url.into(),
+            files_dir: files.display().to_string(),
             ..Config::default()
         };
         let db = Db::connect(url).await.expect("connect");
         db.migrate().await.expect("migrate");
         let app = App::with_db(db, config);
+        app::taxonomy::ensure(&app).await.expect("taxonomy preset");
         Self {
             router: web::router(app.clone()),
             app,
@@ -72,7 +78,7 @@ impl TestApp {
         let dir = std::env::temp_dir().join(format!("creditbank-test-{}", random_name()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}/test.db", dir.display());
-        Self::with_url(&url, Cleanup::Dir(dir)).await
+        Self::with_url(&url, &dir.join("files"), Cleanup::Dir(dir.clone())).await
     }
 
     pub async fn postgres() -> Self {
@@ -88,7 +94,17 @@ impl TestApp {
         admin.pool.close().await;
         let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
         let url = format!("{base}/{name}");
-        Self::with_url(&url, Cleanup::Postgres { admin_url, name }).await
+        let files = std::env::temp_dir().join(format!("creditbank-test-{name}"));
+        Self::with_url(
+            &url,
+            &files,
+            Cleanup::Postgres {
+                admin_url,
+                name,
+                files: files.clone(),
+            },
+        )
+        .await
     }
 
     pub async fn finish(self) {
@@ -97,7 +113,8 @@ impl TestApp {
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::Postgres { admin_url, name } => {
+            Cleanup::Postgres { admin_url, name, files } => {
+                let _ = std::fs::remove_dir_all(files);
                 if let Ok(admin) = Db::connect(&admin_url).await {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(&admin.pool)

@@ -1,0 +1,165 @@
+//! Evidence and document files: checked by content (magic bytes), at most 10 MB, kept
+//! outside the database behind a storage trait (a directory by default).
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use store::now;
+
+use crate::{App, AppError, AppResult};
+
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Where file bytes live. A directory now; an object store can implement the same.
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
+    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>>;
+}
+
+pub struct DirStore {
+    root: PathBuf,
+}
+
+impl DirStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
+        // Keys are generated here (hex), never taken from users; refuse anything else.
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'/') || key.contains("//") {
+            anyhow::bail!("invalid storage key");
+        }
+        Ok(self.root.join(key))
+    }
+}
+
+#[async_trait]
+impl FileStore for DirStore {
+    async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let tmp = path.with_extension("part");
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, &path).await?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
+        Ok(tokio::fs::read(self.path(key)?).await?)
+    }
+}
+
+/// What kinds of file a place accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// jpg, png, gif, pdf (evidence).
+    Evidence,
+    /// pdf only (withdrawal documents, feedback, conversion methods).
+    Pdf,
+}
+
+/// The real type of a file from its first bytes, whatever its name says.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Checks size and content, stores the bytes and records the file. Returns its id.
+pub async fn save(
+    app: &App,
+    field: &'static str,
+    name: &str,
+    bytes: &[u8],
+    accept: Accept,
+    role: &str,
+    by: i64,
+) -> AppResult<i64> {
+    if bytes.is_empty() {
+        return Err(AppError::field(field, "请选择要上传的文件"));
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(AppError::field(
+            field,
+            format!("文件“{}”超过10MB，请压缩后再上传", clean_name(name)),
+        ));
+    }
+    let mime = sniff(bytes);
+    let ok = match accept {
+        Accept::Evidence => mime.is_some(),
+        Accept::Pdf => mime == Some("application/pdf"),
+    };
+    let Some(mime) = mime.filter(|_| ok) else {
+        let allowed = if accept == Accept::Pdf {
+            "PDF"
+        } else {
+            "jpg、png、gif、pdf"
+        };
+        return Err(AppError::field(
+            field,
+            format!("文件“{}”的内容不是{allowed}格式，请重新选择", clean_name(name)),
+        ));
+    };
+    let sha = hex::encode(Sha256::digest(bytes));
+    let random: [u8; 8] = rand::random();
+    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
+    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
+    let original = clean_name(name);
+    Ok(store::files::insert(
+        &app.db.pool,
+        &store::files::NewFile {
+            storage_key: &key,
+            sha256: &sha,
+            size: bytes.len() as i64,
+            mime,
+            original_name: &original,
+            role,
+            by,
+            now: now(),
+        },
+    )
+    .await?)
+}
+
+/// A file name safe to show and to put in a header: no path, no control or quote
+/// characters, at most 100 characters.
+pub fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ';'))
+        .take(100)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "文件".into()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(sniff(b"%PDF-1.7 ..."), Some("application/pdf"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"MZ\x90\x00 this is an exe"), None);
+        assert_eq!(sniff(b"<html>"), None);
+        assert_eq!(clean_name("../../etc/pa\"ss<wd>.pdf"), "passwd.pdf");
+    }
+}

@@ -1,0 +1,215 @@
+//! The taxonomy the bank runs on: a preset loaded once, then edited by the management
+//! department (M-02), and the authorisation of institutions for restricted subtypes.
+
+use domain::taxonomy::{FieldKind, FieldSpec, PRESETS, preset};
+use store::audit::Actor;
+use store::now;
+use store::taxonomy::{FieldRow, Subtype};
+
+use crate::error::Checks;
+use crate::{App, AppError, AppResult};
+
+/// Loads the configured preset into an empty taxonomy; leaves an existing one alone.
+pub async fn ensure(app: &App) -> AppResult<()> {
+    if store::taxonomy::count_types(&app.db.pool).await? > 0 {
+        return Ok(());
+    }
+    let name = app.config.preset.as_str();
+    let types = preset(name).ok_or_else(|| {
+        let known: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
+        AppError::Internal(anyhow::anyhow!(
+            "unknown taxonomy preset `{name}` (known: {})",
+            known.join(", ")
+        ))
+    })?;
+    let mut tx = app.db.begin().await?;
+    store::taxonomy::load(&mut tx, &types).await?;
+    store::taxonomy::set_setting(&mut *tx, "preset", name).await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// A subtype with its fields, or "not found".
+pub async fn subtype(app: &App, id: i64) -> AppResult<(Subtype, Vec<FieldSpec>)> {
+    let s = store::taxonomy::subtype(&app.db.pool, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("成果子类型不存在".into()))?;
+    let fields = store::taxonomy::fields(&app.db.pool, id)
+        .await?
+        .iter()
+        .map(FieldRow::spec)
+        .collect();
+    Ok((s, fields))
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct FieldForm {
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub required: Option<String>,
+    /// Allowed values, separated by `/` or new lines.
+    #[serde(default)]
+    pub options: String,
+}
+
+fn parse_field(f: &FieldForm) -> AppResult<FieldSpec> {
+    let mut v = Checks::default();
+    let key = f.key.trim().to_ascii_lowercase();
+    if key.is_empty()
+        || key.len() > 32
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        v.fail("key", "字段代码须为1-32位小写字母、数字或下划线");
+    }
+    let label = v.check(domain::name::parse_label("label", "字段名称", &f.label, 30));
+    let kind = FieldKind::from_code(&f.kind);
+    if kind.is_none() {
+        v.fail("kind", "请选择字段类型");
+    }
+    let options: Vec<String> = f
+        .options
+        .split(['/', '\n'])
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if kind == Some(FieldKind::Select) && options.is_empty() {
+        v.fail("options", "下拉选择字段须填写可选值");
+    }
+    if options
+        .iter()
+        .any(|o| o.contains('<') || o.contains('>') || o.chars().count() > 30)
+    {
+        v.fail("options", "可选值不能包含“<”“>”，且每项不超过30个字");
+    }
+    v.finish()?;
+    Ok(FieldSpec {
+        key,
+        label: crate::error::checked(label)?,
+        kind: kind.unwrap_or(FieldKind::Text),
+        required: f.required.is_some(),
+        options,
+    })
+}
+
+pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, actor: &Actor) -> AppResult<()> {
+    let (s, fields) = subtype(app, subtype_id).await?;
+    let spec = parse_field(f)?;
+    if fields.iter().any(|x| x.key == spec.key) {
+        return Err(AppError::field("key", "该子类型已有相同代码的字段"));
+    }
+    store::taxonomy::insert_field(&app.db.pool, subtype_id, &spec, fields.len() as i64).await?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "taxonomy_field_added",
+        Some(&s.code),
+        Some(&spec.key),
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, actor: &Actor) -> AppResult<()> {
+    let row = store::taxonomy::field(&app.db.pool, field_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let spec = parse_field(&FieldForm {
+        key: row.key.clone(),
+        ..f.clone()
+    })?;
+    store::taxonomy::update_field(&app.db.pool, field_id, &spec).await?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "taxonomy_field_changed",
+        Some(&row.key),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_field(app: &App, field_id: i64, actor: &Actor) -> AppResult<()> {
+    let row = store::taxonomy::field(&app.db.pool, field_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    store::taxonomy::delete_field(&app.db.pool, field_id).await?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "taxonomy_field_deleted",
+        Some(&row.key),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, actor: &Actor) -> AppResult<()> {
+    if !store::taxonomy::set_restricted(&app.db.pool, subtype_id, restricted).await? {
+        return Err(AppError::not_found());
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "taxonomy_restricted",
+        Some(&subtype_id.to_string()),
+        Some(if restricted { "1" } else { "0" }),
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Authorises (or revokes) an institution in the department's scope for a restricted
+/// subtype.
+pub async fn authorise(
+    app: &App,
+    scope: &[i64],
+    actor: &Actor,
+    institution_id: i64,
+    subtype_id: i64,
+    grant: bool,
+) -> AppResult<()> {
+    let inst = store::institutions::by_id(&app.db.pool, institution_id)
+        .await?
+        .filter(|i| scope.contains(&i.department_id))
+        .ok_or_else(AppError::not_found)?;
+    let (s, _) = subtype(app, subtype_id).await?;
+    if s.restricted == 0 {
+        return Err(AppError::Conflict("该子类型无需授权".into()));
+    }
+    if grant {
+        store::taxonomy::authorise(&app.db.pool, inst.id, s.id, actor.id.unwrap_or_default(), now()).await?;
+    } else {
+        store::taxonomy::revoke(&app.db.pool, inst.id, s.id).await?;
+    }
+    let action = if grant { "subtype_authorised" } else { "subtype_revoked" };
+    store::audit::record(&app.db.pool, actor, action, Some(&inst.code), Some(&s.code), now()).await?;
+    Ok(())
+}
+
+/// Whether the institution may store outcomes of this subtype by hand.
+pub async fn may_store(app: &App, institution_id: i64, s: &Subtype) -> AppResult<Result<(), String>> {
+    if s.synced != 0 {
+        return Ok(Err(format!("“{}”由证书平台定期同步，无需存储", s.name)));
+    }
+    if s.restricted != 0
+        && !store::taxonomy::authorised(&app.db.pool, institution_id)
+            .await?
+            .contains(&s.id)
+    {
+        return Ok(Err(format!("存储“{}”需要学分银行授权，请联系学分银行工作人员", s.name)));
+    }
+    Ok(Ok(()))
+}

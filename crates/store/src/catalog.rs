@@ -1,0 +1,184 @@
+//! 机构成果: institution (catalog) outcomes and their recognition.
+
+use sqlx::FromRow;
+
+use crate::{Backend, Db, Exec, Page, Result, Where, bind_all, bind_scalar};
+
+pub const UNRECOGNISED: &str = "unrecognised";
+pub const RECOGNISING: &str = "recognising";
+pub const RECOGNISED: &str = "recognised";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CatalogOutcome {
+    pub id: i64,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub subtype_id: i64,
+    pub subtype_name: String,
+    pub type_name: String,
+    pub category: String,
+    pub name: String,
+    pub fields: String,
+    pub recognition: String,
+    pub credits: Option<i64>,
+    pub recognised_at: Option<i64>,
+    pub created_at: i64,
+    pub holders: i64,
+}
+
+const SELECT: &str = "SELECT io.id, io.institution_id, i.name AS institution_name, io.subtype_id, s.name AS subtype_name, \
+    t.name AS type_name, t.category, io.name, io.fields, io.recognition, io.credits, io.recognised_at, io.created_at, \
+    (SELECT COUNT(*) FROM learner_outcomes lo WHERE lo.institution_outcome_id = io.id AND lo.status <> 'withdrawn') AS holders \
+    FROM institution_outcomes io JOIN institutions i ON i.id = io.institution_id \
+    JOIN outcome_subtypes s ON s.id = io.subtype_id JOIN outcome_types t ON t.id = s.type_id";
+
+pub struct NewCatalogOutcome<'a> {
+    pub institution_id: i64,
+    pub subtype_id: i64,
+    pub name: &'a str,
+    pub fields: &'a str,
+    pub created_by: i64,
+    pub now: i64,
+}
+
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewCatalogOutcome<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(n.institution_id)
+    .bind(n.subtype_id)
+    .bind(n.name)
+    .bind(n.fields)
+    .bind(n.created_by)
+    .bind(n.now)
+    .fetch_one(e)
+    .await?)
+}
+
+pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<CatalogOutcome>> {
+    let sql = format!("{SELECT} WHERE io.id = $1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
+}
+
+/// Filters of the catalog lists (institution's own list, department's, public).
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub institution_id: Option<i64>,
+    /// Institutions of these departments only (a department's scope).
+    pub departments: Option<Vec<i64>>,
+    pub type_id: Option<i64>,
+    pub subtype_id: Option<i64>,
+    pub name: Option<String>,
+    pub recognition: Option<String>,
+    /// A value of the `level` field (层次).
+    pub level: Option<String>,
+}
+
+fn where_for(db: &Db, f: &Filter) -> Where {
+    let mut w = Where::new();
+    if let Some(i) = f.institution_id {
+        w.int("io.institution_id = ?", i);
+    }
+    if let Some(d) = &f.departments {
+        w.any_of("i.department_id", d);
+    }
+    if let Some(t) = f.type_id {
+        w.int("s.type_id = ?", t);
+    }
+    if let Some(s) = f.subtype_id {
+        w.int("io.subtype_id = ?", s);
+    }
+    if let Some(r) = &f.recognition {
+        w.text("io.recognition = ?", r.clone());
+    }
+    if let Some(l) = &f.level {
+        w.text(
+            "io.fields LIKE ?",
+            format!("%\"level\":\"{}\"%", l.replace(['%', '_', '"', '\\'], "")),
+        );
+    }
+    if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        // Trigram indexes on both backends: FTS5 on SQLite, pg_trgm (GIN) on PostgreSQL.
+        match db.backend {
+            Backend::Sqlite => w.text(
+                "io.id IN (SELECT rowid FROM institution_outcomes_fts WHERE name LIKE ?)",
+                crate::like_pattern(n),
+            ),
+            Backend::Postgres => w.text("io.name ILIKE ?", crate::like_pattern(n)),
+        };
+    }
+    w
+}
+
+pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<CatalogOutcome>> {
+    let w = where_for(db, f);
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM institution_outcomes io JOIN institutions i ON i.id = io.institution_id \
+         JOIN outcome_subtypes s ON s.id = io.subtype_id{}",
+        w.sql()
+    );
+    let total: i64 = bind_scalar(sqlx::query_scalar(&count_sql), &w.vals)
+        .fetch_one(&db.pool)
+        .await?;
+    let n = w.next();
+    let sql = format!("{SELECT}{} ORDER BY io.id DESC LIMIT ${n} OFFSET ${}", w.sql(), n + 1);
+    let rows = bind_all(sqlx::query_as(&sql), &w.vals)
+        .bind(per_page)
+        .bind((page.max(1) - 1) * per_page)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(Page { rows, total })
+}
+
+/// Deletes an institution's own outcome while it is unrecognised; holders keep their
+/// records (the reference becomes NULL).
+pub async fn delete_unrecognised<'c>(e: impl Exec<'c>, institution_id: i64, id: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "DELETE FROM institution_outcomes WHERE id = $1 AND institution_id = $2 AND recognition = 'unrecognised'",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Moves the recognition state on if it is currently `from`. False when someone else
+/// moved it first.
+pub async fn set_recognition<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    from: &[&str],
+    to: &str,
+    credits: Option<i64>,
+    by: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let allowed: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
+    let sql = format!(
+        "UPDATE institution_outcomes SET recognition = $2, credits = $3, recognised_by = $4, recognised_at = $5 \
+         WHERE id = $1 AND recognition IN ({})",
+        allowed.join(", ")
+    );
+    let r = sqlx::query(&sql)
+        .bind(id)
+        .bind(to)
+        .bind(credits)
+        .bind(by)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Counts by category for the overview (I-02).
+pub async fn counts_by_category<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT t.category, COUNT(*) FROM institution_outcomes io JOIN outcome_subtypes s ON s.id = io.subtype_id \
+         JOIN outcome_types t ON t.id = s.type_id WHERE io.institution_id = $1 GROUP BY t.category",
+    )
+    .bind(institution_id)
+    .fetch_all(e)
+    .await?)
+}

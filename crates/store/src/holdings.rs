@@ -1,0 +1,405 @@
+//! 学员成果: learner outcomes, their lifecycle and the lists of each role.
+
+use sqlx::FromRow;
+
+use crate::{Db, Exec, Page, Result, Where, bind_all, bind_scalar};
+
+pub const REGISTERED: &str = "registered";
+pub const SUBMITTED: &str = "submitted";
+pub const STORED: &str = "stored";
+pub const WITHDRAWN: &str = "withdrawn";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Holding {
+    pub id: i64,
+    pub learner_id: i64,
+    pub learner_name: String,
+    pub learner_id_number: String,
+    pub learner_mobile: Option<String>,
+    pub institution_outcome_id: Option<i64>,
+    pub subtype_id: i64,
+    pub subtype_name: String,
+    pub type_name: String,
+    pub category: String,
+    pub name: String,
+    pub issuer: String,
+    pub issuer_institution_id: Option<i64>,
+    pub number: Option<String>,
+    pub issued_on: Option<String>,
+    pub score: Option<String>,
+    pub fields: String,
+    pub source: String,
+    pub status: String,
+    pub stored_by: Option<String>,
+    pub stored_at: Option<i64>,
+    pub recognition: String,
+    pub credits: Option<i64>,
+    pub withdraw_reason: Option<String>,
+    pub withdraw_file: Option<i64>,
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT lo.id, lo.learner_id, l.name AS learner_name, l.id_number AS learner_id_number, \
+    l.mobile AS learner_mobile, lo.institution_outcome_id, lo.subtype_id, s.name AS subtype_name, t.name AS type_name, \
+    t.category, lo.name, lo.issuer, lo.issuer_institution_id, lo.number, lo.issued_on, lo.score, lo.fields, lo.source, \
+    lo.status, lo.stored_by, lo.stored_at, lo.recognition, lo.credits, lo.withdraw_reason, lo.withdraw_file, lo.created_at \
+    FROM learner_outcomes lo JOIN learners l ON l.id = lo.learner_id \
+    JOIN outcome_subtypes s ON s.id = lo.subtype_id JOIN outcome_types t ON t.id = s.type_id";
+
+const FROM: &str = "FROM learner_outcomes lo JOIN learners l ON l.id = lo.learner_id \
+    JOIN outcome_subtypes s ON s.id = lo.subtype_id JOIN outcome_types t ON t.id = s.type_id";
+
+pub struct NewHolding<'a> {
+    pub learner_id: i64,
+    pub institution_outcome_id: Option<i64>,
+    pub subtype_id: i64,
+    pub name: &'a str,
+    pub issuer: &'a str,
+    pub issuer_institution_id: Option<i64>,
+    pub number: Option<&'a str>,
+    pub issued_on: Option<&'a str>,
+    pub score: Option<&'a str>,
+    pub fields: &'a str,
+    pub source: &'a str,
+    pub status: &'a str,
+    pub stored_by: Option<&'a str>,
+    pub stored_by_id: Option<i64>,
+    pub now: i64,
+}
+
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<i64> {
+    let stored_at = (n.status == STORED).then_some(n.now);
+    Ok(sqlx::query_scalar(
+        "INSERT INTO learner_outcomes (learner_id, institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
+         number, issued_on, score, fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
+    )
+    .bind(n.learner_id)
+    .bind(n.institution_outcome_id)
+    .bind(n.subtype_id)
+    .bind(n.name)
+    .bind(n.issuer)
+    .bind(n.issuer_institution_id)
+    .bind(n.number)
+    .bind(n.issued_on)
+    .bind(n.score)
+    .bind(n.fields)
+    .bind(n.source)
+    .bind(n.status)
+    .bind(n.stored_by)
+    .bind(n.stored_by_id)
+    .bind(stored_at)
+    .bind(n.now)
+    .fetch_one(e)
+    .await?)
+}
+
+pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Holding>> {
+    let sql = format!("{SELECT} WHERE lo.id = $1");
+    Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
+}
+
+/// Updates a learner's own outcome while it is 登记.
+pub async fn update_registered<'c>(e: impl Exec<'c>, id: i64, learner_id: i64, n: &NewHolding<'_>) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learner_outcomes SET institution_outcome_id = $3, name = $4, issuer = $5, issuer_institution_id = $6, \
+         number = $7, issued_on = $8, score = $9, fields = $10, updated_at = $11 \
+         WHERE id = $1 AND learner_id = $2 AND status = 'registered'",
+    )
+    .bind(id)
+    .bind(learner_id)
+    .bind(n.institution_outcome_id)
+    .bind(n.name)
+    .bind(n.issuer)
+    .bind(n.issuer_institution_id)
+    .bind(n.number)
+    .bind(n.issued_on)
+    .bind(n.score)
+    .bind(n.fields)
+    .bind(n.now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn delete_registered<'c>(e: impl Exec<'c>, id: i64, learner_id: i64) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM learner_outcomes WHERE id = $1 AND learner_id = $2 AND status = 'registered'")
+        .bind(id)
+        .bind(learner_id)
+        .execute(e)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Moves the status from `from` to `to`; false if the outcome was not in `from`.
+pub async fn transition<'c>(e: impl Exec<'c>, id: i64, from: &str, to: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE learner_outcomes SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// 存储: marks a submitted outcome stored by the bank.
+pub async fn store_submitted<'c>(e: impl Exec<'c>, id: i64, by: i64, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learner_outcomes SET status = 'stored', stored_by = 'bank', stored_by_id = $2, stored_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status = 'submitted'",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Stores an outcome whatever its state short of withdrawn (a recognised informal
+/// outcome enters the bank on its final review).
+pub async fn force_store<'c>(e: impl Exec<'c>, id: i64, by: i64, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learner_outcomes SET status = 'stored', stored_by = 'bank', stored_by_id = $2, stored_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status IN ('registered', 'submitted')",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// 撤回 by the institution that stored it.
+pub async fn withdraw<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    institution_id: i64,
+    reason: &str,
+    file: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learner_outcomes SET status = 'withdrawn', withdraw_reason = $3, withdraw_file = $4, withdrawn_at = $5, updated_at = $5 \
+         WHERE id = $1 AND issuer_institution_id = $2 AND status = 'stored'",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .bind(reason)
+    .bind(file)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_recognition<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    from: &str,
+    to: &str,
+    credits: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learner_outcomes SET recognition = $3, credits = COALESCE($4, credits), updated_at = $5 WHERE id = $1 AND recognition = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(credits)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records the credits a holding earned; it is recognised from now on.
+pub async fn set_credits<'c>(e: impl Exec<'c>, id: i64, credits: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE learner_outcomes SET recognition = 'recognised', credits = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(credits)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Stored holdings of a catalog outcome that have no credits yet (to recognise them
+/// when the catalog outcome is recognised).
+pub async fn stored_without_credits<'c>(e: impl Exec<'c>, institution_outcome_id: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, learner_id FROM learner_outcomes WHERE institution_outcome_id = $1 AND status = 'stored' AND credits IS NULL",
+    )
+    .bind(institution_outcome_id)
+    .fetch_all(e)
+    .await?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub learner_id: Option<i64>,
+    pub issuer_institution_id: Option<i64>,
+    pub institution_outcome_id: Option<i64>,
+    pub statuses: Vec<&'static str>,
+    pub recognition: Vec<&'static str>,
+    /// `true`: only 转换获取; `false`: all but 转换获取.
+    pub converted: Option<bool>,
+    pub type_id: Option<i64>,
+    pub subtype_id: Option<i64>,
+    pub informal_only: bool,
+    pub name: Option<String>,
+    /// Learners of these departments' institutions (a department's scope), by issuer.
+    pub departments: Option<Vec<i64>>,
+    /// Created in this year (入库年份), Beijing time.
+    pub year: Option<i32>,
+}
+
+fn where_for(f: &Filter) -> Where {
+    let mut w = Where::new();
+    if let Some(v) = f.learner_id {
+        w.int("lo.learner_id = ?", v);
+    }
+    if let Some(v) = f.issuer_institution_id {
+        w.int("lo.issuer_institution_id = ?", v);
+    }
+    if let Some(v) = f.institution_outcome_id {
+        w.int("lo.institution_outcome_id = ?", v);
+    }
+    if !f.statuses.is_empty() {
+        let list: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
+        w.raw(&format!("lo.status IN ({})", list.join(", ")));
+    }
+    if !f.recognition.is_empty() {
+        let list: Vec<String> = f.recognition.iter().map(|s| format!("'{s}'")).collect();
+        w.raw(&format!("lo.recognition IN ({})", list.join(", ")));
+    }
+    match f.converted {
+        Some(true) => w.raw("lo.source = 'conversion'"),
+        Some(false) => w.raw("lo.source <> 'conversion'"),
+        None => &mut w,
+    };
+    if let Some(v) = f.type_id {
+        w.int("s.type_id = ?", v);
+    }
+    if let Some(v) = f.subtype_id {
+        w.int("lo.subtype_id = ?", v);
+    }
+    if f.informal_only {
+        w.raw("t.category = 'informal'");
+    }
+    if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        w.text("lo.name LIKE ?", crate::like_pattern(n));
+    }
+    if let Some(d) = &f.departments {
+        // Department scope: outcomes issued by its institutions, or stored by the bank.
+        let list: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        let ids = if list.is_empty() {
+            "NULL".to_string()
+        } else {
+            list.join(", ")
+        };
+        w.raw(&format!(
+            "(lo.issuer_institution_id IS NULL OR lo.issuer_institution_id IN (SELECT id FROM institutions WHERE department_id IN ({ids})))"
+        ));
+    }
+    if let Some(y) = f.year {
+        let start = chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc().timestamp() - 8 * 3600);
+        let end = chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc().timestamp() - 8 * 3600);
+        if let (Some(s), Some(e)) = (start, end) {
+            w.int("lo.created_at >= ?", s).int("lo.created_at < ?", e);
+        }
+    }
+    w
+}
+
+pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<Holding>> {
+    let w = where_for(f);
+    let total: i64 = bind_scalar(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}{}", w.sql())),
+        &w.vals,
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let n = w.next();
+    let sql = format!("{SELECT}{} ORDER BY lo.id DESC LIMIT ${n} OFFSET ${}", w.sql(), n + 1);
+    let rows = bind_all(sqlx::query_as(&sql), &w.vals)
+        .bind(per_page)
+        .bind((page.max(1) - 1) * per_page)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(Page { rows, total })
+}
+
+pub async fn count(db: &Db, f: &Filter) -> Result<i64> {
+    let w = where_for(f);
+    Ok(bind_scalar(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}{}", w.sql())),
+        &w.vals,
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// Whether the learner already holds this catalog outcome (not withdrawn).
+pub async fn holds<'c>(e: impl Exec<'c>, learner_id: i64, institution_outcome_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM learner_outcomes WHERE learner_id = $1 AND institution_outcome_id = $2 AND status <> 'withdrawn'",
+    )
+    .bind(learner_id)
+    .bind(institution_outcome_id)
+    .fetch_one(e)
+    .await?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Review {
+    pub id: i64,
+    pub stage: String,
+    pub decision: String,
+    pub opinion: Option<String>,
+    pub reviewer_name: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn add_review<'c>(
+    e: impl Exec<'c>,
+    outcome: i64,
+    stage: &str,
+    decision: &str,
+    opinion: Option<&str>,
+    reviewer: &crate::audit::Actor,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO recognition_reviews (learner_outcome_id, stage, decision, opinion, reviewer_role, reviewer_id, reviewer_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(outcome)
+    .bind(stage)
+    .bind(decision)
+    .bind(opinion)
+    .bind(&reviewer.role)
+    .bind(reviewer.id)
+    .bind(&reviewer.name)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn reviews<'c>(e: impl Exec<'c>, outcome: i64) -> Result<Vec<Review>> {
+    Ok(sqlx::query_as(
+        "SELECT id, stage, decision, opinion, reviewer_name, created_at FROM recognition_reviews WHERE learner_outcome_id = $1 ORDER BY id",
+    )
+    .bind(outcome)
+    .fetch_all(e)
+    .await?)
+}
