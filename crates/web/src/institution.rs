@@ -48,6 +48,11 @@ struct Home {
     department: String,
     contact_mobile: String,
     sub_users: usize,
+    may_outcomes: bool,
+    catalog_total: i64,
+    catalog_by_type: Vec<(i64, String, i64)>,
+    holdings_total: i64,
+    holdings_by_type: Vec<(i64, String, i64)>,
 }
 
 async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
@@ -62,6 +67,34 @@ async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response,
         .filter(|u| u.is_primary == 0)
         .count();
     let ctx = PageCtx::new("机构账户中心", &a.session, Some(&principal(&a)), "/institution").await?;
+    let inst_id = a.institution.id;
+    let mut catalog_by_type = Vec::new();
+    let mut holdings_by_type = Vec::new();
+    for t in store::taxonomy::types(pool).await? {
+        let c = store::catalog::list(
+            &s.app.db,
+            &store::catalog::Filter {
+                institution_id: Some(inst_id),
+                type_id: Some(t.id),
+                ..Default::default()
+            },
+            1,
+            1,
+        )
+        .await?
+        .total;
+        let h = store::holdings::count(
+            &s.app.db,
+            &store::holdings::Filter {
+                issuer_institution_id: Some(inst_id),
+                type_id: Some(t.id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        catalog_by_type.push((t.id, t.name.clone(), c));
+        holdings_by_type.push((t.id, t.name, h));
+    }
     let inst = a.institution;
     Ok(page(&Home {
         ctx,
@@ -73,6 +106,11 @@ async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response,
         department,
         contact_mobile: inst.contact_mobile.as_deref().map(mask::mobile).unwrap_or_default(),
         sub_users,
+        may_outcomes: app::institutions::may(&a.user, Area::Outcomes),
+        catalog_total: catalog_by_type.iter().map(|c| c.2).sum(),
+        holdings_total: holdings_by_type.iter().map(|c| c.2).sum(),
+        catalog_by_type,
+        holdings_by_type,
         inst,
     }))
 }

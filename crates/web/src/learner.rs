@@ -9,8 +9,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::credits::Credits;
 use domain::id_card::IdType;
 use domain::mask;
+use store::holdings::Filter;
 
 use crate::AppState;
 use crate::error::WebError;
@@ -21,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/learner", get(home))
         .route("/learner/complete", get(complete_page).post(complete))
+        .route("/learner/credits", get(credits))
 }
 
 #[derive(Template)]
@@ -34,10 +37,29 @@ struct Home {
     id_type: &'static str,
     validity: String,
     opened: String,
+    total_credits: String,
+    unread: i64,
+    outcome_total: i64,
+    registered: i64,
+    stored: i64,
+    converted: i64,
 }
 
-async fn home(a: LearnerAuth) -> Result<Response, WebError> {
+async fn home(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
     let l = a.learner.clone();
+    let db = &s.app.db;
+    let mine = |statuses: Vec<&'static str>, converted: Option<bool>| Filter {
+        learner_id: Some(l.id),
+        statuses,
+        converted,
+        ..Default::default()
+    };
+    let outcome_total = store::holdings::count(db, &mine(vec![], None)).await?;
+    let registered = store::holdings::count(db, &mine(vec!["registered"], None)).await?;
+    let stored = store::holdings::count(db, &mine(vec!["stored"], None)).await?;
+    let converted = store::holdings::count(db, &mine(vec![], Some(true))).await?;
+    let total_credits = Credits(store::ledger::balance(&db.pool, l.id).await?).to_string();
+    let unread = store::messages::unread(&db.pool, "learner", l.id).await?;
     let ctx = PageCtx::new("个人中心", &a.session, Some(&Principal::Learner(a.learner)), "/learner").await?;
     let validity = match (&l.id_valid_from, &l.id_valid_to) {
         (Some(f), Some(t)) => format!("{f} 至 {t}"),
@@ -53,6 +75,12 @@ async fn home(a: LearnerAuth) -> Result<Response, WebError> {
         validity,
         opened: datetime(l.activated_at.unwrap_or(l.created_at)),
         name: l.name,
+        total_credits,
+        unread,
+        outcome_total,
+        registered,
+        stored,
+        converted,
     }))
 }
 
@@ -131,4 +159,32 @@ async fn complete(
             complete_form(&a, form, FormErrors::from_error(&e), form_status(&e)).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "learner/credits.html")]
+struct CreditsPage {
+    ctx: PageCtx,
+    total: String,
+    rows: Vec<(String, String, String, Option<i64>)>,
+}
+
+/// 我的成就: the ledger behind the total.
+async fn credits(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
+    let pool = &s.app.db.pool;
+    let total = Credits(store::ledger::balance(pool, a.learner.id).await?).to_string();
+    let rows = store::ledger::entries(pool, a.learner.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                datetime(e.created_at),
+                e.reason,
+                Credits(e.amount).to_string(),
+                e.learner_outcome_id,
+            )
+        })
+        .collect();
+    let ctx = PageCtx::new("学分明细", &a.session, Some(&Principal::Learner(a.learner)), "/learner").await?;
+    Ok(page(&CreditsPage { ctx, total, rows }))
 }

@@ -8,8 +8,12 @@ mod department;
 mod error;
 mod expert;
 mod extract;
+mod files;
+mod forms;
+mod inst_outcomes;
 mod institution;
 mod learner;
+mod learner_outcomes;
 mod portal;
 mod register;
 mod views;
@@ -53,14 +57,17 @@ pub fn router(app: App) -> Router {
         .merge(portal::routes())
         .merge(register::routes())
         .merge(learner::routes())
+        .merge(learner_outcomes::routes())
         .merge(institution::routes())
+        .merge(inst_outcomes::routes())
         .merge(department::routes())
         .merge(expert::routes())
+        .merge(files::routes())
         .nest("/api", api::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))

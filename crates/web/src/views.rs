@@ -15,6 +15,8 @@ use crate::error::{WebError, status_of};
 
 pub struct MenuItem {
     pub group: &'static str,
+    /// Set on the first item of a group: the group's heading.
+    pub heading: Option<&'static str>,
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
@@ -67,8 +69,11 @@ impl PageCtx {
             .map_err(csrf::internal)?
             .map(|(kind, text)| Flash { kind, text });
         let mut menu = who.map(menu_for).unwrap_or_default();
+        let mut previous = "";
         for m in &mut menu {
             m.active = m.href == active;
+            m.heading = (!m.group.is_empty() && m.group != previous).then_some(m.group);
+            previous = m.group;
         }
         Ok(Self {
             title: title.into(),
@@ -84,6 +89,7 @@ impl PageCtx {
 fn item(group: &'static str, label: &'static str, href: &'static str) -> MenuItem {
     MenuItem {
         group,
+        heading: None,
         label,
         href,
         active: false,
@@ -94,12 +100,21 @@ fn item(group: &'static str, label: &'static str, href: &'static str) -> MenuIte
 fn menu_for(p: &Principal) -> Vec<MenuItem> {
     match p {
         Principal::Learner(l) if !l.is_active() => vec![item("", "完善账户信息", "/learner/complete")],
-        Principal::Learner(_) => vec![item("", "个人中心", "/learner")],
+        Principal::Learner(_) => vec![
+            item("", "个人中心", "/learner"),
+            item("", "我的成果", "/learner/outcomes"),
+            item("", "成果认定", "/learner/recognition"),
+            item("", "我的消息", "/learner/messages"),
+        ],
         Principal::Institution { user, institution } => {
             if institution.status != "approved" {
                 return vec![item("", "注册进度", "/register/institution/status")];
             }
             let mut m = vec![item("院校空间", "机构账户中心", "/institution")];
+            if app::institutions::may(user, Area::Outcomes) {
+                m.push(item("成果及学员管理", "机构成果", "/institution/outcomes"));
+                m.push(item("成果及学员管理", "学员成果", "/institution/learner-outcomes"));
+            }
             if app::institutions::may(user, Area::Profile) {
                 m.push(item("账户管理", "机构信息", "/institution/profile"));
             }

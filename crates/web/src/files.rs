@@ -1,0 +1,89 @@
+//! Serving uploaded files, only to those who may see an outcome they belong to, with
+//! headers that keep the browser from treating them as anything but what they are.
+
+use app::auth::Principal;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/files/{id}", get(download))
+}
+
+fn not_found() -> WebError {
+    WebError(app::AppError::not_found())
+}
+
+/// Whether this principal may see this learner outcome.
+async fn may_see(s: &AppState, who: &Principal, outcome: i64) -> Result<bool, WebError> {
+    let Some(h) = store::holdings::by_id(&s.app.db.pool, outcome).await? else {
+        return Ok(false);
+    };
+    Ok(match who {
+        Principal::Learner(l) => h.learner_id == l.id,
+        Principal::Institution { user, institution } => {
+            h.issuer_institution_id == Some(institution.id)
+                && app::institutions::may(user, domain::role::Area::Outcomes)
+        }
+        Principal::Department { scope, .. } => app::holdings::in_scope(&s.app, scope, h.id).await.is_ok(),
+        Principal::Expert(_) => h.recognition != "none",
+    })
+}
+
+async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let who = extract::principal(&session, &s)
+        .await?
+        .ok_or_else(|| WebError(app::AppError::Unauthenticated))?;
+    let file = store::files::by_id(&s.app.db.pool, id).await?.ok_or_else(not_found)?;
+    let mut allowed = false;
+    for outcome in store::files::outcomes_of_file(&s.app.db.pool, id).await? {
+        if may_see(&s, &who, outcome).await? {
+            allowed = true;
+            break;
+        }
+    }
+    if !allowed {
+        return Err(not_found());
+    }
+    let bytes = s
+        .app
+        .files
+        .get(&file.storage_key)
+        .await
+        .map_err(|e| WebError(app::AppError::Internal(e)))?;
+    // The name was cleaned on upload; percent-encode it for the header.
+    let encoded: String = file
+        .original_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.mime.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,336 @@
+//! Pieces shared by the outcome pages: dynamic taxonomy fields (inputs and display),
+//! pagination, multipart uploads with CSRF, and ids picked with checkboxes.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::response::{IntoResponse, Response};
+use domain::taxonomy::FieldSpec;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::csrf;
+use crate::error::WebError;
+use crate::views::FormErrors;
+
+/// One input of a subtype's fields, ready for `dyn_fields.html`.
+pub struct FieldInput {
+    pub name: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+    pub options: Vec<String>,
+    pub value: String,
+    pub error: String,
+    /// Fixed by a catalog pick: shown, not editable.
+    pub locked: bool,
+}
+
+pub fn field_inputs(
+    specs: &[FieldSpec],
+    values: &BTreeMap<String, String>,
+    errors: &FormErrors,
+    locked: bool,
+) -> Vec<FieldInput> {
+    specs
+        .iter()
+        .map(|f| {
+            let name = format!("f_{}", f.key);
+            FieldInput {
+                error: errors.get(&name).to_string(),
+                name,
+                label: f.label.clone(),
+                kind: f.kind.code(),
+                required: f.required,
+                options: f.options.clone(),
+                value: values.get(&f.key).cloned().unwrap_or_default(),
+                locked: locked && values.contains_key(&f.key),
+            }
+        })
+        .collect()
+}
+
+/// The `f_<key>` values of a posted form.
+pub fn field_values(pairs: &[(String, String)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_string(), v.clone())))
+        .collect()
+}
+
+/// Label and value of each field a record has, in the subtype's order.
+pub fn field_display(specs: &[FieldSpec], json: &str) -> Vec<(String, String)> {
+    let values: BTreeMap<String, String> = serde_json::from_str(json).unwrap_or_default();
+    let mut out: Vec<(String, String)> = specs
+        .iter()
+        .filter_map(|f| values.get(&f.key).map(|v| (f.label.clone(), v.clone())))
+        .collect();
+    // Values of fields removed from the taxonomy since are still shown.
+    for (k, v) in &values {
+        if !specs.iter().any(|f| &f.key == k) {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    out
+}
+
+/// Ids ticked in a list (`id=1&id=2`).
+pub fn ids(pairs: &[(String, String)]) -> Vec<i64> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect()
+}
+
+/// Page links of a list.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// The list's URL with its filters, ending in `page=`.
+    pub base: String,
+}
+
+pub const PER_PAGE: i64 = 20;
+
+impl Pager {
+    pub fn new(total: i64, page: i64, path: &str, query: &[(&str, &str)]) -> Self {
+        let mut q: Vec<(&str, &str)> = query
+            .iter()
+            .copied()
+            .filter(|(k, v)| !v.is_empty() && *k != "page")
+            .collect();
+        q.push(("page", ""));
+        let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
+        Self {
+            page: page.max(1),
+            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            total,
+            base: format!("{path}?{qs}"),
+        }
+    }
+    pub fn prev(&self) -> Option<i64> {
+        (self.page > 1).then(|| self.page - 1)
+    }
+    pub fn next(&self) -> Option<i64> {
+        (self.page < self.pages).then(|| self.page + 1)
+    }
+}
+
+/// A multipart form (uploads) whose `_csrf` field matches the session's token.
+pub struct CsrfMultipart {
+    pub fields: Vec<(String, String)>,
+    /// (field name, file name, bytes) of each non-empty file part.
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl CsrfMultipart {
+    pub fn text(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    pub fn file(&self, name: &str) -> Option<&(String, String, Vec<u8>)> {
+        self.files.iter().find(|(k, _, _)| k == name)
+    }
+}
+
+fn bad(message: &str) -> Response {
+    WebError(app::AppError::field("file", message)).into_response()
+}
+
+impl FromRequest<AppState> for CsrfMultipart {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let session: Session = crate::extract::session(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let mut mp = Multipart::from_request(req, state)
+            .await
+            .map_err(|_| bad("上传内容无法识别，请重新选择文件"))?;
+        let mut fields = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|_| bad("上传失败：文件过大（不能超过10MB）或连接中断"))?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|_| bad("上传失败：文件过大（不能超过10MB）或连接中断"))?;
+                    if !file_name.is_empty() && !bytes.is_empty() {
+                        files.push((name, file_name, bytes.to_vec()));
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(|_| bad("表单内容无法识别"))?;
+                    fields.push((name, text));
+                }
+            }
+        }
+        let given = fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        csrf::verify(&session, &given)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self { fields, files })
+    }
+}
+
+/// A type with its subtypes, for the "choose a subtype" pages; a subtype that cannot be
+/// used says why.
+pub struct TypeGroup {
+    pub name: String,
+    pub category: &'static str,
+    pub items: Vec<(i64, String, Option<String>)>,
+}
+
+pub fn group_subtypes(
+    subtypes: &[store::taxonomy::Subtype],
+    why_not: impl Fn(&store::taxonomy::Subtype) -> Option<String>,
+) -> Vec<TypeGroup> {
+    let mut groups: Vec<TypeGroup> = Vec::new();
+    for s in subtypes {
+        if groups.last().is_none_or(|g| g.name != s.type_name) {
+            groups.push(TypeGroup {
+                name: s.type_name.clone(),
+                category: s.category().label(),
+                items: Vec::new(),
+            });
+        }
+        if let Some(g) = groups.last_mut() {
+            g.items.push((s.id, s.name.clone(), why_not(s)));
+        }
+    }
+    groups
+}
+
+/// Parses an optional numeric filter.
+pub fn opt_id(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
+
+/// What every role's outcome detail shows.
+pub struct HoldingView {
+    pub base: Vec<(String, String)>,
+    pub extra: Vec<(String, String)>,
+    pub files: Vec<(i64, String)>,
+    pub reviews: Vec<(String, String, String, String, String)>,
+}
+
+/// Builds the detail of a learner outcome; `full_id` shows the ID number unmasked
+/// (only to the learner it belongs to).
+pub async fn holding_view(
+    app: &app::App,
+    h: &store::holdings::Holding,
+    full_id: bool,
+) -> Result<HoldingView, WebError> {
+    let (_, specs) = app::taxonomy::subtype(app, h.subtype_id).await?;
+    let id = if full_id {
+        h.learner_id_number.clone()
+    } else {
+        domain::mask::id_number(&h.learner_id_number)
+    };
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let mut base = vec![
+        ("成果名称".to_string(), h.name.clone()),
+        ("成果类型".into(), h.type_name.clone()),
+        ("成果子类型".into(), h.subtype_name.clone()),
+        ("颁证机构".into(), h.issuer.clone()),
+        ("学员姓名".into(), h.learner_name.clone()),
+        ("身份证号".into(), id),
+        ("个人成果编号".into(), opt(&h.number)),
+        ("颁证日期".into(), opt(&h.issued_on)),
+        ("成绩".into(), opt(&h.score)),
+        ("成果来源".into(), app::holdings::source_label(&h.source).into()),
+        ("成果状态".into(), app::holdings::status_label(h).into()),
+        (
+            "学分银行学分".into(),
+            h.credits
+                .map(|c| domain::credits::Credits(c).to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+    ];
+    if h.category == "informal" {
+        base.push((
+            "认定状态".into(),
+            app::holdings::recognition_label(&h.recognition).into(),
+        ));
+    }
+    if let Some(r) = &h.withdraw_reason {
+        base.push(("撤回原因".into(), r.clone()));
+    }
+    let mut files: Vec<(i64, String)> = store::files::of_outcome(&app.db.pool, h.id)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.original_name))
+        .collect();
+    if let Some(f) = h.withdraw_file
+        && let Some(f) = store::files::by_id(&app.db.pool, f).await?
+    {
+        files.push((f.id, format!("撤回原因文件：{}", f.original_name)));
+    }
+    let reviews = store::holdings::reviews(&app.db.pool, h.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let stage = match r.stage.as_str() {
+                "apply" => "申请认定",
+                "initial" => "初审",
+                "final" => "终审",
+                _ => "其他",
+            };
+            let decision = match r.decision.as_str() {
+                "pass" => "通过",
+                "fail" => "不通过",
+                _ => "已提交",
+            };
+            (
+                stage.to_string(),
+                decision.to_string(),
+                r.opinion.unwrap_or_default(),
+                r.reviewer_name.unwrap_or_default(),
+                crate::views::datetime(r.created_at),
+            )
+        })
+        .collect();
+    Ok(HoldingView {
+        base,
+        extra: field_display(&specs, &h.fields),
+        files,
+        reviews,
+    })
+}
+
+/// Filter values of the type and subtype selects.
+pub async fn type_choices(app: &app::App) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), WebError> {
+    let types = store::taxonomy::types(&app.db.pool)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let subtypes = store::taxonomy::subtypes(&app.db.pool)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    Ok((types, subtypes))
+}
+
+pub fn recognition_label(r: &str) -> &'static str {
+    match r {
+        "recognised" => "已认定",
+        "recognising" => "认定中",
+        _ => "未认定",
+    }
+}

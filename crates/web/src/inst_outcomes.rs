@@ -1,0 +1,623 @@
+//! 成果及学员管理 of the institution space: 机构成果 (I-03) and 学员成果 (I-04).
+//! Every handler requires the `outcomes` area and touches only the institution's rows.
+
+use std::collections::BTreeMap;
+
+use app::auth::Principal;
+use app::holdings::StoreForLearnerForm;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::credits::Credits;
+use domain::mask;
+use domain::role::Area;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{ClientIp, CsrfForm, InstitutionAuth};
+use crate::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
+use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/institution/outcomes", get(list))
+        .route("/institution/outcomes/delete", post(delete))
+        .route("/institution/outcomes/new", get(choose))
+        .route("/institution/outcomes/new/{subtype}", get(new_page).post(create))
+        .route("/institution/outcomes/{id}", get(detail))
+        .route("/institution/outcomes/{id}/recognition", post(request_recognition))
+        .route(
+            "/institution/outcomes/{id}/store",
+            get(store_page).post(store_for_learner),
+        )
+        .route("/institution/learner-outcomes", get(holdings))
+        .route("/institution/learner-outcomes/withdraw", post(withdraw))
+        .route("/institution/learner-outcomes/{id}", get(holding))
+}
+
+fn principal(a: &InstitutionAuth) -> Principal {
+    Principal::Institution {
+        user: a.user.clone(),
+        institution: a.institution.clone(),
+    }
+}
+
+async fn ctx(a: &InstitutionAuth, title: &str, active: &str) -> Result<PageCtx, WebError> {
+    PageCtx::new(title, &a.session, Some(&principal(a)), active).await
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "type")]
+    type_: String,
+    #[serde(default)]
+    subtype: String,
+    #[serde(default)]
+    recognition: String,
+    #[serde(default)]
+    page: i64,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    type_name: String,
+    subtype_name: String,
+    recognition: String,
+    recognition_label: &'static str,
+    credits: String,
+    holders: i64,
+}
+
+#[derive(Template)]
+#[template(path = "institution/outcomes.html")]
+struct ListPage {
+    ctx: PageCtx,
+    q: ListQuery,
+    types: Vec<(i64, String)>,
+    subtypes: Vec<(i64, String)>,
+    recognitions: [(&'static str, &'static str); 3],
+    rows: Vec<Row>,
+    filtered: bool,
+    offset: usize,
+    pager: Pager,
+}
+
+async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let filter = store::catalog::Filter {
+        institution_id: Some(a.institution.id),
+        type_id: forms::opt_id(&q.type_),
+        subtype_id: forms::opt_id(&q.subtype),
+        name: Some(q.name.clone()).filter(|n| !n.trim().is_empty()),
+        recognition: Some(q.recognition.clone()).filter(|r| !r.is_empty()),
+        ..Default::default()
+    };
+    let result = store::catalog::list(&s.app.db, &filter, q.page.max(1), PER_PAGE).await?;
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|o| Row {
+            recognition_label: forms::recognition_label(&o.recognition),
+            credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
+            id: o.id,
+            name: o.name,
+            type_name: o.type_name,
+            subtype_name: o.subtype_name,
+            recognition: o.recognition,
+            holders: o.holders,
+        })
+        .collect();
+    let (types, subtypes) = forms::type_choices(&s.app).await?;
+    let pager = Pager::new(
+        result.total,
+        q.page,
+        "/institution/outcomes",
+        &[
+            ("name", &q.name),
+            ("type", &q.type_),
+            ("subtype", &q.subtype),
+            ("recognition", &q.recognition),
+        ],
+    );
+    let filtered = !(q.name.is_empty() && q.type_.is_empty() && q.subtype.is_empty() && q.recognition.is_empty());
+    Ok(page(&ListPage {
+        ctx: ctx(&a, "机构成果", "/institution/outcomes").await?,
+        offset: ((pager.page - 1) * PER_PAGE) as usize,
+        q,
+        types,
+        subtypes,
+        recognitions: [
+            ("unrecognised", "未认定"),
+            ("recognising", "认定中"),
+            ("recognised", "已认定"),
+        ],
+        rows,
+        filtered,
+        pager,
+    }))
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, pairs): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let ids = forms::ids(&pairs);
+    match app::catalog::delete(&s.app, a.institution.id, &ids, &principal(&a).actor(&ip)).await {
+        Ok(n) => flash(&a.session, "ok", format!("已删除{n}项成果")).await?,
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to("/institution/outcomes").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "subtypes.html")]
+struct Choose {
+    ctx: PageCtx,
+    heading: &'static str,
+    hint: &'static str,
+    base: &'static str,
+    groups: Vec<TypeGroup>,
+}
+
+async fn choose(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let subtypes = store::taxonomy::subtypes(&s.app.db.pool).await?;
+    let authorised = store::taxonomy::authorised(&s.app.db.pool, a.institution.id).await?;
+    let groups = forms::group_subtypes(&subtypes, |st| {
+        if st.synced != 0 {
+            Some("由证书平台定期同步，无需存储".into())
+        } else if st.restricted != 0 && !authorised.contains(&st.id) {
+            Some("需学分银行授权后才能存储".into())
+        } else {
+            None
+        }
+    });
+    Ok(page(&Choose {
+        ctx: ctx(&a, "选择成果类型", "/institution/outcomes").await?,
+        heading: "选择成果类型",
+        hint: "选择要存储的成果子类型，不同子类型需要填写的信息不同。",
+        base: "/institution/outcomes/new",
+        groups,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "institution/outcome_new.html")]
+struct NewPage {
+    ctx: PageCtx,
+    subtype_id: i64,
+    type_name: String,
+    subtype_name: String,
+    issuer: String,
+    name: String,
+    inputs: Vec<FieldInput>,
+    errors: FormErrors,
+}
+
+async fn new_form(
+    s: &AppState,
+    a: &InstitutionAuth,
+    subtype: i64,
+    name: String,
+    values: BTreeMap<String, String>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (st, specs) = app::taxonomy::subtype(&s.app, subtype).await?;
+    if let Err(m) = app::taxonomy::may_store(&s.app, a.institution.id, &st).await? {
+        return Err(WebError(app::AppError::Forbidden(m)));
+    }
+    let inputs = forms::field_inputs(&specs, &values, &errors, false);
+    Ok(render(
+        status,
+        &NewPage {
+            ctx: ctx(a, "存储新成果", "/institution/outcomes").await?,
+            subtype_id: st.id,
+            type_name: st.type_name,
+            subtype_name: st.name,
+            issuer: a.institution.name.clone(),
+            name,
+            inputs,
+            errors,
+        },
+    ))
+}
+
+async fn new_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(subtype): Path<i64>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    new_form(
+        &s,
+        &a,
+        subtype,
+        String::new(),
+        BTreeMap::new(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct NameField {
+    #[serde(default)]
+    name: String,
+}
+
+async fn create(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(subtype): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, pairs): CsrfForm<NameField>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let values = forms::field_values(&pairs);
+    match app::catalog::create(
+        &s.app,
+        a.institution.id,
+        subtype,
+        &f.name,
+        &values,
+        &principal(&a).actor(&ip),
+    )
+    .await
+    {
+        Ok(id) => {
+            flash(&a.session, "ok", "成果已保存").await?;
+            Ok(Redirect::to(&format!("/institution/outcomes/{id}")).into_response())
+        }
+        Err(e @ (app::AppError::Invalid(_) | app::AppError::Conflict(_))) => {
+            new_form(
+                &s,
+                &a,
+                subtype,
+                f.name,
+                values,
+                FormErrors::from_error(&e),
+                form_status(&e),
+            )
+            .await
+        }
+        Err(e) => Err(WebError(e)),
+    }
+}
+
+/// An outcome of this institution, or 404.
+async fn own(s: &AppState, a: &InstitutionAuth, id: i64) -> Result<store::catalog::CatalogOutcome, WebError> {
+    store::catalog::by_id(&s.app.db.pool, id)
+        .await?
+        .filter(|o| o.institution_id == a.institution.id)
+        .ok_or_else(|| WebError(app::AppError::not_found()))
+}
+
+#[derive(Template)]
+#[template(path = "institution/outcome.html")]
+struct Detail {
+    ctx: PageCtx,
+    id: i64,
+    base: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+    holders: i64,
+    recognition: String,
+}
+
+async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let o = own(&s, &a, id).await?;
+    let (_, specs) = app::taxonomy::subtype(&s.app, o.subtype_id).await?;
+    let base = vec![
+        ("成果名称".to_string(), o.name.clone()),
+        ("成果类型".into(), o.type_name.clone()),
+        ("成果子类型".into(), o.subtype_name.clone()),
+        ("颁证机构".into(), o.institution_name.clone()),
+        ("认定状态".into(), forms::recognition_label(&o.recognition).into()),
+        (
+            "学分银行学分".into(),
+            o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
+        ),
+        ("入库时间".into(), crate::views::datetime(o.created_at)),
+    ];
+    Ok(page(&Detail {
+        ctx: ctx(&a, "成果详情", "/institution/outcomes").await?,
+        id,
+        extra: forms::field_display(&specs, &o.fields),
+        base,
+        holders: o.holders,
+        recognition: o.recognition,
+    }))
+}
+
+async fn request_recognition(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    own(&s, &a, id).await?;
+    match app::catalog::request_recognition(&s.app, a.institution.id, id, &principal(&a).actor(&ip)).await {
+        Ok(()) => flash(&a.session, "ok", "已提交认定申请，等待学分银行认定").await?,
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to(&format!("/institution/outcomes/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "institution/store.html")]
+struct StorePage {
+    ctx: PageCtx,
+    id: i64,
+    category: String,
+    outcome_name: String,
+    subtype_name: String,
+    form: StoreForLearnerForm,
+    errors: FormErrors,
+}
+
+async fn store_form(
+    s: &AppState,
+    a: &InstitutionAuth,
+    id: i64,
+    form: StoreForLearnerForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let o = own(s, a, id).await?;
+    let category = domain::taxonomy::Category::from_code(&o.category)
+        .map(|c| c.label())
+        .unwrap_or("")
+        .to_string();
+    Ok(render(
+        status,
+        &StorePage {
+            ctx: ctx(a, "存储学员成果", "/institution/learner-outcomes").await?,
+            id,
+            category,
+            outcome_name: o.name,
+            subtype_name: o.subtype_name,
+            form,
+            errors,
+        },
+    ))
+}
+
+async fn store_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    store_form(
+        &s,
+        &a,
+        id,
+        StoreForLearnerForm::default(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn store_for_learner(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, _): CsrfForm<StoreForLearnerForm>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    match app::holdings::institution_store(&s.app, a.institution.id, id, &f, &principal(&a).actor(&ip)).await {
+        Ok(_) => {
+            flash(&a.session, "ok", format!("已为学员{}存储成果", f.learner_name.trim())).await?;
+            Ok(Redirect::to(&format!("/institution/outcomes/{id}/store")).into_response())
+        }
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => store_form(&s, &a, id, f, FormErrors::from_error(&e), form_status(&e)).await,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct HoldingQuery {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "type")]
+    type_: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    page: i64,
+}
+
+struct HoldingRow {
+    id: i64,
+    name: String,
+    type_name: String,
+    subtype_name: String,
+    learner: String,
+    id_number: String,
+    mobile: String,
+    status: String,
+    status_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "institution/learner_outcomes.html")]
+struct HoldingsPage {
+    ctx: PageCtx,
+    q: HoldingQuery,
+    years: Vec<i32>,
+    types: Vec<(i64, String)>,
+    rows: Vec<HoldingRow>,
+    filtered: bool,
+    offset: usize,
+    pager: Pager,
+    errors: FormErrors,
+    reason: String,
+}
+
+async fn holdings_page(
+    s: &AppState,
+    a: &InstitutionAuth,
+    q: HoldingQuery,
+    errors: FormErrors,
+    reason: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let filter = store::holdings::Filter {
+        issuer_institution_id: Some(a.institution.id),
+        institution_outcome_id: forms::opt_id(&q.outcome),
+        type_id: forms::opt_id(&q.type_),
+        name: Some(q.name.clone()),
+        year: q.year.parse().ok(),
+        ..Default::default()
+    };
+    let result = store::holdings::list(&s.app.db, &filter, q.page.max(1), PER_PAGE).await?;
+    let rows = result
+        .rows
+        .iter()
+        .map(|h| HoldingRow {
+            id: h.id,
+            name: h.name.clone(),
+            type_name: h.type_name.clone(),
+            subtype_name: h.subtype_name.clone(),
+            learner: h.learner_name.clone(),
+            id_number: mask::id_number(&h.learner_id_number),
+            mobile: h
+                .learner_mobile
+                .as_deref()
+                .map(mask::mobile)
+                .unwrap_or_else(|| "-".into()),
+            status: h.status.clone(),
+            status_label: app::holdings::status_label(h),
+        })
+        .collect();
+    let (types, _) = forms::type_choices(&s.app).await?;
+    let this_year = chrono::Utc::now().format("%Y").to_string().parse().unwrap_or(2026);
+    let pager = Pager::new(
+        result.total,
+        q.page,
+        "/institution/learner-outcomes",
+        &[
+            ("year", &q.year),
+            ("name", &q.name),
+            ("type", &q.type_),
+            ("outcome", &q.outcome),
+        ],
+    );
+    let filtered = !(q.year.is_empty() && q.name.is_empty() && q.type_.is_empty() && q.outcome.is_empty());
+    Ok(render(
+        status,
+        &HoldingsPage {
+            ctx: ctx(a, "学员成果", "/institution/learner-outcomes").await?,
+            offset: ((pager.page - 1) * PER_PAGE) as usize,
+            q,
+            years: (this_year - 9..=this_year).rev().collect(),
+            types,
+            rows,
+            filtered,
+            pager,
+            errors,
+            reason,
+        },
+    ))
+}
+
+async fn holdings(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Query(q): Query<HoldingQuery>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    holdings_page(&s, &a, q, FormErrors::default(), String::new(), StatusCode::OK).await
+}
+
+async fn withdraw(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let ids = forms::ids(&form.fields);
+    let reason = form.text("reason");
+    let actor = principal(&a).actor(&ip);
+    let result = async {
+        if ids.is_empty() {
+            return Err(app::AppError::field("ids", "请选择要撤回的学员成果"));
+        }
+        let file = match form.file("file") {
+            Some((_, name, bytes)) => Some(
+                app::files::save(
+                    &s.app,
+                    "file",
+                    name,
+                    bytes,
+                    app::files::Accept::Pdf,
+                    "institution",
+                    a.user.id,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        app::holdings::withdraw(&s.app, a.institution.id, &ids, &reason, file, &actor).await
+    }
+    .await;
+    match result {
+        Ok(n) => {
+            flash(&a.session, "ok", format!("已撤回{n}项学员成果")).await?;
+            Ok(Redirect::to("/institution/learner-outcomes").into_response())
+        }
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => {
+            holdings_page(
+                &s,
+                &a,
+                HoldingQuery::default(),
+                FormErrors::from_error(&e),
+                reason,
+                form_status(&e),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution/holding.html")]
+struct HoldingPage {
+    ctx: PageCtx,
+    base: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+    files: Vec<(i64, String)>,
+    reviews: Vec<(String, String, String, String, String)>,
+}
+
+async fn holding(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let h = store::holdings::by_id(&s.app.db.pool, id)
+        .await?
+        .filter(|h| h.issuer_institution_id == Some(a.institution.id))
+        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let v = forms::holding_view(&s.app, &h, false).await?;
+    Ok(page(&HoldingPage {
+        ctx: ctx(&a, "成果详情", "/institution/learner-outcomes").await?,
+        base: v.base,
+        extra: v.extra,
+        files: v.files,
+        reviews: v.reviews,
+    }))
+}

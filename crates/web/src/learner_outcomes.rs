@@ -1,0 +1,661 @@
+//! 我的成果 (L-05..L-07), 成果认定 (L-13) and 我的消息 (L-14) of the learner.
+
+use std::collections::BTreeMap;
+
+use app::auth::Principal;
+use app::holdings::HoldingForm;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::credits::Credits;
+use store::holdings::{Filter, Holding};
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{ClientIp, CsrfForm, LearnerAuth};
+use crate::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
+use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/learner/outcomes", get(list))
+        .route("/learner/outcomes/action", post(action))
+        .route("/learner/outcomes/new", get(choose))
+        .route("/learner/outcomes/new/{subtype}", get(new_page).post(create))
+        .route("/learner/outcomes/{id}", get(detail))
+        .route("/learner/outcomes/{id}/edit", get(edit_page).post(edit))
+        .route("/learner/outcomes/{id}/files", post(upload))
+        .route("/learner/recognition", get(recognition).post(apply))
+        .route("/learner/messages", get(messages))
+        .route("/learner/messages/{id}", get(open_message))
+}
+
+async fn ctx(a: &LearnerAuth, title: &str, active: &str) -> Result<PageCtx, WebError> {
+    PageCtx::new(title, &a.session, Some(&Principal::Learner(a.learner.clone())), active).await
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    tab: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "type")]
+    type_: String,
+    #[serde(default)]
+    subtype: String,
+    #[serde(default)]
+    page: i64,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    type_name: String,
+    subtype_name: String,
+    issuer: String,
+    credits: String,
+    source: &'static str,
+    status: String,
+    status_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "learner/outcomes.html")]
+struct ListPage {
+    ctx: PageCtx,
+    q: ListQuery,
+    types: Vec<(i64, String)>,
+    subtypes: Vec<(i64, String)>,
+    rows: Vec<Row>,
+    personal_count: i64,
+    converted_count: i64,
+    filtered: bool,
+    offset: usize,
+    pager: Pager,
+}
+
+fn credits(c: Option<i64>) -> String {
+    c.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into())
+}
+
+async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
+    let converted = q.tab == "converted";
+    let base = Filter {
+        learner_id: Some(a.learner.id),
+        type_id: forms::opt_id(&q.type_),
+        subtype_id: forms::opt_id(&q.subtype),
+        name: Some(q.name.clone()),
+        ..Default::default()
+    };
+    let personal_count = store::holdings::count(
+        &s.app.db,
+        &Filter {
+            converted: Some(false),
+            ..base.clone()
+        },
+    )
+    .await?;
+    let converted_count = store::holdings::count(
+        &s.app.db,
+        &Filter {
+            converted: Some(true),
+            ..base.clone()
+        },
+    )
+    .await?;
+    let result = store::holdings::list(
+        &s.app.db,
+        &Filter {
+            converted: Some(converted),
+            ..base
+        },
+        q.page.max(1),
+        PER_PAGE,
+    )
+    .await?;
+    let rows = result
+        .rows
+        .iter()
+        .map(|h| Row {
+            id: h.id,
+            name: h.name.clone(),
+            type_name: h.type_name.clone(),
+            subtype_name: h.subtype_name.clone(),
+            issuer: h.issuer.clone(),
+            credits: credits(h.credits),
+            source: app::holdings::source_label(&h.source),
+            status: h.status.clone(),
+            status_label: app::holdings::status_label(h),
+        })
+        .collect();
+    let (types, subtypes) = forms::type_choices(&s.app).await?;
+    let pager = Pager::new(
+        result.total,
+        q.page,
+        "/learner/outcomes",
+        &[
+            ("tab", &q.tab),
+            ("name", &q.name),
+            ("type", &q.type_),
+            ("subtype", &q.subtype),
+        ],
+    );
+    let filtered = !(q.name.is_empty() && q.type_.is_empty() && q.subtype.is_empty());
+    Ok(page(&ListPage {
+        ctx: ctx(&a, "我的成果", "/learner/outcomes").await?,
+        offset: ((pager.page - 1) * PER_PAGE) as usize,
+        q,
+        types,
+        subtypes,
+        rows,
+        personal_count,
+        converted_count,
+        filtered,
+        pager,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+struct ActionField {
+    #[serde(default)]
+    action: String,
+}
+
+async fn action(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, pairs): CsrfForm<ActionField>,
+) -> Result<Response, WebError> {
+    let ids = forms::ids(&pairs);
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    let result = match f.action.as_str() {
+        "submit" => app::holdings::learner_submit(&s.app, &a.learner, &ids, &actor)
+            .await
+            .map(|_| "已提交存储，等待学分银行审核".to_string()),
+        "delete" if ids.is_empty() => Err(app::AppError::field("ids", "请选择要删除的成果")),
+        "delete" => {
+            let mut r = Ok(());
+            for id in &ids {
+                r = app::holdings::learner_delete(&s.app, &a.learner, *id, &actor).await;
+                if r.is_err() {
+                    break;
+                }
+            }
+            r.map(|_| format!("已删除{}项成果", ids.len()))
+        }
+        _ => Err(app::AppError::field("action", "未知的操作")),
+    };
+    match result {
+        Ok(m) => flash(&a.session, "ok", m).await?,
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to("/learner/outcomes").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "subtypes.html")]
+struct Choose {
+    ctx: PageCtx,
+    heading: &'static str,
+    hint: &'static str,
+    base: &'static str,
+    groups: Vec<TypeGroup>,
+}
+
+async fn choose(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
+    let subtypes = store::taxonomy::subtypes(&s.app.db.pool).await?;
+    let groups = forms::group_subtypes(&subtypes, |st| {
+        (st.synced != 0).then(|| "由证书平台同步到您的账户".to_string())
+    });
+    Ok(page(&Choose {
+        ctx: ctx(&a, "登记新成果", "/learner/outcomes").await?,
+        heading: "登记新成果",
+        hint: "选择成果类型。可从成果名录中选择已有成果（自动带入成果信息），也可手动录入。",
+        base: "/learner/outcomes/new",
+        groups,
+    }))
+}
+
+#[derive(Default)]
+struct FormValues {
+    name: String,
+    issuer: String,
+    number: String,
+    issued_on: String,
+    score: String,
+}
+
+#[derive(Template)]
+#[template(path = "learner/outcome_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    subtype_id: i64,
+    type_name: String,
+    subtype_name: String,
+    informal: bool,
+    editing: bool,
+    action: String,
+    search: String,
+    matches: Vec<(i64, String, String, String)>,
+    pick: Option<i64>,
+    picked: bool,
+    form: FormValues,
+    inputs: Vec<FieldInput>,
+    errors: FormErrors,
+}
+
+struct FormState {
+    subtype: i64,
+    edit_id: Option<i64>,
+    search: String,
+    pick: Option<i64>,
+    form: FormValues,
+    values: BTreeMap<String, String>,
+}
+
+async fn form_page(
+    s: &AppState,
+    a: &LearnerAuth,
+    st: FormState,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (sub, specs) = app::taxonomy::subtype(&s.app, st.subtype).await?;
+    let mut form = st.form;
+    let mut values = st.values;
+    let mut picked = false;
+    if let Some(p) = st.pick {
+        let o = store::catalog::by_id(&s.app.db.pool, p)
+            .await?
+            .filter(|o| o.subtype_id == sub.id)
+            .ok_or_else(|| WebError(app::AppError::NotFound("所选的名录成果不存在".into())))?;
+        form.name = o.name;
+        form.issuer = o.institution_name;
+        let fixed: BTreeMap<String, String> = serde_json::from_str(&o.fields).unwrap_or_default();
+        values.extend(fixed);
+        picked = true;
+    }
+    let matches = if st.search.trim().is_empty() {
+        Vec::new()
+    } else {
+        let f = store::catalog::Filter {
+            subtype_id: Some(sub.id),
+            name: Some(st.search.clone()),
+            ..Default::default()
+        };
+        store::catalog::list(&s.app.db, &f, 1, 20)
+            .await?
+            .rows
+            .into_iter()
+            .map(|o| (o.id, o.name, o.institution_name, credits(o.credits)))
+            .collect()
+    };
+    let inputs = forms::field_inputs(&specs, &values, &errors, picked);
+    let action = match st.edit_id {
+        Some(id) => format!("/learner/outcomes/{id}/edit"),
+        None => format!("/learner/outcomes/new/{}", sub.id),
+    };
+    Ok(render(
+        status,
+        &FormPage {
+            ctx: ctx(a, "登记新成果", "/learner/outcomes").await?,
+            subtype_id: sub.id,
+            informal: sub.is_informal(),
+            type_name: sub.type_name,
+            subtype_name: sub.name,
+            editing: st.edit_id.is_some(),
+            action,
+            search: st.search,
+            matches,
+            pick: st.pick,
+            picked,
+            form,
+            inputs,
+            errors,
+        },
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NewQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    pick: Option<i64>,
+}
+
+async fn new_page(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(subtype): Path<i64>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, WebError> {
+    let st = FormState {
+        subtype,
+        edit_id: None,
+        search: q.q,
+        pick: q.pick,
+        form: FormValues::default(),
+        values: BTreeMap::new(),
+    };
+    form_page(&s, &a, st, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PostedHolding {
+    #[serde(default)]
+    institution_outcome_id: Option<i64>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    issued_on: String,
+    #[serde(default)]
+    score: String,
+}
+
+fn to_form(subtype: i64, f: &PostedHolding, values: BTreeMap<String, String>) -> HoldingForm {
+    HoldingForm {
+        subtype_id: subtype,
+        institution_outcome_id: f.institution_outcome_id,
+        name: f.name.clone(),
+        issuer: f.issuer.clone(),
+        number: f.number.clone(),
+        issued_on: f.issued_on.clone(),
+        score: f.score.clone(),
+        fields: values,
+    }
+}
+
+fn kept(f: PostedHolding) -> FormValues {
+    FormValues {
+        name: f.name,
+        issuer: f.issuer,
+        number: f.number,
+        issued_on: f.issued_on,
+        score: f.score,
+    }
+}
+
+async fn create(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(subtype): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, pairs): CsrfForm<PostedHolding>,
+) -> Result<Response, WebError> {
+    let values = forms::field_values(&pairs);
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    match app::holdings::learner_create(&s.app, &a.learner, &to_form(subtype, &f, values.clone()), &actor).await {
+        Ok(id) => {
+            flash(&a.session, "ok", "成果已登记").await?;
+            Ok(Redirect::to(&format!("/learner/outcomes/{id}")).into_response())
+        }
+        Err(e @ (app::AppError::Invalid(_) | app::AppError::Conflict(_))) => {
+            let st = FormState {
+                subtype,
+                edit_id: None,
+                search: String::new(),
+                pick: f.institution_outcome_id,
+                form: kept(f),
+                values,
+            };
+            form_page(&s, &a, st, FormErrors::from_error(&e), form_status(&e)).await
+        }
+        Err(e) => Err(WebError(e)),
+    }
+}
+
+async fn own(s: &AppState, a: &LearnerAuth, id: i64) -> Result<Holding, WebError> {
+    store::holdings::by_id(&s.app.db.pool, id)
+        .await?
+        .filter(|h| h.learner_id == a.learner.id)
+        .ok_or_else(|| WebError(app::AppError::not_found()))
+}
+
+#[derive(Template)]
+#[template(path = "learner/outcome.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    id: i64,
+    status: String,
+    can_apply: bool,
+    can_upload: bool,
+    base: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+    files: Vec<(i64, String)>,
+    reviews: Vec<(String, String, String, String, String)>,
+    errors: FormErrors,
+}
+
+async fn detail_page(
+    s: &AppState,
+    a: &LearnerAuth,
+    id: i64,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let h = own(s, a, id).await?;
+    let v = forms::holding_view(&s.app, &h, true).await?;
+    let informal = h.category == "informal";
+    let can_apply = informal
+        && h.status != "withdrawn"
+        && matches!(h.recognition.as_str(), "none" | "rejected")
+        && !v.files.is_empty();
+    let can_upload =
+        h.status != "withdrawn" && !matches!(h.recognition.as_str(), "applied" | "initial_passed" | "recognised");
+    Ok(render(
+        status,
+        &DetailPage {
+            ctx: ctx(a, "成果详情", "/learner/outcomes").await?,
+            id,
+            status: h.status,
+            can_apply,
+            can_upload,
+            base: v.base,
+            extra: v.extra,
+            files: v.files,
+            reviews: v.reviews,
+            errors,
+        },
+    ))
+}
+
+async fn detail(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    detail_page(&s, &a, id, FormErrors::default(), StatusCode::OK).await
+}
+
+async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let h = own(&s, &a, id).await?;
+    if h.status != "registered" {
+        return Err(WebError(app::AppError::Conflict("已提交存储的成果不能修改".into())));
+    }
+    let values: BTreeMap<String, String> = serde_json::from_str(&h.fields).unwrap_or_default();
+    let form = FormValues {
+        name: h.name,
+        issuer: h.issuer,
+        number: h.number.unwrap_or_default(),
+        issued_on: h.issued_on.unwrap_or_default(),
+        score: h.score.unwrap_or_default(),
+    };
+    let st = FormState {
+        subtype: h.subtype_id,
+        edit_id: Some(id),
+        search: String::new(),
+        pick: h.institution_outcome_id,
+        form,
+        values,
+    };
+    form_page(&s, &a, st, FormErrors::default(), StatusCode::OK).await
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, pairs): CsrfForm<PostedHolding>,
+) -> Result<Response, WebError> {
+    let h = own(&s, &a, id).await?;
+    let values = forms::field_values(&pairs);
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    match app::holdings::learner_update(
+        &s.app,
+        &a.learner,
+        id,
+        &to_form(h.subtype_id, &f, values.clone()),
+        &actor,
+    )
+    .await
+    {
+        Ok(()) => {
+            flash(&a.session, "ok", "成果已修改").await?;
+            Ok(Redirect::to(&format!("/learner/outcomes/{id}")).into_response())
+        }
+        Err(e @ (app::AppError::Invalid(_) | app::AppError::Conflict(_))) => {
+            let st = FormState {
+                subtype: h.subtype_id,
+                edit_id: Some(id),
+                search: String::new(),
+                pick: f.institution_outcome_id,
+                form: kept(f),
+                values,
+            };
+            form_page(&s, &a, st, FormErrors::from_error(&e), form_status(&e)).await
+        }
+        Err(e) => Err(WebError(e)),
+    }
+}
+
+async fn upload(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(id): Path<i64>,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    let h = own(&s, &a, id).await?;
+    let result = async {
+        if h.status == "withdrawn" || matches!(h.recognition.as_str(), "applied" | "initial_passed" | "recognised") {
+            return Err(app::AppError::Conflict("该成果当前不能补充材料".into()));
+        }
+        let (_, name, bytes) = form
+            .file("file")
+            .ok_or_else(|| app::AppError::field("file", "请选择要上传的文件"))?;
+        let file = app::files::save(
+            &s.app,
+            "file",
+            name,
+            bytes,
+            app::files::Accept::Evidence,
+            "learner",
+            a.learner.id,
+        )
+        .await?;
+        store::files::attach(&s.app.db.pool, h.id, file).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            flash(&a.session, "ok", "材料已上传").await?;
+            Ok(Redirect::to(&format!("/learner/outcomes/{id}")).into_response())
+        }
+        Err(e) => detail_page(&s, &a, id, FormErrors::from_error(&e), form_status(&e)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "learner/recognition.html")]
+struct RecognitionPage {
+    ctx: PageCtx,
+    rows: Vec<(i64, String, String, usize, &'static str, String, bool)>,
+}
+
+async fn recognition(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
+    let f = Filter {
+        learner_id: Some(a.learner.id),
+        informal_only: true,
+        statuses: vec!["registered", "submitted", "stored"],
+        ..Default::default()
+    };
+    let result = store::holdings::list(&s.app.db, &f, 1, 200).await?;
+    let mut rows = Vec::new();
+    for h in result.rows {
+        let files = store::files::of_outcome(&s.app.db.pool, h.id).await?.len();
+        let can = files > 0 && matches!(h.recognition.as_str(), "none" | "rejected");
+        rows.push((
+            h.id,
+            h.name,
+            h.subtype_name,
+            files,
+            app::holdings::recognition_label(&h.recognition),
+            credits(h.credits),
+            can,
+        ));
+    }
+    Ok(page(&RecognitionPage {
+        ctx: ctx(&a, "成果认定", "/learner/recognition").await?,
+        rows,
+    }))
+}
+
+async fn apply(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, pairs): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    let ids = forms::ids(&pairs);
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    match app::recognition::apply(&s.app, &a.learner, &ids, &actor).await {
+        Ok(()) => flash(&a.session, "ok", "认定申请已提交，等待审核").await?,
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to("/learner/recognition").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "learner/messages.html")]
+struct MessagesPage {
+    ctx: PageCtx,
+    unread: i64,
+    base: &'static str,
+    rows: Vec<(i64, String, String, String, bool)>,
+}
+
+async fn messages(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
+    let rows = store::messages::list(&s.app.db.pool, "learner", a.learner.id, 100)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.title, m.body, datetime(m.created_at), m.read_at.is_some()))
+        .collect();
+    let unread = store::messages::unread(&s.app.db.pool, "learner", a.learner.id).await?;
+    Ok(page(&MessagesPage {
+        ctx: ctx(&a, "我的消息", "/learner/messages").await?,
+        unread,
+        base: "/learner/messages",
+        rows,
+    }))
+}
+
+/// Opens a message (marks it read) and goes to what it is about.
+async fn open_message(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let m = store::messages::open(&s.app.db.pool, "learner", a.learner.id, id, store::now())
+        .await?
+        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let to = m
+        .link
+        .filter(|l| l.starts_with("/learner/"))
+        .unwrap_or_else(|| "/learner/messages".into());
+    Ok(Redirect::to(&to).into_response())
+}
