@@ -240,5 +240,190 @@ async fn seed(app: &App) -> AppResult<()> {
     )
     .await?;
     learners::pre_import(app, "李嘉民", &imported_learner_id(), Some(school)).await?;
+    seed_outcomes(app, school, gd).await
+}
+
+fn vals(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// Catalog outcomes of the school, some recognised, and the learners' holdings in each
+/// state: stored with credits, registered, waiting for storage, and an informal outcome
+/// waiting for the expert.
+async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
+    use store::audit::Actor;
+    let pool = &app.db.pool;
+    let inst = Actor {
+        role: Some("institution".into()),
+        id: Some(1),
+        name: Some("广东开放大学".into()),
+        ip: None,
+    };
+    let dept = Actor {
+        role: Some("department".into()),
+        id: Some(2),
+        name: Some("广东省教育厅继续教育处".into()),
+        ip: None,
+    };
+    let sub = |code: &'static str| async move {
+        store::taxonomy::subtype_by_code(pool, code)
+            .await
+            .map(|s| s.map(|s| s.id))
+    };
+    let ncb = store::taxonomy::get_setting(pool, "preset").await?.as_deref() != Some("guangdong");
+    let (diploma, course, informal, restricted) = if ncb {
+        (
+            sub("higher_diploma").await?,
+            sub("higher_course").await?,
+            sub("competition").await?,
+            sub("mohrss_cert").await?,
+        )
+    } else {
+        (
+            sub("graduation").await?,
+            sub("course").await?,
+            sub("perf_competition").await?,
+            None,
+        )
+    };
+    let (Some(diploma), Some(course), Some(informal)) = (diploma, course, informal) else {
+        return Ok(());
+    };
+    let diploma_fields = if ncb {
+        vals(&[
+            ("level", "本科"),
+            ("discipline", "经济学"),
+            ("major_class", "统计学类"),
+            ("major", "经济统计学"),
+            ("conclusion", "毕业"),
+            ("years", "4"),
+            ("min_credits", "160"),
+            ("intro", "经济统计学专业本科毕业证书"),
+        ])
+    } else {
+        vals(&[("level", "本科"), ("major", "经济统计学"), ("cert_no", "GD2023")])
+    };
+    let course_fields = |code: &str, credits: &str| {
+        if ncb {
+            vals(&[
+                ("course_code", code),
+                ("level", "本科"),
+                ("major", "经济统计学"),
+                ("orig_credits", credits),
+                ("hours", "64"),
+            ])
+        } else {
+            vals(&[
+                ("course_name", "课程"),
+                ("course_code", code),
+                ("major", "经济统计学"),
+                ("level", "本科"),
+                ("course_credits", credits),
+            ])
+        }
+    };
+    let d = crate::catalog::create(app, school, diploma, "经济统计学毕业证书(本科)", &diploma_fields, &inst).await?;
+    let math = crate::catalog::create(app, school, course, "高等数学", &course_fields("MATH101", "4"), &inst).await?;
+    let stats =
+        crate::catalog::create(app, school, course, "统计学原理", &course_fields("STAT201", "3"), &inst).await?;
+    crate::catalog::create(app, school, course, "计量经济学", &course_fields("ECON301", "3"), &inst).await?;
+    crate::catalog::recognise(app, &[gd], &dept, math, true, "4").await?;
+    crate::catalog::recognise(app, &[gd], &dept, d, true, "120").await?;
+    crate::catalog::request_recognition(app, school, stats, &inst).await?;
+    if let Some(r) = restricted {
+        store::taxonomy::authorise(pool, school, r, 2, now()).await?;
+    }
+    let store_for = |name: &str, id: String, no: &str| crate::holdings::StoreForLearnerForm {
+        learner_name: name.into(),
+        id_number: id,
+        number: no.into(),
+        issued_on: "2023-07-01".into(),
+        score: "88".into(),
+    };
+    crate::holdings::institution_store(app, school, d, &store_for("张晓明", learner_id(), "GDOU2023001"), &inst)
+        .await?;
+    crate::holdings::institution_store(
+        app,
+        school,
+        math,
+        &store_for("张晓明", learner_id(), "GDOU-M-001"),
+        &inst,
+    )
+    .await?;
+    crate::holdings::institution_store(
+        app,
+        school,
+        stats,
+        &store_for("李嘉民", imported_learner_id(), "GDOU-S-002"),
+        &inst,
+    )
+    .await?;
+    let Some(learner) = store::learners::by_id_number(pool, &learner_id()).await? else {
+        return Ok(());
+    };
+    let me = Actor {
+        role: Some("learner".into()),
+        id: Some(learner.id),
+        name: Some(learner.name.clone()),
+        ip: None,
+    };
+    let own = crate::holdings::HoldingForm {
+        subtype_id: course,
+        name: "大学英语".into(),
+        issuer: "广州大学".into(),
+        number: "GZU-EN-01".into(),
+        issued_on: "2022-01-15".into(),
+        score: "90".into(),
+        fields: course_fields("ENG101", "2"),
+        ..Default::default()
+    };
+    crate::holdings::learner_create(app, &learner, &own, &me).await?;
+    let waiting = crate::holdings::HoldingForm {
+        name: "应用写作".into(),
+        number: "GZU-W-02".into(),
+        fields: course_fields("WRI102", "2"),
+        ..own.clone()
+    };
+    let w = crate::holdings::learner_create(app, &learner, &waiting, &me).await?;
+    crate::holdings::learner_submit(app, &learner, &[w], &me).await?;
+    let award_fields = if ncb {
+        vals(&[
+            ("organiser", "广东省教育厅"),
+            ("award_level", "省部级"),
+            ("contest", "广东省职业院校技能大赛"),
+            ("held_on", "2024-05-20"),
+        ])
+    } else {
+        vals(&[
+            ("employer", "广东省教育厅"),
+            ("done_on", "2024-05-20"),
+            ("award_level", "省部级"),
+        ])
+    };
+    let award = crate::holdings::HoldingForm {
+        subtype_id: informal,
+        name: "广东省职业院校技能大赛一等奖".into(),
+        issuer: "广东省教育厅".into(),
+        number: String::new(),
+        issued_on: "2024-06-01".into(),
+        score: String::new(),
+        fields: award_fields,
+        institution_outcome_id: None,
+    };
+    let a = crate::holdings::learner_create(app, &learner, &award, &me).await?;
+    let png = crate::captcha::render("1+1=?", &mut rand::thread_rng())?;
+    let file = crate::files::save(
+        app,
+        "file",
+        "获奖证书.png",
+        &png,
+        crate::files::Accept::Evidence,
+        "learner",
+        learner.id,
+    )
+    .await?;
+    store::files::attach(pool, a, file).await?;
+    crate::recognition::apply(app, &learner, &[a], &me).await?;
+    crate::recognition::initial_review(app, &[gd], &dept, &[a], true, "材料齐全，同意提交专家终审").await?;
     Ok(())
 }

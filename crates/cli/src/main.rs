@@ -26,6 +26,9 @@ enum Command {
         /// Load the demo bank and print its accounts.
         #[arg(long)]
         demo: bool,
+        /// Taxonomy preset for a new database: `ncb` (national) or `guangdong`.
+        #[arg(long)]
+        preset: Option<String>,
     },
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
@@ -92,9 +95,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config::load().context("reading configuration")?;
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve { listen, demo, preset } => {
             if let Some(l) = listen {
                 config.listen = l;
+            }
+            if let Some(p) = preset {
+                config.preset = p;
             }
             config.demo = demo;
             let listen = config.listen.clone();

@@ -3,6 +3,7 @@
 use app::auth::Principal;
 use askama::Template;
 use axum::Router;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 
@@ -22,9 +23,15 @@ struct Home {
     name: String,
     account: String,
     committee: String,
+    pending: i64,
 }
 
-async fn home(a: ExpertAuth) -> Result<Response, WebError> {
+async fn home(State(s): State<AppState>, a: ExpertAuth) -> Result<Response, WebError> {
+    let filter = store::holdings::Filter {
+        recognition: vec!["initial_passed"],
+        ..Default::default()
+    };
+    let pending = store::holdings::count(&s.app.db, &filter).await?;
     let u = a.user.clone();
     let ctx = PageCtx::new("专家工作台", &a.session, Some(&Principal::Expert(a.user)), "/expert").await?;
     Ok(page(&Home {
@@ -32,5 +39,6 @@ async fn home(a: ExpertAuth) -> Result<Response, WebError> {
         name: u.name,
         account: u.account,
         committee: u.committee.unwrap_or_else(|| "-".into()),
+        pending,
     }))
 }

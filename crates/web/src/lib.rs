@@ -3,6 +3,7 @@
 //! them, call a use case in `app`, and render.
 
 mod api;
+mod catalog;
 mod csrf;
 mod department;
 mod error;
@@ -16,6 +17,7 @@ mod learner;
 mod learner_outcomes;
 mod portal;
 mod register;
+mod reviews;
 mod views;
 
 use std::net::SocketAddr;
@@ -55,6 +57,7 @@ pub fn router(app: App) -> Router {
     };
     Router::new()
         .merge(portal::routes())
+        .merge(catalog::routes())
         .merge(register::routes())
         .merge(learner::routes())
         .merge(learner_outcomes::routes())
@@ -62,6 +65,7 @@ pub fn router(app: App) -> Router {
         .merge(inst_outcomes::routes())
         .merge(department::routes())
         .merge(expert::routes())
+        .merge(reviews::routes())
         .merge(files::routes())
         .nest("/api", api::routes())
         .fallback(error::not_found)

@@ -123,11 +123,19 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             }
             m
         }
-        Principal::Expert(_) => vec![item("", "专家工作台", "/expert")],
+        Principal::Expert(_) => vec![
+            item("", "专家工作台", "/expert"),
+            item("", "成果认定终审", "/expert/recognition"),
+        ],
         Principal::Department { .. } => vec![
             item("", "工作台", "/department"),
             item("机构管理", "机构注册审核", "/department/institutions/pending"),
             item("机构管理", "机构列表", "/department/institutions"),
+            item("机构管理", "机构授权", "/department/authorisations"),
+            item("成果管理", "机构成果认定", "/department/catalog"),
+            item("成果管理", "成果存储审核", "/department/storage"),
+            item("成果管理", "成果认定初审", "/department/recognition"),
+            item("成果管理", "成果分类管理", "/department/taxonomy"),
         ],
     }
 }

@@ -1,0 +1,153 @@
+//! The public outcome catalog (P-02): search by Chinese substrings of the name, by
+//! institution, type and level; paginated.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use domain::credits::Credits;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract;
+use crate::forms::{self, PER_PAGE, Pager};
+use crate::views::{PageCtx, page};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/catalog", get(search))
+        .route("/catalog/{id}", get(item))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    institution: String,
+    #[serde(default, rename = "type")]
+    type_: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    page: i64,
+}
+
+const LEVELS: [&str; 7] = ["中职", "高职", "职业教育本科", "专科", "本科", "硕士", "博士"];
+
+#[derive(Template)]
+#[template(path = "portal/catalog.html")]
+struct SearchPage {
+    ctx: PageCtx,
+    q: SearchQuery,
+    institutions: Vec<(i64, String)>,
+    types: Vec<(i64, String)>,
+    levels: [&'static str; 7],
+    rows: Vec<(i64, String, String, String, String, String, &'static str, String)>,
+    pager: Pager,
+}
+
+async fn search(
+    State(s): State<AppState>,
+    session: Session,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, WebError> {
+    let who = extract::principal(&session, &s).await?;
+    let f = store::catalog::Filter {
+        institution_id: forms::opt_id(&q.institution),
+        type_id: forms::opt_id(&q.type_),
+        name: Some(q.q.chars().take(50).collect::<String>()).filter(|n| !n.trim().is_empty()),
+        level: Some(q.level.clone()).filter(|l| !l.is_empty()),
+        ..Default::default()
+    };
+    let result = store::catalog::list(&s.app.db, &f, q.page.max(1), PER_PAGE).await?;
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|o| {
+            let level = serde_json::from_str::<std::collections::BTreeMap<String, String>>(&o.fields)
+                .ok()
+                .and_then(|m| m.get("level").cloned())
+                .unwrap_or_else(|| "-".into());
+            (
+                o.id,
+                o.name,
+                o.institution_name,
+                o.type_name,
+                o.subtype_name,
+                level,
+                forms::recognition_label(&o.recognition),
+                o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
+            )
+        })
+        .collect();
+    let institutions = store::institutions::list_in(&s.app.db.pool, &all_departments(&s).await?, Some("approved"))
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect();
+    let (types, _) = forms::type_choices(&s.app).await?;
+    let pager = Pager::new(
+        result.total,
+        q.page,
+        "/catalog",
+        &[
+            ("q", &q.q),
+            ("institution", &q.institution),
+            ("type", &q.type_),
+            ("level", &q.level),
+        ],
+    );
+    Ok(page(&SearchPage {
+        ctx: PageCtx::new("成果名录", &session, who.as_ref(), "").await?,
+        q,
+        institutions,
+        types,
+        levels: LEVELS,
+        rows,
+        pager,
+    }))
+}
+
+async fn all_departments(s: &AppState) -> Result<Vec<i64>, WebError> {
+    Ok(store::directory::departments(&s.app.db.pool)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "portal/catalog_item.html")]
+struct ItemPage {
+    ctx: PageCtx,
+    name: String,
+    base: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+}
+
+async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let who = extract::principal(&session, &s).await?;
+    let o = store::catalog::by_id(&s.app.db.pool, id)
+        .await?
+        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let (_, specs) = app::taxonomy::subtype(&s.app, o.subtype_id).await?;
+    let base = vec![
+        ("颁证机构".to_string(), o.institution_name.clone()),
+        ("成果类型".into(), o.type_name.clone()),
+        ("成果子类型".into(), o.subtype_name.clone()),
+        ("认定状态".into(), forms::recognition_label(&o.recognition).into()),
+        (
+            "学分银行学分".into(),
+            o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
+        ),
+    ];
+    Ok(page(&ItemPage {
+        ctx: PageCtx::new(&o.name, &session, who.as_ref(), "").await?,
+        extra: forms::field_display(&specs, &o.fields),
+        name: o.name,
+        base,
+    }))
+}
