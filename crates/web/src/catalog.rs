@@ -37,6 +37,17 @@ struct SearchQuery {
 
 const LEVELS: [&str; 7] = ["中职", "高职", "职业教育本科", "专科", "本科", "硕士", "博士"];
 
+struct Row {
+    id: i64,
+    name: String,
+    institution: String,
+    type_name: String,
+    subtype_name: String,
+    level: String,
+    recognition: &'static str,
+    credits: String,
+}
+
 #[derive(Template)]
 #[template(path = "portal/catalog.html")]
 struct SearchPage {
@@ -45,7 +56,7 @@ struct SearchPage {
     institutions: Vec<(i64, String)>,
     types: Vec<(i64, String)>,
     levels: [&'static str; 7],
-    rows: Vec<(i64, String, String, String, String, String, &'static str, String)>,
+    rows: Vec<Row>,
     pager: Pager,
 }
 

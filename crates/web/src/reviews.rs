@@ -66,7 +66,14 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
 struct TaxonomyPage {
     ctx: PageCtx,
     preset: String,
-    groups: Vec<(String, &'static str, Vec<(i64, String, usize, &'static str)>)>,
+    groups: Vec<SubtypeGroup>,
+}
+
+/// A type and its subtypes: (id, name, number of fields, how it is stored).
+struct SubtypeGroup {
+    name: String,
+    category: &'static str,
+    items: Vec<(i64, String, usize, &'static str)>,
 }
 
 async fn taxonomy(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
@@ -77,7 +84,7 @@ async fn taxonomy(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respon
         .find(|p| p.0 == preset)
         .map(|p| p.1.to_string())
         .unwrap_or(preset);
-    let mut groups: Vec<(String, &'static str, Vec<(i64, String, usize, &'static str)>)> = Vec::new();
+    let mut groups: Vec<SubtypeGroup> = Vec::new();
     for st in store::taxonomy::subtypes(pool).await? {
         let n = store::taxonomy::fields(pool, st.id).await?.len();
         let how = if st.synced != 0 {
@@ -87,11 +94,15 @@ async fn taxonomy(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respon
         } else {
             "机构可存储"
         };
-        if groups.last().is_none_or(|g| g.0 != st.type_name) {
-            groups.push((st.type_name.clone(), st.category().label(), Vec::new()));
+        if groups.last().is_none_or(|g| g.name != st.type_name) {
+            groups.push(SubtypeGroup {
+                name: st.type_name.clone(),
+                category: st.category().label(),
+                items: Vec::new(),
+            });
         }
         if let Some(g) = groups.last_mut() {
-            g.2.push((st.id, st.name, n, how));
+            g.items.push((st.id, st.name, n, how));
         }
     }
     Ok(page(&TaxonomyPage {
