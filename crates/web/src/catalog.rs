@@ -82,16 +82,16 @@ async fn search(
                 .ok()
                 .and_then(|m| m.get("level").cloned())
                 .unwrap_or_else(|| "-".into());
-            (
-                o.id,
-                o.name,
-                o.institution_name,
-                o.type_name,
-                o.subtype_name,
+            Row {
+                recognition: forms::recognition_label(&o.recognition),
+                credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
+                id: o.id,
+                name: o.name,
+                institution: o.institution_name,
+                type_name: o.type_name,
+                subtype_name: o.subtype_name,
                 level,
-                forms::recognition_label(&o.recognition),
-                o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
-            )
+            }
         })
         .collect();
     let institutions = store::institutions::list_in(&s.app.db.pool, &all_departments(&s).await?, Some("approved"))
