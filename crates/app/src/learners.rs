@@ -286,3 +286,102 @@ pub async fn check_mobile_for(app: &App, mobile: &Mobile, purpose: Purpose) -> A
         _ => Ok(()),
     }
 }
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct LearnerAccountForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id_number: String,
+}
+
+/// I-05: an institution adds a learner account (未激活 until the learner signs up).
+pub async fn institution_add(app: &App, institution_id: i64, f: &LearnerAccountForm, actor: &Actor) -> AppResult<i64> {
+    let id = pre_import(app, &f.name, &f.id_number, Some(institution_id)).await?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "learner_added_by_institution",
+        Some(&id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// I-05: edit name and ID number while the account is 未激活.
+pub async fn institution_edit(
+    app: &App,
+    institution_id: i64,
+    learner_id: i64,
+    f: &LearnerAccountForm,
+    actor: &Actor,
+) -> AppResult<()> {
+    let current = store::learners::by_id(&app.db.pool, learner_id)
+        .await?
+        .filter(|l| l.created_by_institution == Some(institution_id))
+        .ok_or_else(AppError::not_found)?;
+    if current.is_active() {
+        return Err(AppError::Conflict("已激活的学员账户不能修改".into()));
+    }
+    let mut v = Checks::default();
+    let name = v.check(PersonName::parse(&f.name));
+    let id = v.check(IdNumber::resident(&f.id_number));
+    if let Some(id) = &id
+        && store::learners::by_id_number(&app.db.pool, id.as_str())
+            .await?
+            .is_some_and(|o| o.id != learner_id)
+    {
+        v.fail("id_number", "该证件号码已存在");
+    }
+    v.finish()?;
+    let (name, id) = (checked(name)?, checked(id)?);
+    let hash = password::hash(&id.initial_password())?;
+    if !store::learners::update_inactive(
+        &app.db.pool,
+        learner_id,
+        institution_id,
+        name.as_str(),
+        id.as_str(),
+        &hash,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("已激活的学员账户不能修改".into()));
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "learner_changed_by_institution",
+        Some(&learner_id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// I-05: delete an account that is 未激活 and holds no outcomes.
+pub async fn institution_delete(app: &App, institution_id: i64, learner_id: i64, actor: &Actor) -> AppResult<()> {
+    let l = store::learners::by_id(&app.db.pool, learner_id)
+        .await?
+        .filter(|l| l.created_by_institution == Some(institution_id))
+        .ok_or_else(AppError::not_found)?;
+    if l.is_active() {
+        return Err(AppError::Conflict("已激活的学员账户不能删除".into()));
+    }
+    if !store::learners::delete_inactive(&app.db.pool, learner_id, institution_id).await? {
+        return Err(AppError::Conflict(format!("学员{}已有学习成果，不能删除", l.name)));
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "learner_deleted_by_institution",
+        Some(&learner_id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(())
+}

@@ -205,8 +205,8 @@ pub enum Val {
     S(String),
 }
 
-/// Builds a `WHERE` clause from optional filters: each condition uses `?` for its value,
-/// numbered `$1, $2 …` in the order they are added.
+/// Builds a `WHERE` clause from optional filters: each condition uses `?` for its value
+/// (every `?` of one condition takes the same value), numbered `$1, $2 …` in order.
 #[derive(Debug, Default)]
 pub struct Where {
     clauses: Vec<String>,
@@ -219,9 +219,15 @@ impl Where {
     }
 
     fn push(&mut self, cond: &str, v: Val) {
-        self.vals.push(v);
-        self.clauses
-            .push(cond.replacen('?', &format!("${}", self.vals.len()), 1));
+        let mut out = String::with_capacity(cond.len() + 8);
+        for (i, part) in cond.split('?').enumerate() {
+            if i > 0 {
+                self.vals.push(v.clone());
+                out.push_str(&format!("${}", self.vals.len()));
+            }
+            out.push_str(part);
+        }
+        self.clauses.push(out);
     }
 
     pub fn int(&mut self, cond: &str, v: i64) -> &mut Self {
@@ -293,4 +299,31 @@ pub fn bind_scalar<'q, O>(
         };
     }
     q
+}
+
+/// Unix-second bounds of a calendar year in Beijing time: `[start, end)`.
+pub fn year_bounds(year: i32) -> Option<(i64, i64)> {
+    let at = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc().timestamp() - 8 * 3600)
+    };
+    Some((at(year)?, at(year + 1)?))
+}
+
+#[cfg(test)]
+mod where_tests {
+    use super::*;
+
+    #[test]
+    fn same_value_twice() {
+        let mut w = Where::new();
+        w.int("(a = ? OR b IN (SELECT x FROM y WHERE c = ?))", 7)
+            .text("d LIKE ?", "%x%");
+        assert_eq!(
+            w.sql(),
+            " WHERE (a = $1 OR b IN (SELECT x FROM y WHERE c = $2)) AND d LIKE $3"
+        );
+        assert_eq!(w.next(), 4);
+    }
 }

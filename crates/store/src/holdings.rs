@@ -305,16 +305,8 @@ fn where_for(f: &Filter) -> Where {
             "(lo.issuer_institution_id IS NULL OR lo.issuer_institution_id IN (SELECT id FROM institutions WHERE department_id IN ({ids})))"
         ));
     }
-    if let Some(y) = f.year {
-        let start = chrono::NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|d| d.and_utc().timestamp() - 8 * 3600);
-        let end = chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|d| d.and_utc().timestamp() - 8 * 3600);
-        if let (Some(s), Some(e)) = (start, end) {
-            w.int("lo.created_at >= ?", s).int("lo.created_at < ?", e);
-        }
+    if let Some((start, end)) = f.year.and_then(crate::db::year_bounds) {
+        w.int("lo.created_at >= ?", start).int("lo.created_at < ?", end);
     }
     w
 }

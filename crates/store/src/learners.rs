@@ -110,3 +110,83 @@ pub async fn activate<'c>(
 pub async fn count<'c>(e: impl Exec<'c>) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM learners").fetch_one(e).await?)
 }
+
+/// Learners an institution may see: those it created and those holding its outcomes.
+pub async fn of_institution(
+    db: &crate::Db,
+    institution_id: i64,
+    name: &str,
+    id_number: &str,
+    year: Option<i32>,
+    page: i64,
+    per_page: i64,
+) -> Result<crate::Page<Learner>> {
+    let mut w = crate::Where::new();
+    w.int(
+        "(created_by_institution = ? OR id IN (SELECT learner_id FROM learner_outcomes WHERE issuer_institution_id = ?))",
+        institution_id,
+    );
+    if !name.trim().is_empty() {
+        w.text("name LIKE ?", crate::like_pattern(name));
+    }
+    if !id_number.trim().is_empty() {
+        w.text("id_number = ?", id_number.trim().to_ascii_uppercase());
+    }
+    if let Some((start, end)) = year.and_then(crate::db::year_bounds) {
+        w.int("created_at >= ?", start).int("created_at < ?", end);
+    }
+    let total: i64 = crate::bind_scalar(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM learners{}", w.sql())),
+        &w.vals,
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let n = w.next();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM learners{} ORDER BY id DESC LIMIT ${n} OFFSET ${}",
+        w.sql(),
+        n + 1
+    );
+    let rows = crate::bind_all(sqlx::query_as(&sql), &w.vals)
+        .bind(per_page)
+        .bind((page.max(1) - 1) * per_page)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(crate::Page { rows, total })
+}
+
+/// Changes name and ID number of an account that is still 未激活 and was created by
+/// this institution.
+pub async fn update_inactive<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    institution_id: i64,
+    name: &str,
+    id_number: &str,
+    password_hash: &str,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learners SET name = $3, id_number = $4, password_hash = $5 WHERE id = $1 AND created_by_institution = $2 AND status = 'inactive'",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .bind(name)
+    .bind(id_number)
+    .bind(password_hash)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Deletes an account that is 未激活, created by this institution and holds nothing.
+pub async fn delete_inactive<'c>(e: impl Exec<'c>, id: i64, institution_id: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "DELETE FROM learners WHERE id = $1 AND created_by_institution = $2 AND status = 'inactive' \
+         AND NOT EXISTS (SELECT 1 FROM learner_outcomes WHERE learner_id = $1)",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

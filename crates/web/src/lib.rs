@@ -11,6 +11,7 @@ mod expert;
 mod extract;
 mod files;
 mod forms;
+mod inst_learners;
 mod inst_outcomes;
 mod institution;
 mod learner;
@@ -63,6 +64,7 @@ pub fn router(app: App) -> Router {
         .merge(learner_outcomes::routes())
         .merge(institution::routes())
         .merge(inst_outcomes::routes())
+        .merge(inst_learners::routes())
         .merge(department::routes())
         .merge(expert::routes())
         .merge(reviews::routes())

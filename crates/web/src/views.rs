@@ -114,6 +114,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             if app::institutions::may(user, Area::Outcomes) {
                 m.push(item("成果及学员管理", "机构成果", "/institution/outcomes"));
                 m.push(item("成果及学员管理", "学员成果", "/institution/learner-outcomes"));
+                m.push(item("成果及学员管理", "学员账户", "/institution/learners"));
             }
             if app::institutions::may(user, Area::Profile) {
                 m.push(item("账户管理", "机构信息", "/institution/profile"));

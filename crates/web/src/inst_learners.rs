@@ -1,0 +1,278 @@
+//! 学员账户管理 (I-05): the learners an institution created or stored outcomes for.
+
+use app::auth::Principal;
+use app::learners::LearnerAccountForm;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::mask;
+use domain::role::Area;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{ClientIp, CsrfForm, InstitutionAuth};
+use crate::forms::{PER_PAGE, Pager};
+use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/institution/learners", get(list).post(add))
+        .route("/institution/learners/{id}", get(view))
+        .route("/institution/learners/{id}/edit", get(edit_page).post(edit))
+        .route("/institution/learners/{id}/delete", post(delete))
+}
+
+fn principal(a: &InstitutionAuth) -> Principal {
+    Principal::Institution {
+        user: a.user.clone(),
+        institution: a.institution.clone(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    page: i64,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    id_number: String,
+    mobile: String,
+    active: bool,
+    mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "institution/learners.html")]
+struct ListPage {
+    ctx: PageCtx,
+    q: ListQuery,
+    years: Vec<i32>,
+    rows: Vec<Row>,
+    filtered: bool,
+    offset: usize,
+    pager: Pager,
+    action: String,
+    form: LearnerAccountForm,
+    errors: FormErrors,
+}
+
+async fn list_page(
+    s: &AppState,
+    a: &InstitutionAuth,
+    q: ListQuery,
+    action: String,
+    form: LearnerAccountForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let result = store::learners::of_institution(
+        &s.app.db,
+        a.institution.id,
+        &q.name,
+        &q.id_number,
+        q.year.parse().ok(),
+        q.page.max(1),
+        PER_PAGE,
+    )
+    .await?;
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|l| Row {
+            active: l.is_active(),
+            mine: l.created_by_institution == Some(a.institution.id),
+            id_number: mask::id_number(&l.id_number),
+            mobile: l.mobile.as_deref().map(mask::mobile).unwrap_or_else(|| "-".into()),
+            id: l.id,
+            name: l.name,
+        })
+        .collect();
+    let this_year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap_or(2026);
+    let pager = Pager::new(
+        result.total,
+        q.page,
+        "/institution/learners",
+        &[("year", &q.year), ("name", &q.name), ("id_number", &q.id_number)],
+    );
+    let filtered = !(q.year.is_empty() && q.name.is_empty() && q.id_number.is_empty());
+    let ctx = PageCtx::new("学员账户", &a.session, Some(&principal(a)), "/institution/learners").await?;
+    Ok(render(
+        status,
+        &ListPage {
+            ctx,
+            offset: ((pager.page - 1) * PER_PAGE) as usize,
+            q,
+            years: (this_year - 9..=this_year).rev().collect(),
+            rows,
+            filtered,
+            pager,
+            action,
+            form,
+            errors,
+        },
+    ))
+}
+
+async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    list_page(
+        &s,
+        &a,
+        q,
+        "/institution/learners".into(),
+        LearnerAccountForm::default(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn add(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, _): CsrfForm<LearnerAccountForm>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    match app::learners::institution_add(&s.app, a.institution.id, &f, &principal(&a).actor(&ip)).await {
+        Ok(_) => {
+            flash(&a.session, "ok", "学员已增加（未激活）").await?;
+            Ok(Redirect::to("/institution/learners").into_response())
+        }
+        Err(e) => {
+            list_page(
+                &s,
+                &a,
+                ListQuery::default(),
+                "/institution/learners".into(),
+                f,
+                FormErrors::from_error(&e),
+                form_status(&e),
+            )
+            .await
+        }
+    }
+}
+
+async fn edit_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let l = store::learners::by_id(&s.app.db.pool, id)
+        .await?
+        .filter(|l| l.created_by_institution == Some(a.institution.id) && !l.is_active())
+        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let form = LearnerAccountForm {
+        name: l.name,
+        id_number: l.id_number,
+    };
+    list_page(
+        &s,
+        &a,
+        ListQuery::default(),
+        format!("/institution/learners/{id}/edit"),
+        form,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, _): CsrfForm<LearnerAccountForm>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    match app::learners::institution_edit(&s.app, a.institution.id, id, &f, &principal(&a).actor(&ip)).await {
+        Ok(()) => {
+            flash(&a.session, "ok", "学员信息已修改").await?;
+            Ok(Redirect::to("/institution/learners").into_response())
+        }
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => {
+            list_page(
+                &s,
+                &a,
+                ListQuery::default(),
+                format!("/institution/learners/{id}/edit"),
+                f,
+                FormErrors::from_error(&e),
+                form_status(&e),
+            )
+            .await
+        }
+    }
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    match app::learners::institution_delete(&s.app, a.institution.id, id, &principal(&a).actor(&ip)).await {
+        Ok(()) => flash(&a.session, "ok", "学员账户已删除").await?,
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to("/institution/learners").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "institution/learner.html")]
+struct ViewPage {
+    ctx: PageCtx,
+    name: String,
+    id_number: String,
+    rows: Vec<(i64, String, String, String, &'static str)>,
+}
+
+async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let l = store::learners::by_id(&s.app.db.pool, id)
+        .await?
+        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let filter = store::holdings::Filter {
+        learner_id: Some(id),
+        issuer_institution_id: Some(a.institution.id),
+        ..Default::default()
+    };
+    let holdings = store::holdings::list(&s.app.db, &filter, 1, 200).await?.rows;
+    if l.created_by_institution != Some(a.institution.id) && holdings.is_empty() {
+        return Err(WebError(app::AppError::not_found()));
+    }
+    let rows = holdings
+        .iter()
+        .map(|h| {
+            (
+                h.id,
+                h.name.clone(),
+                h.subtype_name.clone(),
+                h.issued_on.clone().unwrap_or_default(),
+                app::holdings::status_label(h),
+            )
+        })
+        .collect();
+    let ctx = PageCtx::new("学员成果", &a.session, Some(&principal(&a)), "/institution/learners").await?;
+    Ok(page(&ViewPage {
+        ctx,
+        name: l.name,
+        id_number: mask::id_number(&l.id_number),
+        rows,
+    }))
+}
