@@ -1,5 +1,7 @@
 //! The `creditbank` binary: parses arguments, builds the app, runs one command.
 
+mod bench;
+
 use anyhow::Context;
 use app::{App, Config};
 use clap::{Parser, Subcommand};
@@ -37,11 +39,32 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Benchmarks (programs, not tests): they print ratios to a floor measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        which: BenchKind,
+    },
     /// Show the development SMS and e-mail outbox.
     Outbox {
         /// How many messages, newest first.
         #[arg(long, default_value_t = 20)]
         limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchKind {
+    /// Catalog search over N institution outcomes on SQLite and PostgreSQL.
+    Catalog {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// PostgreSQL server to create the benchmark database on.
+        #[arg(
+            long,
+            env = "CREDITBANK_TEST_PG",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        pg: String,
     },
 }
 
@@ -130,6 +153,9 @@ async fn main() -> anyhow::Result<()> {
             println!("数据库已迁移到最新版本：{}", redact(&app.config.database_url));
             Ok(())
         }
+        Command::Bench {
+            which: BenchKind::Catalog { rows, pg },
+        } => bench::catalog(rows, &pg).await,
         Command::Admin { action } => admin(App::build(config).await?, action).await,
         Command::Outbox { limit } => {
             let app = App::build(config).await?;

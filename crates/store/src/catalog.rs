@@ -26,11 +26,16 @@ pub struct CatalogOutcome {
     pub holders: i64,
 }
 
-const SELECT: &str = "SELECT io.id, io.institution_id, i.name AS institution_name, io.subtype_id, s.name AS subtype_name, \
-    t.name AS type_name, t.category, io.name, io.fields, io.recognition, io.credits, io.recognised_at, io.created_at, \
+// Names come from correlated subqueries so that every query is driven by the outcomes
+// table (a join lets SQLite's planner start from the small tables and scan outcomes).
+const SELECT: &str = "SELECT io.id, io.institution_id, \
+    (SELECT i.name FROM institutions i WHERE i.id = io.institution_id) AS institution_name, io.subtype_id, \
+    (SELECT s.name FROM outcome_subtypes s WHERE s.id = io.subtype_id) AS subtype_name, \
+    (SELECT t.name FROM outcome_subtypes s JOIN outcome_types t ON t.id = s.type_id WHERE s.id = io.subtype_id) AS type_name, \
+    (SELECT t.category FROM outcome_subtypes s JOIN outcome_types t ON t.id = s.type_id WHERE s.id = io.subtype_id) AS category, \
+    io.name, io.fields, io.recognition, io.credits, io.recognised_at, io.created_at, \
     (SELECT COUNT(*) FROM learner_outcomes lo WHERE lo.institution_outcome_id = io.id AND lo.status <> 'withdrawn') AS holders \
-    FROM institution_outcomes io JOIN institutions i ON i.id = io.institution_id \
-    JOIN outcome_subtypes s ON s.id = io.subtype_id JOIN outcome_types t ON t.id = s.type_id";
+    FROM institution_outcomes io";
 
 pub struct NewCatalogOutcome<'a> {
     pub institution_id: i64,
@@ -81,10 +86,22 @@ fn where_for(db: &Db, f: &Filter) -> Where {
         w.int("io.institution_id = ?", i);
     }
     if let Some(d) = &f.departments {
-        w.any_of("i.department_id", d);
+        // Department ids are integers from the session, never user text.
+        let ids: Vec<String> = d.iter().map(i64::to_string).collect();
+        let list = if ids.is_empty() {
+            "NULL".to_string()
+        } else {
+            ids.join(", ")
+        };
+        w.raw(&format!(
+            "io.institution_id IN (SELECT id FROM institutions WHERE department_id IN ({list}))"
+        ));
     }
     if let Some(t) = f.type_id {
-        w.int("s.type_id = ?", t);
+        w.int(
+            "io.subtype_id IN (SELECT id FROM outcome_subtypes WHERE type_id = ?)",
+            t,
+        );
     }
     if let Some(s) = f.subtype_id {
         w.int("io.subtype_id = ?", s);
@@ -101,11 +118,16 @@ fn where_for(db: &Db, f: &Filter) -> Where {
     if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         // Trigram indexes on both backends: FTS5 on SQLite, pg_trgm (GIN) on PostgreSQL.
         match db.backend {
-            Backend::Sqlite => w.text(
-                "io.id IN (SELECT rowid FROM institution_outcomes_fts WHERE name LIKE ?)",
-                crate::like_pattern(n),
+            // A quoted FTS5 phrase is a substring match under the trigram tokenizer and
+            // uses the index; shorter queries have no trigram and scan the names.
+            Backend::Sqlite if n.chars().count() >= 3 => w.text(
+                "io.id IN (SELECT rowid FROM institution_outcomes_fts WHERE institution_outcomes_fts MATCH ?)",
+                format!("\"{}\"", n.replace('"', "\"\"")),
             ),
-            Backend::Postgres => w.text("io.name ILIKE ?", crate::like_pattern(n)),
+            Backend::Sqlite => w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n)),
+            // LIKE, not ILIKE: case folding slows the scans that two-character queries
+            // (no trigram) need, and Chinese has no case.
+            Backend::Postgres => w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n)),
         };
     }
     w
@@ -113,21 +135,30 @@ fn where_for(db: &Db, f: &Filter) -> Where {
 
 pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<CatalogOutcome>> {
     let w = where_for(db, f);
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM institution_outcomes io JOIN institutions i ON i.id = io.institution_id \
-         JOIN outcome_subtypes s ON s.id = io.subtype_id{}",
-        w.sql()
-    );
+    let count_sql = format!("SELECT COUNT(*) FROM institution_outcomes io{}", w.sql());
     let total: i64 = bind_scalar(sqlx::query_scalar(&count_sql), &w.vals)
         .fetch_one(&db.pool)
         .await?;
+    // The page's ids first, from the outcomes table alone (so the planner walks it by
+    // id), then their details.
     let n = w.next();
-    let sql = format!("{SELECT}{} ORDER BY io.id DESC LIMIT ${n} OFFSET ${}", w.sql(), n + 1);
-    let rows = bind_all(sqlx::query_as(&sql), &w.vals)
+    let ids_sql = format!(
+        "SELECT io.id FROM institution_outcomes io{} ORDER BY io.id DESC LIMIT ${n} OFFSET ${}",
+        w.sql(),
+        n + 1
+    );
+    let ids: Vec<i64> = bind_scalar(sqlx::query_scalar(&ids_sql), &w.vals)
         .bind(per_page)
         .bind((page.max(1) - 1) * per_page)
         .fetch_all(&db.pool)
         .await?;
+    let mut rows = Vec::new();
+    if !ids.is_empty() {
+        let mut by_id = Where::new();
+        by_id.any_of("io.id", &ids);
+        let sql = format!("{SELECT}{} ORDER BY io.id DESC", by_id.sql());
+        rows = bind_all(sqlx::query_as(&sql), &by_id.vals).fetch_all(&db.pool).await?;
+    }
     Ok(Page { rows, total })
 }
 

@@ -166,6 +166,15 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics on SQLite (`PRAGMA optimize`, as its docs
+    /// advise doing periodically); PostgreSQL's autovacuum does this itself.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// On PostgreSQL, warns when the database's character type is not UTF-8: trigram
     /// search extracts nothing from Chinese text under the `C` ctype.
     pub async fn check_ctype(&self) -> Result<Option<String>> {

@@ -291,7 +291,7 @@ fn where_for(f: &Filter) -> Where {
         w.raw("t.category = 'informal'");
     }
     if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        w.text("lo.name LIKE ?", crate::like_pattern(n));
+        w.text("lo.name LIKE ? ESCAPE '\\'", crate::like_pattern(n));
     }
     if let Some(d) = &f.departments {
         // Department scope: outcomes issued by its institutions, or stored by the bank.

@@ -30,11 +30,17 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-/// A `LIKE` pattern matching names that contain `s`. The wildcard characters are
-/// dropped rather than escaped, because SQLite's trigram index ignores `ESCAPE`.
+/// A `LIKE … ESCAPE '\\'` pattern matching text that contains `s` literally.
 pub fn like_pattern(s: &str) -> String {
-    let inner: String = s.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
-    format!("%{}%", inner.trim())
+    let mut out = String::from("%");
+    for c in s.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// Errors of the persistence layer.

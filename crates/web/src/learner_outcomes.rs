@@ -47,9 +47,19 @@ struct ListQuery {
     type_: String,
     #[serde(default)]
     subtype: String,
+    /// registered, submitted, stored or withdrawn.
+    #[serde(default)]
+    status: String,
     #[serde(default)]
     page: i64,
 }
+
+const STATUSES: [(&str, &str); 4] = [
+    ("registered", "登记"),
+    ("submitted", "待存储"),
+    ("stored", "存储"),
+    ("withdrawn", "撤回"),
+];
 
 struct Row {
     id: i64,
@@ -76,6 +86,7 @@ struct ListPage {
     filtered: bool,
     offset: usize,
     pager: Pager,
+    statuses: [(&'static str, &'static str); 4],
 }
 
 fn credits(c: Option<i64>) -> String {
@@ -89,6 +100,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         type_id: forms::opt_id(&q.type_),
         subtype_id: forms::opt_id(&q.subtype),
         name: Some(q.name.clone()),
+        statuses: STATUSES.iter().map(|s| s.0).filter(|s| *s == q.status).collect(),
         ..Default::default()
     };
     let personal_count = store::holdings::count(
@@ -156,6 +168,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         converted_count,
         filtered,
         pager,
+        statuses: STATUSES,
     }))
 }
 

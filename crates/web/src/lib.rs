@@ -92,6 +92,9 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Resul
             if let Err(e) = store::codes::purge_expired(&db, store::now()).await {
                 tracing::warn!(error = %e, "purge of expired codes failed");
             }
+            if let Err(e) = db.optimize().await {
+                tracing::warn!(error = %e, "optimize failed");
+            }
             tokio::time::sleep(Duration::from_secs(600)).await;
         }
     });

@@ -267,6 +267,17 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
     .await
     .unwrap();
     assert_eq!(page.total, 1, "two-character queries work too");
+    for hostile in ["统计\"学 OR *", "%_\\", "AND NOT 统计学", "\"\""] {
+        let f = store::catalog::Filter {
+            name: Some(hostile.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            store::catalog::list(&t.app.db, &f, 1, 10).await.unwrap().total,
+            0,
+            "{hostile}"
+        );
+    }
 }
 
 async fn learner_outcome_lifecycle(t: &TestApp) {

@@ -1,0 +1,234 @@
+//! `creditbank bench catalog`: loads N catalog outcomes into a fresh SQLite file and a
+//! fresh PostgreSQL database and measures catalog search against a floor measured in
+//! the same run (a primary-key lookup of the same table). Results go to
+//! `bench/results/catalog.json`.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use app::{App, Config};
+use store::Db;
+
+const MAJORS: [&str; 24] = [
+    "经济统计学",
+    "会计学",
+    "机械制造与自动化",
+    "护理",
+    "计算机应用技术",
+    "电子商务",
+    "软件工程",
+    "市场营销",
+    "学前教育",
+    "汽车检测与维修技术",
+    "建筑工程技术",
+    "物流管理",
+    "酒店管理",
+    "数控技术",
+    "电气自动化技术",
+    "旅游管理",
+    "工商管理",
+    "药学",
+    "环境工程",
+    "城市轨道交通运营管理",
+    "视觉传达设计",
+    "法学",
+    "英语",
+    "数字媒体技术",
+];
+const KINDS: [&str; 5] = ["毕业证书", "学位证书", "课程", "职业技能等级证书", "培训证书"];
+const LEVELS: [&str; 5] = ["中职", "高职", "职业教育本科", "本科", "硕士"];
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn timed<T>(samples: &mut Vec<f64>, start: Instant, v: T) -> T {
+    samples.push(start.elapsed().as_secs_f64() * 1000.0);
+    v
+}
+
+async fn load(app: &App, rows: usize) -> anyhow::Result<(Vec<i64>, f64)> {
+    let pool = &app.db.pool;
+    let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
+    let mut institutions = Vec::new();
+    for i in 0..50 {
+        let id = store::institutions::insert(
+            pool,
+            "school",
+            &format!("41{i:08}"),
+            &format!("基准职业技术学院{i}"),
+            dep,
+            0,
+        )
+        .await?;
+        institutions.push(id);
+    }
+    let subtype = store::taxonomy::subtypes(pool)
+        .await?
+        .first()
+        .map(|s| s.id)
+        .context("taxonomy is empty")?;
+    let start = Instant::now();
+    let mut tx = app.db.begin().await?;
+    let batch = 500;
+    let mut n = 0;
+    while n < rows {
+        let take = batch.min(rows - n);
+        let mut sql = String::from(
+            "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_at) VALUES ",
+        );
+        for k in 0..take {
+            let i = n + k;
+            let name = format!(
+                "{}{}({}){}",
+                MAJORS[i % MAJORS.len()],
+                KINDS[(i / 24) % KINDS.len()],
+                LEVELS[(i / 120) % LEVELS.len()],
+                i / 600
+            );
+            let fields = format!(
+                "{{\"level\":\"{}\",\"major\":\"{}\"}}",
+                LEVELS[(i / 120) % LEVELS.len()],
+                MAJORS[i % MAJORS.len()]
+            );
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "({}, {subtype}, '{name}', '{fields}', {i})",
+                institutions[i % institutions.len()]
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *tx).await?;
+        n += take;
+    }
+    tx.commit().await?;
+    Ok((institutions, start.elapsed().as_secs_f64()))
+}
+
+async fn run(db_name: &str, url: &str, files: &std::path::Path, rows: usize) -> anyhow::Result<serde_json::Value> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let app = App::with_db(
+        db,
+        Config {
+            database_url: url.into(),
+            files_dir: files.display().to_string(),
+            ..Config::default()
+        },
+    );
+    app::taxonomy::ensure(&app).await?;
+    let (institutions, load_s) = load(&app, rows).await?;
+    if app.db.backend == store::Backend::Postgres {
+        sqlx::query("ANALYZE institution_outcomes")
+            .execute(&app.db.pool)
+            .await?;
+    }
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM institution_outcomes ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await?;
+    let rounds = 200;
+    // Floor: fetch one catalog row by primary key, with the same joins.
+    let mut floor = Vec::new();
+    for k in 0..rounds {
+        let id = ids[(k * 7919) % ids.len()];
+        let t = Instant::now();
+        timed(&mut floor, t, store::catalog::by_id(&app.db.pool, id).await?);
+    }
+    let queries = ["统计学", "机械制造", "护理毕业", "软件工程学位", "城市轨道交通"];
+    let mut search = Vec::new();
+    let mut two = Vec::new();
+    let mut filtered = Vec::new();
+    for k in 0..rounds {
+        let q = queries[k % queries.len()];
+        let f = store::catalog::Filter {
+            name: Some(q.into()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        timed(&mut search, t, store::catalog::list(&app.db, &f, 1, 20).await?);
+        let f = store::catalog::Filter {
+            name: Some(["会计", "药学", "法学", "英语"][k % 4].into()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        timed(&mut two, t, store::catalog::list(&app.db, &f, 1, 20).await?);
+        let f = store::catalog::Filter {
+            institution_id: Some(institutions[k % institutions.len()]),
+            name: Some(q.into()),
+            level: Some("本科".into()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        timed(&mut filtered, t, store::catalog::list(&app.db, &f, 2, 20).await?);
+    }
+    for v in [&mut floor, &mut search, &mut two, &mut filtered] {
+        v.sort_by(f64::total_cmp);
+    }
+    let floor_p99 = percentile(&floor, 0.99);
+    let search_p99 = percentile(&search, 0.99);
+    let r = serde_json::json!({
+        "db": db_name,
+        "rows": rows,
+        "load_rows_per_s": (rows as f64 / load_s).round(),
+        "floor_p50_ms": percentile(&floor, 0.5),
+        "floor_p99_ms": floor_p99,
+        "search_p50_ms": percentile(&search, 0.5),
+        "search_p99_ms": search_p99,
+        "two_char_p99_ms": percentile(&two, 0.99),
+        "filtered_p99_ms": percentile(&filtered, 0.99),
+        "ratio_p99_to_floor": search_p99 / floor_p99.max(1e-6),
+    });
+    app.db.pool.close().await;
+    Ok(r)
+}
+
+/// Runs the catalog benchmark on SQLite and PostgreSQL and writes the results.
+pub async fn catalog(rows: usize, pg_admin: &str) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("creditbank-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let mut runs = Vec::new();
+    let sqlite = format!("sqlite://{}/bench.db", tmp.display());
+    println!("SQLite: loading {rows} catalog outcomes …");
+    runs.push(run("sqlite", &sqlite, &tmp.join("files"), rows).await?);
+    let admin = Db::connect(pg_admin)
+        .await
+        .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
+    let name = format!("cb_bench_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await?;
+    let base = pg_admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(pg_admin);
+    println!("PostgreSQL: loading {rows} catalog outcomes …");
+    let pg = run("postgres", &format!("{base}/{name}"), &tmp.join("files"), rows).await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin.pool)
+        .await?;
+    runs.push(pg?);
+    let _ = std::fs::remove_dir_all(&tmp);
+    let out = serde_json::json!({ "runs": runs });
+    std::fs::create_dir_all("bench/results")?;
+    std::fs::write("bench/results/catalog.json", serde_json::to_string_pretty(&out)?)?;
+    println!(
+        "{:<9} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10}",
+        "db", "rows", "floor p99", "search p99", "2-char p99", "filter p99", "ratio"
+    );
+    for r in &runs {
+        println!(
+            "{:<9} {:>8} {:>10.2}ms {:>10.2}ms {:>10.2}ms {:>10.2}ms {:>10.1}",
+            r["db"].as_str().unwrap_or(""),
+            r["rows"],
+            r["floor_p99_ms"].as_f64().unwrap_or(0.0),
+            r["search_p99_ms"].as_f64().unwrap_or(0.0),
+            r["two_char_p99_ms"].as_f64().unwrap_or(0.0),
+            r["filtered_p99_ms"].as_f64().unwrap_or(0.0),
+            r["ratio_p99_to_floor"].as_f64().unwrap_or(0.0)
+        );
+    }
+    println!("written to bench/results/catalog.json");
+    Ok(())
+}
