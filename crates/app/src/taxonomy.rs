@@ -155,6 +155,55 @@ pub async fn delete_field(app: &App, field_id: i64, actor: &Actor) -> AppResult<
     Ok(())
 }
 
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct SubtypeForm {
+    #[serde(default)]
+    pub type_id: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub restricted: Option<String>,
+}
+
+/// Adds a subtype to a type; its fields are then added one by one.
+pub async fn add_subtype(app: &App, f: &SubtypeForm, actor: &Actor) -> AppResult<i64> {
+    let pool = &app.db.pool;
+    let mut v = Checks::default();
+    let types = store::taxonomy::types(pool).await?;
+    let type_id = f
+        .type_id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| types.iter().any(|t| t.id == *id));
+    if type_id.is_none() {
+        v.fail("type_id", "请选择成果类型");
+    }
+    let code = f.code.trim().to_ascii_lowercase();
+    if code.is_empty()
+        || code.len() > 32
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        v.fail("code", "子类型代码须为1-32位小写字母、数字或下划线");
+    } else if store::taxonomy::subtype_by_code(pool, &code).await?.is_some() {
+        v.fail("code", "该子类型代码已存在");
+    }
+    let name = v.check(domain::name::parse_label("name", "子类型名称", &f.name, 40));
+    v.finish()?;
+    let (type_id, name) = (crate::error::checked(type_id)?, crate::error::checked(name)?);
+    let sort = store::taxonomy::subtypes(pool)
+        .await?
+        .iter()
+        .filter(|s| s.type_id == type_id)
+        .count() as i64;
+    let id = store::taxonomy::insert_subtype(pool, type_id, &code, &name, f.restricted.is_some(), false, sort).await?;
+    store::audit::record(pool, actor, "taxonomy_subtype_added", Some(&code), Some(&name), now()).await?;
+    Ok(id)
+}
+
 pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, actor: &Actor) -> AppResult<()> {
     if !store::taxonomy::set_restricted(&app.db.pool, subtype_id, restricted).await? {
         return Err(AppError::not_found());

@@ -78,6 +78,8 @@ pub struct Filter {
     pub recognition: Option<String>,
     /// A value of the `level` field (层次).
     pub level: Option<String>,
+    /// Text in the `major` field (专业 / 项目名称).
+    pub major: Option<String>,
 }
 
 fn where_for(db: &Db, f: &Filter) -> Where {
@@ -114,6 +116,10 @@ fn where_for(db: &Db, f: &Filter) -> Where {
             "io.fields LIKE ?",
             format!("%\"level\":\"{}\"%", l.replace(['%', '_', '"', '\\'], "")),
         );
+    }
+    if let Some(m) = f.major.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        let inner = crate::like_pattern(&m.replace('"', ""));
+        w.text("io.fields LIKE ? ESCAPE '\\'", format!("%\"major\":\"{}", inner));
     }
     if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         // Trigram indexes on both backends: FTS5 on SQLite, pg_trgm (GIN) on PostgreSQL.

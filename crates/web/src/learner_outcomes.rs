@@ -255,6 +255,9 @@ struct FormPage {
     editing: bool,
     action: String,
     search: String,
+    search_major: String,
+    search_institution: Option<i64>,
+    institutions: Vec<(i64, String)>,
     matches: Vec<(i64, String, String, String)>,
     pick: Option<i64>,
     picked: bool,
@@ -267,6 +270,8 @@ struct FormState {
     subtype: i64,
     edit_id: Option<i64>,
     search: String,
+    search_major: String,
+    search_institution: Option<i64>,
     pick: Option<i64>,
     form: FormValues,
     values: BTreeMap<String, String>,
@@ -294,12 +299,16 @@ async fn form_page(
         values.extend(fixed);
         picked = true;
     }
-    let matches = if st.search.trim().is_empty() {
+    let searching =
+        !st.search.trim().is_empty() || !st.search_major.trim().is_empty() || st.search_institution.is_some();
+    let matches = if !searching {
         Vec::new()
     } else {
         let f = store::catalog::Filter {
             subtype_id: Some(sub.id),
             name: Some(st.search.clone()),
+            major: Some(st.search_major.clone()),
+            institution_id: st.search_institution,
             ..Default::default()
         };
         store::catalog::list(&s.app.db, &f, 1, 20)
@@ -314,6 +323,16 @@ async fn form_page(
         Some(id) => format!("/learner/outcomes/{id}/edit"),
         None => format!("/learner/outcomes/new/{}", sub.id),
     };
+    let all: Vec<i64> = store::directory::departments(&s.app.db.pool)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let institutions = store::institutions::list_in(&s.app.db.pool, &all, Some("approved"))
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect();
     Ok(render(
         status,
         &FormPage {
@@ -325,6 +344,9 @@ async fn form_page(
             editing: st.edit_id.is_some(),
             action,
             search: st.search,
+            search_major: st.search_major,
+            search_institution: st.search_institution,
+            institutions,
             matches,
             pick: st.pick,
             picked,
@@ -340,6 +362,10 @@ struct NewQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    major: String,
+    #[serde(default)]
+    inst: String,
+    #[serde(default)]
     pick: Option<i64>,
 }
 
@@ -353,6 +379,8 @@ async fn new_page(
         subtype,
         edit_id: None,
         search: q.q,
+        search_major: q.major,
+        search_institution: forms::opt_id(&q.inst),
         pick: q.pick,
         form: FormValues::default(),
         values: BTreeMap::new(),
@@ -418,6 +446,8 @@ async fn create(
                 subtype,
                 edit_id: None,
                 search: String::new(),
+                search_major: String::new(),
+                search_institution: None,
                 pick: f.institution_outcome_id,
                 form: kept(f),
                 values,
@@ -504,6 +534,8 @@ async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64
         subtype: h.subtype_id,
         edit_id: Some(id),
         search: String::new(),
+        search_major: String::new(),
+        search_institution: None,
         pick: h.institution_outcome_id,
         form,
         values,
@@ -539,6 +571,8 @@ async fn edit(
                 subtype: h.subtype_id,
                 edit_id: Some(id),
                 search: String::new(),
+                search_major: String::new(),
+                search_institution: None,
                 pick: f.institution_outcome_id,
                 form: kept(f),
                 values,

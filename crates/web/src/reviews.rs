@@ -22,7 +22,7 @@ use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/department/taxonomy", get(taxonomy))
+        .route("/department/taxonomy", get(taxonomy).post(add_subtype))
         .route("/department/taxonomy/{id}", get(subtype_page))
         .route("/department/taxonomy/{id}/fields", post(add_field))
         .route("/department/taxonomy/{id}/restricted", post(restricted))
@@ -67,6 +67,9 @@ struct TaxonomyPage {
     ctx: PageCtx,
     preset: String,
     groups: Vec<SubtypeGroup>,
+    types: Vec<(i64, String)>,
+    form: app::taxonomy::SubtypeForm,
+    errors: FormErrors,
 }
 
 /// A type and its subtypes: (id, name, number of fields, how it is stored).
@@ -77,6 +80,38 @@ struct SubtypeGroup {
 }
 
 async fn taxonomy(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
+    taxonomy_page(
+        &s,
+        &a,
+        app::taxonomy::SubtypeForm::default(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn add_subtype(
+    State(s): State<AppState>,
+    a: DepartmentAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, _): CsrfForm<app::taxonomy::SubtypeForm>,
+) -> Result<Response, WebError> {
+    match app::taxonomy::add_subtype(&s.app, &f, &dept(&a).actor(&ip)).await {
+        Ok(id) => {
+            flash(&a.session, "ok", "子类型已新增，请为它设置字段").await?;
+            Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
+        }
+        Err(e) => taxonomy_page(&s, &a, f, FormErrors::from_error(&e), form_status(&e)).await,
+    }
+}
+
+async fn taxonomy_page(
+    s: &AppState,
+    a: &DepartmentAuth,
+    form: app::taxonomy::SubtypeForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let pool = &s.app.db.pool;
     let preset = store::taxonomy::get_setting(pool, "preset").await?.unwrap_or_default();
     let preset = domain::taxonomy::PRESETS
@@ -105,11 +140,22 @@ async fn taxonomy(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respon
             g.items.push((st.id, st.name, n, how));
         }
     }
-    Ok(page(&TaxonomyPage {
-        ctx: dctx(&a, "成果分类管理", "/department/taxonomy").await?,
-        preset,
-        groups,
-    }))
+    let types = store::taxonomy::types(pool)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(render(
+        status,
+        &TaxonomyPage {
+            ctx: dctx(a, "成果分类管理", "/department/taxonomy").await?,
+            preset,
+            groups,
+            types,
+            form,
+            errors,
+        },
+    ))
 }
 
 #[derive(Template)]

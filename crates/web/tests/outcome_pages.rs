@@ -178,6 +178,17 @@ async fn outcome_pages_end_to_end(t: &TestApp) {
         search.has(&format!("?pick={math}")),
         "two-character search finds 高等数学"
     );
+    let inst_id: i64 = t.scalar("SELECT id FROM institutions WHERE code = '4144051234'").await;
+    let by_inst = me
+        .get(&format!(
+            "/learner/outcomes/new/{diploma}?inst={inst_id}&major=%E7%BB%9F%E8%AE%A1"
+        ))
+        .await;
+    assert!(by_inst.has(&format!("?pick={o}")), "search by institution and major");
+    let none = me
+        .get(&format!("/learner/outcomes/new/{diploma}?major=%E6%B3%95%E5%AD%A6"))
+        .await;
+    assert!(!none.has("?pick=") && none.has("没有找到符合条件的成果"));
     let picked = me.get(&format!("/learner/outcomes/new/{course}?pick={math}")).await;
     assert!(picked.has("value=\"MATH101\"") && picked.has("已选择名录成果"));
     let r = me
@@ -398,6 +409,69 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         404
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1);
+    // A department adds a subtype; bad input keeps what was typed.
+    let mut gdd = t.client();
+    gdd.sign_in("department", "gd_edu", "Pass1234").await;
+    gdd.get("/department/taxonomy").await;
+    let r = gdd
+        .post(
+            "/department/taxonomy",
+            &[("type_id", "1"), ("code", "Bad Code"), ("name", "微专业证书")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.has("子类型代码须为") && r.has("value=\"微专业证书\""));
+    let r = gdd
+        .post(
+            "/department/taxonomy",
+            &[
+                ("type_id", "1"),
+                ("code", "micro_major"),
+                ("name", "微专业证书"),
+                ("restricted", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let new_sub = subtype(t, "micro_major").await;
+    gdd.get(&format!("/department/taxonomy/{new_sub}")).await;
+    let r = gdd
+        .post(
+            &format!("/department/taxonomy/{new_sub}/fields"),
+            &[("key", "grade"), ("label", "等级"), ("kind", "select"), ("options", "")],
+        )
+        .await;
+    assert!(r.has("下拉选择字段须填写可选值"));
+    gdd.post(
+        &format!("/department/taxonomy/{new_sub}/fields"),
+        &[
+            ("key", "grade"),
+            ("label", "等级"),
+            ("kind", "select"),
+            ("options", "初级/高级"),
+            ("required", "1"),
+        ],
+    )
+    .await;
+    let mut gdi = t.client();
+    gdi.sign_in("institution", "4144051234", "Pass1234").await;
+    assert_eq!(
+        gdi.get(&format!("/institution/outcomes/new/{new_sub}")).await.status,
+        403,
+        "restricted until authorised"
+    );
+    gdd.get("/department/authorisations").await;
+    gdd.post(
+        "/department/authorisations",
+        &[
+            ("institution", &gd.to_string()),
+            ("subtype", &new_sub.to_string()),
+            ("grant", "1"),
+        ],
+    )
+    .await;
+    let form = gdi.get(&format!("/institution/outcomes/new/{new_sub}")).await;
+    assert!(form.has("初级") && form.has("高级"));
     // Shandong's department cannot recognise it.
     let mut sdd = t.client();
     sdd.sign_in("department", "sd_edu", "Pass1234").await;
