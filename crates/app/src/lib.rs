@@ -6,6 +6,7 @@ pub mod auth;
 pub mod captcha;
 pub mod catalog;
 pub mod config;
+pub mod conversion;
 pub mod demo;
 pub mod error;
 pub mod files;

@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "outcomes",
         sql: include_str!("../migrations/0002_outcomes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "conversion",
+        sql: include_str!("../migrations/0003_conversion.sql"),
+    },
 ];
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or

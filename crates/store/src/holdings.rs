@@ -216,6 +216,16 @@ pub async fn set_recognition<'c>(
     Ok(r.rows_affected() == 1)
 }
 
+/// Marks a holding as granted by a conversion application.
+pub async fn set_granted_by<'c>(e: impl Exec<'c>, id: i64, application: i64) -> Result<()> {
+    sqlx::query("UPDATE learner_outcomes SET granted_by_application = $2 WHERE id = $1")
+        .bind(id)
+        .bind(application)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
 /// Records the credits a holding earned; it is recognised from now on.
 pub async fn set_credits<'c>(e: impl Exec<'c>, id: i64, credits: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE learner_outcomes SET recognition = 'recognised', credits = $2, updated_at = $3 WHERE id = $1")

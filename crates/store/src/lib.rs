@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod codes;
+pub mod conversion;
 pub mod db;
 pub mod directory;
 pub mod files;

@@ -1,0 +1,777 @@
+//! Conversion (I-07..I-10, L-10, L-11, M-03, E-01): methods, rules, matching,
+//! applications, reviews in the chain the bank is configured for, and grants.
+
+use domain::conversion::{Held, History, Match, RuleSpec, applicable};
+use domain::credits::Credits;
+use domain::name::parse_label;
+use store::audit::Actor;
+use store::conversion::{Application, NewRule, Rule};
+use store::learners::Learner;
+use store::{Tx, now};
+
+use crate::error::{Checks, checked};
+use crate::{App, AppError, AppResult};
+
+/// Who reviews conversion applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    /// The target institution decides (national bank).
+    Single,
+    /// Initial review by the department, final review by an expert (Guangdong).
+    TwoStage,
+}
+
+pub async fn chain(app: &App) -> AppResult<Chain> {
+    let v = store::taxonomy::get_setting(&app.db.pool, "conversion_chain").await?;
+    let preset = store::taxonomy::get_setting(&app.db.pool, "preset").await?;
+    Ok(match (v.as_deref(), preset.as_deref()) {
+        (Some("two_stage"), _) | (None, Some("guangdong")) => Chain::TwoStage,
+        _ => Chain::Single,
+    })
+}
+
+pub fn status_label(s: &str) -> &'static str {
+    match s {
+        "pending" => "审核中",
+        "initial_passed" => "初审通过",
+        "passed" => "转换成功",
+        "failed" => "转换失败",
+        _ => "未知",
+    }
+}
+
+pub fn rule_status_label(s: &str) -> &'static str {
+    match s {
+        "draft" => "未提交",
+        "published" => "已发布",
+        "withdrawn" => "已撤回",
+        "taken_down" => "已下架",
+        _ => "未知",
+    }
+}
+
+// ---------------------------------------------------------------- methods (I-07)
+
+pub async fn accept_pledge(app: &App, institution_id: i64, actor: &Actor) -> AppResult<()> {
+    store::conversion::pledge(&app.db.pool, institution_id, actor.id.unwrap_or_default(), now()).await?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "pledge_accepted",
+        Some(&institution_id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn create_method(
+    app: &App,
+    institution_id: i64,
+    title: &str,
+    file_id: Option<i64>,
+    actor: &Actor,
+) -> AppResult<i64> {
+    let mut v = Checks::default();
+    let title = v.check(parse_label("title", "办法名称", title, 100));
+    if file_id.is_none() {
+        v.fail("file", "请上传转换办法文件（PDF）");
+    }
+    v.finish()?;
+    let id = store::conversion::insert_method(&app.db.pool, institution_id, &checked(title)?, checked(file_id)?, now())
+        .await?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "method_created",
+        Some(&id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn update_method(
+    app: &App,
+    institution_id: i64,
+    id: i64,
+    title: &str,
+    file_id: Option<i64>,
+    actor: &Actor,
+) -> AppResult<()> {
+    let title = parse_label("title", "办法名称", title, 100)?;
+    if !store::conversion::update_method(&app.db.pool, id, institution_id, &title, file_id, now()).await? {
+        return Err(AppError::Conflict("已发布的转换办法不能修改，请先撤回".into()));
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "method_changed",
+        Some(&id.to_string()),
+        None,
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodAction {
+    Publish,
+    Withdraw,
+    Delete,
+}
+
+pub async fn act_on_method(
+    app: &App,
+    institution_id: i64,
+    id: i64,
+    action: MethodAction,
+    actor: &Actor,
+) -> AppResult<()> {
+    let m = store::conversion::method(&app.db.pool, id)
+        .await?
+        .filter(|m| m.institution_id == institution_id)
+        .ok_or_else(AppError::not_found)?;
+    let pool = &app.db.pool;
+    let t = now();
+    match action {
+        MethodAction::Publish => {
+            if !store::conversion::pledged(pool, institution_id).await? {
+                return Err(AppError::Conflict("发布前请先阅读并同意《信息发布安全承诺书》".into()));
+            }
+            if store::conversion::has_published_method(pool, institution_id).await? {
+                return Err(AppError::Conflict(
+                    "已有已发布的转换办法，同一时间只能发布一个，请先撤回".into(),
+                ));
+            }
+            if !store::conversion::set_method_status(pool, id, institution_id, &m.status, "published", t).await? {
+                return Err(AppError::Conflict("该转换办法状态已变化，请刷新页面".into()));
+            }
+        }
+        MethodAction::Withdraw => {
+            if !store::conversion::set_method_status(pool, id, institution_id, "published", "withdrawn", t).await? {
+                return Err(AppError::Conflict("只有已发布的转换办法可以撤回".into()));
+            }
+        }
+        MethodAction::Delete => {
+            if !store::conversion::delete_method(pool, id, institution_id).await? {
+                return Err(AppError::Conflict("已发布的转换办法不能删除，请先撤回".into()));
+            }
+        }
+    }
+    store::audit::record(
+        pool,
+        actor,
+        &format!("method_{action:?}").to_lowercase(),
+        Some(&id.to_string()),
+        None,
+        t,
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- rules (I-08)
+
+pub const RULE_KINDS: [&str; 4] = ["学历→学历", "学历→非学历", "非学历→学历", "非学历→非学历"];
+
+#[derive(Debug, Default, Clone)]
+pub struct RuleForm {
+    pub name: String,
+    pub kind: String,
+    pub sources: Vec<i64>,
+    pub targets: Vec<i64>,
+    /// 免考模块 per target: (target, module name, credits text).
+    pub exemptions: Vec<(i64, String, String)>,
+    pub ratio: String,
+    pub explanation: String,
+    pub min_score: String,
+    pub max_age_years: String,
+    pub file_id: Option<i64>,
+}
+
+fn is_course(subtype_name: &str) -> bool {
+    subtype_name.contains("课程")
+}
+
+/// Makes a rule (未提交). A published method is required before the first rule.
+pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &Actor) -> AppResult<i64> {
+    let pool = &app.db.pool;
+    let mut v = Checks::default();
+    let name = v.check(parse_label("name", "规则名称", &f.name, 100));
+    if !RULE_KINDS.contains(&f.kind.as_str()) {
+        v.fail("kind", "请选择规则类型");
+    }
+    let ratio = v.check(parse_label("ratio", "转换比例", &f.ratio, 50));
+    let explanation = v.check(parse_label("explanation", "规则说明", &f.explanation, 2000));
+    let min_score = match domain::normalize::half_width(&f.min_score) {
+        s if s.is_empty() => None,
+        s => match Credits::parse_decimal(&s).filter(|x| *x <= 10_000) {
+            Some(x) => Some(x),
+            None => {
+                v.fail("min_score", "最低成绩须为0-100之间的数字");
+                None
+            }
+        },
+    };
+    let max_age = match domain::normalize::half_width(&f.max_age_years) {
+        s if s.is_empty() => None,
+        s => match s.parse::<i64>().ok().filter(|y| (1..=50).contains(y)) {
+            Some(y) => Some(y),
+            None => {
+                v.fail("max_age_years", "有效年限须为1-50之间的整数");
+                None
+            }
+        },
+    };
+    if f.sources.is_empty() {
+        v.fail("sources", "请至少选择一项源成果");
+    }
+    let mut sources = Vec::new();
+    for id in &f.sources {
+        match store::catalog::by_id(pool, *id).await? {
+            Some(o) => sources.push(o),
+            None => v.fail("sources", "所选的源成果不存在"),
+        }
+    }
+    let mut targets = Vec::new();
+    if f.targets.is_empty() {
+        v.fail("targets", "请至少选择一项目标成果");
+    }
+    for id in &f.targets {
+        match store::catalog::by_id(pool, *id)
+            .await?
+            .filter(|o| o.institution_id == institution_id)
+        {
+            Some(o) => targets.push(o),
+            None => v.fail("targets", "目标成果须为本机构的成果"),
+        }
+    }
+    if f.targets.iter().any(|t| f.sources.contains(t)) {
+        v.fail("targets", "目标成果不能同时是源成果");
+    }
+    let majors = targets
+        .iter()
+        .filter(|o| o.category == "academic" && !is_course(&o.subtype_name))
+        .count();
+    let courses = targets.iter().filter(|o| is_course(&o.subtype_name)).count();
+    if majors > 0 && courses == 0 {
+        v.fail("targets", "目标为专业（学历证书）时，须至少选择一门课程");
+    }
+    let mut exemptions = Vec::new();
+    for (target, module, credits) in &f.exemptions {
+        if module.trim().is_empty() && credits.trim().is_empty() {
+            continue;
+        }
+        if !f.targets.contains(target) {
+            continue;
+        }
+        let m = v.check(parse_label("exemptions", "免考模块", module, 50));
+        let c = Credits::parse_decimal(credits);
+        if c.is_none() {
+            v.fail("exemptions", "免考模块学分须为不小于0的数字");
+        }
+        if let (Some(m), Some(c)) = (m, c) {
+            exemptions.push((*target, m, c));
+        }
+    }
+    if f.file_id.is_none() {
+        v.fail("file", "请上传盖章的规则文件（PDF）");
+    }
+    v.finish()?;
+    if !store::conversion::has_published_method(pool, institution_id).await? {
+        return Err(AppError::Conflict("请先发布本机构的转换办法，再制定转换规则".into()));
+    }
+    let t = now();
+    let day = chrono::DateTime::from_timestamp(t + 8 * 3600, 0)
+        .map(|d| d.format("%Y%m%d").to_string())
+        .unwrap_or_default();
+    let mut tx = app.db.begin().await?;
+    let code = store::conversion::next_code(&mut *tx, &day).await?;
+    let id = store::conversion::insert_rule(
+        &mut *tx,
+        &NewRule {
+            code: &code,
+            institution_id,
+            name: &checked(name)?,
+            kind: &f.kind,
+            ratio: &checked(ratio)?,
+            explanation: &checked(explanation)?,
+            file_id: f.file_id,
+            min_score,
+            max_age_years: max_age,
+            now: t,
+        },
+    )
+    .await?;
+    for s in &sources {
+        store::conversion::add_source(&mut *tx, id, s.id).await?;
+    }
+    for o in &targets {
+        let ex = exemptions.iter().find(|e| e.0 == o.id);
+        store::conversion::add_target(&mut *tx, id, o.id, ex.map(|e| e.2), ex.map(|e| e.1.as_str())).await?;
+    }
+    store::audit::record(&mut *tx, actor, "rule_created", Some(&code), None, t).await?;
+    store::commit(tx).await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleAction {
+    Publish,
+    Withdraw,
+}
+
+/// Publishes a rule (未提交/撤回 → 已发布) or withdraws it (已发布 → 撤回). Published rules
+/// are immutable: a change is a new rule.
+pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAction, actor: &Actor) -> AppResult<()> {
+    let r = store::conversion::rule(&app.db.pool, id)
+        .await?
+        .filter(|r| r.institution_id == institution_id)
+        .ok_or_else(AppError::not_found)?;
+    let t = now();
+    let ok = match action {
+        RuleAction::Publish if matches!(r.status.as_str(), "draft" | "withdrawn") => {
+            store::conversion::set_rule_status(&app.db.pool, id, &r.status, "published", None, t).await?
+        }
+        RuleAction::Withdraw => {
+            store::conversion::set_rule_status(&app.db.pool, id, "published", "withdrawn", None, t).await?
+        }
+        RuleAction::Publish => false,
+    };
+    if !ok {
+        return Err(AppError::Conflict(format!(
+            "规则当前为“{}”，不能执行该操作",
+            rule_status_label(&r.status)
+        )));
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        if action == RuleAction::Publish {
+            "rule_published"
+        } else {
+            "rule_withdrawn"
+        },
+        Some(&r.code),
+        None,
+        t,
+    )
+    .await?;
+    Ok(())
+}
+
+/// M-03: the department takes a published rule of its scope down (下架).
+pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &Actor) -> AppResult<()> {
+    let r = store::conversion::rule(&app.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let inst = store::institutions::by_id(&app.db.pool, r.institution_id).await?;
+    if !inst.is_some_and(|i| scope.contains(&i.department_id)) {
+        return Err(AppError::not_found());
+    }
+    let reason = parse_label("reason", "下架原因", reason, 500)?;
+    if !store::conversion::set_rule_status(&app.db.pool, id, "published", "taken_down", Some(&reason), now()).await? {
+        return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
+    }
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "rule_taken_down",
+        Some(&r.code),
+        Some(&reason),
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- matching (L-10)
+
+async fn spec(app: &App, r: &Rule) -> AppResult<RuleSpec> {
+    let targets = store::conversion::targets(&app.db.pool, r.id)
+        .await?
+        .into_iter()
+        .map(|t| t.institution_outcome_id)
+        .collect();
+    Ok(RuleSpec {
+        id: r.id,
+        sources: store::conversion::sources(&app.db.pool, r.id).await?,
+        min_score: r.min_score,
+        max_age_years: r.max_age_years,
+        targets,
+    })
+}
+
+async fn held_and_history(app: &App, learner_id: i64) -> AppResult<(Vec<Held>, History)> {
+    let f = store::holdings::Filter {
+        learner_id: Some(learner_id),
+        statuses: vec!["registered", "submitted", "stored"],
+        ..Default::default()
+    };
+    let holdings = store::holdings::list(&app.db, &f, 1, 10_000).await?.rows;
+    let held = holdings
+        .iter()
+        .map(|h| Held {
+            holding_id: h.id,
+            catalog_id: h.institution_outcome_id,
+            stored: h.status == "stored",
+            score: h.score.as_deref().and_then(Credits::parse_decimal),
+            issued_on: h.issued_on.as_deref().and_then(domain::id_card::parse_date),
+        })
+        .collect();
+    let history = History {
+        live_rules: store::conversion::live_rules_of(&app.db.pool, learner_id).await?,
+        consumed: store::conversion::consumed(&app.db.pool, learner_id).await?,
+    };
+    Ok((held, history))
+}
+
+/// The published rules that apply to the learner now.
+pub async fn matches(app: &App, learner_id: i64) -> AppResult<Vec<(Rule, Match)>> {
+    let (held, history) = held_and_history(app, learner_id).await?;
+    let catalog: Vec<i64> = held.iter().filter(|h| h.stored).filter_map(|h| h.catalog_id).collect();
+    let today = chrono::Utc::now().date_naive();
+    let mut out = Vec::new();
+    for rule_id in store::conversion::published_rules_with_sources(&app.db.pool, &catalog).await? {
+        let Some(r) = store::conversion::rule(&app.db.pool, rule_id).await? else {
+            continue;
+        };
+        if let Some(m) = applicable(&spec(app, &r).await?, &held, &history, today) {
+            out.push((r, m));
+        }
+    }
+    Ok(out)
+}
+
+/// Who applies: the learner, or a source institution for a batch of its learners.
+enum Initiator<'a> {
+    Learner,
+    Institution { id: i64, batch: &'a str },
+}
+
+async fn apply_one(tx: &mut Tx, rule: &Rule, m: &Match, learner: i64, who: &Initiator<'_>, t: i64) -> AppResult<i64> {
+    let (initiator, institution, batch) = match who {
+        Initiator::Learner => ("learner", None, None),
+        Initiator::Institution { id, batch } => ("institution", Some(*id), Some(*batch)),
+    };
+    let id = store::conversion::insert_application(&mut **tx, rule.id, learner, initiator, institution, batch, t)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::Conflict("已申请过该规则的转换，请勿重复申请".into())
+            } else {
+                e.into()
+            }
+        })?;
+    for h in &m.holdings {
+        store::conversion::add_application_source(&mut **tx, id, *h).await?;
+    }
+    Ok(id)
+}
+
+/// L-10: the learner applies for conversion under a rule.
+pub async fn apply(app: &App, learner: &Learner, rule_id: i64, actor: &Actor) -> AppResult<i64> {
+    let r = store::conversion::rule(&app.db.pool, rule_id)
+        .await?
+        .filter(|r| r.status == "published")
+        .ok_or_else(|| AppError::NotFound("转换规则不存在或已下架".into()))?;
+    let (held, history) = held_and_history(app, learner.id).await?;
+    if history.live_rules.contains(&r.id) {
+        return Err(AppError::Conflict("已申请过该规则的转换，请勿重复申请".into()));
+    }
+    let m = applicable(&spec(app, &r).await?, &held, &history, chrono::Utc::now().date_naive())
+        .ok_or_else(|| AppError::Conflict("您的已存储成果不满足该规则的转换条件".into()))?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let id = apply_one(&mut tx, &r, &m, learner.id, &Initiator::Learner, t).await?;
+    store::audit::record(&mut *tx, actor, "conversion_applied", Some(&r.code), None, t).await?;
+    store::commit(tx).await?;
+    Ok(id)
+}
+
+/// I-08 与我相关: a source institution applies for many of its learners at once. Returns
+/// how many applications were made and the names of learners who were not eligible.
+pub async fn batch_apply(
+    app: &App,
+    institution_id: i64,
+    rule_id: i64,
+    learners: &[i64],
+    actor: &Actor,
+) -> AppResult<(usize, Vec<String>)> {
+    let r = store::conversion::rule(&app.db.pool, rule_id)
+        .await?
+        .filter(|r| r.status == "published")
+        .ok_or_else(|| AppError::NotFound("转换规则不存在或已下架".into()))?;
+    let sources = store::conversion::sources(&app.db.pool, r.id).await?;
+    let mine = store::catalog::list(
+        &app.db,
+        &store::catalog::Filter {
+            institution_id: Some(institution_id),
+            ..Default::default()
+        },
+        1,
+        10_000,
+    )
+    .await?
+    .rows;
+    if !sources.iter().any(|s| mine.iter().any(|o| o.id == *s)) {
+        return Err(AppError::not_found());
+    }
+    if learners.is_empty() {
+        return Err(AppError::field("ids", "请选择要申请转换的学员"));
+    }
+    let t = now();
+    let batch = format!("{}-{}", r.code, t);
+    let today = chrono::Utc::now().date_naive();
+    let rule_spec = spec(app, &r).await?;
+    let mut skipped = Vec::new();
+    let mut made = 0;
+    let mut tx = app.db.begin().await?;
+    for l in learners {
+        let Some(learner) = store::learners::by_id(&app.db.pool, *l).await? else {
+            continue;
+        };
+        let (held, history) = held_and_history(app, learner.id).await?;
+        // The institution may apply only with outcomes it stored itself.
+        let own_held: Vec<Held> = held
+            .into_iter()
+            .filter(|h| {
+                h.catalog_id.is_some_and(|c| mine.iter().any(|o| o.id == c))
+                    || !sources.contains(&h.catalog_id.unwrap_or(-1))
+            })
+            .collect();
+        match applicable(&rule_spec, &own_held, &history, today) {
+            Some(m) => {
+                apply_one(
+                    &mut tx,
+                    &r,
+                    &m,
+                    learner.id,
+                    &Initiator::Institution {
+                        id: institution_id,
+                        batch: &batch,
+                    },
+                    t,
+                )
+                .await?;
+                made += 1;
+            }
+            None => skipped.push(learner.name),
+        }
+    }
+    store::audit::record(
+        &mut *tx,
+        actor,
+        "conversion_batch_applied",
+        Some(&r.code),
+        Some(&format!("{made}")),
+        t,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok((made, skipped))
+}
+
+// ---------------------------------------------------------------- reviews and grant
+
+/// Who is reviewing.
+pub enum Reviewer<'a> {
+    /// The target institution (single-stage chain).
+    Institution(i64),
+    /// The department of a scope (initial review, two-stage chain).
+    Department(&'a [i64]),
+    /// An expert (final review, two-stage chain).
+    Expert,
+}
+
+fn opinion(text: &str, required: bool) -> AppResult<String> {
+    let o = domain::normalize::half_width(text);
+    if required && o.is_empty() {
+        return Err(AppError::field("opinion", "请填写审核意见"));
+    }
+    if o.chars().count() > 500 {
+        return Err(AppError::field("opinion", "审核意见不能超过500个字"));
+    }
+    if o.contains('<') || o.contains('>') {
+        return Err(AppError::field("opinion", "审核意见不能包含“<”或“>”"));
+    }
+    Ok(o)
+}
+
+/// Decides applications. Exactly one of two reviewers acting at once wins; the other
+/// is told the application was already decided. Returns the number decided.
+pub async fn review(
+    app: &App,
+    who: Reviewer<'_>,
+    ids: &[i64],
+    pass: bool,
+    text: &str,
+    actor: &Actor,
+) -> AppResult<usize> {
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "没有待审核的申请"));
+    }
+    let text = opinion(text, !pass)?;
+    let chain = chain(app).await?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let mut granted = Vec::new();
+    for id in ids {
+        let a = store::conversion::application(&mut *tx, *id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let (stage, from, to) = match (&who, chain) {
+            (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => {
+                ("single", "pending", if pass { "passed" } else { "failed" })
+            }
+            (Reviewer::Department(scope), Chain::TwoStage) => {
+                let inst = store::institutions::by_id(&mut *tx, a.target_institution_id).await?;
+                if !inst.is_some_and(|i| scope.contains(&i.department_id)) {
+                    return Err(AppError::not_found());
+                }
+                ("initial", "pending", if pass { "initial_passed" } else { "failed" })
+            }
+            (Reviewer::Expert, Chain::TwoStage) => ("final", "initial_passed", if pass { "passed" } else { "failed" }),
+            (Reviewer::Institution(_), _) | (Reviewer::Department(_), _) | (Reviewer::Expert, _) => {
+                return Err(AppError::not_found());
+            }
+        };
+        if !store::conversion::set_application_status(&mut *tx, a.id, from, to, t).await? {
+            return Err(AppError::Conflict(format!(
+                "{}的申请（规则{}）已被审核，请刷新页面",
+                a.learner_name, a.rule_code
+            )));
+        }
+        store::conversion::add_application_review(
+            &mut *tx,
+            a.id,
+            stage,
+            if pass { "pass" } else { "fail" },
+            &text,
+            actor,
+            t,
+        )
+        .await?;
+        if to == "passed" {
+            grant(&mut tx, &a, actor, t).await?;
+            granted.push(a.learner_id);
+        } else if to == "failed" {
+            let body = format!(
+                "您按规则{}（{}）提交的转换申请未通过，意见：{text}",
+                a.rule_code, a.rule_name
+            );
+            store::messages::send(
+                &mut *tx,
+                "learner",
+                a.learner_id,
+                "转换申请未通过",
+                &body,
+                Some("/learner/conversions?tab=failed"),
+                t,
+            )
+            .await?;
+        }
+        store::audit::record(
+            &mut *tx,
+            actor,
+            &format!("conversion_review_{stage}"),
+            Some(&a.id.to_string()),
+            Some(to),
+            t,
+        )
+        .await?;
+    }
+    store::commit(tx).await?;
+    for learner in granted {
+        if let Some(mobile) = store::learners::by_id(&app.db.pool, learner)
+            .await?
+            .and_then(|l| l.mobile)
+            && let Err(e) = app
+                .sms
+                .send(
+                    &mobile,
+                    "您的学习成果转换申请已通过，转换获得的成果已存入您的学分银行账户，请登录查看。",
+                )
+                .await
+        {
+            tracing::warn!(error = %e, "conversion SMS not sent");
+        }
+    }
+    Ok(ids.len())
+}
+
+/// Adds the targets the learner does not hold yet as 转换获取 outcomes, with their
+/// credits in the ledger, and tells the learner.
+async fn grant(tx: &mut Tx, a: &Application, actor: &Actor, t: i64) -> AppResult<()> {
+    let targets = store::conversion::targets(&mut **tx, a.rule_id).await?;
+    let mut names = Vec::new();
+    for target in targets {
+        if store::holdings::holds(&mut **tx, a.learner_id, target.institution_outcome_id).await? {
+            continue;
+        }
+        let Some(o) = store::catalog::by_id(&mut **tx, target.institution_outcome_id).await? else {
+            continue;
+        };
+        let number = format!("ZH{}", a.id);
+        let issued = chrono::DateTime::from_timestamp(t + 8 * 3600, 0).map(|d| d.format("%Y-%m-%d").to_string());
+        let hid = store::holdings::insert(
+            &mut **tx,
+            &store::holdings::NewHolding {
+                learner_id: a.learner_id,
+                institution_outcome_id: Some(o.id),
+                subtype_id: o.subtype_id,
+                name: &o.name,
+                issuer: &o.institution_name,
+                issuer_institution_id: Some(o.institution_id),
+                number: Some(&number),
+                issued_on: issued.as_deref(),
+                score: None,
+                fields: &o.fields,
+                source: "conversion",
+                status: "stored",
+                stored_by: Some("bank"),
+                stored_by_id: actor.id,
+                now: t,
+            },
+        )
+        .await?;
+        store::holdings::set_granted_by(&mut **tx, hid, a.id).await?;
+        if let Some(c) = target.credits.or(o.credits) {
+            crate::holdings::grant(
+                tx,
+                hid,
+                a.learner_id,
+                c,
+                &format!("成果转换（规则{}）：{}", a.rule_code, o.name),
+                actor,
+                t,
+            )
+            .await?;
+        }
+        names.push(o.name);
+    }
+    let body = format!(
+        "您按规则{}提交的转换申请已通过，获得：{}。",
+        a.rule_code,
+        if names.is_empty() {
+            "（目标成果均已持有）".to_string()
+        } else {
+            names.join("、")
+        }
+    );
+    store::messages::send(
+        &mut **tx,
+        "learner",
+        a.learner_id,
+        "转换申请已通过",
+        &body,
+        Some("/learner/conversions"),
+        t,
+    )
+    .await?;
+    Ok(())
+}
