@@ -91,3 +91,17 @@ pub async fn outcomes_of_file<'c>(e: impl Exec<'c>, file: i64) -> Result<Vec<i64
     .fetch_all(e)
     .await?)
 }
+
+/// Whether a file is a document of a published method or rule (public), or of a method
+/// or rule of `institution` (its owner).
+pub async fn public_or_owned_by<'c>(e: impl Exec<'c>, file: i64, institution: Option<i64>) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM conversion_methods WHERE file_id = $1 AND (status = 'published' OR institution_id = $2)) \
+         + (SELECT COUNT(*) FROM conversion_rules WHERE file_id = $1 AND (status = 'published' OR institution_id = $2))",
+    )
+    .bind(file)
+    .bind(institution.unwrap_or(-1))
+    .fetch_one(e)
+    .await?;
+    Ok(n > 0)
+}

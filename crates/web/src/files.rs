@@ -37,12 +37,23 @@ async fn may_see(s: &AppState, who: &Principal, outcome: i64) -> Result<bool, We
     })
 }
 
+fn institution_of(who: &Principal) -> Option<i64> {
+    match who {
+        Principal::Institution { institution, .. } => Some(institution.id),
+        _ => None,
+    }
+}
+
 async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let who = extract::principal(&session, &s)
-        .await?
-        .ok_or_else(|| WebError(app::AppError::Unauthenticated))?;
     let file = store::files::by_id(&s.app.db.pool, id).await?.ok_or_else(not_found)?;
-    let mut allowed = false;
+    // Documents of published methods and rules are public; everything else needs a
+    // signed-in account that may see what the file belongs to.
+    let who = match extract::principal(&session, &s).await? {
+        Some(w) => w,
+        None if store::files::public_or_owned_by(&s.app.db.pool, id, None).await? => return serve(&s, &file).await,
+        None => return Err(WebError(app::AppError::Unauthenticated)),
+    };
+    let mut allowed = store::files::public_or_owned_by(&s.app.db.pool, id, institution_of(&who)).await?;
     for outcome in store::files::outcomes_of_file(&s.app.db.pool, id).await? {
         if may_see(&s, &who, outcome).await? {
             allowed = true;
@@ -52,6 +63,10 @@ async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i6
     if !allowed {
         return Err(not_found());
     }
+    serve(&s, &file).await
+}
+
+async fn serve(s: &AppState, file: &store::files::StoredFile) -> Result<Response, WebError> {
     let bytes = s
         .app
         .files

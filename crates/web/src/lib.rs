@@ -4,6 +4,7 @@
 
 mod api;
 mod catalog;
+mod conversion_pages;
 mod csrf;
 mod department;
 mod error;
@@ -69,6 +70,7 @@ pub fn router(app: App) -> Router {
         .merge(expert::routes())
         .merge(reviews::routes())
         .merge(files::routes())
+        .merge(conversion_pages::routes())
         .nest("/api", api::routes())
         .fallback(error::not_found)
         .with_state(state)

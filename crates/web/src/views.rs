@@ -104,6 +104,8 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("", "个人中心", "/learner"),
             item("", "我的成果", "/learner/outcomes"),
             item("", "成果认定", "/learner/recognition"),
+            item("", "成果转换", "/learner/conversions/rules"),
+            item("", "转换记录", "/learner/conversions"),
             item("", "我的消息", "/learner/messages"),
         ],
         Principal::Institution { user, institution } => {
@@ -116,6 +118,14 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
                 m.push(item("成果及学员管理", "学员成果", "/institution/learner-outcomes"));
                 m.push(item("成果及学员管理", "学员账户", "/institution/learners"));
             }
+            if app::institutions::may(user, Area::Rules) {
+                m.push(item("转换办法与规则", "转换办法发布", "/institution/methods"));
+                m.push(item("转换办法与规则", "转换规则管理", "/institution/rules"));
+            }
+            if app::institutions::may(user, Area::Conversion) {
+                m.push(item("成果转换管理", "转换申请审核", "/institution/conversions/review"));
+                m.push(item("成果转换管理", "转换记录", "/institution/conversions/records"));
+            }
             if app::institutions::may(user, Area::Profile) {
                 m.push(item("账户管理", "机构信息", "/institution/profile"));
             }
@@ -127,6 +137,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
         Principal::Expert(_) => vec![
             item("", "专家工作台", "/expert"),
             item("", "成果认定终审", "/expert/recognition"),
+            item("", "转换申请终审", "/expert/conversions"),
         ],
         Principal::Department { .. } => vec![
             item("", "工作台", "/department"),
@@ -137,6 +148,8 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("成果管理", "成果存储审核", "/department/storage"),
             item("成果管理", "成果认定初审", "/department/recognition"),
             item("成果管理", "成果分类管理", "/department/taxonomy"),
+            item("成果转换", "转换申请初审", "/department/conversions"),
+            item("成果转换", "转换规则管理", "/department/rules"),
         ],
     }
 }

@@ -1,0 +1,217 @@
+//! The conversion pages through the real router on both databases.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{TestApp, id, seed_bank, seed_institution};
+use store::audit::Actor;
+
+both!(conversion_through_the_pages);
+
+fn vals(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+async fn conversion_through_the_pages(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let a = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let b = seed_institution(t, "4144051235", "广州番禺职业技术学院", bank.guangdong, "13900000002").await;
+    let course = store::taxonomy::subtype_by_code(&t.app.db.pool, "higher_course")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let ia = Actor::default();
+    let x = app::catalog::create(
+        &t.app,
+        a,
+        course,
+        "高等数学",
+        &vals(&[("course_code", "MATH101"), ("orig_credits", "4")]),
+        &ia,
+    )
+    .await
+    .unwrap();
+    let c = app::catalog::create(
+        &t.app,
+        b,
+        course,
+        "工程数学",
+        &vals(&[("course_code", "ENG-M1"), ("orig_credits", "3")]),
+        &ia,
+    )
+    .await
+    .unwrap();
+    app::catalog::recognise(&t.app, &[bank.guangdong], &Actor::default(), c, true, "3")
+        .await
+        .unwrap();
+    let idn = id("44010619900101123");
+    common::seed_learner(t, "张晓明", &idn, "13812345678", "abc12345").await;
+    let form = app::holdings::StoreForLearnerForm {
+        learner_name: "张晓明".into(),
+        id_number: idn.clone(),
+        number: "N1".into(),
+        issued_on: "2023-07-01".into(),
+        score: "85".into(),
+    };
+    app::holdings::institution_store(&t.app, a, x, &form, &ia)
+        .await
+        .unwrap();
+
+    let mut inst = t.client();
+    inst.sign_in("institution", "4144051235", "Pass1234").await;
+    // A rule before a method: sent to publish a method first.
+    assert!(
+        inst.get("/institution/rules/new")
+            .await
+            .redirects_to("/institution/methods")
+    );
+    let page = inst.get("/institution/methods").await;
+    assert!(page.has("信息发布安全承诺书") && page.has("还没有转换办法"));
+    let r = inst
+        .post_multipart(
+            "/institution/methods",
+            &[("title", "转换办法")],
+            &[("file", "办法.pdf", b"GIF89a not a pdf")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.has("不是PDF格式") && r.has("value=\"转换办法\""));
+    assert_eq!(
+        inst.post_multipart(
+            "/institution/methods",
+            &[("title", "转换办法")],
+            &[("file", "办法.pdf", b"%PDF-1.4 method")]
+        )
+        .await
+        .status,
+        303
+    );
+    let method: i64 = t.scalar("SELECT id FROM conversion_methods").await;
+    let method_file: i64 = t.scalar("SELECT file_id FROM conversion_methods").await;
+    let mut anon = t.client();
+    assert_eq!(
+        anon.get(&format!("/files/{method_file}")).await.status,
+        401,
+        "an unpublished method is not public"
+    );
+    inst.get("/institution/methods").await;
+    inst.post(&format!("/institution/methods/{method}/publish"), &[]).await;
+    assert!(inst.get("/institution/methods").await.has("请先阅读并同意"));
+    inst.post("/institution/methods/pledge", &[]).await;
+    inst.post(&format!("/institution/methods/{method}/publish"), &[]).await;
+    assert!(inst.get("/institution/methods").await.has("已发布"));
+    assert_eq!(
+        anon.get(&format!("/files/{method_file}")).await.status,
+        200,
+        "a published method is public"
+    );
+    // Make a rule: the source filter keeps what was typed; errors name the fields.
+    let page = inst.get("/institution/rules/new").await;
+    assert!(page.has("高等数学") && page.has("工程数学"));
+    let r = inst
+        .post_multipart(
+            "/institution/rules/new",
+            &[("op", "filter"), ("source_q", "高等"), ("name", "数学转换")],
+            &[],
+        )
+        .await;
+    assert!(r.has("value=\"数学转换\"") && r.has("高等数学"));
+    let r = inst
+        .post_multipart(
+            "/institution/rules/new",
+            &[("op", "save"), ("name", "数学转换"), ("kind", "学历→学历")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.has("请至少选择一项源成果") && r.has("请至少选择一项目标成果") && r.has("请上传盖章的规则文件"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM conversion_rules").await, 0);
+    let (xs, cs) = (x.to_string(), c.to_string());
+    let r = inst
+        .post_multipart(
+            "/institution/rules/new",
+            &[
+                ("op", "save"),
+                ("name", "高等数学转换工程数学"),
+                ("kind", "学历→学历"),
+                ("source", &xs),
+                ("target", &cs),
+                ("ratio", "1:1"),
+                ("explanation", "成绩合格者可转换"),
+                ("min_score", "60"),
+            ],
+            &[("file", "规则.pdf", b"%PDF-1.4 rule")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body.chars().take(300).collect::<String>());
+    let rule: i64 = t.scalar("SELECT id FROM conversion_rules").await;
+    let detail = inst.get(&format!("/institution/rules/{rule}")).await;
+    assert!(detail.has("未提交") && detail.has("成绩不低于60"));
+    inst.post(&format!("/institution/rules/{rule}/publish"), &[]).await;
+    assert!(inst.get("/institution/rules").await.has("已发布"));
+    // The source institution sees it under 与我相关.
+    let mut src = t.client();
+    src.sign_in("institution", "4144051234", "Pass1234").await;
+    assert!(
+        src.get("/institution/rules?tab=related")
+            .await
+            .has("高等数学转换工程数学")
+    );
+    assert!(src.get(&format!("/institution/rules/{rule}/batch")).await.has("张晓明"));
+    // Public catalog of rules.
+    let public = anon.get("/rules").await;
+    assert!(public.has("高等数学转换工程数学") && public.has("转换办法"));
+    assert_eq!(anon.get(&format!("/rules/{rule}")).await.status, 200);
+
+    // The learner applies, once.
+    let mut me = t.client();
+    me.sign_in("learner", &idn, "abc12345").await;
+    let mine = me.get("/learner/conversions/rules").await;
+    assert!(mine.has("高等数学转换工程数学") && mine.has("工程数学"));
+    me.post("/learner/conversions/apply", &[("rule", &rule.to_string())])
+        .await;
+    assert!(me.get("/learner/conversions?tab=pending").await.has("审核中 1"));
+    me.post("/learner/conversions/apply", &[("rule", &rule.to_string())])
+        .await;
+    assert!(me.get("/learner/conversions/rules").await.has("请勿重复申请"));
+    // The target institution reviews ("review all" when none ticked).
+    let review = inst.get("/institution/conversions/review").await;
+    assert!(review.has("张晓明") && !review.has(&idn));
+    let r = inst
+        .post("/institution/conversions/review", &[("decision", "fail")])
+        .await;
+    assert!(r.has("请填写审核意见"));
+    inst.post(
+        "/institution/conversions/review",
+        &[("decision", "pass"), ("opinion", "同意")],
+    )
+    .await;
+    let records = me.get("/learner/conversions").await;
+    assert!(records.has("转换成功 1") && records.has("同意"));
+    assert!(me.get("/learner/outcomes?tab=converted").await.has("工程数学"));
+    assert!(me.get("/learner").await.has("<b>3</b>总学分"));
+    assert!(inst.get("/institution/conversions/records").await.has("转换成功"));
+    // The source institution cannot review the target's applications.
+    assert!(!src.get("/institution/conversions/review").await.has("张晓明"));
+    // The department takes the rule down.
+    let mut gd = t.client();
+    gd.sign_in("department", "gd_edu", "Pass1234").await;
+    assert!(gd.get("/department/rules").await.has("高等数学转换工程数学"));
+    gd.get(&format!("/department/rules/{rule}")).await;
+    gd.post(&format!("/department/rules/{rule}/take-down"), &[("reason", "")])
+        .await;
+    assert!(gd.get(&format!("/department/rules/{rule}")).await.has("请输入下架原因"));
+    gd.post(
+        &format!("/department/rules/{rule}/take-down"),
+        &[("reason", "课程调整")],
+    )
+    .await;
+    assert!(gd.get(&format!("/department/rules/{rule}")).await.has("已下架"));
+    assert_eq!(anon.get(&format!("/rules/{rule}")).await.status, 404);
+    let mut sd = t.client();
+    sd.sign_in("department", "sd_edu", "Pass1234").await;
+    assert_eq!(sd.get(&format!("/department/rules/{rule}")).await.status, 404);
+}
