@@ -24,6 +24,8 @@ pub struct CatalogOutcome {
     pub recognised_at: Option<i64>,
     pub created_at: i64,
     pub holders: i64,
+    /// Published conversion rules using it as a source (关联转换规则).
+    pub rules: i64,
 }
 
 // Names come from correlated subqueries so that every query is driven by the outcomes
@@ -34,7 +36,9 @@ const SELECT: &str = "SELECT io.id, io.institution_id, \
     (SELECT t.name FROM outcome_subtypes s JOIN outcome_types t ON t.id = s.type_id WHERE s.id = io.subtype_id) AS type_name, \
     (SELECT t.category FROM outcome_subtypes s JOIN outcome_types t ON t.id = s.type_id WHERE s.id = io.subtype_id) AS category, \
     io.name, io.fields, io.recognition, io.credits, io.recognised_at, io.created_at, \
-    (SELECT COUNT(*) FROM learner_outcomes lo WHERE lo.institution_outcome_id = io.id AND lo.status <> 'withdrawn') AS holders \
+    (SELECT COUNT(*) FROM learner_outcomes lo WHERE lo.institution_outcome_id = io.id AND lo.status <> 'withdrawn') AS holders, \
+    (SELECT COUNT(*) FROM rule_sources rs JOIN conversion_rules r ON r.id = rs.rule_id \
+     WHERE rs.institution_outcome_id = io.id AND r.status = 'published') AS rules \
     FROM institution_outcomes io";
 
 pub struct NewCatalogOutcome<'a> {

@@ -72,6 +72,7 @@ struct Row {
     recognition_label: &'static str,
     credits: String,
     holders: i64,
+    rules: i64,
 }
 
 #[derive(Template)]
@@ -111,6 +112,7 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
             subtype_name: o.subtype_name,
             recognition: o.recognition,
             holders: o.holders,
+            rules: o.rules,
         })
         .collect();
     let (types, subtypes) = forms::type_choices(&s.app).await?;

@@ -53,6 +53,8 @@ struct Home {
     catalog_by_type: Vec<(i64, String, i64)>,
     holdings_total: i64,
     holdings_by_type: Vec<(i64, String, i64)>,
+    may_rules: bool,
+    rule_counts: Vec<(&'static str, i64)>,
 }
 
 async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
@@ -95,6 +97,20 @@ async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response,
         catalog_by_type.push((t.id, t.name.clone(), c));
         holdings_by_type.push((t.id, t.name, h));
     }
+    let mut rule_counts = Vec::new();
+    for (label, statuses) in [
+        ("规则总数", vec![]),
+        ("未发布", vec!["draft", "withdrawn"]),
+        ("已发布", vec!["published"]),
+        ("下架", vec!["taken_down"]),
+    ] {
+        let f = store::conversion::RuleFilter {
+            institution_id: Some(inst_id),
+            statuses,
+            ..Default::default()
+        };
+        rule_counts.push((label, store::conversion::rules(&s.app.db, &f, 1, 1).await?.total));
+    }
     let inst = a.institution;
     Ok(page(&Home {
         ctx,
@@ -111,6 +127,8 @@ async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response,
         holdings_total: holdings_by_type.iter().map(|c| c.2).sum(),
         catalog_by_type,
         holdings_by_type,
+        may_rules: app::institutions::may(&a.user, Area::Rules),
+        rule_counts,
         inst,
     }))
 }
