@@ -161,7 +161,10 @@ async fn conversion_through_the_pages(t: &TestApp) {
             .has("高等数学转换工程数学")
     );
     assert!(src.get(&format!("/institution/rules/{rule}/batch")).await.has("张晓明"));
-    assert!(src.get("/institution/outcomes").await.has("tab=related\">1</a>"), "linked-rule count");
+    assert!(
+        src.get("/institution/outcomes").await.has("tab=related\">1</a>"),
+        "linked-rule count"
+    );
     assert!(inst.get("/institution").await.has("<b>1</b>已发布"));
     // Public catalog of rules.
     let public = anon.get("/rules").await;
