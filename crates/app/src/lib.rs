@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod captcha;
 pub mod catalog;
+pub mod certificates;
 pub mod config;
 pub mod conversion;
 pub mod demo;

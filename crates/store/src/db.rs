@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "conversion",
         sql: include_str!("../migrations/0003_conversion.sql"),
     },
+    Migration {
+        version: 4,
+        name: "certificates",
+        sql: include_str!("../migrations/0004_certificates.sql"),
+    },
 ];
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or

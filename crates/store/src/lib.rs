@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod certificates;
 pub mod codes;
 pub mod conversion;
 pub mod db;

@@ -86,6 +86,16 @@ pub async fn set_setting<'c>(e: impl Exec<'c>, key: &str, value: &str) -> Result
     Ok(())
 }
 
+/// Sets a value only if the key has none (first writer wins).
+pub async fn set_setting_if_absent<'c>(e: impl Exec<'c>, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
 /// Loads a preset into an empty taxonomy.
 pub async fn load(tx: &mut Tx, types: &[TypeSpec]) -> Result<()> {
     for (ti, t) in types.iter().enumerate() {

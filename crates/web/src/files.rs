@@ -53,7 +53,8 @@ async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i6
         None if store::files::public_or_owned_by(&s.app.db.pool, id, None).await? => return serve(&s, &file).await,
         None => return Err(WebError(app::AppError::Unauthenticated)),
     };
-    let mut allowed = store::files::public_or_owned_by(&s.app.db.pool, id, institution_of(&who)).await?;
+    let mut allowed = store::files::public_or_owned_by(&s.app.db.pool, id, institution_of(&who)).await?
+        || matches!(&who, Principal::Learner(l) if store::certificates::file_of_learner(&s.app.db.pool, id, l.id).await?);
     for outcome in store::files::outcomes_of_file(&s.app.db.pool, id).await? {
         if may_see(&s, &who, outcome).await? {
             allowed = true;

@@ -4,6 +4,7 @@
 
 mod api;
 mod catalog;
+mod certificates;
 mod conversion_pages;
 mod csrf;
 mod department;
@@ -71,6 +72,7 @@ pub fn router(app: App) -> Router {
         .merge(reviews::routes())
         .merge(files::routes())
         .merge(conversion_pages::routes())
+        .merge(certificates::routes())
         .nest("/api", api::routes())
         .fallback(error::not_found)
         .with_state(state)

@@ -106,6 +106,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("", "成果认定", "/learner/recognition"),
             item("", "成果转换", "/learner/conversions/rules"),
             item("", "转换记录", "/learner/conversions"),
+            item("", "我的证明", "/learner/certificates"),
             item("", "我的消息", "/learner/messages"),
         ],
         Principal::Institution { user, institution } => {

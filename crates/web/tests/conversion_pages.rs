@@ -199,6 +199,60 @@ async fn conversion_through_the_pages(t: &TestApp) {
     assert!(me.get("/learner/outcomes?tab=converted").await.has("工程数学"));
     assert!(me.get("/learner").await.has("<b>3</b>总学分"));
     assert!(inst.get("/institution/conversions/records").await.has("转换成功"));
+    // Certificates: the conversion certificate, verified online and offline.
+    let application: i64 = t.scalar("SELECT id FROM conversion_applications").await;
+    me.get("/learner/conversions").await;
+    let r = me
+        .post(&format!("/learner/conversions/{application}/certificate"), &[])
+        .await;
+    let location = r.location.clone().unwrap_or_default();
+    assert!(location.starts_with("/verify?number=ZH"), "{r:?}");
+    let number = location.trim_start_matches("/verify?number=").to_string();
+    let page = anon.get(&location).await;
+    assert!(page.has("该证书真实有效") && page.has("学习成果转换证明") && page.has("高等数学") && page.has("工程数学"));
+    let cert = store::certificates::by_number(&t.app.db.pool, &number)
+        .await
+        .unwrap()
+        .unwrap();
+    let file = store::files::by_id(&t.app.db.pool, cert.file_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let bytes = t.app.files.get(&file.storage_key).await.unwrap();
+    let key = app::certificates::public_key(&t.app).await.unwrap();
+    let facts = certs::verify(&bytes, &key).unwrap();
+    assert_eq!(facts.number, number);
+    let mut tampered = bytes.clone();
+    tampered[300] ^= 0x20;
+    assert!(certs::verify(&tampered, &key).is_err(), "a tampered PDF fails offline");
+    assert_eq!(
+        me.get(&format!("/files/{}", cert.file_id)).await.content_type,
+        "application/pdf"
+    );
+    let mut stranger = t.client();
+    common::seed_learner(t, "路人", &id("44010619950101123"), "13812345600", "abc12345").await;
+    stranger.sign_in("learner", "13812345600", "abc12345").await;
+    assert_eq!(stranger.get(&format!("/files/{}", cert.file_id)).await.status, 404);
+    assert!(anon.get("/verify?number=ZH000").await.has("证书编号不存在"));
+    // A certificate of holdings; registered outcomes are refused.
+    let held: i64 = t
+        .scalar(&format!("SELECT id FROM learner_outcomes WHERE source = 'conversion'"))
+        .await;
+    me.get("/learner/outcomes").await;
+    let r = me.post("/learner/certificates", &[("id", &held.to_string())]).await;
+    assert!(
+        r.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/verify?number=ZM")),
+        "{r:?}"
+    );
+    assert!(me.get("/learner/certificates").await.has("成果证明"));
+    // Withdrawing the source outcome revokes the conversion certificate.
+    let source: i64 = t.scalar("SELECT learner_outcome_id FROM application_sources").await;
+    app::holdings::withdraw(&t.app, a, &[source], "发证信息有误", None, &Actor::default())
+        .await
+        .unwrap();
+    assert!(anon.get(&location).await.has("该证书已失效"));
     // The source institution cannot review the target's applications.
     assert!(!src.get("/institution/conversions/review").await.has("张晓明"));
     // The department takes the rule down.

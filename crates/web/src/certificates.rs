@@ -1,0 +1,145 @@
+//! Certificates: issuing for learners (L-08, L-12), the learner's list, and online
+//! verification by number or QR code (P-03).
+
+use app::auth::Principal;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{self, ClientIp, CsrfForm, LearnerAuth};
+use crate::forms;
+use crate::views::{PageCtx, datetime, flash, page};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/learner/certificates", get(list).post(issue_holdings))
+        .route("/learner/conversions/{id}/certificate", post(issue_conversion))
+        .route("/verify", get(verify))
+        .route("/verify/public-key", get(public_key))
+}
+
+#[derive(Template)]
+#[template(path = "certs/list.html")]
+struct ListPage {
+    ctx: PageCtx,
+    rows: Vec<(String, &'static str, String, &'static str, i64)>,
+}
+
+async fn list(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
+    let mut rows = Vec::new();
+    for c in store::certificates::of_learner(&s.app.db.pool, a.learner.id).await? {
+        let valid = app::certificates::check(&s.app, &c.number).await?.revoked.is_none();
+        rows.push((
+            c.number,
+            if c.kind == "conversion" {
+                "转换证明"
+            } else {
+                "成果证明"
+            },
+            datetime(c.created_at),
+            if valid { "有效" } else { "已失效" },
+            c.file_id,
+        ));
+    }
+    let ctx = PageCtx::new(
+        "我的证明",
+        &a.session,
+        Some(&Principal::Learner(a.learner.clone())),
+        "/learner/certificates",
+    )
+    .await?;
+    Ok(page(&ListPage { ctx, rows }))
+}
+
+async fn issue_holdings(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, pairs): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    match app::certificates::holdings(&s.app, &a.learner, &forms::ids(&pairs), &actor).await {
+        Ok((number, _)) => {
+            flash(&a.session, "ok", format!("证明已开具，编号{number}")).await?;
+            Ok(Redirect::to(&format!("/verify?number={number}")).into_response())
+        }
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => {
+            flash(&a.session, "error", e.to_string()).await?;
+            Ok(Redirect::to("/learner/outcomes").into_response())
+        }
+    }
+}
+
+async fn issue_conversion(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    match app::certificates::conversion(&s.app, &a.learner, id, &actor).await {
+        Ok((number, _)) => Ok(Redirect::to(&format!("/verify?number={number}")).into_response()),
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => {
+            flash(&a.session, "error", e.to_string()).await?;
+            Ok(Redirect::to("/learner/conversions").into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct VerifyQuery {
+    #[serde(default)]
+    number: String,
+}
+
+#[derive(Template)]
+#[template(path = "certs/verify.html")]
+struct VerifyPage {
+    ctx: PageCtx,
+    number: String,
+    facts: Option<certs::Facts>,
+    revoked: Option<String>,
+    error: Option<String>,
+    public_key: String,
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    session: Session,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, WebError> {
+    let who = extract::principal(&session, &s).await?;
+    let (mut facts, mut revoked, mut error) = (None, None, None);
+    if !q.number.trim().is_empty() {
+        match app::certificates::check(&s.app, &q.number).await {
+            Ok(c) => {
+                facts = Some(c.facts);
+                revoked = c.revoked;
+            }
+            Err(app::AppError::NotFound(m)) => error = Some(m),
+            Err(e) => return Err(WebError(e)),
+        }
+    }
+    let public_key = certs::public_to_hex(&app::certificates::public_key(&s.app).await?);
+    let ctx = PageCtx::new("证书核验", &session, who.as_ref(), "").await?;
+    Ok(page(&VerifyPage {
+        ctx,
+        number: q.number,
+        facts,
+        revoked,
+        error,
+        public_key,
+    }))
+}
+
+async fn public_key(State(s): State<AppState>) -> Result<Response, WebError> {
+    Ok(certs::public_to_hex(&app::certificates::public_key(&s.app).await?).into_response())
+}
