@@ -236,7 +236,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
     assert!(anon.get("/verify?number=ZH000").await.has("证书编号不存在"));
     // A certificate of holdings; registered outcomes are refused.
     let held: i64 = t
-        .scalar(&format!("SELECT id FROM learner_outcomes WHERE source = 'conversion'"))
+        .scalar("SELECT id FROM learner_outcomes WHERE source = 'conversion'")
         .await;
     me.get("/learner/outcomes").await;
     let r = me.post("/learner/certificates", &[("id", &held.to_string())]).await;
