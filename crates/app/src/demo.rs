@@ -425,5 +425,99 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
     store::files::attach(pool, a, file).await?;
     crate::recognition::apply(app, &learner, &[a], &me).await?;
     crate::recognition::initial_review(app, &[gd], &dept, &[a], true, "材料齐全，同意提交专家终审").await?;
+    seed_conversion(app, gd, math, course, &course_fields).await
+}
+
+/// A second school with a published method and a rule that turns the first school's
+/// 高等数学 into its own 工程数学, so the demo learner has a conversion to apply for.
+async fn seed_conversion(
+    app: &App,
+    gd: i64,
+    math: i64,
+    course: i64,
+    course_fields: &dyn Fn(&str, &str) -> std::collections::BTreeMap<String, String>,
+) -> AppResult<()> {
+    use store::audit::Actor;
+    let pool = &app.db.pool;
+    let t = now();
+    let hash = password::hash(PASSWORD)?;
+    let code = "4144051235";
+    let b = store::institutions::insert(pool, "school", code, "广州番禺职业技术学院", gd, t).await?;
+    let profile = Profile {
+        name: "广州番禺职业技术学院".into(),
+        school_type: Some("高职（专科）".into()),
+        supervisor: Some(GUANGDONG.into()),
+        ..Default::default()
+    };
+    store::institutions::save_profile(pool, b, &profile, "pending", Some(t)).await?;
+    store::institutions::decide(pool, b, "approved", None, 1, t).await?;
+    store::institutions::insert_user(
+        pool,
+        &NewUser {
+            institution_id: b,
+            account: code,
+            name: "广州番禺职业技术学院",
+            mobile: Some("13900000003"),
+            is_primary: true,
+            areas: &Areas::all().to_list(),
+            password_hash: &hash,
+            must_change_password: false,
+            now: t,
+        },
+    )
+    .await?;
+    let inst = Actor {
+        role: Some("institution".into()),
+        id: Some(b),
+        name: Some("广州番禺职业技术学院".into()),
+        ip: None,
+    };
+    let dept = Actor {
+        role: Some("department".into()),
+        id: Some(2),
+        name: Some("广东省教育厅继续教育处".into()),
+        ip: None,
+    };
+    let target = crate::catalog::create(app, b, course, "工程数学", &course_fields("ENG-M1", "3"), &inst).await?;
+    crate::catalog::recognise(app, &[gd], &dept, target, true, "3").await?;
+    let pdf = |name: &str| format!("%PDF-1.4\n% {name}\n%%EOF\n").into_bytes();
+    let method_file = crate::files::save(
+        app,
+        "file",
+        "转换办法.pdf",
+        &pdf("转换办法"),
+        crate::files::Accept::Pdf,
+        "institution",
+        b,
+    )
+    .await?;
+    let method =
+        crate::conversion::create_method(app, b, "广州番禺职业技术学院学习成果转换办法", Some(method_file), &inst)
+            .await?;
+    crate::conversion::accept_pledge(app, b, &inst).await?;
+    crate::conversion::act_on_method(app, b, method, crate::conversion::MethodAction::Publish, &inst).await?;
+    let rule_file = crate::files::save(
+        app,
+        "file",
+        "转换规则.pdf",
+        &pdf("转换规则"),
+        crate::files::Accept::Pdf,
+        "institution",
+        b,
+    )
+    .await?;
+    let form = crate::conversion::RuleForm {
+        name: "高等数学转换工程数学".into(),
+        kind: "学历→学历".into(),
+        sources: vec![math],
+        targets: vec![target],
+        ratio: "1:1".into(),
+        explanation: "修完广东开放大学《高等数学》且成绩不低于60分者，可转换为本校《工程数学》。".into(),
+        min_score: "60".into(),
+        file_id: Some(rule_file),
+        ..Default::default()
+    };
+    let rule = crate::conversion::create_rule(app, b, &form, &inst).await?;
+    crate::conversion::act_on_rule(app, b, rule, crate::conversion::RuleAction::Publish, &inst).await?;
     Ok(())
 }
