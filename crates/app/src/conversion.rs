@@ -407,20 +407,15 @@ async fn spec(app: &App, r: &Rule) -> AppResult<RuleSpec> {
 }
 
 async fn held_and_history(app: &App, learner_id: i64) -> AppResult<(Vec<Held>, History)> {
-    let f = store::holdings::Filter {
-        learner_id: Some(learner_id),
-        statuses: vec!["registered", "submitted", "stored"],
-        ..Default::default()
-    };
-    let holdings = store::holdings::list(&app.db, &f, 1, 10_000).await?.rows;
-    let held = holdings
-        .iter()
-        .map(|h| Held {
-            holding_id: h.id,
-            catalog_id: h.institution_outcome_id,
-            stored: h.status == "stored",
-            score: h.score.as_deref().and_then(Credits::parse_decimal),
-            issued_on: h.issued_on.as_deref().and_then(domain::id_card::parse_date),
+    let held = store::holdings::for_matching(&app.db.pool, learner_id)
+        .await?
+        .into_iter()
+        .map(|(id, catalog, status, score, issued)| Held {
+            holding_id: id,
+            catalog_id: catalog,
+            stored: status == "stored",
+            score: score.as_deref().and_then(Credits::parse_decimal),
+            issued_on: issued.as_deref().and_then(domain::id_card::parse_date),
         })
         .collect();
     let history = History {
@@ -435,12 +430,22 @@ pub async fn matches(app: &App, learner_id: i64) -> AppResult<Vec<(Rule, Match)>
     let (held, history) = held_and_history(app, learner_id).await?;
     let catalog: Vec<i64> = held.iter().filter(|h| h.stored).filter_map(|h| h.catalog_id).collect();
     let today = chrono::Utc::now().date_naive();
+    // Candidates, their sources and targets in a fixed number of queries.
+    let pool = &app.db.pool;
+    let ids = store::conversion::published_rules_with_sources(pool, &catalog).await?;
+    let sources = store::conversion::links_of(pool, store::conversion::Links::Sources, &ids).await?;
+    let targets = store::conversion::links_of(pool, store::conversion::Links::Targets, &ids).await?;
+    let of = |links: &[(i64, i64)], rule: i64| links.iter().filter(|l| l.0 == rule).map(|l| l.1).collect::<Vec<_>>();
     let mut out = Vec::new();
-    for rule_id in store::conversion::published_rules_with_sources(&app.db.pool, &catalog).await? {
-        let Some(r) = store::conversion::rule(&app.db.pool, rule_id).await? else {
-            continue;
+    for r in store::conversion::rules_by_ids(pool, &ids).await? {
+        let spec = RuleSpec {
+            id: r.id,
+            sources: of(&sources, r.id),
+            min_score: r.min_score,
+            max_age_years: r.max_age_years,
+            targets: of(&targets, r.id),
         };
-        if let Some(m) = applicable(&spec(app, &r).await?, &held, &history, today) {
+        if let Some(m) = applicable(&spec, &held, &history, today) {
             out.push((r, m));
         }
     }

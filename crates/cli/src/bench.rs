@@ -232,3 +232,234 @@ pub async fn catalog(rows: usize, pg_admin: &str) -> anyhow::Result<()> {
     println!("written to bench/results/catalog.json");
     Ok(())
 }
+
+/// `creditbank bench conversion`: N published rules and M learner outcomes; measures
+/// finding the applicable rules for one learner against a primary-key lookup, and
+/// certificate PDFs per second against rendering without QR and signature.
+pub async fn conversion(rules: usize, outcomes: usize, pg_admin: &str) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("creditbank-bench-conv-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let mut runs = Vec::new();
+    println!("SQLite: {rules} rules, {outcomes} learner outcomes …");
+    runs.push(
+        run_conversion(
+            "sqlite",
+            &format!("sqlite://{}/bench.db", tmp.display()),
+            &tmp.join("files"),
+            rules,
+            outcomes,
+        )
+        .await?,
+    );
+    let admin = Db::connect(pg_admin)
+        .await
+        .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
+    let name = format!("cb_bench_conv_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await?;
+    let base = pg_admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(pg_admin);
+    println!("PostgreSQL: {rules} rules, {outcomes} learner outcomes …");
+    let pg = run_conversion(
+        "postgres",
+        &format!("{base}/{name}"),
+        &tmp.join("files"),
+        rules,
+        outcomes,
+    )
+    .await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin.pool)
+        .await?;
+    runs.push(pg?);
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all("bench/results")?;
+    std::fs::write(
+        "bench/results/conversion.json",
+        serde_json::to_string_pretty(&serde_json::json!({ "runs": runs }))?,
+    )?;
+    println!(
+        "{:<9} {:>8} {:>9} {:>12} {:>12} {:>14} {:>14}",
+        "db", "rules", "outcomes", "match p99", "floor p99", "pdf/s/core", "pdf floor/s"
+    );
+    for r in &runs {
+        println!(
+            "{:<9} {:>8} {:>9} {:>10.2}ms {:>10.2}ms {:>14.0} {:>14.0}",
+            r["db"].as_str().unwrap_or(""),
+            r["rules"],
+            r["outcomes"],
+            r["match_p99_ms"].as_f64().unwrap_or(0.0),
+            r["floor_p99_ms"].as_f64().unwrap_or(0.0),
+            r["pdf_per_s_per_core"].as_f64().unwrap_or(0.0),
+            r["pdf_floor_per_s"].as_f64().unwrap_or(0.0)
+        );
+    }
+    println!("written to bench/results/conversion.json");
+    Ok(())
+}
+
+async fn insert_rows(app: &App, head: &str, rows: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let mut tx = app.db.begin().await?;
+    let mut batch = Vec::with_capacity(500);
+    for row in rows {
+        batch.push(row);
+        if batch.len() == 500 {
+            sqlx::query(&format!("{head} {}", batch.join(",")))
+                .execute(&mut *tx)
+                .await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        sqlx::query(&format!("{head} {}", batch.join(",")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn run_conversion(
+    db_name: &str,
+    url: &str,
+    files: &std::path::Path,
+    rules: usize,
+    outcomes: usize,
+) -> anyhow::Result<serde_json::Value> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let app = App::with_db(
+        db,
+        Config {
+            database_url: url.into(),
+            files_dir: files.display().to_string(),
+            ..Config::default()
+        },
+    );
+    app::taxonomy::ensure(&app).await?;
+    let pool = &app.db.pool;
+    let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
+    let subtype = store::taxonomy::subtypes(pool)
+        .await?
+        .first()
+        .map(|s| s.id)
+        .context("taxonomy is empty")?;
+    let inst = store::institutions::insert(pool, "school", "4100000001", "基准学院", dep, 0).await?;
+    // Catalog: one source outcome and one target outcome per rule.
+    let catalog = rules * 2;
+    insert_rows(
+        &app,
+        "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_at) VALUES",
+        (0..catalog).map(|i| format!("({inst}, {subtype}, '课程{i}', '{{}}', 0)")),
+    )
+    .await?;
+    let first_io: i64 = sqlx::query_scalar("SELECT MIN(id) FROM institution_outcomes")
+        .fetch_one(pool)
+        .await?;
+    insert_rows(
+        &app,
+        "INSERT INTO conversion_rules (code, institution_id, name, kind, ratio, explanation, status, created_at, updated_at) VALUES",
+        (0..rules).map(|i| format!("('B{i:08}', {inst}, '规则{i}', '学历→学历', '1:1', '基准', 'published', 0, 0)")),
+    )
+    .await?;
+    let first_rule: i64 = sqlx::query_scalar("SELECT MIN(id) FROM conversion_rules")
+        .fetch_one(pool)
+        .await?;
+    insert_rows(
+        &app,
+        "INSERT INTO rule_sources (rule_id, institution_outcome_id) VALUES",
+        (0..rules).map(|i| format!("({}, {})", first_rule + i as i64, first_io + 2 * i as i64)),
+    )
+    .await?;
+    insert_rows(
+        &app,
+        "INSERT INTO rule_targets (rule_id, institution_outcome_id) VALUES",
+        (0..rules).map(|i| format!("({}, {})", first_rule + i as i64, first_io + 2 * i as i64 + 1)),
+    )
+    .await?;
+    // Learners with ten outcomes each, drawn from the sources.
+    let learners = outcomes.div_ceil(10);
+    insert_rows(
+        &app,
+        "INSERT INTO learners (name, id_type, id_number, password_hash, status, card_no, created_at) VALUES",
+        (0..learners).map(|i| format!("('学员{i}', 'resident', 'B{i:017}', 'x', 'active', 'c{i:011}', 0)")),
+    )
+    .await?;
+    let first_learner: i64 = sqlx::query_scalar("SELECT MIN(id) FROM learners")
+        .fetch_one(pool)
+        .await?;
+    insert_rows(
+        &app,
+        "INSERT INTO learner_outcomes (learner_id, institution_outcome_id, subtype_id, name, issuer, fields, source, status, score, issued_on, created_at, updated_at) VALUES",
+        (0..outcomes).map(|i| {
+            let io = first_io + 2 * ((i * 7919) % rules) as i64;
+            format!("({}, {io}, {subtype}, '课程', '基准学院', '{{}}', 'institution', 'stored', '80', '2024-01-01', 0, 0)", first_learner + (i / 10) as i64)
+        }),
+    )
+    .await?;
+    if app.db.backend == store::Backend::Postgres {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    } else {
+        app.db.optimize().await?;
+    }
+    let rounds = 200;
+    let mut floor = Vec::new();
+    let mut matching = Vec::new();
+    for k in 0..rounds {
+        let learner = first_learner + ((k * 104_729) % learners) as i64;
+        let t = Instant::now();
+        timed(&mut floor, t, store::learners::by_id(pool, learner).await?);
+        let t = Instant::now();
+        let found = timed(&mut matching, t, app::conversion::matches(&app, learner).await?);
+        if found.is_empty() {
+            anyhow::bail!("learner {learner} should have applicable rules");
+        }
+    }
+    floor.sort_by(f64::total_cmp);
+    matching.sort_by(f64::total_cmp);
+    // Certificates: rendering alone (floor) and rendering + QR + signature, one core.
+    let facts = certs::Facts {
+        number: "ZH2026112612345678".into(),
+        kind: "conversion".into(),
+        issuer: "学分银行".into(),
+        issued_on: "2026-11-26".into(),
+        learner: "张晓明".into(),
+        id_number: "440106*****1235".into(),
+        lines: vec!["转换规则：202611260001（高等数学转换工程数学）".into()],
+        headers: ["源成果（课程）", "课程代码", "成绩", "学时", "学分"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows: vec![vec![
+            "高等数学".into(),
+            "MATH101".into(),
+            "85".into(),
+            "64".into(),
+            "4".into(),
+        ]],
+        verify_url: "http://127.0.0.1:8080/verify?number=ZH2026112612345678".into(),
+    };
+    let key = certs::generate_key();
+    let n = 60;
+    let t = Instant::now();
+    for _ in 0..n {
+        certs::render(&facts, false)?;
+    }
+    let floor_rate = n as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..n {
+        certs::sign(certs::render(&facts, true)?, &facts, &key);
+    }
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    app.db.pool.close().await;
+    Ok(serde_json::json!({
+        "db": db_name,
+        "rules": rules,
+        "outcomes": outcomes,
+        "match_p50_ms": percentile(&matching, 0.5),
+        "match_p99_ms": percentile(&matching, 0.99),
+        "floor_p99_ms": percentile(&floor, 0.99),
+        "pdf_per_s_per_core": rate.round(),
+        "pdf_floor_per_s": floor_rate.round(),
+    }))
+}

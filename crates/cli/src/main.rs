@@ -61,6 +61,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchKind {
+    /// Finding applicable rules among N rules and M learner outcomes; certificate PDFs per second.
+    Conversion {
+        #[arg(long, default_value_t = 100_000)]
+        rules: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        outcomes: usize,
+        #[arg(
+            long,
+            env = "CREDITBANK_TEST_PG",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        pg: String,
+    },
     /// Catalog search over N institution outcomes on SQLite and PostgreSQL.
     Catalog {
         #[arg(long, default_value_t = 100_000)]
@@ -163,6 +176,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchKind::Catalog { rows, pg },
         } => bench::catalog(rows, &pg).await,
+        Command::Bench {
+            which: BenchKind::Conversion { rules, outcomes, pg },
+        } => bench::conversion(rules, outcomes, &pg).await,
         Command::Verify { file, key } => {
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let public = match key {

@@ -582,3 +582,41 @@ pub async fn consumed<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(i64, i6
     .fetch_all(e)
     .await?)
 }
+
+/// Rules by id (for the matcher's candidates).
+pub async fn rules_by_ids<'c>(e: impl Exec<'c>, ids: &[i64]) -> Result<Vec<Rule>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Where::new();
+    w.any_of("r.id", ids);
+    Ok(
+        bind_all(sqlx::query_as(&format!("{RULE}{} ORDER BY r.id", w.sql())), &w.vals)
+            .fetch_all(e)
+            .await?,
+    )
+}
+
+/// (rule, catalog outcome) pairs of the rules' sources or targets.
+pub async fn links_of<'c>(e: impl Exec<'c>, table: Links, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Where::new();
+    w.any_of("rule_id", ids);
+    let name = match table {
+        Links::Sources => "rule_sources",
+        Links::Targets => "rule_targets",
+    };
+    let sql = format!(
+        "SELECT rule_id, institution_outcome_id FROM {name}{} ORDER BY rule_id, institution_outcome_id",
+        w.sql()
+    );
+    Ok(bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(e).await?)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Links {
+    Sources,
+    Targets,
+}

@@ -405,3 +405,17 @@ pub async fn reviews<'c>(e: impl Exec<'c>, outcome: i64) -> Result<Vec<Review>> 
     .fetch_all(e)
     .await?)
 }
+
+/// A learner's live outcomes as the matcher needs them: (id, catalog outcome, status,
+/// score, issue date).
+pub async fn for_matching<'c>(
+    e: impl Exec<'c>,
+    learner: i64,
+) -> Result<Vec<(i64, Option<i64>, String, Option<String>, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, institution_outcome_id, status, score, issued_on FROM learner_outcomes WHERE learner_id = $1 AND status <> 'withdrawn'",
+    )
+    .bind(learner)
+    .fetch_all(e)
+    .await?)
+}
