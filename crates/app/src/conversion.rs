@@ -478,8 +478,12 @@ async fn apply_one(tx: &mut Tx, rule: &Rule, m: &Match, learner: i64, who: &Init
     Ok(id)
 }
 
-/// L-10: the learner applies for conversion under a rule.
-pub async fn apply(app: &App, learner: &Learner, rule_id: i64, actor: &Actor) -> AppResult<i64> {
+/// L-10: the learner applies for conversion under a rule. Where the bank reviews in two
+/// stages (Guangdong), the application carries materials.
+pub async fn apply(app: &App, learner: &Learner, rule_id: i64, materials: &[i64], actor: &Actor) -> AppResult<i64> {
+    if materials.is_empty() && chain(app).await? == Chain::TwoStage {
+        return Err(AppError::field("file", "请上传转换申请材料（jpg、png、gif或pdf）"));
+    }
     let r = store::conversion::rule(&app.db.pool, rule_id)
         .await?
         .filter(|r| r.status == "published")
@@ -493,6 +497,9 @@ pub async fn apply(app: &App, learner: &Learner, rule_id: i64, actor: &Actor) ->
     let t = now();
     let mut tx = app.db.begin().await?;
     let id = apply_one(&mut tx, &r, &m, learner.id, &Initiator::Learner, t).await?;
+    for f in materials {
+        store::conversion::attach_file(&mut *tx, id, *f).await?;
+    }
     store::audit::record(&mut *tx, actor, "conversion_applied", Some(&r.code), None, t).await?;
     store::commit(tx).await?;
     Ok(id)

@@ -620,3 +620,30 @@ pub enum Links {
     Sources,
     Targets,
 }
+
+pub async fn attach_file<'c>(e: impl Exec<'c>, application: i64, file: i64) -> Result<()> {
+    sqlx::query("INSERT INTO application_files (application_id, file_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(application)
+        .bind(file)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// (file id, original name) of an application's materials.
+pub async fn files_of<'c>(e: impl Exec<'c>, application: i64) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as("SELECT f.id, f.original_name FROM files f JOIN application_files a ON a.file_id = f.id WHERE a.application_id = $1 ORDER BY f.id")
+        .bind(application)
+        .fetch_all(e)
+        .await?)
+}
+
+/// Applications a file is material of.
+pub async fn applications_of_file<'c>(e: impl Exec<'c>, file: i64) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT application_id FROM application_files WHERE file_id = $1")
+            .bind(file)
+            .fetch_all(e)
+            .await?,
+    )
+}

@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "certificates",
         sql: include_str!("../migrations/0004_certificates.sql"),
     },
+    Migration {
+        version: 5,
+        name: "application_files",
+        sql: include_str!("../migrations/0005_application_files.sql"),
+    },
 ];
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or

@@ -733,6 +733,7 @@ struct AppRow {
     status: String,
     status_label: &'static str,
     history: String,
+    files: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -801,6 +802,7 @@ async fn app_rows(
             status_label: app::conversion::status_label(&a.status),
             status: a.status,
             history: if history.is_empty() { "-".into() } else { history },
+            files: store::conversion::files_of(&s.app.db.pool, a.id).await?,
         });
     }
     Ok((rows, result.total))
@@ -1153,6 +1155,8 @@ struct LearnerRulesPage {
     ctx: PageCtx,
     rows: Vec<MatchRow>,
     outcomes: Vec<(String, usize, usize)>,
+    /// The two-stage chain asks for materials with each application.
+    materials: bool,
 }
 
 async fn learner_rules(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
@@ -1205,28 +1209,49 @@ async fn learner_rules(State(s): State<AppState>, a: LearnerAuth) -> Result<Resp
         "/learner/conversions/rules",
     )
     .await?;
-    Ok(page(&LearnerRulesPage { ctx, rows, outcomes }))
-}
-
-#[derive(serde::Deserialize)]
-struct ApplyForm {
-    rule: i64,
+    let materials = app::conversion::chain(&s.app).await? == app::conversion::Chain::TwoStage;
+    Ok(page(&LearnerRulesPage {
+        ctx,
+        rows,
+        outcomes,
+        materials,
+    }))
 }
 
 async fn learner_apply(
     State(s): State<AppState>,
     a: LearnerAuth,
     ClientIp(ip): ClientIp,
-    CsrfForm(f, _): CsrfForm<ApplyForm>,
+    form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    match app::conversion::apply(
-        &s.app,
-        &a.learner,
-        f.rule,
-        &Principal::Learner(a.learner.clone()).actor(&ip),
-    )
-    .await
-    {
+    let rule: i64 = form.text("rule").parse().map_err(|_| not_found())?;
+    let result = async {
+        let mut materials = Vec::new();
+        for (_, name, bytes) in form.files.iter().filter(|f| f.0 == "file") {
+            materials.push(
+                app::files::save(
+                    &s.app,
+                    "file",
+                    name,
+                    bytes,
+                    app::files::Accept::Evidence,
+                    "learner",
+                    a.learner.id,
+                )
+                .await?,
+            );
+        }
+        app::conversion::apply(
+            &s.app,
+            &a.learner,
+            rule,
+            &materials,
+            &Principal::Learner(a.learner.clone()).actor(&ip),
+        )
+        .await
+    }
+    .await;
+    match result {
         Ok(_) => {
             flash(&a.session, "ok", "转换申请已提交，等待审核").await?;
             Ok(Redirect::to("/learner/conversions?tab=pending").into_response())

@@ -37,6 +37,23 @@ async fn may_see(s: &AppState, who: &Principal, outcome: i64) -> Result<bool, We
     })
 }
 
+/// The learner who applied, the target institution, a department over it, or an expert.
+async fn may_see_application(s: &AppState, who: &Principal, application: i64) -> Result<bool, WebError> {
+    let Some(a) = store::conversion::application(&s.app.db.pool, application).await? else {
+        return Ok(false);
+    };
+    Ok(match who {
+        Principal::Learner(l) => a.learner_id == l.id,
+        Principal::Institution { user, institution } => {
+            a.target_institution_id == institution.id && app::institutions::may(user, domain::role::Area::Conversion)
+        }
+        Principal::Department { scope, .. } => store::institutions::by_id(&s.app.db.pool, a.target_institution_id)
+            .await?
+            .is_some_and(|i| scope.contains(&i.department_id)),
+        Principal::Expert(_) => true,
+    })
+}
+
 fn institution_of(who: &Principal) -> Option<i64> {
     match who {
         Principal::Institution { institution, .. } => Some(institution.id),
@@ -55,6 +72,11 @@ async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i6
     };
     let mut allowed = store::files::public_or_owned_by(&s.app.db.pool, id, institution_of(&who)).await?
         || matches!(&who, Principal::Learner(l) if store::certificates::file_of_learner(&s.app.db.pool, id, l.id).await?);
+    for application in store::conversion::applications_of_file(&s.app.db.pool, id).await? {
+        if may_see_application(&s, &who, application).await? {
+            allowed = true;
+        }
+    }
     for outcome in store::files::outcomes_of_file(&s.app.db.pool, id).await? {
         if may_see(&s, &who, outcome).await? {
             allowed = true;

@@ -255,12 +255,12 @@ async fn single_stage_journey(t: &TestApp) {
     let other = common::seed_learner(t, "李四", &id("44010619910101123"), "13812345679", "abc12345").await;
     assert!(app::conversion::matches(&t.app, other).await.unwrap().is_empty());
     assert!(matches!(
-        app::conversion::apply(&t.app, &learner(t, other).await, r, &la).await,
+        app::conversion::apply(&t.app, &learner(t, other).await, r, &[], &la).await,
         Err(AppError::Conflict(_))
     ));
-    let application = app::conversion::apply(&t.app, &me, r, &la).await.unwrap();
+    let application = app::conversion::apply(&t.app, &me, r, &[], &la).await.unwrap();
     assert!(
-        matches!(app::conversion::apply(&t.app, &me, r, &la).await, Err(AppError::Conflict(m)) if m.contains("重复申请"))
+        matches!(app::conversion::apply(&t.app, &me, r, &[], &la).await, Err(AppError::Conflict(m)) if m.contains("重复申请"))
     );
     assert!(
         app::conversion::matches(&t.app, w.learner).await.unwrap().is_empty(),
@@ -363,7 +363,7 @@ async fn single_stage_journey(t: &TestApp) {
     // Once passed, the rule is never offered again for the consumed outcome; a failed
     // application can be made again.
     if a.status == "failed" {
-        app::conversion::apply(&t.app, &me, r, &la).await.unwrap();
+        app::conversion::apply(&t.app, &me, r, &[], &la).await.unwrap();
     } else {
         assert!(app::conversion::matches(&t.app, w.learner).await.unwrap().is_empty());
     }
@@ -373,7 +373,7 @@ async fn single_stage_journey(t: &TestApp) {
         .unwrap();
     let third = common::seed_learner(t, "王五", &id("44010619920101123"), "13812345670", "abc12345").await;
     assert!(matches!(
-        app::conversion::apply(&t.app, &learner(t, third).await, r, &la).await,
+        app::conversion::apply(&t.app, &learner(t, third).await, r, &[], &la).await,
         Err(AppError::NotFound(_))
     ));
 }
@@ -385,9 +385,31 @@ async fn two_stage_journey(t: &TestApp) {
         .unwrap();
     let r = make_rule(t, &w).await;
     let me = learner(t, w.learner).await;
-    let application = app::conversion::apply(&t.app, &me, r, &actor("learner", w.learner))
+    assert!(
+        matches!(app::conversion::apply(&t.app, &me, r, &[], &actor("learner", w.learner)).await, Err(AppError::Invalid(e)) if e[0].message.contains("申请材料")),
+        "the two-stage chain needs materials"
+    );
+    let material = app::files::save(
+        &t.app,
+        "file",
+        "成绩单.pdf",
+        b"%PDF-1.4 transcript",
+        app::files::Accept::Evidence,
+        "learner",
+        w.learner,
+    )
+    .await
+    .unwrap();
+    let application = app::conversion::apply(&t.app, &me, r, &[material], &actor("learner", w.learner))
         .await
         .unwrap();
+    assert_eq!(
+        store::conversion::files_of(&t.app.db.pool, application)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let ia = actor("institution", 2);
     assert!(
         matches!(

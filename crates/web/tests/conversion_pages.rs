@@ -176,10 +176,10 @@ async fn conversion_through_the_pages(t: &TestApp) {
     me.sign_in("learner", &idn, "abc12345").await;
     let mine = me.get("/learner/conversions/rules").await;
     assert!(mine.has("高等数学转换工程数学") && mine.has("工程数学"));
-    me.post("/learner/conversions/apply", &[("rule", &rule.to_string())])
+    me.post_multipart("/learner/conversions/apply", &[("rule", &rule.to_string())], &[])
         .await;
     assert!(me.get("/learner/conversions?tab=pending").await.has("审核中 1"));
-    me.post("/learner/conversions/apply", &[("rule", &rule.to_string())])
+    me.post_multipart("/learner/conversions/apply", &[("rule", &rule.to_string())], &[])
         .await;
     assert!(me.get("/learner/conversions/rules").await.has("请勿重复申请"));
     // The target institution reviews ("review all" when none ticked).
