@@ -10,6 +10,7 @@ pub mod config;
 pub mod conversion;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod holdings;
 pub mod institutions;

@@ -512,6 +512,11 @@ pub struct ApplicationFilter {
     pub statuses: Vec<&'static str>,
     pub initiator: Option<&'static str>,
     pub departments: Option<Vec<i64>>,
+    /// Applied at or after / before these unix seconds.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Only these applications (export of the ticked rows).
+    pub ids: Option<Vec<i64>>,
 }
 
 pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i64) -> Result<Page<Application>> {
@@ -542,6 +547,15 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
         w.raw(&format!(
             "r.institution_id IN (SELECT id FROM institutions WHERE department_id IN ({list}))"
         ));
+    }
+    if let Some(v) = f.from {
+        w.int("a.created_at >= ?", v);
+    }
+    if let Some(v) = f.to {
+        w.int("a.created_at < ?", v);
+    }
+    if let Some(ids) = &f.ids {
+        w.any_of("a.id", ids);
     }
     let from = "FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id JOIN learners l ON l.id = a.learner_id";
     let total: i64 = bind_scalar(

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/institution/methods", get(methods).post(create_method))
         .route("/institution/methods/pledge", post(pledge))
+        .route("/institution/methods/{id}/edit", post(edit_method))
         .route("/institution/methods/{id}/{action}", post(method_action))
         .route("/institution/rules", get(rules))
         .route("/institution/rules/new", get(new_rule_page).post(create_rule))
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/institution/rules/{id}/{action}", post(rule_action))
         .route("/institution/conversions/review", get(inst_review).post(inst_decide))
         .route("/institution/conversions/records", get(inst_records))
+        .route("/institution/conversions/export", post(inst_export))
         .route("/learner/conversions/rules", get(learner_rules))
         .route("/learner/conversions/apply", post(learner_apply))
         .route("/learner/conversions", get(learner_records))
@@ -187,6 +189,48 @@ async fn create_method(
     }
 }
 
+async fn edit_method(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let title = form.text("title");
+    let result = async {
+        let m = store::conversion::method(&s.app.db.pool, id)
+            .await?
+            .filter(|m| m.institution_id == a.institution.id)
+            .ok_or_else(app::AppError::not_found)?;
+        let file = match form.file("file") {
+            Some((_, name, bytes)) => Some(
+                app::files::save(
+                    &s.app,
+                    "file",
+                    name,
+                    bytes,
+                    app::files::Accept::Pdf,
+                    "institution",
+                    a.user.id,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        app::conversion::update_method(&s.app, a.institution.id, m.id, &title, file, &inst(&a).actor(&ip)).await
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            flash(&a.session, "ok", "转换办法已修改").await?;
+            Ok(Redirect::to("/institution/methods").into_response())
+        }
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => methods_page(&s, &a, title, Shown::from(&e).errors, Shown::from(&e).status).await,
+    }
+}
+
 async fn pledge(
     State(s): State<AppState>,
     a: InstitutionAuth,
@@ -263,6 +307,33 @@ struct TabQuery {
     tab: String,
     #[serde(default)]
     page: i64,
+    /// Applied on or after / on or before these dates (records filters).
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// `learner` (个人) or `institution` (机构).
+    #[serde(default)]
+    initiator: String,
+}
+
+impl TabQuery {
+    /// The date and initiator filters as an application filter.
+    fn narrow(&self, mut f: ApplicationFilter) -> ApplicationFilter {
+        let day = |s: &str| {
+            domain::id_card::parse_date(s)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp() - 8 * 3600)
+        };
+        f.from = day(&self.from);
+        f.to = day(&self.to).map(|t| t + 86_400);
+        f.initiator = match self.initiator.as_str() {
+            "learner" => Some("learner"),
+            "institution" => Some("institution"),
+            _ => f.initiator,
+        };
+        f
+    }
 }
 
 async fn rules(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<TabQuery>) -> Result<Response, WebError> {
@@ -748,6 +819,10 @@ struct AppsPage {
     reviewing: bool,
     /// Learner records offer a conversion certificate for passed applications.
     certificates: bool,
+    /// Institution lists offer an SMS-verified export of this tab.
+    export_tab: Option<&'static str>,
+    /// Records pages filter by date and initiator: (path, tab, from, to, initiator).
+    filter: Option<(&'static str, String, String, String, String)>,
     opinion: String,
     errors: FormErrors,
     pager: Pager,
@@ -884,6 +959,8 @@ async fn inst_review_page(
             },
             reviewing: single,
             certificates: false,
+            export_tab: Some("review"),
+            filter: None,
             opinion,
             errors,
             pager: Pager::new(total, q.page, "/institution/conversions/review", &[("tab", &q.tab)]),
@@ -952,7 +1029,7 @@ async fn inst_records(
             ..Default::default()
         }
     };
-    let (rows, total) = app_rows(&s, &f, q.page, false).await?;
+    let (rows, total) = app_rows(&s, &q.narrow(f), q.page, false).await?;
     let ctx = PageCtx::new(
         "转换记录",
         &a.session,
@@ -972,6 +1049,14 @@ async fn inst_records(
         action: "",
         reviewing: false,
         certificates: false,
+        export_tab: Some(if q.tab == "sent" { "sent" } else { "received" }),
+        filter: Some((
+            "/institution/conversions/records",
+            q.tab.clone(),
+            q.from.clone(),
+            q.to.clone(),
+            q.initiator.clone(),
+        )),
         opinion: String::new(),
         errors: FormErrors::default(),
         pager: Pager::new(total, q.page, "/institution/conversions/records", &[("tab", &q.tab)]),
@@ -1005,6 +1090,8 @@ async fn two_stage_page(
             action,
             reviewing: two,
             certificates: false,
+            export_tab: None,
+            filter: None,
             opinion,
             errors,
             pager: Pager::new(total, 1, action, &[]),
@@ -1294,7 +1381,7 @@ async fn learner_records(
             .total,
         );
     }
-    let (rows, total) = app_rows(&s, &ApplicationFilter { statuses, ..base }, q.page, true).await?;
+    let (rows, total) = app_rows(&s, &q.narrow(ApplicationFilter { statuses, ..base }), q.page, true).await?;
     let ctx = PageCtx::new(
         "转换记录",
         &a.session,
@@ -1328,6 +1415,14 @@ async fn learner_records(
         action: "",
         reviewing: false,
         certificates: true,
+        export_tab: None,
+        filter: Some((
+            "/learner/conversions",
+            q.tab.clone(),
+            q.from.clone(),
+            q.to.clone(),
+            q.initiator.clone(),
+        )),
         opinion: String::new(),
         errors: FormErrors::default(),
         pager: Pager::new(total, q.page, "/learner/conversions", &[("tab", &q.tab)]),
@@ -1530,4 +1625,110 @@ async fn public_rule(State(s): State<AppState>, session: Session, Path(id): Path
         },
     )
     .await
+}
+
+#[derive(serde::Deserialize)]
+struct ExportForm {
+    #[serde(default)]
+    tab: String,
+    #[serde(default)]
+    sms_code: String,
+}
+
+/// I-09/I-10: exports the records of a tab as .xlsx after an SMS code.
+async fn inst_export(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, _): CsrfForm<ExportForm>,
+) -> Result<Response, WebError> {
+    a.require(Area::Conversion)?;
+    let filter = match f.tab.as_str() {
+        "sent" => ApplicationFilter {
+            initiator_institution_id: Some(a.institution.id),
+            ..Default::default()
+        },
+        "review" => ApplicationFilter {
+            target_institution_id: Some(a.institution.id),
+            statuses: vec!["pending"],
+            ..Default::default()
+        },
+        _ => ApplicationFilter {
+            target_institution_id: Some(a.institution.id),
+            ..Default::default()
+        },
+    };
+    let (rows, _) = app_rows(&s, &filter, 1, false).await?;
+    let mut all = rows;
+    let mut page_no = 2;
+    loop {
+        let (more, _) = app_rows(&s, &filter, page_no, false).await?;
+        if more.is_empty() || page_no > 5000 {
+            break;
+        }
+        all.extend(more);
+        page_no += 1;
+    }
+    let table: Vec<Vec<String>> = all
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.code,
+                r.rule,
+                r.learner,
+                r.id_number,
+                r.initiator.to_string(),
+                r.created,
+                r.status_label.to_string(),
+                r.history,
+            ]
+        })
+        .collect();
+    let headers = [
+        "申请编号",
+        "规则编号",
+        "规则名称",
+        "学员",
+        "身份证号",
+        "发起方",
+        "申请时间",
+        "状态",
+        "审核记录",
+    ];
+    match app::export::xlsx(
+        &s.app,
+        &a.user,
+        &f.sms_code,
+        "conversion_records",
+        &headers,
+        &table,
+        &inst(&a).actor(&ip),
+    )
+    .await
+    {
+        Ok(bytes) => Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"conversion-records.xlsx\"".to_string(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()),
+        Err(e) => {
+            flash(&a.session, "error", e.to_string()).await?;
+            let back = if f.tab == "review" {
+                "/institution/conversions/review".to_string()
+            } else {
+                format!("/institution/conversions/records?tab={}", f.tab)
+            };
+            Ok(Redirect::to(&back).into_response())
+        }
+    }
 }

@@ -221,6 +221,18 @@ async fn send_sms(
     CsrfForm(f, _): CsrfForm<SmsForm>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let purpose = Purpose::from_code(&f.purpose).ok_or_else(|| AppError::field("purpose", "未知的验证码用途"))?;
+    // Export codes go to the signed-in institution account's own mobile.
+    if purpose == Purpose::Export {
+        let Some(app::auth::Principal::Institution { user, .. }) =
+            extract::principal(&session, &s).await.map_err(|e| e.0)?
+        else {
+            return Err(AppError::forbidden().into());
+        };
+        let masked = app::export::send_code(&s.app, &user, &ip).await?;
+        return Ok(Json(
+            serde_json::json!({ "ok": true, "mobile": masked, "resend_after": app::sms::RESEND_SECONDS }),
+        ));
+    }
     let allowed = match purpose {
         Purpose::Register | Purpose::ResetPassword | Purpose::InstitutionRegister => true,
         Purpose::CompleteAccount => matches!(

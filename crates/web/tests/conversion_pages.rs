@@ -199,6 +199,58 @@ async fn conversion_through_the_pages(t: &TestApp) {
     assert!(me.get("/learner/outcomes?tab=converted").await.has("工程数学"));
     assert!(me.get("/learner").await.has("<b>3</b>总学分"));
     assert!(inst.get("/institution/conversions/records").await.has("转换成功"));
+    // Records filters: by initiator and by date.
+    assert!(
+        me.get("/learner/conversions?tab=passed&initiator=learner")
+            .await
+            .has("高等数学转换工程数学")
+    );
+    assert!(
+        !me.get("/learner/conversions?tab=passed&initiator=institution")
+            .await
+            .has("高等数学转换工程数学")
+    );
+    assert!(
+        !inst
+            .get("/institution/conversions/records?from=2099-01-01")
+            .await
+            .has("高等数学转换工程数学")
+    );
+    // An export needs the SMS code sent to the account's own mobile.
+    let r = inst
+        .post(
+            "/institution/conversions/export",
+            &[("tab", "received"), ("sms_code", "123456")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        inst.get("/institution/conversions/records")
+            .await
+            .has("请先获取短信验证码")
+    );
+    assert_eq!(inst.sms("", "export").await.status, 200);
+    let code = t.sms_code("13900000002").await;
+    let r = inst
+        .post(
+            "/institution/conversions/export",
+            &[("tab", "received"), ("sms_code", &code)],
+        )
+        .await;
+    assert_eq!(
+        r.content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(r.body.starts_with("PK"), "an xlsx is a zip");
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'export'").await,
+        1
+    );
+    assert_eq!(
+        me.sms("", "export").await.status,
+        403,
+        "only institution accounts export here"
+    );
     // Certificates: the conversion certificate, verified online and offline.
     let application: i64 = t.scalar("SELECT id FROM conversion_applications").await;
     me.get("/learner/conversions").await;
