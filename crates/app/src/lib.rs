@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod holdings;
+pub mod import;
 pub mod institutions;
 pub mod learners;
 pub mod password;

@@ -65,6 +65,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "application_files",
         sql: include_str!("../migrations/0005_application_files.sql"),
     },
+    Migration {
+        version: 6,
+        name: "imports",
+        sql: include_str!("../migrations/0006_imports.sql"),
+    },
 ];
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or

@@ -12,6 +12,7 @@ pub mod db;
 pub mod directory;
 pub mod files;
 pub mod holdings;
+pub mod imports;
 pub mod institutions;
 pub mod learners;
 pub mod ledger;

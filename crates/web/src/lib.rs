@@ -13,6 +13,7 @@ mod expert;
 mod extract;
 mod files;
 mod forms;
+mod imports;
 mod inst_learners;
 mod inst_outcomes;
 mod institution;
@@ -67,6 +68,7 @@ pub fn router(app: App) -> Router {
         .merge(institution::routes())
         .merge(inst_outcomes::routes())
         .merge(inst_learners::routes())
+        .merge(imports::routes())
         .merge(department::routes())
         .merge(expert::routes())
         .merge(reviews::routes())

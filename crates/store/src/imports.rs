@@ -1,0 +1,78 @@
+//! Import records.
+
+use sqlx::FromRow;
+
+use crate::{Exec, Result};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub institution_id: i64,
+    pub kind: String,
+    pub subtype_id: Option<i64>,
+    pub user_name: String,
+    pub file_name: String,
+    pub original_file_id: i64,
+    pub rejected_file_id: Option<i64>,
+    pub imported: i64,
+    pub rejected: i64,
+    pub created_at: i64,
+}
+
+pub struct NewImport<'a> {
+    pub institution_id: i64,
+    pub kind: &'a str,
+    pub subtype_id: Option<i64>,
+    pub user_id: i64,
+    pub user_name: &'a str,
+    pub file_name: &'a str,
+    pub original_file_id: i64,
+    pub rejected_file_id: Option<i64>,
+    pub imported: i64,
+    pub rejected: i64,
+    pub now: i64,
+}
+
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewImport<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO imports (institution_id, kind, subtype_id, user_id, user_name, file_name, original_file_id, rejected_file_id, imported, rejected, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(n.institution_id)
+    .bind(n.kind)
+    .bind(n.subtype_id)
+    .bind(n.user_id)
+    .bind(n.user_name)
+    .bind(n.file_name)
+    .bind(n.original_file_id)
+    .bind(n.rejected_file_id)
+    .bind(n.imported)
+    .bind(n.rejected)
+    .bind(n.now)
+    .fetch_one(e)
+    .await?)
+}
+
+/// The institution's records since `since` (a year back), newest first.
+pub async fn of_institution<'c>(e: impl Exec<'c>, institution_id: i64, since: i64) -> Result<Vec<ImportRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT id, institution_id, kind, subtype_id, user_name, file_name, original_file_id, rejected_file_id, imported, rejected, created_at \
+         FROM imports WHERE institution_id = $1 AND created_at >= $2 ORDER BY id DESC",
+    )
+    .bind(institution_id)
+    .bind(since)
+    .fetch_all(e)
+    .await?)
+}
+
+/// Whether a file is an import file of this institution.
+pub async fn file_of_institution<'c>(e: impl Exec<'c>, file: i64, institution_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM imports WHERE institution_id = $1 AND (original_file_id = $2 OR rejected_file_id = $2)",
+    )
+    .bind(institution_id)
+    .bind(file)
+    .fetch_one(e)
+    .await?;
+    Ok(n > 0)
+}

@@ -1,0 +1,307 @@
+//! Importing catalog outcomes from spreadsheets on both databases: templates, per-row
+//! reasons, duplicates, tolerant cells, and hostile files refused before parsing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+
+use common::{TestApp, seed_bank, seed_institution};
+
+both!(import_catalog_outcomes, hostile_files_are_refused);
+
+async fn subtype(t: &TestApp, code: &str) -> i64 {
+    store::taxonomy::subtype_by_code(&t.app.db.pool, code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+fn sheet(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    app::import::rows_xlsx(headers, &rows).unwrap()
+}
+
+const HEAD: [&str; 7] = [
+    "*成果名称",
+    "*课程代码",
+    "层次",
+    "专业",
+    "原始学时",
+    "*原始学分",
+    "成果简介",
+];
+
+async fn import_catalog_outcomes(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    // The template: headers with required marks, an instructions sheet.
+    let tpl = c.get(&format!("/institution/outcomes/template/{course}")).await;
+    assert_eq!(
+        tpl.content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let (_, bytes) = app::import::template(&t.app, course).await.unwrap();
+    let rows = app::import::read_rows(&bytes).unwrap();
+    assert_eq!(rows[0][0], "*成果名称");
+    assert!(rows[0].contains(&"*原始学分".to_string()));
+    // A file with good rows, bad rows, a duplicate, full-width digits and trailing blanks.
+    let head = HEAD.to_vec();
+    let file = sheet(
+        &head,
+        &[
+            vec!["高等数学", "MATH101", "本科", "数学", "64", "4", ""],
+            vec!["线性代数", "ＭＡＴＨ１０２", "本科", "", "４８", "３", ""],
+            vec!["概率论", "MATH103", "大专", "", "", "3", ""],
+            vec!["", "MATH104", "", "", "", "", ""],
+            vec!["高等数学", "MATH105", "", "", "", "2", ""],
+            vec!["<b>坏</b>", "M", "", "", "", "abc", ""],
+            vec!["", "", "", "", "", "", ""],
+            vec!["", "", "", "", "", "", ""],
+        ],
+    );
+    c.get("/institution/outcomes/import").await;
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &course.to_string())],
+            &[("file", "课程.xlsx", &file)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body.chars().take(400).collect::<String>());
+    assert!(
+        r.has("成功导入符合要求数据2条；未导入不符合要求数据4条"),
+        "{}",
+        r.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(2000)
+            .collect::<String>()
+    );
+    assert!(r.has("第4行") && r.has("层次须为以下之一"));
+    assert!(r.has("第5行") && r.has("成果名称：请输入成果名称"));
+    assert!(r.has("第6行") && r.has("与第2行重复"));
+    assert!(r.has("第7行") && r.has("原始学分须为不小于0的数字"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 2);
+    let fields: String = sqlx::query_scalar("SELECT fields FROM institution_outcomes WHERE name = '线性代数'")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        fields.contains("\"course_code\":\"MATH102\"") && fields.contains("\"hours\":\"48\""),
+        "{fields}"
+    );
+    // The record keeps both files; the rejected rows carry their reasons.
+    let records = c.get("/institution/imports").await;
+    assert!(records.has("成功导入符合要求数据2条") && records.has("课程.xlsx"));
+    let rejected_file: i64 = t.scalar("SELECT rejected_file_id FROM imports").await;
+    let f = store::files::by_id(&t.app.db.pool, rejected_file)
+        .await
+        .unwrap()
+        .unwrap();
+    let rejected = app::import::read_rows(&t.app.files.get(&f.storage_key).await.unwrap()).unwrap();
+    assert_eq!(rejected.len(), 5);
+    assert_eq!(rejected[0].last().map(String::as_str), Some("未导入原因"));
+    assert_eq!(c.get(&format!("/files/{rejected_file}")).await.status, 200);
+    // Importing the same file again imports nothing twice.
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &course.to_string())],
+            &[("file", "课程.xlsx", &file)],
+        )
+        .await;
+    assert!(r.has("成功导入符合要求数据0条") && r.has("已存在同名成果"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 2);
+    // A template of another subtype is refused as a whole.
+    let diploma = subtype(t, "voc_diploma").await;
+    let (_, other) = app::import::template(&t.app, diploma).await.unwrap();
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &course.to_string())],
+            &[("file", "学历.xlsx", &other)],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.has("表头与“普通高等教育学历课程”导入模板不一致"));
+    // Excel dates in a date column.
+    let dip_head = [
+        "*成果名称",
+        "*层次",
+        "学科门类",
+        "专业类",
+        "*专业",
+        "专业代码",
+        "*毕业结论",
+        "*学制(年)",
+        "*最低毕业学分",
+        "原始学时",
+        "原始学分",
+        "有效期起始时间",
+        "*成果简介",
+    ];
+    let dip = sheet(
+        &dip_head,
+        &[
+            vec![
+                "数控技术毕业证书(高职)",
+                "高职",
+                "",
+                "",
+                "数控技术",
+                "",
+                "毕业",
+                "3",
+                "120",
+                "",
+                "",
+                "45292",
+                "数控专业",
+            ],
+            vec![
+                "机电毕业证书(高职)",
+                "高职",
+                "",
+                "",
+                "机电",
+                "",
+                "毕业",
+                "3",
+                "120",
+                "",
+                "",
+                "2024年1月1日",
+                "机电专业",
+            ],
+        ],
+    );
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &diploma.to_string())],
+            &[("file", "学历.xlsx", &dip)],
+        )
+        .await;
+    assert!(
+        r.has("成功导入符合要求数据2条"),
+        "{}",
+        r.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .skip(2500)
+            .take(1500)
+            .collect::<String>()
+    );
+    let n: i64 = t
+        .scalar("SELECT COUNT(*) FROM institution_outcomes WHERE fields LIKE '%\"valid_from\":\"2024-01-01\"%'")
+        .await;
+    assert_eq!(n, 2);
+    // Another institution never sees this institution's import files.
+    seed_institution(t, "4137051201", "山东商业职业技术学院", bank.shandong, "13900000002").await;
+    let mut other = t.client();
+    other.sign_in("institution", "4137051201", "Pass1234").await;
+    assert_eq!(other.get(&format!("/files/{rejected_file}")).await.status, 404);
+    assert!(!other.get("/institution/imports").await.has("课程.xlsx"));
+}
+
+fn zip_with(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in entries {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(bytes).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+async fn hostile_files_are_refused(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await.to_string();
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    c.get("/institution/outcomes/import").await;
+    let good = sheet(&HEAD, &[vec!["高等数学", "MATH101", "", "", "", "4", ""]]);
+    let bomb = zip_with(&[
+        ("xl/workbook.xml", b"<workbook/>".to_vec()),
+        ("xl/worksheets/sheet1.xml", vec![b' '; 210 * 1024 * 1024]),
+    ]);
+    assert!(bomb.len() < 1024 * 1024, "the bomb is small: {}", bomb.len());
+    let strings = zip_with(&[
+        ("xl/workbook.xml", b"<workbook/>".to_vec()),
+        ("xl/sharedStrings.xml", br#"<?xml version="1.0"?><sst xmlns="x" count="4294967295" uniqueCount="4294967295"><si><t>a</t></si></sst>"#.to_vec()),
+    ]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "setup.xlsx",
+            b"MZ\x90\x00\x03 this is an executable".to_vec(),
+            "不是Excel表格",
+        ),
+        ("a.xlsx", b"%PDF-1.4 a pdf".to_vec(), "不是Excel表格"),
+        ("a.xlsx", b"<html><body>table</body></html>".to_vec(), "不是Excel表格"),
+        ("a.xlsx", good[..good.len() / 2].to_vec(), "已损坏"),
+        ("a.xlsx", bomb, "压缩炸弹"),
+        ("a.xlsx", strings, "字符串数量与内容不符"),
+        ("a.xlsx", Vec::new(), "请选择要导入的文件"),
+    ];
+    for (name, bytes, expected) in cases {
+        let r = c
+            .post_multipart(
+                "/institution/outcomes/import",
+                &[("subtype", &course)],
+                &[("file", name, &bytes)],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{expected}");
+        assert!(
+            r.has(expected),
+            "{expected}: {}",
+            r.body
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .take(600)
+                .collect::<String>()
+        );
+    }
+    // A cell of 30 000 characters (Excel allows 32 767) is a row error, not a crash.
+    let long = "长".repeat(30_000);
+    let file = sheet(
+        &HEAD,
+        &[
+            vec![&long, "MATH101", "", "", "", "4", ""],
+            vec!["高等数学", "MATH101", "", "", "", "4", ""],
+        ],
+    );
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &course)],
+            &[("file", "long.xlsx", &file)],
+        )
+        .await;
+    assert!(
+        r.has("成功导入符合要求数据1条") && r.has("内容超过2000个字"),
+        "{}",
+        r.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .skip(2500)
+            .take(1500)
+            .collect::<String>()
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM imports").await,
+        1,
+        "refused files leave no record"
+    );
+}
