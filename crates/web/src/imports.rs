@@ -161,7 +161,8 @@ async fn template(
 #[template(path = "institution/imports.html")]
 struct RecordsPage {
     ctx: PageCtx,
-    rows: Vec<(i64, String, String, i64, String, i64, i64, Option<i64>)>,
+    /// Each record with its time in Beijing time.
+    rows: Vec<(store::imports::ImportRecord, String)>,
 }
 
 async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
@@ -171,16 +172,8 @@ async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Respon
         .await?
         .into_iter()
         .map(|r| {
-            (
-                r.id,
-                r.user_name,
-                datetime(r.created_at),
-                r.original_file_id,
-                r.file_name,
-                r.imported,
-                r.rejected,
-                r.rejected_file_id,
-            )
+            let at = datetime(r.created_at);
+            (r, at)
         })
         .collect();
     let ctx = PageCtx::new("导入记录", &a.session, Some(&inst(&a)), "/institution/outcomes").await?;
