@@ -38,6 +38,8 @@ pub struct SignIn<'a> {
 /// An account found for a sign-in: its table, id, hash and lock state.
 struct Candidate {
     table: AccountTable,
+    /// Learners: the ID number, against which an initial password is checked.
+    id_number: Option<String>,
     id: i64,
     name: String,
     hash: String,
@@ -57,6 +59,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
             };
             l.map(|l| Candidate {
                 table: AccountTable::Learners,
+                id_number: Some(l.id_number),
                 id: l.id,
                 name: l.name,
                 hash: l.password_hash,
@@ -68,6 +71,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
             .await?
             .map(|u| Candidate {
                 table: AccountTable::InstitutionUsers,
+                id_number: None,
                 id: u.id,
                 name: u.name,
                 hash: u.password_hash,
@@ -79,6 +83,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                 .await?
                 .map(|s| Candidate {
                     table: AccountTable::StaffUsers,
+                    id_number: None,
                     id: s.id,
                     name: s.name,
                     hash: s.password_hash,
@@ -135,7 +140,7 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
             format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试"),
         ));
     }
-    if !password::verify(req.password, &c.hash) {
+    if !password::verify_account(req.password, &c.hash, c.id_number.as_deref()) {
         let n = lockout::record_failure(pool, c.table, c.id, MAX_FAILURES, t + LOCK_SECONDS).await?;
         store::audit::record(
             pool,

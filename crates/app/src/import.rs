@@ -338,91 +338,27 @@ pub async fn catalog(
         head.push("未导入原因");
         Some(rows_xlsx(&head, &rejected_rows)?)
     };
-    let original_key = put(app, bytes).await?;
-    let rejected_key = match &rejected_bytes {
-        Some(b) => Some(put(app, b).await?),
-        None => None,
-    };
-    let t = now();
-    let name = crate::files::clean_name(file_name);
-    let mut tx = app.db.begin().await?;
-    let by = actor.id.unwrap_or_default();
-    let mime = if check(bytes)? == Kind::Xls {
-        "application/vnd.ms-excel"
-    } else {
-        XLSX
-    };
-    let original_sha = hex::encode(Sha256::digest(bytes));
-    let original = store::files::NewFile {
-        storage_key: &original_key,
-        sha256: &original_sha,
-        size: bytes.len() as i64,
-        mime,
-        original_name: &name,
-        role: "institution",
-        by,
-        now: t,
-    };
-    let original_id = store::files::insert(&mut *tx, &original).await?;
-    let rejected_name = format!("未导入数据-{name}");
-    let rejected_id = match (&rejected_key, &rejected_bytes) {
-        (Some(k), Some(b)) => {
-            let sha = hex::encode(Sha256::digest(b));
-            let f = store::files::NewFile {
-                storage_key: k,
-                sha256: &sha,
-                size: b.len() as i64,
-                mime: XLSX,
-                original_name: &rejected_name,
-                role: "institution",
-                by,
-                now: t,
-            };
-            Some(store::files::insert(&mut *tx, &f).await?)
-        }
-        _ => None,
-    };
+    let mut o = open(app, file_name, bytes, rejected_bytes, actor).await?;
     for (n, f) in &valid {
-        store::catalog::insert(
-            &mut *tx,
-            &store::catalog::NewCatalogOutcome {
-                institution_id,
-                subtype_id: s.id,
-                name: n,
-                fields: f,
-                created_by: actor.id.unwrap_or_default(),
-                now: t,
-            },
-        )
-        .await?;
-    }
-    let record = store::imports::insert(
-        &mut *tx,
-        &store::imports::NewImport {
+        let row = store::catalog::NewCatalogOutcome {
             institution_id,
-            kind: "catalog",
-            subtype_id: Some(s.id),
-            user_id: actor.id.unwrap_or_default(),
-            user_name: actor.name.as_deref().unwrap_or(""),
-            file_name: &name,
-            original_file_id: original_id,
-            rejected_file_id: rejected_id,
-            imported: valid.len() as i64,
-            rejected: rejected.len() as i64,
-            now: t,
-        },
-    )
-    .await?;
-    store::audit::record(
-        &mut *tx,
+            subtype_id: s.id,
+            name: n,
+            fields: f,
+            created_by: actor.id.unwrap_or_default(),
+            now: o.t,
+        };
+        store::catalog::insert(&mut *o.tx, &row).await?;
+    }
+    let record = close(
+        o,
+        institution_id,
+        "catalog",
+        Some(s.id),
+        (valid.len(), rejected.len()),
         actor,
-        "import_catalog",
-        Some(&record.to_string()),
-        Some(&format!("{} / {}", valid.len(), rejected.len())),
-        t,
     )
     .await?;
-    store::commit(tx).await?;
     Ok(Summary {
         record,
         imported: valid.len(),
@@ -446,4 +382,210 @@ pub fn rows_xlsx(headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
         }
     }
     book.save_to_buffer().map_err(err)
+}
+
+/// The learner-account template (学员信息导入).
+pub fn learners_template() -> AppResult<Vec<u8>> {
+    rows_xlsx(&["*学员姓名", "*身份证号"], &[])
+}
+
+/// I-05 / L-03: imports learner accounts (未激活, initial password = last six characters
+/// of the ID number) for an institution.
+pub async fn learners(
+    app: &App,
+    institution_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+    actor: &Actor,
+) -> AppResult<Summary> {
+    let rows = read_rows(bytes)?;
+    let Some(header) = rows.first() else {
+        return Err(bad_file("文件中没有数据"));
+    };
+    let got: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().trim_start_matches('*').trim().to_string())
+        .take(2)
+        .collect();
+    if got != ["学员姓名", "身份证号"] {
+        return Err(bad_file("表头与学员信息导入模板不一致，请下载最新模板"));
+    }
+    let mut valid: Vec<(String, String)> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rejected: Vec<(usize, String)> = Vec::new();
+    let mut rejected_rows: Vec<Vec<String>> = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        let excel_row = i + 1;
+        if row.iter().all(String::is_empty) {
+            continue;
+        }
+        let get = |c: usize| row.get(c).cloned().unwrap_or_default();
+        let mut reasons = Vec::new();
+        let name = domain::name::PersonName::parse(&get(0))
+            .map_err(|e| reasons.push(format!("学员姓名：{}", e.message)))
+            .ok();
+        let id = domain::id_card::IdNumber::resident(&get(1))
+            .map_err(|e| reasons.push(format!("身份证号：{}", e.message)))
+            .ok();
+        if let Some(id) = &id {
+            if let Some(first) = seen.get(id.as_str()) {
+                reasons.push(format!("与第{first}行重复"));
+            } else if store::learners::by_id_number(&app.db.pool, id.as_str())
+                .await?
+                .is_some()
+            {
+                reasons.push("该身份证号已有学员账户".into());
+            }
+        }
+        match (name, id, reasons.is_empty()) {
+            (Some(n), Some(id), true) => {
+                seen.insert(id.as_str().to_string(), excel_row);
+                valid.push((n.as_str().to_string(), id.as_str().to_string()));
+            }
+            _ => {
+                let reason = reasons.join("；");
+                let mut r: Vec<String> = row.iter().take(2).map(|c| c.chars().take(32_000).collect()).collect();
+                r.resize(2, String::new());
+                r.push(reason.clone());
+                rejected_rows.push(r);
+                rejected.push((excel_row, reason));
+            }
+        }
+    }
+    let rejected_bytes = if rejected_rows.is_empty() {
+        None
+    } else {
+        Some(rows_xlsx(&["学员姓名", "身份证号", "未导入原因"], &rejected_rows)?)
+    };
+    let mut o = open(app, file_name, bytes, rejected_bytes, actor).await?;
+    for (n, id) in &valid {
+        let row = store::learners::NewLearner {
+            name: n,
+            id_type: "resident",
+            id_number: id,
+            mobile: None,
+            password_hash: crate::password::INITIAL,
+            status: store::learners::INACTIVE,
+            card_no: &crate::learners::new_card_no(),
+            created_by_institution: Some(institution_id),
+            now: o.t,
+        };
+        store::learners::insert(&mut *o.tx, &row).await?;
+    }
+    let record = close(
+        o,
+        institution_id,
+        "learners",
+        None,
+        (valid.len(), rejected.len()),
+        actor,
+    )
+    .await?;
+    Ok(Summary {
+        record,
+        imported: valid.len(),
+        rejected,
+    })
+}
+
+/// An import under way: the files are stored and recorded in the open transaction; the
+/// caller adds its rows, then `close` writes the record and commits everything at once.
+struct Opened {
+    tx: store::Tx,
+    original_id: i64,
+    rejected_id: Option<i64>,
+    name: String,
+    t: i64,
+}
+
+async fn open(app: &App, file_name: &str, bytes: &[u8], rejected: Option<Vec<u8>>, actor: &Actor) -> AppResult<Opened> {
+    let original_key = put(app, bytes).await?;
+    let rejected_key = match &rejected {
+        Some(b) => Some(put(app, b).await?),
+        None => None,
+    };
+    let t = now();
+    let name = crate::files::clean_name(file_name);
+    let by = actor.id.unwrap_or_default();
+    let mime = if check(bytes)? == Kind::Xls {
+        "application/vnd.ms-excel"
+    } else {
+        XLSX
+    };
+    let mut tx = app.db.begin().await?;
+    let sha = hex::encode(Sha256::digest(bytes));
+    let original = store::files::NewFile {
+        storage_key: &original_key,
+        sha256: &sha,
+        size: bytes.len() as i64,
+        mime,
+        original_name: &name,
+        role: "institution",
+        by,
+        now: t,
+    };
+    let original_id = store::files::insert(&mut *tx, &original).await?;
+    let rejected_name = format!("未导入数据-{name}");
+    let rejected_id = match (&rejected_key, &rejected) {
+        (Some(k), Some(b)) => {
+            let sha = hex::encode(Sha256::digest(b));
+            let f = store::files::NewFile {
+                storage_key: k,
+                sha256: &sha,
+                size: b.len() as i64,
+                mime: XLSX,
+                original_name: &rejected_name,
+                role: "institution",
+                by,
+                now: t,
+            };
+            Some(store::files::insert(&mut *tx, &f).await?)
+        }
+        _ => None,
+    };
+    Ok(Opened {
+        tx,
+        original_id,
+        rejected_id,
+        name,
+        t,
+    })
+}
+
+async fn close(
+    mut o: Opened,
+    institution_id: i64,
+    kind: &str,
+    subtype_id: Option<i64>,
+    counts: (usize, usize),
+    actor: &Actor,
+) -> AppResult<i64> {
+    let record = store::imports::insert(
+        &mut *o.tx,
+        &store::imports::NewImport {
+            institution_id,
+            kind,
+            subtype_id,
+            user_id: actor.id.unwrap_or_default(),
+            user_name: actor.name.as_deref().unwrap_or(""),
+            file_name: &o.name,
+            original_file_id: o.original_id,
+            rejected_file_id: o.rejected_id,
+            imported: counts.0 as i64,
+            rejected: counts.1 as i64,
+            now: o.t,
+        },
+    )
+    .await?;
+    store::audit::record(
+        &mut *o.tx,
+        actor,
+        &format!("import_{kind}"),
+        Some(&record.to_string()),
+        Some(&format!("{} / {}", counts.0, counts.1)),
+        o.t,
+    )
+    .await?;
+    store::commit(o.tx).await?;
+    Ok(record)
 }

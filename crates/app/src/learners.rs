@@ -140,7 +140,7 @@ pub async fn pre_import(app: &App, name: &str, id_number: &str, institution: Opt
     {
         return Err(AppError::field("id_number", "该证件号码已存在"));
     }
-    let hash = password::hash(&id.initial_password())?;
+    let hash = password::INITIAL.to_string();
     Ok(store::learners::insert(
         &app.db.pool,
         &NewLearner {
@@ -337,7 +337,7 @@ pub async fn institution_edit(
     }
     v.finish()?;
     let (name, id) = (checked(name)?, checked(id)?);
-    let hash = password::hash(&id.initial_password())?;
+    let hash = password::INITIAL.to_string();
     if !store::learners::update_inactive(
         &app.db.pool,
         learner_id,

@@ -20,6 +20,8 @@ use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/institution/learners", get(list).post(add))
+        .route("/institution/learners/import", post(import))
+        .route("/institution/learners/template", get(template))
         .route("/institution/learners/{id}", get(view))
         .route("/institution/learners/{id}/edit", get(edit_page).post(edit))
         .route("/institution/learners/{id}/delete", post(delete))
@@ -275,4 +277,48 @@ async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>
         id_number: mask::id_number(&l.id_number),
         rows,
     }))
+}
+
+async fn import(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    form: crate::forms::CsrfMultipart,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let result = async {
+        let (_, name, bytes) = form
+            .file("file")
+            .ok_or_else(|| app::AppError::field("file", "请选择要导入的文件"))?;
+        app::import::learners(&s.app, a.institution.id, name, bytes, &principal(&a).actor(&ip)).await
+    }
+    .await;
+    match result {
+        Ok(sum) => {
+            let mut msg = format!(
+                "成功导入符合要求数据{}条；未导入不符合要求数据{}条",
+                sum.imported,
+                sum.rejected.len()
+            );
+            for (row, reason) in sum.rejected.iter().take(5) {
+                msg.push_str(&format!("；第{row}行：{reason}"));
+            }
+            flash(&a.session, if sum.rejected.is_empty() { "ok" } else { "info" }, msg).await?;
+        }
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to("/institution/learners").into_response())
+}
+
+async fn template(a: InstitutionAuth) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let bytes = app::import::learners_template()?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename*=UTF-8''%E5%AD%A6%E5%91%98%E4%BF%A1%E6%81%AF%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

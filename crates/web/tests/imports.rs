@@ -8,7 +8,11 @@ use std::io::Write;
 
 use common::{TestApp, seed_bank, seed_institution};
 
-both!(import_catalog_outcomes, hostile_files_are_refused);
+both!(
+    import_catalog_outcomes,
+    hostile_files_are_refused,
+    import_learner_accounts
+);
 
 async fn subtype(t: &TestApp, code: &str) -> i64 {
     store::taxonomy::subtype_by_code(&t.app.db.pool, code)
@@ -304,4 +308,52 @@ async fn hostile_files_are_refused(t: &TestApp) {
         1,
         "refused files leave no record"
     );
+}
+
+async fn import_learner_accounts(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    let tpl = c.get("/institution/learners/template").await;
+    assert!(tpl.body.starts_with("PK"));
+    let good = common::id("44010619900101123");
+    let other = common::id("44010619910101123");
+    let bad = format!("{}0", &good[..17]);
+    let bad = if bad == good { format!("{}1", &good[..17]) } else { bad };
+    let file = sheet(
+        &["*学员姓名", "*身份证号"],
+        &[
+            vec!["张晓明", &good],
+            vec!["王芳", &other],
+            vec!["李四", &bad],
+            vec!["赵六", &good],
+            vec!["<b>", &common::id("44010619920101123")],
+        ],
+    );
+    c.get("/institution/learners").await;
+    c.post_multipart("/institution/learners/import", &[], &[("file", "学员.xlsx", &file)])
+        .await;
+    let page = c.get("/institution/learners").await;
+    assert!(
+        page.has("成功导入符合要求数据2条；未导入不符合要求数据3条"),
+        "{}",
+        page.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .skip(1500)
+            .take(800)
+            .collect::<String>()
+    );
+    assert!(page.has("校验位不正确") && page.has("与第2行重复"));
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'inactive'")
+            .await,
+        2
+    );
+    // An imported learner signs in with the last six characters of the ID number.
+    let mut l = t.client();
+    assert!(l.sign_in("learner", &good, &good[12..]).await.redirects_to("/learner"));
+    assert!(l.get("/learner").await.redirects_to("/learner/complete"));
+    assert!(l.sign_in("learner", &other, "123456").await.has("账号或密码错误"));
 }
