@@ -92,16 +92,7 @@ fn where_for(db: &Db, f: &Filter) -> Where {
         w.int("io.institution_id = ?", i);
     }
     if let Some(d) = &f.departments {
-        // Department ids are integers from the session, never user text.
-        let ids: Vec<String> = d.iter().map(i64::to_string).collect();
-        let list = if ids.is_empty() {
-            "NULL".to_string()
-        } else {
-            ids.join(", ")
-        };
-        w.raw(&format!(
-            "io.institution_id IN (SELECT id FROM institutions WHERE department_id IN ({list}))"
-        ));
+        w.in_departments("io.institution_id", d, false);
     }
     if let Some(t) = f.type_id {
         w.int(

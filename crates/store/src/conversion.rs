@@ -336,15 +336,7 @@ pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<
         );
     }
     if let Some(d) = &f.departments {
-        let ids: Vec<String> = d.iter().map(i64::to_string).collect();
-        let list = if ids.is_empty() {
-            "NULL".to_string()
-        } else {
-            ids.join(", ")
-        };
-        w.raw(&format!(
-            "r.institution_id IN (SELECT id FROM institutions WHERE department_id IN ({list}))"
-        ));
+        w.in_departments("r.institution_id", d, false);
     }
     let total: i64 = bind_scalar(
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM conversion_rules r{}", w.sql())),
@@ -538,15 +530,7 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
         w.raw(&format!("a.status IN ({})", list.join(", ")));
     }
     if let Some(d) = &f.departments {
-        let ids: Vec<String> = d.iter().map(i64::to_string).collect();
-        let list = if ids.is_empty() {
-            "NULL".to_string()
-        } else {
-            ids.join(", ")
-        };
-        w.raw(&format!(
-            "r.institution_id IN (SELECT id FROM institutions WHERE department_id IN ({list}))"
-        ));
+        w.in_departments("r.institution_id", d, false);
     }
     if let Some(v) = f.from {
         w.int("a.created_at >= ?", v);

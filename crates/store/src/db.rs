@@ -288,6 +288,27 @@ impl Where {
         self.raw(&format!("{col} IN ({})", marks.join(", ")))
     }
 
+    /// `col` is an institution of one of these departments (a department's scope);
+    /// with `or_null`, rows without an institution match too.
+    pub fn in_departments(&mut self, col: &str, departments: &[i64], or_null: bool) -> &mut Self {
+        let mut marks = Vec::with_capacity(departments.len());
+        for d in departments {
+            self.vals.push(Val::I(*d));
+            marks.push(format!("${}", self.vals.len()));
+        }
+        let list = if marks.is_empty() {
+            "NULL".to_string()
+        } else {
+            marks.join(", ")
+        };
+        let cond = format!("{col} IN (SELECT id FROM institutions WHERE department_id IN ({list}))");
+        if or_null {
+            self.raw(&format!("({col} IS NULL OR {cond})"))
+        } else {
+            self.raw(&cond)
+        }
+    }
+
     pub fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()

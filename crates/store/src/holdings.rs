@@ -305,15 +305,7 @@ fn where_for(f: &Filter) -> Where {
     }
     if let Some(d) = &f.departments {
         // Department scope: outcomes issued by its institutions, or stored by the bank.
-        let list: Vec<String> = d.iter().map(|x| x.to_string()).collect();
-        let ids = if list.is_empty() {
-            "NULL".to_string()
-        } else {
-            list.join(", ")
-        };
-        w.raw(&format!(
-            "(lo.issuer_institution_id IS NULL OR lo.issuer_institution_id IN (SELECT id FROM institutions WHERE department_id IN ({ids})))"
-        ));
+        w.in_departments("lo.issuer_institution_id", d, true);
     }
     if let Some((start, end)) = f.year.and_then(crate::db::year_bounds) {
         w.int("lo.created_at >= ?", start).int("lo.created_at < ?", end);

@@ -162,21 +162,7 @@ async fn create_method(
     a.require(Area::Rules)?;
     let title = form.text("title");
     let result = async {
-        let file = match form.file("file") {
-            Some((_, name, bytes)) => Some(
-                app::files::save(
-                    &s.app,
-                    "file",
-                    name,
-                    bytes,
-                    app::files::Accept::Pdf,
-                    "institution",
-                    a.user.id,
-                )
-                .await?,
-            ),
-            None => None,
-        };
+        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
         app::conversion::create_method(&s.app, a.institution.id, &title, file, &inst(&a).actor(&ip)).await
     }
     .await;
@@ -203,21 +189,7 @@ async fn edit_method(
             .await?
             .filter(|m| m.institution_id == a.institution.id)
             .ok_or_else(app::AppError::not_found)?;
-        let file = match form.file("file") {
-            Some((_, name, bytes)) => Some(
-                app::files::save(
-                    &s.app,
-                    "file",
-                    name,
-                    bytes,
-                    app::files::Accept::Pdf,
-                    "institution",
-                    a.user.id,
-                )
-                .await?,
-            ),
-            None => None,
-        };
+        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
         app::conversion::update_method(&s.app, a.institution.id, m.id, &title, file, &inst(&a).actor(&ip)).await
     }
     .await;
@@ -527,20 +499,7 @@ async fn create_rule(
         return new_rule_form(&s, &a, values, form.text("source_q"), &rf, &form.fields, Shown::ok()).await;
     }
     let result = async {
-        if let Some((_, name, bytes)) = form.file("file") {
-            rf.file_id = Some(
-                app::files::save(
-                    &s.app,
-                    "file",
-                    name,
-                    bytes,
-                    app::files::Accept::Pdf,
-                    "institution",
-                    a.user.id,
-                )
-                .await?,
-            );
-        }
+        rf.file_id = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
         app::conversion::create_rule(&s.app, a.institution.id, &rf, &inst(&a).actor(&ip)).await
     }
     .await;

@@ -138,6 +138,21 @@ impl CsrfMultipart {
     }
 }
 
+/// Saves the file sent in a multipart field, if any, checked by content.
+pub async fn upload(
+    app: &app::App,
+    form: &CsrfMultipart,
+    field: &'static str,
+    accept: app::files::Accept,
+    role: &str,
+    by: i64,
+) -> Result<Option<i64>, app::AppError> {
+    match form.file(field) {
+        Some((_, name, bytes)) => Ok(Some(app::files::save(app, field, name, bytes, accept, role, by).await?)),
+        None => Ok(None),
+    }
+}
+
 fn bad(message: &str) -> Response {
     WebError(app::AppError::field("file", message)).into_response()
 }

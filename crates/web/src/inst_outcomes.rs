@@ -560,21 +560,7 @@ async fn withdraw(
         if ids.is_empty() {
             return Err(app::AppError::field("ids", "请选择要撤回的学员成果"));
         }
-        let file = match form.file("file") {
-            Some((_, name, bytes)) => Some(
-                app::files::save(
-                    &s.app,
-                    "file",
-                    name,
-                    bytes,
-                    app::files::Accept::Pdf,
-                    "institution",
-                    a.user.id,
-                )
-                .await?,
-            ),
-            None => None,
-        };
+        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
         app::holdings::withdraw(&s.app, a.institution.id, &ids, &reason, file, &actor).await
     }
     .await;
