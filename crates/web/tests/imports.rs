@@ -11,7 +11,8 @@ use common::{TestApp, seed_bank, seed_institution};
 both!(
     import_catalog_outcomes,
     hostile_files_are_refused,
-    import_learner_accounts
+    import_learner_accounts,
+    export_learner_outcomes
 );
 
 async fn subtype(t: &TestApp, code: &str) -> i64 {
@@ -356,4 +357,52 @@ async fn import_learner_accounts(t: &TestApp) {
     assert!(l.sign_in("learner", &good, &good[12..]).await.redirects_to("/learner"));
     assert!(l.get("/learner").await.redirects_to("/learner/complete"));
     assert!(l.sign_in("learner", &other, "123456").await.has("账号或密码错误"));
+}
+
+/// Learner outcomes export: selected rows or everything matching, after an SMS code.
+async fn export_learner_outcomes(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    let a = store::audit::Actor::default();
+    let vals: std::collections::BTreeMap<String, String> = [("course_code", "M1"), ("orig_credits", "2")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let o = app::catalog::create(&t.app, gd, course, "高等数学", &vals, &a)
+        .await
+        .unwrap();
+    let idn = common::id("44010619900101123");
+    let form = app::holdings::StoreForLearnerForm {
+        learner_name: "张晓明".into(),
+        id_number: idn.clone(),
+        number: "N1".into(),
+        issued_on: "2023-07-01".into(),
+        score: "90".into(),
+    };
+    let h = app::holdings::institution_store(&t.app, gd, o, &form, &a)
+        .await
+        .unwrap();
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    c.get("/institution/learner-outcomes").await;
+    let r = c
+        .post_multipart(
+            "/institution/learner-outcomes/export",
+            &[("id", &h.to_string()), ("sms_code", "000000")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(c.get("/institution/learner-outcomes").await.has("请先获取短信验证码"));
+    assert_eq!(c.sms("", "export").await.status, 200);
+    let code = t.sms_code("13900000001").await;
+    let r = c
+        .post_multipart("/institution/learner-outcomes/export", &[("sms_code", &code)], &[])
+        .await;
+    assert!(r.body.starts_with("PK"));
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'export'").await,
+        1
+    );
 }
