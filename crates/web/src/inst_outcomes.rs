@@ -88,6 +88,8 @@ struct ListPage {
     filtered: bool,
     offset: usize,
     pager: Pager,
+    /// Linked-rule counts link to the rules only for users of that area.
+    may_rules: bool,
 }
 
 async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
@@ -143,6 +145,7 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
         rows,
         filtered,
         pager,
+        may_rules: app::institutions::may(&a.user, Area::Rules),
     }))
 }
 

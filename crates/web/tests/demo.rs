@@ -6,7 +6,7 @@ mod common;
 
 use common::TestApp;
 
-both!(demo_bank_loads_and_works);
+both!(demo_bank_loads_and_works, every_link_of_every_role_opens);
 
 async fn demo_bank_loads_and_works(t: &TestApp) {
     let accounts = app::demo::load(&t.app).await.unwrap();
@@ -50,4 +50,54 @@ async fn demo_bank_loads_and_works(t: &TestApp) {
         store::ledger::balance(&t.app.db.pool, learner.id).await.unwrap(),
         12_400
     );
+}
+
+/// Signs in as every demo account and follows every link of its pages two levels deep:
+/// none may fail or be forbidden to the role that was shown it.
+async fn every_link_of_every_role_opens(t: &TestApp) {
+    let accounts = app::demo::load(&t.app).await.unwrap();
+    for a in accounts.iter().filter(|a| !a.note.contains("预导入")) {
+        let role = match a.role {
+            "个人用户" => "learner",
+            "机构用户" => "institution",
+            "专家用户" => "expert",
+            _ => "department",
+        };
+        let mut c = t.client();
+        let r = c.sign_in(role, &a.login, &a.password).await;
+        let mut queue = vec![(r.location.clone().unwrap(), 0)];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some((path, depth)) = queue.pop() {
+            if !seen.insert(path.clone()) || seen.len() > 150 {
+                continue;
+            }
+            let page = c.get(&path).await;
+            assert!(
+                page.status == 200 || page.status == 303,
+                "{} {}: {} gave {}",
+                a.role,
+                a.login,
+                path,
+                page.status
+            );
+            if let Some(next) = page.location.clone().filter(|_| page.status == 303) {
+                queue.push((next, depth));
+            }
+            if depth >= 2 || !page.content_type.starts_with("text/html") {
+                continue;
+            }
+            for part in page.body.split("href=\"").skip(1) {
+                let href = part.split('"').next().unwrap_or("").replace("&amp;", "&");
+                let skip = !href.starts_with('/')
+                    || href.starts_with("/static")
+                    || href.starts_with("/files/")
+                    || href.contains("/template")
+                    || href == "/logout";
+                if !skip {
+                    queue.push((href, depth + 1));
+                }
+            }
+        }
+        assert!(seen.len() >= 3, "{} saw only {:?}", a.login, seen);
+    }
 }
