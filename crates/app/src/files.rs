@@ -134,6 +134,28 @@ pub async fn save(
     .await?)
 }
 
+/// Stores bytes already checked by the caller (spreadsheets) and records the file.
+pub async fn save_raw(app: &App, name: &str, bytes: &[u8], mime: &str, role: &str, by: i64) -> AppResult<i64> {
+    let sha = hex::encode(Sha256::digest(bytes));
+    let random: [u8; 8] = rand::random();
+    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
+    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
+    Ok(store::files::insert(
+        &app.db.pool,
+        &store::files::NewFile {
+            storage_key: &key,
+            sha256: &sha,
+            size: bytes.len() as i64,
+            mime,
+            original_name: &clean_name(name),
+            role,
+            by,
+            now: now(),
+        },
+    )
+    .await?)
+}
+
 /// A file name safe to show and to put in a header: no path, no control or quote
 /// characters, at most 100 characters.
 pub fn clean_name(name: &str) -> String {

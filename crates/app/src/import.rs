@@ -204,6 +204,33 @@ pub async fn template(app: &App, subtype_id: i64) -> AppResult<(String, Vec<u8>)
     Ok((format!("{}导入模板.xlsx", s.name), bytes))
 }
 
+/// The file being imported: its bytes, the stored original, and the job running it.
+pub struct Source<'a> {
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub file_id: i64,
+    pub job: Option<i64>,
+}
+
+/// Reports progress of a job every this many rows (and renews its lease).
+const PROGRESS_EVERY: usize = 500;
+
+async fn progress(app: &App, src: &Source<'_>, done: usize, total: usize) -> AppResult<()> {
+    if let Some(job) = src.job
+        && done.is_multiple_of(PROGRESS_EVERY)
+    {
+        store::jobs::progress(
+            &app.db.pool,
+            job,
+            done as i64,
+            total as i64,
+            now() + crate::jobs::LEASE_SECONDS,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// What an import did.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -226,10 +253,10 @@ pub async fn catalog(
     app: &App,
     institution_id: i64,
     subtype_id: i64,
-    file_name: &str,
-    bytes: &[u8],
+    src: &Source<'_>,
     actor: &Actor,
 ) -> AppResult<Summary> {
+    let bytes = src.bytes;
     let (s, specs) = taxonomy::subtype(app, subtype_id).await?;
     if let Err(m) = taxonomy::may_store(app, institution_id, &s).await? {
         return Err(AppError::Forbidden(m));
@@ -275,6 +302,7 @@ pub async fn catalog(
     let mut rejected_rows: Vec<Vec<String>> = Vec::new();
     for (i, row) in rows.iter().enumerate().skip(1) {
         let excel_row = i + 1;
+        progress(app, src, i, rows.len() - 1).await?;
         if row.iter().all(String::is_empty) {
             continue;
         }
@@ -338,7 +366,7 @@ pub async fn catalog(
         head.push("未导入原因");
         Some(rows_xlsx(&head, &rejected_rows)?)
     };
-    let mut o = open(app, file_name, bytes, rejected_bytes, actor).await?;
+    let mut o = open(app, src, rejected_bytes, actor).await?;
     for (n, f) in &valid {
         let row = store::catalog::NewCatalogOutcome {
             institution_id,
@@ -355,7 +383,8 @@ pub async fn catalog(
         institution_id,
         "catalog",
         Some(s.id),
-        (valid.len(), rejected.len()),
+        (valid.len(), &rejected),
+        src.job,
         actor,
     )
     .await?;
@@ -391,13 +420,8 @@ pub fn learners_template() -> AppResult<Vec<u8>> {
 
 /// I-05 / L-03: imports learner accounts (未激活, initial password = last six characters
 /// of the ID number) for an institution.
-pub async fn learners(
-    app: &App,
-    institution_id: i64,
-    file_name: &str,
-    bytes: &[u8],
-    actor: &Actor,
-) -> AppResult<Summary> {
+pub async fn learners(app: &App, institution_id: i64, src: &Source<'_>, actor: &Actor) -> AppResult<Summary> {
+    let bytes = src.bytes;
     let rows = read_rows(bytes)?;
     let Some(header) = rows.first() else {
         return Err(bad_file("文件中没有数据"));
@@ -416,6 +440,7 @@ pub async fn learners(
     let mut rejected_rows: Vec<Vec<String>> = Vec::new();
     for (i, row) in rows.iter().enumerate().skip(1) {
         let excel_row = i + 1;
+        progress(app, src, i, rows.len() - 1).await?;
         if row.iter().all(String::is_empty) {
             continue;
         }
@@ -457,7 +482,7 @@ pub async fn learners(
     } else {
         Some(rows_xlsx(&["学员姓名", "身份证号", "未导入原因"], &rejected_rows)?)
     };
-    let mut o = open(app, file_name, bytes, rejected_bytes, actor).await?;
+    let mut o = open(app, src, rejected_bytes, actor).await?;
     for (n, id) in &valid {
         let row = store::learners::NewLearner {
             name: n,
@@ -477,7 +502,8 @@ pub async fn learners(
         institution_id,
         "learners",
         None,
-        (valid.len(), rejected.len()),
+        (valid.len(), &rejected),
+        src.job,
         actor,
     )
     .await?;
@@ -498,8 +524,8 @@ struct Opened {
     t: i64,
 }
 
-async fn open(app: &App, file_name: &str, bytes: &[u8], rejected: Option<Vec<u8>>, actor: &Actor) -> AppResult<Opened> {
-    let original_key = put(app, bytes).await?;
+async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Actor) -> AppResult<Opened> {
+    let file_name = src.file_name;
     let rejected_key = match &rejected {
         Some(b) => Some(put(app, b).await?),
         None => None,
@@ -507,24 +533,8 @@ async fn open(app: &App, file_name: &str, bytes: &[u8], rejected: Option<Vec<u8>
     let t = now();
     let name = crate::files::clean_name(file_name);
     let by = actor.id.unwrap_or_default();
-    let mime = if check(bytes)? == Kind::Xls {
-        "application/vnd.ms-excel"
-    } else {
-        XLSX
-    };
     let mut tx = app.db.begin().await?;
-    let sha = hex::encode(Sha256::digest(bytes));
-    let original = store::files::NewFile {
-        storage_key: &original_key,
-        sha256: &sha,
-        size: bytes.len() as i64,
-        mime,
-        original_name: &name,
-        role: "institution",
-        by,
-        now: t,
-    };
-    let original_id = store::files::insert(&mut *tx, &original).await?;
+    let original_id = src.file_id;
     let rejected_name = format!("未导入数据-{name}");
     let rejected_id = match (&rejected_key, &rejected) {
         (Some(k), Some(b)) => {
@@ -557,35 +567,42 @@ async fn close(
     institution_id: i64,
     kind: &str,
     subtype_id: Option<i64>,
-    counts: (usize, usize),
+    outcome: (usize, &[(usize, String)]),
+    job: Option<i64>,
     actor: &Actor,
 ) -> AppResult<i64> {
-    let record = store::imports::insert(
-        &mut *o.tx,
-        &store::imports::NewImport {
-            institution_id,
-            kind,
-            subtype_id,
-            user_id: actor.id.unwrap_or_default(),
-            user_name: actor.name.as_deref().unwrap_or(""),
-            file_name: &o.name,
-            original_file_id: o.original_id,
-            rejected_file_id: o.rejected_id,
-            imported: counts.0 as i64,
-            rejected: counts.1 as i64,
-            now: o.t,
-        },
-    )
-    .await?;
+    let counts = (outcome.0, outcome.1.len());
+    let row = store::imports::NewImport {
+        institution_id,
+        kind,
+        subtype_id,
+        user_id: actor.id.unwrap_or_default(),
+        user_name: actor.name.as_deref().unwrap_or(""),
+        file_name: &o.name,
+        original_file_id: o.original_id,
+        rejected_file_id: o.rejected_id,
+        imported: counts.0 as i64,
+        rejected: counts.1 as i64,
+        now: o.t,
+    };
+    let record = store::imports::insert(&mut *o.tx, &row).await?;
+    let detail = format!("{} / {}", counts.0, counts.1);
     store::audit::record(
         &mut *o.tx,
         actor,
         &format!("import_{kind}"),
         Some(&record.to_string()),
-        Some(&format!("{} / {}", counts.0, counts.1)),
+        Some(&detail),
         o.t,
     )
     .await?;
+    if let Some(job) = job {
+        // The job is done exactly when its rows are in: the same transaction.
+        let shown: Vec<&(usize, String)> = outcome.1.iter().take(200).collect();
+        let result =
+            serde_json::json!({ "record": record, "imported": counts.0, "rejected": counts.1, "reasons": shown });
+        store::jobs::finish(&mut *o.tx, job, &result.to_string(), o.t).await?;
+    }
     store::commit(o.tx).await?;
     Ok(record)
 }

@@ -15,6 +15,7 @@ pub mod files;
 pub mod holdings;
 pub mod import;
 pub mod institutions;
+pub mod jobs;
 pub mod learners;
 pub mod password;
 pub mod recognition;

@@ -32,6 +32,8 @@ enum Command {
         #[arg(long)]
         preset: Option<String>,
     },
+    /// Run background jobs (imports) only, for a second process or host.
+    Worker,
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
     /// Operator actions: accounts of departments and experts, password resets.
@@ -167,6 +169,18 @@ async fn main() -> anyhow::Result<()> {
                 println!("\n短信验证码不会真正发出，请在 http://{addr}/dev/outbox 或 `creditbank outbox` 查看。\n");
             }
             web::serve(app, listener).await
+        }
+        Command::Worker => {
+            let app = App::build(config).await?;
+            println!(
+                "学分银行后台任务进程已启动（数据库：{}）",
+                redact(&app.config.database_url)
+            );
+            tokio::select! {
+                _ = app::jobs::worker(app) => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(())
         }
         Command::Migrate => {
             let app = App::build(config).await?;

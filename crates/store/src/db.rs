@@ -70,6 +70,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "imports",
         sql: include_str!("../migrations/0006_imports.sql"),
     },
+    Migration {
+        version: 7,
+        name: "jobs",
+        sql: include_str!("../migrations/0007_jobs.sql"),
+    },
 ];
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or

@@ -14,6 +14,7 @@ pub mod files;
 pub mod holdings;
 pub mod imports;
 pub mod institutions;
+pub mod jobs;
 pub mod learners;
 pub mod ledger;
 pub mod lockout;

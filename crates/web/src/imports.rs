@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/institution/outcomes/import", get(import_page).post(import))
         .route("/institution/outcomes/template/{subtype}", get(template))
         .route("/institution/imports", get(records))
+        .route("/institution/jobs/{id}", get(job))
 }
 
 fn inst(a: &InstitutionAuth) -> Principal {
@@ -37,7 +38,6 @@ struct ImportPage {
     subtypes: Vec<(i64, String)>,
     selected: Option<i64>,
     errors: FormErrors,
-    result: Option<(usize, Vec<(usize, String)>)>,
 }
 
 /// Subtypes this institution may import (not synced, authorised when restricted).
@@ -56,7 +56,6 @@ async fn show(
     a: &InstitutionAuth,
     selected: Option<i64>,
     errors: FormErrors,
-    result: Option<(usize, Vec<(usize, String)>)>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let subtypes = storable(s, a).await?;
@@ -68,7 +67,6 @@ async fn show(
             subtypes,
             selected,
             errors,
-            result,
         },
     ))
 }
@@ -85,7 +83,7 @@ async fn import_page(
     Query(q): Query<ImportQuery>,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    show(&s, &a, q.subtype, FormErrors::default(), None, StatusCode::OK).await
+    show(&s, &a, q.subtype, FormErrors::default(), StatusCode::OK).await
 }
 
 async fn import(
@@ -101,24 +99,22 @@ async fn import(
         let (_, name, bytes) = form
             .file("file")
             .ok_or_else(|| app::AppError::field("file", "请选择要导入的文件"))?;
-        app::import::catalog(&s.app, a.institution.id, subtype, name, bytes, &inst(&a).actor(&ip)).await
+        app::jobs::enqueue_import(
+            &s.app,
+            app::jobs::CATALOG,
+            a.institution.id,
+            Some(subtype),
+            name,
+            bytes,
+            &inst(&a).actor(&ip),
+        )
+        .await
     }
     .await;
     match result {
-        Ok(sum) => {
-            let shown: Vec<(usize, String)> = sum.rejected.into_iter().take(200).collect();
-            show(
-                &s,
-                &a,
-                subtype,
-                FormErrors::default(),
-                Some((sum.imported, shown)),
-                StatusCode::OK,
-            )
-            .await
-        }
+        Ok(job) => Ok(axum::response::Redirect::to(&format!("/institution/jobs/{job}")).into_response()),
         Err(e @ (app::AppError::Invalid(_) | app::AppError::Forbidden(_) | app::AppError::Conflict(_))) => {
-            show(&s, &a, subtype, FormErrors::from_error(&e), None, form_status(&e)).await
+            show(&s, &a, subtype, FormErrors::from_error(&e), form_status(&e)).await
         }
         Err(e) => Err(WebError(e)),
     }
@@ -178,4 +174,71 @@ async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Respon
         .collect();
     let ctx = PageCtx::new("导入记录", &a.session, Some(&inst(&a)), "/institution/outcomes").await?;
     Ok(page(&RecordsPage { ctx, rows }))
+}
+
+#[derive(Template)]
+#[template(path = "institution/job.html")]
+struct JobPage {
+    ctx: PageCtx,
+    job: store::jobs::Job,
+    status_label: &'static str,
+    running: bool,
+    result: Option<JobResult>,
+    back: &'static str,
+}
+
+/// What a finished import job reports.
+struct JobResult {
+    imported: i64,
+    rejected: i64,
+    reasons: Vec<(i64, String)>,
+}
+
+/// The progress of an import job of this institution; reloads itself while it runs.
+async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let job = store::jobs::by_id(&s.app.db.pool, id)
+        .await?
+        .filter(|j| j.institution_id == a.institution.id)
+        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let result = job
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+        .map(|v| {
+            let reasons = v["reasons"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| Some((x.get(0)?.as_i64()?, x.get(1)?.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            JobResult {
+                imported: v["imported"].as_i64().unwrap_or(0),
+                rejected: v["rejected"].as_i64().unwrap_or(0),
+                reasons,
+            }
+        });
+    let status_label = match job.status.as_str() {
+        "queued" => "排队中",
+        "running" => "导入中",
+        "done" => "已完成",
+        _ => "失败",
+    };
+    let running = matches!(job.status.as_str(), "queued" | "running");
+    let back = if job.kind == app::jobs::LEARNERS {
+        "/institution/learners"
+    } else {
+        "/institution/outcomes"
+    };
+    let ctx = PageCtx::new("导入进度", &a.session, Some(&inst(&a)), back).await?;
+    Ok(page(&JobPage {
+        ctx,
+        job,
+        status_label,
+        running,
+        result,
+        back,
+    }))
 }

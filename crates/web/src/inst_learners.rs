@@ -290,24 +290,25 @@ async fn import(
         let (_, name, bytes) = form
             .file("file")
             .ok_or_else(|| app::AppError::field("file", "请选择要导入的文件"))?;
-        app::import::learners(&s.app, a.institution.id, name, bytes, &principal(&a).actor(&ip)).await
+        app::jobs::enqueue_import(
+            &s.app,
+            app::jobs::LEARNERS,
+            a.institution.id,
+            None,
+            name,
+            bytes,
+            &principal(&a).actor(&ip),
+        )
+        .await
     }
     .await;
     match result {
-        Ok(sum) => {
-            let mut msg = format!(
-                "成功导入符合要求数据{}条；未导入不符合要求数据{}条",
-                sum.imported,
-                sum.rejected.len()
-            );
-            for (row, reason) in sum.rejected.iter().take(5) {
-                msg.push_str(&format!("；第{row}行：{reason}"));
-            }
-            flash(&a.session, if sum.rejected.is_empty() { "ok" } else { "info" }, msg).await?;
+        Ok(job) => Ok(Redirect::to(&format!("/institution/jobs/{job}")).into_response()),
+        Err(e) => {
+            flash(&a.session, "error", e.to_string()).await?;
+            Ok(Redirect::to("/institution/learners").into_response())
         }
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
     }
-    Ok(Redirect::to("/institution/learners").into_response())
 }
 
 async fn template(a: InstitutionAuth) -> Result<Response, WebError> {

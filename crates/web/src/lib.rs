@@ -92,6 +92,7 @@ pub fn router(app: App) -> Router {
 /// Serves on a bound listener until Ctrl-C, with a background task that purges expired
 /// codes and sessions.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    tokio::spawn(app::jobs::worker(app.clone()));
     let db = app.db.clone();
     tokio::spawn(async move {
         loop {

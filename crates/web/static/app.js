@@ -81,3 +81,9 @@
     if (q && !window.confirm(q)) ev.preventDefault();
   });
 })();
+
+// Pages of running jobs reload themselves until the job is over.
+(function () {
+  var el = document.querySelector("[data-refresh]");
+  if (el) setTimeout(function () { window.location.reload(); }, 1000 * Number(el.getAttribute("data-refresh")));
+})();

@@ -12,7 +12,8 @@ both!(
     import_catalog_outcomes,
     hostile_files_are_refused,
     import_learner_accounts,
-    export_learner_outcomes
+    export_learner_outcomes,
+    a_killed_import_is_picked_up_again
 );
 
 async fn subtype(t: &TestApp, code: &str) -> i64 {
@@ -21,6 +22,23 @@ async fn subtype(t: &TestApp, code: &str) -> i64 {
         .unwrap()
         .unwrap()
         .id
+}
+
+/// Posts an import like the page does, runs the queued job as the worker would, and
+/// returns the job page (or the refusal when the file never reached the queue).
+async fn import(
+    t: &TestApp,
+    c: &mut common::Client<'_>,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> common::Resp {
+    let r = c.post_multipart(path, fields, files).await;
+    let Some(job) = r.location.clone().filter(|l| l.starts_with("/institution/jobs/")) else {
+        return r;
+    };
+    while app::jobs::run_once(&t.app).await.unwrap() {}
+    c.get(&job).await
 }
 
 fn sheet(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
@@ -70,13 +88,14 @@ async fn import_catalog_outcomes(t: &TestApp) {
         ],
     );
     c.get("/institution/outcomes/import").await;
-    let r = c
-        .post_multipart(
-            "/institution/outcomes/import",
-            &[("subtype", &course.to_string())],
-            &[("file", "课程.xlsx", &file)],
-        )
-        .await;
+    let r = import(
+        t,
+        &mut c,
+        "/institution/outcomes/import",
+        &[("subtype", &course.to_string())],
+        &[("file", "课程.xlsx", &file)],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body.chars().take(400).collect::<String>());
     assert!(
         r.has("成功导入符合要求数据2条；未导入不符合要求数据4条"),
@@ -113,27 +132,28 @@ async fn import_catalog_outcomes(t: &TestApp) {
     assert_eq!(rejected[0].last().map(String::as_str), Some("未导入原因"));
     assert_eq!(c.get(&format!("/files/{rejected_file}")).await.status, 200);
     // Importing the same file again imports nothing twice.
-    let r = c
-        .post_multipart(
-            "/institution/outcomes/import",
-            &[("subtype", &course.to_string())],
-            &[("file", "课程.xlsx", &file)],
-        )
-        .await;
+    let r = import(
+        t,
+        &mut c,
+        "/institution/outcomes/import",
+        &[("subtype", &course.to_string())],
+        &[("file", "课程.xlsx", &file)],
+    )
+    .await;
     assert!(r.has("成功导入符合要求数据0条") && r.has("已存在同名成果"));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 2);
     // A template of another subtype is refused as a whole.
     let diploma = subtype(t, "voc_diploma").await;
     let (_, other) = app::import::template(&t.app, diploma).await.unwrap();
-    let r = c
-        .post_multipart(
-            "/institution/outcomes/import",
-            &[("subtype", &course.to_string())],
-            &[("file", "学历.xlsx", &other)],
-        )
-        .await;
-    assert_eq!(r.status, 422);
-    assert!(r.has("表头与“普通高等教育学历课程”导入模板不一致"));
+    let r = import(
+        t,
+        &mut c,
+        "/institution/outcomes/import",
+        &[("subtype", &course.to_string())],
+        &[("file", "学历.xlsx", &other)],
+    )
+    .await;
+    assert!(r.has("导入失败") && r.has("表头与“普通高等教育学历课程”导入模板不一致"));
     // Excel dates in a date column.
     let dip_head = [
         "*成果名称",
@@ -185,13 +205,14 @@ async fn import_catalog_outcomes(t: &TestApp) {
             ],
         ],
     );
-    let r = c
-        .post_multipart(
-            "/institution/outcomes/import",
-            &[("subtype", &diploma.to_string())],
-            &[("file", "学历.xlsx", &dip)],
-        )
-        .await;
+    let r = import(
+        t,
+        &mut c,
+        "/institution/outcomes/import",
+        &[("subtype", &diploma.to_string())],
+        &[("file", "学历.xlsx", &dip)],
+    )
+    .await;
     assert!(
         r.has("成功导入符合要求数据2条"),
         "{}",
@@ -259,13 +280,14 @@ async fn hostile_files_are_refused(t: &TestApp) {
         ("a.xlsx", Vec::new(), "请选择要导入的文件"),
     ];
     for (name, bytes, expected) in cases {
-        let r = c
-            .post_multipart(
-                "/institution/outcomes/import",
-                &[("subtype", &course)],
-                &[("file", name, &bytes)],
-            )
-            .await;
+        let r = import(
+            t,
+            &mut c,
+            "/institution/outcomes/import",
+            &[("subtype", &course)],
+            &[("file", name, &bytes)],
+        )
+        .await;
         assert_eq!(r.status, 422, "{expected}");
         assert!(
             r.has(expected),
@@ -286,13 +308,14 @@ async fn hostile_files_are_refused(t: &TestApp) {
             vec!["高等数学", "MATH101", "", "", "", "4", ""],
         ],
     );
-    let r = c
-        .post_multipart(
-            "/institution/outcomes/import",
-            &[("subtype", &course)],
-            &[("file", "long.xlsx", &file)],
-        )
-        .await;
+    let r = import(
+        t,
+        &mut c,
+        "/institution/outcomes/import",
+        &[("subtype", &course)],
+        &[("file", "long.xlsx", &file)],
+    )
+    .await;
     assert!(
         r.has("成功导入符合要求数据1条") && r.has("内容超过2000个字"),
         "{}",
@@ -333,9 +356,14 @@ async fn import_learner_accounts(t: &TestApp) {
         ],
     );
     c.get("/institution/learners").await;
-    c.post_multipart("/institution/learners/import", &[], &[("file", "学员.xlsx", &file)])
-        .await;
-    let page = c.get("/institution/learners").await;
+    let page = import(
+        t,
+        &mut c,
+        "/institution/learners/import",
+        &[],
+        &[("file", "学员.xlsx", &file)],
+    )
+    .await;
     assert!(
         page.has("成功导入符合要求数据2条；未导入不符合要求数据3条"),
         "{}",
@@ -404,5 +432,59 @@ async fn export_learner_outcomes(t: &TestApp) {
     assert_eq!(
         t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'export'").await,
         1
+    );
+}
+
+/// A worker that dies holding a job leaves nothing behind; when its lease runs out the job
+/// is taken again and completes once.
+async fn a_killed_import_is_picked_up_again(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    let rows: Vec<Vec<String>> = (0..1200)
+        .map(|i| {
+            vec![
+                format!("课程{i}"),
+                format!("C{i}"),
+                String::new(),
+                String::new(),
+                String::new(),
+                "2".into(),
+                String::new(),
+            ]
+        })
+        .collect();
+    let file = app::import::rows_xlsx(&HEAD, &rows).unwrap();
+    let actor = store::audit::Actor {
+        role: Some("institution".into()),
+        id: Some(1),
+        name: Some("广东开放大学".into()),
+        ip: None,
+    };
+    let job = app::jobs::enqueue_import(&t.app, app::jobs::CATALOG, gd, Some(course), "课程.xlsx", &file, &actor)
+        .await
+        .unwrap();
+    // A worker claims the job and dies before committing anything.
+    let claimed = store::jobs::claim(&t.app.db, store::now(), app::jobs::LEASE_SECONDS)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.id, job);
+    assert!(!app::jobs::run_once(&t.app).await.unwrap(), "the lease is still held");
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 0);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 0);
+    // The lease runs out; the next worker does the whole job, once.
+    sqlx::query("UPDATE jobs SET lease_until = 0")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert!(app::jobs::run_once(&t.app).await.unwrap());
+    assert!(!app::jobs::run_once(&t.app).await.unwrap());
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1200);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
+    let done = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status.as_str(), done.attempts, done.done, done.total),
+        ("done", 2, 1200, 1200)
     );
 }

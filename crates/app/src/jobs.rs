@@ -1,0 +1,131 @@
+//! Imports run as jobs in the database-backed queue. A job's rows, its import
+//! record and its completion commit in one transaction, so a worker killed at any moment
+//! leaves nothing of the job behind; its lease runs out and another worker (or the same
+//! one, restarted) takes it again. File-level problems fail the job with the reason.
+
+use std::time::Duration;
+
+use store::audit::Actor;
+use store::now;
+
+use crate::import::{self, Source};
+use crate::{App, AppError, AppResult};
+
+/// How long a claim lasts without progress before the job is taken again.
+pub const LEASE_SECONDS: i64 = 120;
+/// A job that failed this many times for reasons other than its file is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+pub const CATALOG: &str = "catalog";
+pub const LEARNERS: &str = "learners";
+
+/// Checks the file at once (hostile files never reach the queue), stores it and queues
+/// the import. Returns the job id.
+pub async fn enqueue_import(
+    app: &App,
+    kind: &str,
+    institution_id: i64,
+    subtype_id: Option<i64>,
+    file_name: &str,
+    bytes: &[u8],
+    actor: &Actor,
+) -> AppResult<i64> {
+    let xls = import::check(bytes)? == import::Kind::Xls;
+    if kind == CATALOG {
+        let id = subtype_id.ok_or_else(|| AppError::field("subtype", "请选择成果类型"))?;
+        let (s, _) = crate::taxonomy::subtype(app, id).await?;
+        if let Err(m) = crate::taxonomy::may_store(app, institution_id, &s).await? {
+            return Err(AppError::Forbidden(m));
+        }
+    }
+    let name = crate::files::clean_name(file_name);
+    let file = crate::files::save_raw(
+        app,
+        &name,
+        bytes,
+        if xls {
+            "application/vnd.ms-excel"
+        } else {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
+        "institution",
+        actor.id.unwrap_or_default(),
+    )
+    .await?;
+    let job = store::jobs::NewJob {
+        kind,
+        institution_id,
+        subtype_id,
+        user_id: actor.id.unwrap_or_default(),
+        user_name: actor.name.as_deref().unwrap_or(""),
+        file_id: file,
+        file_name: &name,
+        now: now(),
+    };
+    Ok(store::jobs::enqueue(&app.db.pool, &job).await?)
+}
+
+/// Claims and runs one job. Returns false when there was nothing to do.
+pub async fn run_once(app: &App) -> AppResult<bool> {
+    let Some(job) = store::jobs::claim(&app.db, now(), LEASE_SECONDS).await? else {
+        return Ok(false);
+    };
+    if job.attempts > MAX_ATTEMPTS {
+        store::jobs::fail(&app.db.pool, job.id, "多次执行失败，请重新导入", now()).await?;
+        return Ok(true);
+    }
+    let file = store::files::by_id(&app.db.pool, job.file_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let bytes = app.files.get(&file.storage_key).await.map_err(AppError::Internal)?;
+    let actor = Actor {
+        role: Some("institution".into()),
+        id: Some(job.user_id),
+        name: Some(job.user_name.clone()),
+        ip: None,
+    };
+    let src = Source {
+        file_name: &job.file_name,
+        bytes: &bytes,
+        file_id: job.file_id,
+        job: Some(job.id),
+    };
+    let result = match job.kind.as_str() {
+        CATALOG => {
+            import::catalog(
+                app,
+                job.institution_id,
+                job.subtype_id.unwrap_or_default(),
+                &src,
+                &actor,
+            )
+            .await
+        }
+        LEARNERS => import::learners(app, job.institution_id, &src, &actor).await,
+        other => Err(AppError::Internal(anyhow::anyhow!("unknown job kind {other}"))),
+    };
+    match result {
+        Ok(_) => {}
+        // The file itself is the problem: retrying would not help.
+        Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
+            store::jobs::fail(&app.db.pool, job.id, &e.to_string(), now()).await?;
+        }
+        // Anything else (the database went away …): the lease runs out and it is retried.
+        Err(e) => tracing::error!(job = job.id, error = ?e, "job failed, will be retried"),
+    }
+    Ok(true)
+}
+
+/// Runs jobs until the process stops.
+pub async fn worker(app: App) {
+    loop {
+        match run_once(&app).await {
+            Ok(true) => {}
+            Ok(false) => tokio::time::sleep(Duration::from_millis(500)).await,
+            Err(e) => {
+                tracing::error!(error = ?e, "worker error");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The job queue: `FOR UPDATE SKIP LOCKED` on PostgreSQL (several workers), a plain
+//! conditional update on SQLite (one writer). A claim is a lease that must be renewed.
+
+use sqlx::FromRow;
+
+use crate::{Backend, Db, Exec, Result};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub institution_id: i64,
+    pub subtype_id: Option<i64>,
+    pub user_id: i64,
+    pub user_name: String,
+    pub file_id: i64,
+    pub file_name: String,
+    pub status: String,
+    pub total: i64,
+    pub done: i64,
+    pub result: Option<String>,
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub lease_until: Option<i64>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, kind, institution_id, subtype_id, user_id, user_name, file_id, file_name, status, total, done, result, error, attempts, lease_until, created_at";
+
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub institution_id: i64,
+    pub subtype_id: Option<i64>,
+    pub user_id: i64,
+    pub user_name: &'a str,
+    pub file_id: i64,
+    pub file_name: &'a str,
+    pub now: i64,
+}
+
+pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO jobs (kind, institution_id, subtype_id, user_id, user_name, file_id, file_name, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) RETURNING id",
+    )
+    .bind(n.kind)
+    .bind(n.institution_id)
+    .bind(n.subtype_id)
+    .bind(n.user_id)
+    .bind(n.user_name)
+    .bind(n.file_id)
+    .bind(n.file_name)
+    .bind(n.now)
+    .fetch_one(e)
+    .await?)
+}
+
+/// Claims the oldest queued job, or a running one whose lease has run out.
+pub async fn claim(db: &Db, now: i64, lease: i64) -> Result<Option<Job>> {
+    let pick = match db.backend {
+        Backend::Postgres => {
+            "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        }
+        Backend::Sqlite => {
+            "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < $1) ORDER BY id LIMIT 1"
+        }
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, updated_at = $1 WHERE id = ({pick}) RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(now)
+        .bind(now + lease)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Records progress and renews the lease.
+pub async fn progress<'c>(e: impl Exec<'c>, id: i64, done: i64, total: i64, lease_until: i64) -> Result<()> {
+    sqlx::query("UPDATE jobs SET done = $2, total = $3, lease_until = $4 WHERE id = $1 AND status = 'running'")
+        .bind(id)
+        .bind(done)
+        .bind(total)
+        .bind(lease_until)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Marks a job done with its result (in the transaction that commits its work).
+pub async fn finish<'c>(e: impl Exec<'c>, id: i64, result: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'done', done = total, result = $2, updated_at = $3, lease_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(result)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn fail<'c>(e: impl Exec<'c>, id: i64, error: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE jobs SET status = 'failed', error = $2, updated_at = $3, lease_until = NULL WHERE id = $1")
+        .bind(id)
+        .bind(error)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Job>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(e)
+        .await?)
+}
