@@ -32,6 +32,19 @@ enum Command {
         #[arg(long)]
         preset: Option<String>,
     },
+    /// Import a spreadsheet for an institution, with a progress bar.
+    Import {
+        file: std::path::PathBuf,
+        /// `catalog` (机构成果, needs --subtype) or `learners` (学员账户).
+        #[arg(long)]
+        kind: String,
+        /// The institution's code (its login account).
+        #[arg(long)]
+        institution: String,
+        /// Subtype code for catalog imports, e.g. higher_course.
+        #[arg(long)]
+        subtype: Option<String>,
+    },
     /// Run background jobs (imports) only, for a second process or host.
     Worker,
     /// Apply database migrations to DATABASE_URL and exit.
@@ -169,6 +182,21 @@ async fn main() -> anyhow::Result<()> {
                 println!("\n短信验证码不会真正发出，请在 http://{addr}/dev/outbox 或 `creditbank outbox` 查看。\n");
             }
             web::serve(app, listener).await
+        }
+        Command::Import {
+            file,
+            kind,
+            institution,
+            subtype,
+        } => {
+            import(
+                App::build(config).await?,
+                &file,
+                &kind,
+                &institution,
+                subtype.as_deref(),
+            )
+            .await
         }
         Command::Worker => {
             let app = App::build(config).await?;
@@ -312,6 +340,85 @@ async fn admin(app: App, action: AdminAction) -> anyhow::Result<()> {
             Ok(())
         }
         Err(e) => anyhow::bail!("{e}"),
+    }
+}
+
+/// Queues the import and runs it here, drawing its progress from the job row.
+async fn import(
+    app: App,
+    file: &std::path::Path,
+    kind: &str,
+    institution: &str,
+    subtype: Option<&str>,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let inst = store::institutions::by_code(&app.db.pool, institution)
+        .await?
+        .with_context(|| format!("机构“{institution}”不存在"))?;
+    let kind = match kind {
+        "catalog" => app::jobs::CATALOG,
+        "learners" => app::jobs::LEARNERS,
+        other => anyhow::bail!("--kind 须为 catalog 或 learners，而不是 {other}"),
+    };
+    let subtype_id = match subtype {
+        Some(code) => Some(
+            store::taxonomy::subtype_by_code(&app.db.pool, code)
+                .await?
+                .with_context(|| format!("成果子类型“{code}”不存在"))?
+                .id,
+        ),
+        None => None,
+    };
+    let actor = store::audit::Actor {
+        role: Some("operator".into()),
+        id: Some(0),
+        name: Some("creditbank import".into()),
+        ip: None,
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let job = app::jobs::enqueue_import(&app, kind, inst.id, subtype_id, &name, &bytes, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let runner = tokio::spawn({
+        let app = app.clone();
+        async move { app::jobs::run_once(&app).await }
+    });
+    loop {
+        let j = store::jobs::by_id(&app.db.pool, job).await?.context("job vanished")?;
+        let total = j.total.max(1);
+        let filled = (j.done * 30 / total) as usize;
+        eprint!(
+            "\r[{}{}] {}/{} 行",
+            "#".repeat(filled),
+            "-".repeat(30 - filled.min(30)),
+            j.done,
+            j.total
+        );
+        if runner.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    eprintln!();
+    runner.await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let j = store::jobs::by_id(&app.db.pool, job).await?.context("job vanished")?;
+    match (j.status.as_str(), j.result, j.error) {
+        ("done", Some(r), _) => {
+            let v: serde_json::Value = serde_json::from_str(&r)?;
+            println!(
+                "成功导入符合要求数据{}条；未导入不符合要求数据{}条",
+                v["imported"], v["rejected"]
+            );
+            for x in v["reasons"].as_array().into_iter().flatten().take(20) {
+                println!("  第{}行：{}", x[0], x[1].as_str().unwrap_or(""));
+            }
+            Ok(())
+        }
+        (_, _, Some(e)) => anyhow::bail!("导入失败：{e}"),
+        (status, _, _) => anyhow::bail!("导入未完成（{status}），稍后由后台任务重试"),
     }
 }
 

@@ -136,8 +136,14 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), waiting its turn: a deferred transaction that has read and then
+    /// writes can fail at once with "database is locked" when another writer is busy.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// Applies pending migrations, each in its own transaction. On PostgreSQL an advisory
