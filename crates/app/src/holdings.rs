@@ -8,7 +8,7 @@ use domain::id_card::{IdNumber, parse_date};
 use domain::name::{PersonName, optional_text, parse_label};
 use store::audit::Actor;
 use store::holdings::{Holding, NewHolding, REGISTERED, STORED, SUBMITTED};
-use store::learners::Learner;
+use store::learners::{Learner, NewLearner};
 use store::{Tx, now};
 
 use crate::error::{Checks, checked};
@@ -464,6 +464,34 @@ pub async fn institution_store(
         .await?
         .filter(|o| o.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
+    let row = validate_store(app, &o, f).await?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let hid = store_in(&mut tx, &o, &row, actor, t).await?;
+    store::commit(tx).await?;
+    Ok(hid)
+}
+
+/// A learner's holding of a catalog outcome, checked and ready to store.
+pub(crate) struct StoreRow {
+    name: PersonName,
+    id: IdNumber,
+    learner: Option<i64>,
+    parsed: Parsed,
+}
+
+impl StoreRow {
+    pub(crate) fn id_number(&self) -> &str {
+        self.id.as_str()
+    }
+}
+
+/// Checks one learner's holding of a catalog outcome (the form and each import row).
+pub(crate) async fn validate_store(
+    app: &App,
+    o: &store::catalog::CatalogOutcome,
+    f: &StoreForLearnerForm,
+) -> AppResult<StoreRow> {
     let mut v = Checks::default();
     let name = v.check(PersonName::parse(&f.learner_name));
     let id = v.check(IdNumber::resident(&f.id_number));
@@ -498,54 +526,77 @@ pub async fn institution_store(
         Err(e) => return Err(e),
     };
     v.finish()?;
-    let (name, id, p) = (checked(name)?, checked(id)?, checked(parsed)?);
-    let learner_id = match learner {
-        Some(l) => l.id,
-        None => crate::learners::pre_import(app, name.as_str(), id.as_str(), Some(institution_id)).await?,
+    Ok(StoreRow {
+        name: checked(name)?,
+        id: checked(id)?,
+        learner: learner.map(|l| l.id),
+        parsed: checked(parsed)?,
+    })
+}
+
+/// Stores a checked holding in the transaction: a learner without an account gets a
+/// pre-imported one (未激活), the learner is told, and recognised outcomes credit it.
+pub(crate) async fn store_in(
+    tx: &mut Tx,
+    o: &store::catalog::CatalogOutcome,
+    row: &StoreRow,
+    actor: &Actor,
+    t: i64,
+) -> AppResult<i64> {
+    let learner_id = match row.learner {
+        Some(id) => id,
+        None => {
+            let new = NewLearner {
+                name: row.name.as_str(),
+                id_type: row.id.kind().code(),
+                id_number: row.id.as_str(),
+                mobile: None,
+                password_hash: crate::password::INITIAL,
+                status: store::learners::INACTIVE,
+                card_no: &crate::learners::new_card_no(),
+                created_by_institution: Some(o.institution_id),
+                now: t,
+            };
+            store::learners::insert(&mut **tx, &new).await?
+        }
     };
-    let t = now();
-    let mut tx = app.db.begin().await?;
-    let hid = store::holdings::insert(
-        &mut *tx,
-        &new_holding(
-            &p,
-            learner_id,
-            SOURCE_INSTITUTION,
-            STORED,
-            Some("institution"),
-            Some(institution_id),
-            t,
-        ),
-    )
-    .await
-    .map_err(|e| {
+    let holding = new_holding(
+        &row.parsed,
+        learner_id,
+        SOURCE_INSTITUTION,
+        STORED,
+        Some("institution"),
+        Some(o.institution_id),
+        t,
+    );
+    let hid = store::holdings::insert(&mut **tx, &holding).await.map_err(|e| {
         if e.is_unique_violation() {
             AppError::field("id_number", "该学员已持有此成果，不能重复存储")
         } else {
             e.into()
         }
     })?;
+    let body = format!("{}为您存储了学习成果“{}”。", o.institution_name, o.name);
     store::messages::send(
-        &mut *tx,
+        &mut **tx,
         "learner",
         learner_id,
         "机构为您存储了学习成果",
-        &format!("{}为您存储了学习成果“{}”。", o.institution_name, o.name),
+        &body,
         Some(&format!("/learner/outcomes/{hid}")),
         t,
     )
     .await?;
     store::audit::record(
-        &mut *tx,
+        &mut **tx,
         actor,
         "outcome_stored_by_institution",
         Some(&hid.to_string()),
-        Some(&domain::mask::id_number(id.as_str())),
+        Some(&domain::mask::id_number(row.id.as_str())),
         t,
     )
     .await?;
-    auto_recognise(&mut tx, hid, actor, t).await?;
-    store::commit(tx).await?;
+    auto_recognise(tx, hid, actor, t).await?;
     Ok(hid)
 }
 

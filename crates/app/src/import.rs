@@ -606,3 +606,116 @@ async fn close(
     store::commit(o.tx).await?;
     Ok(record)
 }
+
+/// The template of learners' outcomes for one catalog outcome (学员成果导入).
+pub fn holdings_template() -> AppResult<Vec<u8>> {
+    rows_xlsx(
+        &HOLDING_HEADERS
+            .map(|h| if h == "成绩" { h.to_string() } else { format!("*{h}") })
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    )
+}
+
+const HOLDING_HEADERS: [&str; 5] = ["学员姓名", "身份证号", "个人成果编号", "颁证日期", "成绩"];
+
+/// I-04: stores a catalog outcome for the learners listed in a file (导入学员). Learners
+/// without an account get a pre-imported one; recognised outcomes credit them.
+pub async fn holdings(
+    app: &App,
+    institution_id: i64,
+    catalog_id: i64,
+    src: &Source<'_>,
+    actor: &Actor,
+) -> AppResult<Summary> {
+    let o = store::catalog::by_id(&app.db.pool, catalog_id)
+        .await?
+        .filter(|o| o.institution_id == institution_id)
+        .ok_or_else(AppError::not_found)?;
+    let rows = read_rows(src.bytes)?;
+    let Some(header) = rows.first() else {
+        return Err(bad_file("文件中没有数据"));
+    };
+    let got: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().trim_start_matches('*').trim().to_string())
+        .take(5)
+        .collect();
+    if got != HOLDING_HEADERS {
+        return Err(bad_file("表头与学员成果导入模板不一致，请下载最新模板"));
+    }
+    let mut valid = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rejected: Vec<(usize, String)> = Vec::new();
+    let mut rejected_rows: Vec<Vec<String>> = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        let excel_row = i + 1;
+        progress(app, src, i, rows.len() - 1).await?;
+        if row.iter().all(String::is_empty) {
+            continue;
+        }
+        let get = |c: usize| row.get(c).cloned().unwrap_or_default();
+        let mut issued = get(3);
+        if let Ok(serial) = issued.parse::<f64>()
+            && let Some(d) = excel_date(serial)
+        {
+            issued = d;
+        }
+        let form = crate::holdings::StoreForLearnerForm {
+            learner_name: get(0),
+            id_number: get(1),
+            number: get(2),
+            issued_on: issued,
+            score: get(4),
+        };
+        let reason = match crate::holdings::validate_store(app, &o, &form).await {
+            Ok(r) => match seen.get(r.id_number()) {
+                Some(first) => Some(format!("与第{first}行重复")),
+                None => {
+                    seen.insert(r.id_number().to_string(), excel_row);
+                    valid.push(r);
+                    None
+                }
+            },
+            Err(AppError::Invalid(errors)) => {
+                Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(reason) = reason {
+            let mut r: Vec<String> = row.iter().take(5).map(|c| c.chars().take(32_000).collect()).collect();
+            r.resize(5, String::new());
+            r.push(reason.clone());
+            rejected_rows.push(r);
+            rejected.push((excel_row, reason));
+        }
+    }
+    let rejected_bytes = if rejected_rows.is_empty() {
+        None
+    } else {
+        let mut head: Vec<&str> = HOLDING_HEADERS.to_vec();
+        head.push("未导入原因");
+        Some(rows_xlsx(&head, &rejected_rows)?)
+    };
+    let mut o_tx = open(app, src, rejected_bytes, actor).await?;
+    for r in &valid {
+        crate::holdings::store_in(&mut o_tx.tx, &o, r, actor, o_tx.t).await?;
+    }
+    let record = close(
+        o_tx,
+        institution_id,
+        "holdings",
+        Some(o.id),
+        (valid.len(), &rejected),
+        src.job,
+        actor,
+    )
+    .await?;
+    Ok(Summary {
+        record,
+        imported: valid.len(),
+        rejected,
+    })
+}

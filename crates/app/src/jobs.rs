@@ -18,21 +18,30 @@ pub const MAX_ATTEMPTS: i64 = 3;
 
 pub const CATALOG: &str = "catalog";
 pub const LEARNERS: &str = "learners";
+pub const HOLDINGS: &str = "holdings";
 
 /// Checks the file at once (hostile files never reach the queue), stores it and queues
-/// the import. Returns the job id.
+/// the import. `target_id` is the subtype (catalog) or the catalog outcome (holdings).
+/// Returns the job id.
 pub async fn enqueue_import(
     app: &App,
     kind: &str,
     institution_id: i64,
-    subtype_id: Option<i64>,
+    target_id: Option<i64>,
     file_name: &str,
     bytes: &[u8],
     actor: &Actor,
 ) -> AppResult<i64> {
     let xls = import::check(bytes)? == import::Kind::Xls;
+    if kind == HOLDINGS {
+        let id = target_id.ok_or_else(AppError::not_found)?;
+        store::catalog::by_id(&app.db.pool, id)
+            .await?
+            .filter(|o| o.institution_id == institution_id)
+            .ok_or_else(AppError::not_found)?;
+    }
     if kind == CATALOG {
-        let id = subtype_id.ok_or_else(|| AppError::field("subtype", "请选择成果类型"))?;
+        let id = target_id.ok_or_else(|| AppError::field("subtype", "请选择成果类型"))?;
         let (s, _) = crate::taxonomy::subtype(app, id).await?;
         if let Err(m) = crate::taxonomy::may_store(app, institution_id, &s).await? {
             return Err(AppError::Forbidden(m));
@@ -55,7 +64,7 @@ pub async fn enqueue_import(
     let job = store::jobs::NewJob {
         kind,
         institution_id,
-        subtype_id,
+        target_id,
         user_id: actor.id.unwrap_or_default(),
         user_name: actor.name.as_deref().unwrap_or(""),
         file_id: file,
@@ -91,17 +100,9 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
         job: Some(job.id),
     };
     let result = match job.kind.as_str() {
-        CATALOG => {
-            import::catalog(
-                app,
-                job.institution_id,
-                job.subtype_id.unwrap_or_default(),
-                &src,
-                &actor,
-            )
-            .await
-        }
+        CATALOG => import::catalog(app, job.institution_id, job.target_id.unwrap_or_default(), &src, &actor).await,
         LEARNERS => import::learners(app, job.institution_id, &src, &actor).await,
+        HOLDINGS => import::holdings(app, job.institution_id, job.target_id.unwrap_or_default(), &src, &actor).await,
         other => Err(AppError::Internal(anyhow::anyhow!("unknown job kind {other}"))),
     };
     match result {

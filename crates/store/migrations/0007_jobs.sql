@@ -4,7 +4,8 @@ CREATE TABLE jobs (
     id {{ID}},
     kind TEXT NOT NULL,
     institution_id BIGINT NOT NULL REFERENCES institutions(id),
-    subtype_id BIGINT,
+    -- what the import fills: a subtype (catalog), a catalog outcome (holdings), or none.
+    target_id BIGINT,
     user_id BIGINT NOT NULL,
     user_name TEXT NOT NULL,
     file_id BIGINT NOT NULL REFERENCES files(id),

@@ -10,7 +10,7 @@ pub struct Job {
     pub id: i64,
     pub kind: String,
     pub institution_id: i64,
-    pub subtype_id: Option<i64>,
+    pub target_id: Option<i64>,
     pub user_id: i64,
     pub user_name: String,
     pub file_id: i64,
@@ -25,12 +25,12 @@ pub struct Job {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, kind, institution_id, subtype_id, user_id, user_name, file_id, file_name, status, total, done, result, error, attempts, lease_until, created_at";
+const COLUMNS: &str = "id, kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, total, done, result, error, attempts, lease_until, created_at";
 
 pub struct NewJob<'a> {
     pub kind: &'a str,
     pub institution_id: i64,
-    pub subtype_id: Option<i64>,
+    pub target_id: Option<i64>,
     pub user_id: i64,
     pub user_name: &'a str,
     pub file_id: i64,
@@ -40,12 +40,12 @@ pub struct NewJob<'a> {
 
 pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO jobs (kind, institution_id, subtype_id, user_id, user_name, file_id, file_name, status, created_at, updated_at) \
+        "INSERT INTO jobs (kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) RETURNING id",
     )
     .bind(n.kind)
     .bind(n.institution_id)
-    .bind(n.subtype_id)
+    .bind(n.target_id)
     .bind(n.user_id)
     .bind(n.user_name)
     .bind(n.file_id)

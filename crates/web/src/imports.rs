@@ -22,6 +22,11 @@ pub fn routes() -> Router<AppState> {
         .route("/institution/outcomes/template/{subtype}", get(template))
         .route("/institution/imports", get(records))
         .route("/institution/jobs/{id}", get(job))
+        .route(
+            "/institution/outcomes/{id}/import",
+            axum::routing::post(import_holdings),
+        )
+        .route("/institution/holdings-template", get(holdings_template))
 }
 
 fn inst(a: &InstitutionAuth) -> Principal {
@@ -241,4 +246,52 @@ async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>)
         result,
         back,
     }))
+}
+
+/// I-04 导入学员: stores a catalog outcome for the learners listed in a file, as a job.
+async fn import_holdings(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let result = async {
+        let (_, name, bytes) = form
+            .file("file")
+            .ok_or_else(|| app::AppError::field("file", "请选择要导入的文件"))?;
+        app::jobs::enqueue_import(
+            &s.app,
+            app::jobs::HOLDINGS,
+            a.institution.id,
+            Some(id),
+            name,
+            bytes,
+            &inst(&a).actor(&ip),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(job) => Ok(axum::response::Redirect::to(&format!("/institution/jobs/{job}")).into_response()),
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => {
+            crate::views::flash(&a.session, "error", e.to_string()).await?;
+            Ok(axum::response::Redirect::to(&format!("/institution/outcomes/{id}/store")).into_response())
+        }
+    }
+}
+
+async fn holdings_template(a: InstitutionAuth) -> Result<Response, WebError> {
+    a.require(Area::Outcomes)?;
+    let bytes = app::import::holdings_template()?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename*=UTF-8''%E5%AD%A6%E5%91%98%E6%88%90%E6%9E%9C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -13,7 +13,8 @@ both!(
     hostile_files_are_refused,
     import_learner_accounts,
     export_learner_outcomes,
-    a_killed_import_is_picked_up_again
+    a_killed_import_is_picked_up_again,
+    import_learner_outcomes
 );
 
 async fn subtype(t: &TestApp, code: &str) -> i64 {
@@ -486,5 +487,81 @@ async fn a_killed_import_is_picked_up_again(t: &TestApp) {
     assert_eq!(
         (done.status.as_str(), done.attempts, done.done, done.total),
         ("done", 2, 1200, 1200)
+    );
+}
+
+/// 导入学员 for a catalog outcome: new learners get accounts, existing ones must match.
+async fn import_learner_outcomes(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    let vals: std::collections::BTreeMap<String, String> = [("course_code", "M1"), ("orig_credits", "2")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let o = app::catalog::create(&t.app, gd, course, "高等数学", &vals, &store::audit::Actor::default())
+        .await
+        .unwrap();
+    app::catalog::recognise(&t.app, &[bank.guangdong], &store::audit::Actor::default(), o, true, "2")
+        .await
+        .unwrap();
+    let existing = common::id("44010619900101123");
+    common::seed_learner(t, "张晓明", &existing, "13812345678", "abc12345").await;
+    let fresh = common::id("44010619910101123");
+    let file = sheet(
+        &["*学员姓名", "*身份证号", "*个人成果编号", "*颁证日期", "成绩"],
+        &[
+            vec!["张晓明", &existing, "N1", "2023-07-01", "90"],
+            vec!["王芳", &fresh, "N2", "45292", ""],
+            vec!["李四", &existing, "N3", "2023-07-01", ""],
+            vec!["赵六", &common::id("44010619920101123"), "", "2099-01-01", "120"],
+            vec!["王芳", &fresh, "N4", "2023-07-01", ""],
+        ],
+    );
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    c.get(&format!("/institution/outcomes/{o}/store")).await;
+    let page = import(
+        t,
+        &mut c,
+        &format!("/institution/outcomes/{o}/import"),
+        &[],
+        &[("file", "学员成果.xlsx", &file)],
+    )
+    .await;
+    assert!(
+        page.has("成功导入符合要求数据2条；未导入不符合要求数据3条"),
+        "{}",
+        page.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .skip(2000)
+            .take(1200)
+            .collect::<String>()
+    );
+    assert!(page.has("学员姓名与身份证号不一致") && page.has("请输入个人成果编号") && page.has("与第3行重复"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 2);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'inactive'")
+            .await,
+        1
+    );
+    // Recognised: both were credited in the same transaction.
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM credit_ledger").await, 2);
+    // Another institution cannot import into this outcome.
+    seed_institution(t, "4137051201", "山东商业职业技术学院", bank.shandong, "13900000002").await;
+    let mut other = t.client();
+    other.sign_in("institution", "4137051201", "Pass1234").await;
+    other.get("/institution/outcomes").await;
+    assert_eq!(
+        other
+            .post_multipart(
+                &format!("/institution/outcomes/{o}/import"),
+                &[],
+                &[("file", "x.xlsx", &file)]
+            )
+            .await
+            .status,
+        404
     );
 }
