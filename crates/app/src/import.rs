@@ -280,7 +280,7 @@ pub async fn catalog(
     if rows.len() < 2 {
         return Err(bad_file("模板中没有填写数据"));
     }
-    let existing: Vec<String> = store::catalog::list(
+    let existing: std::collections::BTreeSet<String> = store::catalog::list(
         &app.db,
         &store::catalog::Filter {
             institution_id: Some(institution_id),
@@ -367,17 +367,15 @@ pub async fn catalog(
         Some(rows_xlsx(&head, &rejected_rows)?)
     };
     let mut o = open(app, src, rejected_bytes, actor).await?;
-    for (n, f) in &valid {
-        let row = store::catalog::NewCatalogOutcome {
-            institution_id,
-            subtype_id: s.id,
-            name: n,
-            fields: f,
-            created_by: actor.id.unwrap_or_default(),
-            now: o.t,
-        };
-        store::catalog::insert(&mut *o.tx, &row).await?;
-    }
+    store::catalog::insert_many(
+        &mut o.tx,
+        institution_id,
+        s.id,
+        &valid,
+        actor.id.unwrap_or_default(),
+        o.t,
+    )
+    .await?;
     let record = close(
         o,
         institution_id,

@@ -463,3 +463,185 @@ async fn run_conversion(
         "pdf_floor_per_s": floor_rate.round(),
     }))
 }
+
+/// Peak resident memory of this process so far (VmHWM), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// `creditbank bench import`: imports generated catalog files through the real job path
+/// and compares with floors measured in the same run: parsing alone, and parsing plus a
+/// plain batched INSERT of the same rows.
+pub async fn import(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("creditbank-bench-import-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let mut runs = Vec::new();
+    let admin = Db::connect(pg_admin)
+        .await
+        .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
+    let base = pg_admin
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(pg_admin)
+        .to_string();
+    for &n in sizes {
+        let head = [
+            "*成果名称",
+            "*课程代码",
+            "层次",
+            "专业",
+            "原始学时",
+            "*原始学分",
+            "成果简介",
+        ];
+        let rows: Vec<Vec<String>> = (0..n)
+            .map(|i| {
+                vec![
+                    format!("课程{i}"),
+                    format!("C{i:07}"),
+                    "本科".into(),
+                    "数学".into(),
+                    "48".into(),
+                    "3".into(),
+                    String::new(),
+                ]
+            })
+            .collect();
+        let file = app::import::rows_xlsx(&head, &rows).map_err(|e| anyhow::anyhow!("{e}"))?;
+        drop(rows);
+        for db_name in ["sqlite", "postgres"] {
+            let (url, pg_name) = if db_name == "sqlite" {
+                (format!("sqlite://{}/bench-{n}.db", tmp.display()), None)
+            } else {
+                let name = format!("cb_bench_import_{}_{n}", std::process::id());
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin.pool)
+                    .await?;
+                (format!("{base}/{name}"), Some(name))
+            };
+            println!("{db_name}: importing {n} rows …");
+            let r = run_import(db_name, &url, &tmp.join("files"), n, &file).await;
+            if let Some(name) = pg_name {
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin.pool)
+                    .await?;
+            }
+            runs.push(r?);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all("bench/results")?;
+    std::fs::write(
+        "bench/results/import.json",
+        serde_json::to_string_pretty(&serde_json::json!({ "runs": runs }))?,
+    )?;
+    println!(
+        "{:<9} {:>8} {:>12} {:>14} {:>14} {:>7} {:>10}",
+        "db", "rows", "rows/s", "parse rows/s", "floor rows/s", "ratio", "peak RSS"
+    );
+    for r in &runs {
+        println!(
+            "{:<9} {:>8} {:>12.0} {:>14.0} {:>14.0} {:>7.2} {:>8.0}MB",
+            r["db"].as_str().unwrap_or(""),
+            r["rows"],
+            r["rows_per_s"].as_f64().unwrap_or(0.0),
+            r["parse_rows_per_s"].as_f64().unwrap_or(0.0),
+            r["floor_rows_per_s"].as_f64().unwrap_or(0.0),
+            r["ratio"].as_f64().unwrap_or(0.0),
+            r["peak_rss_mb"].as_f64().unwrap_or(0.0)
+        );
+    }
+    println!("written to bench/results/import.json");
+    Ok(())
+}
+
+async fn run_import(
+    db_name: &str,
+    url: &str,
+    files: &std::path::Path,
+    n: usize,
+    file: &[u8],
+) -> anyhow::Result<serde_json::Value> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let app = App::with_db(
+        db,
+        Config {
+            database_url: url.into(),
+            files_dir: files.display().to_string(),
+            ..Config::default()
+        },
+    );
+    app::taxonomy::ensure(&app).await?;
+    let pool = &app.db.pool;
+    let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
+    let floor_inst = store::institutions::insert(pool, "school", "4100000001", "基准学院一", dep, 0).await?;
+    let inst = store::institutions::insert(pool, "school", "4100000002", "基准学院二", dep, 0).await?;
+    let course = store::taxonomy::subtype_by_code(pool, "higher_course")
+        .await?
+        .context("higher_course subtype")?
+        .id;
+    // Floor 1: parsing alone.
+    let t = Instant::now();
+    let rows = app::import::read_rows(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parse_s = t.elapsed().as_secs_f64();
+    // Floor 2: parsing plus a plain batched INSERT of the same rows.
+    let t = Instant::now();
+    let rows2 = app::import::read_rows(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    insert_rows(
+        &app,
+        "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_at) VALUES",
+        rows2.iter().skip(1).map(|r| {
+            format!(
+                "({floor_inst}, {course}, '{}', '{{\"course_code\":\"{}\"}}', 0)",
+                r[0], r[1]
+            )
+        }),
+    )
+    .await?;
+    let floor_s = t.elapsed().as_secs_f64();
+    drop(rows);
+    drop(rows2);
+    // The real thing: queue the file and run the job.
+    let actor = store::audit::Actor {
+        role: Some("institution".into()),
+        id: Some(1),
+        name: Some("基准".into()),
+        ip: None,
+    };
+    let t = Instant::now();
+    let job = app::jobs::enqueue_import(&app, app::jobs::CATALOG, inst, Some(course), "bench.xlsx", file, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    app::jobs::run_once(&app).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let real_s = t.elapsed().as_secs_f64();
+    let j = store::jobs::by_id(pool, job).await?.context("job")?;
+    if j.status != "done" {
+        anyhow::bail!("import job ended {} ({:?})", j.status, j.error);
+    }
+    let imported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM institution_outcomes WHERE institution_id = $1")
+        .bind(inst)
+        .fetch_one(pool)
+        .await?;
+    app.db.pool.close().await;
+    let (rate, floor) = (n as f64 / real_s, n as f64 / floor_s);
+    Ok(serde_json::json!({
+        "db": db_name,
+        "rows": n,
+        "imported": imported,
+        "rows_per_s": rate.round(),
+        "parse_rows_per_s": (n as f64 / parse_s).round(),
+        "floor_rows_per_s": floor.round(),
+        "ratio": (rate / floor * 100.0).round() / 100.0,
+        "peak_rss_mb": peak_rss_mb().round(),
+    }))
+}

@@ -76,6 +76,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchKind {
+    /// Importing generated catalog files of the given sizes through the job path.
+    Import {
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        sizes: Vec<usize>,
+        #[arg(
+            long,
+            env = "CREDITBANK_TEST_PG",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        pg: String,
+    },
     /// Finding applicable rules among N rules and M learner outcomes; certificate PDFs per second.
     Conversion {
         #[arg(long, default_value_t = 100_000)]
@@ -218,6 +229,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchKind::Catalog { rows, pg },
         } => bench::catalog(rows, &pg).await,
+        Command::Bench {
+            which: BenchKind::Import { sizes, pg },
+        } => bench::import(&sizes, &pg).await,
         Command::Bench {
             which: BenchKind::Conversion { rules, outcomes, pg },
         } => bench::conversion(rules, outcomes, &pg).await,

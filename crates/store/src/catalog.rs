@@ -65,6 +65,36 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewCatalogOutcome<'_>) -> Result<i
     .await?)
 }
 
+/// Inserts many outcomes of one institution and subtype, 500 rows per statement.
+pub async fn insert_many(
+    tx: &mut crate::Tx,
+    institution_id: i64,
+    subtype_id: i64,
+    rows: &[(String, String)],
+    created_by: i64,
+    now: i64,
+) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, $2, ${}, ${}, $3, $4)", 5 + 2 * i, 6 + 2 * i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_by, created_at) VALUES {}",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(institution_id)
+            .bind(subtype_id)
+            .bind(created_by)
+            .bind(now);
+        for (name, fields) in chunk {
+            q = q.bind(name).bind(fields);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<CatalogOutcome>> {
     let sql = format!("{SELECT} WHERE io.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
