@@ -195,42 +195,27 @@ pub async fn catalog(rows: usize, pg_admin: &str) -> anyhow::Result<()> {
     let sqlite = format!("sqlite://{}/bench.db", tmp.display());
     println!("SQLite: loading {rows} catalog outcomes …");
     runs.push(run("sqlite", &sqlite, &tmp.join("files"), rows).await?);
-    let admin = Db::connect(pg_admin)
-        .await
-        .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
+    let pg = PgScratch::connect(pg_admin).await?;
     let name = format!("cb_bench_{}", std::process::id());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin.pool)
-        .await?;
-    let base = pg_admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(pg_admin);
     println!("PostgreSQL: loading {rows} catalog outcomes …");
-    let pg = run("postgres", &format!("{base}/{name}"), &tmp.join("files"), rows).await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin.pool)
-        .await?;
-    runs.push(pg?);
+    let url = pg.create(&name).await?;
+    let r = run("postgres", &url, &tmp.join("files"), rows).await;
+    pg.drop_db(&name).await?;
+    runs.push(r?);
     let _ = std::fs::remove_dir_all(&tmp);
-    let out = serde_json::json!({ "runs": runs });
-    std::fs::create_dir_all("bench/results")?;
-    std::fs::write("bench/results/catalog.json", serde_json::to_string_pretty(&out)?)?;
-    println!(
-        "{:<9} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10}",
-        "db", "rows", "floor p99", "search p99", "2-char p99", "filter p99", "ratio"
-    );
-    for r in &runs {
-        println!(
-            "{:<9} {:>8} {:>10.2}ms {:>10.2}ms {:>10.2}ms {:>10.2}ms {:>10.1}",
-            r["db"].as_str().unwrap_or(""),
-            r["rows"],
-            r["floor_p99_ms"].as_f64().unwrap_or(0.0),
-            r["search_p99_ms"].as_f64().unwrap_or(0.0),
-            r["two_char_p99_ms"].as_f64().unwrap_or(0.0),
-            r["filtered_p99_ms"].as_f64().unwrap_or(0.0),
-            r["ratio_p99_to_floor"].as_f64().unwrap_or(0.0)
-        );
-    }
-    println!("written to bench/results/catalog.json");
-    Ok(())
+    report(
+        "catalog",
+        &runs,
+        &[
+            ("db", "db", Cell::Text),
+            ("rows", "rows", Cell::Text),
+            ("floor p99", "floor_p99_ms", Cell::Ms),
+            ("search p99", "search_p99_ms", Cell::Ms),
+            ("2-char p99", "two_char_p99_ms", Cell::Ms),
+            ("filter p99", "filtered_p99_ms", Cell::Ms),
+            ("ratio", "ratio_p99_to_floor", Cell::Ratio),
+        ],
+    )
 }
 
 /// `creditbank bench conversion`: N published rules and M learner outcomes; measures
@@ -251,51 +236,27 @@ pub async fn conversion(rules: usize, outcomes: usize, pg_admin: &str) -> anyhow
         )
         .await?,
     );
-    let admin = Db::connect(pg_admin)
-        .await
-        .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
+    let pg = PgScratch::connect(pg_admin).await?;
     let name = format!("cb_bench_conv_{}", std::process::id());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin.pool)
-        .await?;
-    let base = pg_admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(pg_admin);
     println!("PostgreSQL: {rules} rules, {outcomes} learner outcomes …");
-    let pg = run_conversion(
-        "postgres",
-        &format!("{base}/{name}"),
-        &tmp.join("files"),
-        rules,
-        outcomes,
-    )
-    .await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin.pool)
-        .await?;
-    runs.push(pg?);
+    let url = pg.create(&name).await?;
+    let r = run_conversion("postgres", &url, &tmp.join("files"), rules, outcomes).await;
+    pg.drop_db(&name).await?;
+    runs.push(r?);
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all("bench/results")?;
-    std::fs::write(
-        "bench/results/conversion.json",
-        serde_json::to_string_pretty(&serde_json::json!({ "runs": runs }))?,
-    )?;
-    println!(
-        "{:<9} {:>8} {:>9} {:>12} {:>12} {:>14} {:>14}",
-        "db", "rules", "outcomes", "match p99", "floor p99", "pdf/s/core", "pdf floor/s"
-    );
-    for r in &runs {
-        println!(
-            "{:<9} {:>8} {:>9} {:>10.2}ms {:>10.2}ms {:>14.0} {:>14.0}",
-            r["db"].as_str().unwrap_or(""),
-            r["rules"],
-            r["outcomes"],
-            r["match_p99_ms"].as_f64().unwrap_or(0.0),
-            r["floor_p99_ms"].as_f64().unwrap_or(0.0),
-            r["pdf_per_s_per_core"].as_f64().unwrap_or(0.0),
-            r["pdf_floor_per_s"].as_f64().unwrap_or(0.0)
-        );
-    }
-    println!("written to bench/results/conversion.json");
-    Ok(())
+    report(
+        "conversion",
+        &runs,
+        &[
+            ("db", "db", Cell::Text),
+            ("rules", "rules", Cell::Text),
+            ("outcomes", "outcomes", Cell::Text),
+            ("match p99", "match_p99_ms", Cell::Ms),
+            ("floor p99", "floor_p99_ms", Cell::Ms),
+            ("pdf/s/core", "pdf_per_s_per_core", Cell::Count),
+            ("pdf floor/s", "pdf_floor_per_s", Cell::Count),
+        ],
+    )
 }
 
 async fn insert_rows(app: &App, head: &str, rows: impl Iterator<Item = String>) -> anyhow::Result<()> {
@@ -485,14 +446,7 @@ pub async fn import(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("creditbank-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let mut runs = Vec::new();
-    let admin = Db::connect(pg_admin)
-        .await
-        .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
-    let base = pg_admin
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .unwrap_or(pg_admin)
-        .to_string();
+    let pg = PgScratch::connect(pg_admin).await?;
     for &n in sizes {
         let head = [
             "*成果名称",
@@ -519,48 +473,105 @@ pub async fn import(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
         let file = app::import::rows_xlsx(&head, &rows).map_err(|e| anyhow::anyhow!("{e}"))?;
         drop(rows);
         for db_name in ["sqlite", "postgres"] {
-            let (url, pg_name) = if db_name == "sqlite" {
-                (format!("sqlite://{}/bench-{n}.db", tmp.display()), None)
+            println!("{db_name}: importing {n} rows …");
+            let r = if db_name == "sqlite" {
+                let url = format!("sqlite://{}/bench-{n}.db", tmp.display());
+                run_import(db_name, &url, &tmp.join("files"), n, &file).await
             } else {
                 let name = format!("cb_bench_import_{}_{n}", std::process::id());
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&admin.pool)
-                    .await?;
-                (format!("{base}/{name}"), Some(name))
+                let url = pg.create(&name).await?;
+                let r = run_import(db_name, &url, &tmp.join("files"), n, &file).await;
+                pg.drop_db(&name).await?;
+                r
             };
-            println!("{db_name}: importing {n} rows …");
-            let r = run_import(db_name, &url, &tmp.join("files"), n, &file).await;
-            if let Some(name) = pg_name {
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&admin.pool)
-                    .await?;
-            }
             runs.push(r?);
         }
     }
     let _ = std::fs::remove_dir_all(&tmp);
+    report(
+        "import",
+        &runs,
+        &[
+            ("db", "db", Cell::Text),
+            ("rows", "rows", Cell::Text),
+            ("rows/s", "rows_per_s", Cell::Count),
+            ("parse rows/s", "parse_rows_per_s", Cell::Count),
+            ("floor rows/s", "floor_rows_per_s", Cell::Count),
+            ("ratio", "ratio", Cell::Ratio),
+            ("peak RSS", "peak_rss_mb", Cell::Mb),
+        ],
+    )
+}
+
+/// A PostgreSQL server on which each benchmark creates and drops its own database.
+struct PgScratch {
+    admin: Db,
+    base: String,
+}
+
+impl PgScratch {
+    async fn connect(pg_admin: &str) -> anyhow::Result<Self> {
+        let admin = Db::connect(pg_admin)
+            .await
+            .with_context(|| format!("PostgreSQL at {pg_admin}"))?;
+        let base = pg_admin.rsplit_once('/').map_or(pg_admin, |(b, _)| b).to_string();
+        Ok(Self { admin, base })
+    }
+
+    /// Creates the database and returns its URL.
+    async fn create(&self, name: &str) -> anyhow::Result<String> {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&self.admin.pool)
+            .await?;
+        Ok(format!("{}/{name}", self.base))
+    }
+
+    async fn drop_db(&self, name: &str) -> anyhow::Result<()> {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&self.admin.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// How a result column is printed.
+enum Cell {
+    Text,
+    Ms,
+    Count,
+    Ratio,
+    Mb,
+}
+
+/// Writes the runs to `bench/results/{name}.json` and prints them as a table.
+fn report(name: &str, runs: &[serde_json::Value], cols: &[(&str, &str, Cell)]) -> anyhow::Result<()> {
     std::fs::create_dir_all("bench/results")?;
+    let path = format!("bench/results/{name}.json");
     std::fs::write(
-        "bench/results/import.json",
+        &path,
         serde_json::to_string_pretty(&serde_json::json!({ "runs": runs }))?,
     )?;
-    println!(
-        "{:<9} {:>8} {:>12} {:>14} {:>14} {:>7} {:>10}",
-        "db", "rows", "rows/s", "parse rows/s", "floor rows/s", "ratio", "peak RSS"
-    );
-    for r in &runs {
-        println!(
-            "{:<9} {:>8} {:>12.0} {:>14.0} {:>14.0} {:>7.2} {:>8.0}MB",
-            r["db"].as_str().unwrap_or(""),
-            r["rows"],
-            r["rows_per_s"].as_f64().unwrap_or(0.0),
-            r["parse_rows_per_s"].as_f64().unwrap_or(0.0),
-            r["floor_rows_per_s"].as_f64().unwrap_or(0.0),
-            r["ratio"].as_f64().unwrap_or(0.0),
-            r["peak_rss_mb"].as_f64().unwrap_or(0.0)
-        );
+    let head: Vec<String> = cols.iter().map(|(h, _, _)| format!("{h:>13}")).collect();
+    println!("{}", head.join(" "));
+    for r in runs {
+        let line: Vec<String> = cols
+            .iter()
+            .map(|(_, key, cell)| {
+                let v = &r[*key];
+                let f = v.as_f64().unwrap_or(0.0);
+                let text = match cell {
+                    Cell::Text => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    Cell::Ms => format!("{f:.2}ms"),
+                    Cell::Count => format!("{f:.0}"),
+                    Cell::Ratio => format!("{f:.2}"),
+                    Cell::Mb => format!("{f:.0}MB"),
+                };
+                format!("{text:>13}")
+            })
+            .collect();
+        println!("{}", line.join(" "));
     }
-    println!("written to bench/results/import.json");
+    println!("written to {path}");
     Ok(())
 }
 
