@@ -111,17 +111,7 @@ async fn load(app: &App, rows: usize) -> anyhow::Result<(Vec<i64>, f64)> {
 }
 
 async fn run(db_name: &str, url: &str, files: &std::path::Path, rows: usize) -> anyhow::Result<serde_json::Value> {
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
-    let app = App::with_db(
-        db,
-        Config {
-            database_url: url.into(),
-            files_dir: files.display().to_string(),
-            ..Config::default()
-        },
-    );
-    app::taxonomy::ensure(&app).await?;
+    let app = fresh_app(url, files).await?;
     let (institutions, load_s) = load(&app, rows).await?;
     if app.db.backend == store::Backend::Postgres {
         sqlx::query("ANALYZE institution_outcomes")
@@ -287,17 +277,7 @@ async fn run_conversion(
     rules: usize,
     outcomes: usize,
 ) -> anyhow::Result<serde_json::Value> {
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
-    let app = App::with_db(
-        db,
-        Config {
-            database_url: url.into(),
-            files_dir: files.display().to_string(),
-            ..Config::default()
-        },
-    );
-    app::taxonomy::ensure(&app).await?;
+    let app = fresh_app(url, files).await?;
     let pool = &app.db.pool;
     let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
     let subtype = store::taxonomy::subtypes(pool)
@@ -503,6 +483,22 @@ pub async fn import(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
     )
 }
 
+/// A migrated bank with the default taxonomy on an empty database.
+async fn fresh_app(url: &str, files: &std::path::Path) -> anyhow::Result<App> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let app = App::with_db(
+        db,
+        Config {
+            database_url: url.into(),
+            files_dir: files.display().to_string(),
+            ..Config::default()
+        },
+    );
+    app::taxonomy::ensure(&app).await?;
+    Ok(app)
+}
+
 /// A PostgreSQL server on which each benchmark creates and drops its own database.
 struct PgScratch {
     admin: Db,
@@ -582,17 +578,7 @@ async fn run_import(
     n: usize,
     file: &[u8],
 ) -> anyhow::Result<serde_json::Value> {
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
-    let app = App::with_db(
-        db,
-        Config {
-            database_url: url.into(),
-            files_dir: files.display().to_string(),
-            ..Config::default()
-        },
-    );
-    app::taxonomy::ensure(&app).await?;
+    let app = fresh_app(url, files).await?;
     let pool = &app.db.pool;
     let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
     let floor_inst = store::institutions::insert(pool, "school", "4100000001", "基准学院一", dep, 0).await?;
