@@ -470,28 +470,12 @@ pub async fn add_application_review<'c>(
     who: &crate::audit::Actor,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO application_reviews (application_id, stage, decision, opinion, reviewer_role, reviewer_id, reviewer_name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(application)
-    .bind(stage)
-    .bind(decision)
-    .bind(opinion)
-    .bind(&who.role)
-    .bind(who.id)
-    .bind(&who.name)
-    .bind(now)
-    .execute(e)
-    .await?;
-    Ok(())
+    let trail = ("application_reviews", "application_id");
+    crate::holdings::insert_review(e, trail, application, stage, decision, Some(opinion), who, now).await
 }
 
 pub async fn application_reviews<'c>(e: impl Exec<'c>, id: i64) -> Result<Vec<crate::holdings::Review>> {
-    Ok(sqlx::query_as("SELECT id, stage, decision, opinion, reviewer_name, created_at FROM application_reviews WHERE application_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(e)
-        .await?)
+    crate::holdings::list_reviews(e, ("application_reviews", "application_id"), id).await
 }
 
 #[derive(Debug, Default, Clone)]
