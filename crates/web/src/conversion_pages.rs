@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{self, ClientIp, CsrfForm, DepartmentAuth, ExpertAuth, InstitutionAuth, LearnerAuth};
 use crate::forms::{self, CsrfMultipart, PER_PAGE, Pager};
-use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+use crate::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -229,12 +229,10 @@ async fn method_action(
         "delete" => MethodAction::Delete,
         _ => return Err(not_found()),
     };
-    match app::conversion::act_on_method(&s.app, a.institution.id, id, action, &inst(&a).actor(&ip)).await {
-        Ok(()) => flash(&a.session, "ok", "已完成").await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
-    }
-    Ok(Redirect::to("/institution/methods").into_response())
+    let result = app::conversion::act_on_method(&s.app, a.institution.id, id, action, &inst(&a).actor(&ip))
+        .await
+        .map(|()| "已完成".to_string());
+    flash_outcome(&a.session, result, "/institution/methods").await
 }
 
 // ---------------------------------------------------------------- rules
@@ -1490,12 +1488,10 @@ async fn take_down(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<ReasonForm>,
 ) -> Result<Response, WebError> {
-    match app::conversion::take_down(&s.app, &a.scope, id, &f.reason, &dept(&a).actor(&ip)).await {
-        Ok(()) => flash(&a.session, "ok", "规则已下架").await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
-    }
-    Ok(Redirect::to(&format!("/department/rules/{id}")).into_response())
+    let result = app::conversion::take_down(&s.app, &a.scope, id, &f.reason, &dept(&a).actor(&ip))
+        .await
+        .map(|()| "规则已下架".to_string());
+    flash_outcome(&a.session, result, &format!("/department/rules/{id}")).await
 }
 
 // ---------------------------------------------------------------- public

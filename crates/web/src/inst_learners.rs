@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{ClientIp, CsrfForm, InstitutionAuth};
 use crate::forms::{PER_PAGE, Pager};
-use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
+use crate::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -227,12 +227,10 @@ async fn delete(
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    match app::learners::institution_delete(&s.app, a.institution.id, id, &principal(&a).actor(&ip)).await {
-        Ok(()) => flash(&a.session, "ok", "学员账户已删除").await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
-    }
-    Ok(Redirect::to("/institution/learners").into_response())
+    let result = app::learners::institution_delete(&s.app, a.institution.id, id, &principal(&a).actor(&ip))
+        .await
+        .map(|()| "学员账户已删除".to_string());
+    flash_outcome(&a.session, result, "/institution/learners").await
 }
 
 #[derive(Template)]

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{ClientIp, CsrfForm, InstitutionAuth};
 use crate::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
-use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
+use crate::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -157,12 +157,10 @@ async fn delete(
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let ids = forms::ids(&pairs);
-    match app::catalog::delete(&s.app, a.institution.id, &ids, &principal(&a).actor(&ip)).await {
-        Ok(n) => flash(&a.session, "ok", format!("已删除{n}项成果")).await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
-    }
-    Ok(Redirect::to("/institution/outcomes").into_response())
+    let result = app::catalog::delete(&s.app, a.institution.id, &ids, &principal(&a).actor(&ip))
+        .await
+        .map(|n| format!("已删除{n}项成果"));
+    flash_outcome(&a.session, result, "/institution/outcomes").await
 }
 
 #[derive(Template)]

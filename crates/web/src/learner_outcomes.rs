@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{ClientIp, CsrfForm, LearnerAuth};
 use crate::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
-use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+use crate::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -203,12 +203,7 @@ async fn action(
         }
         _ => Err(app::AppError::field("action", "未知的操作")),
     };
-    match result {
-        Ok(m) => flash(&a.session, "ok", m).await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
-    }
-    Ok(Redirect::to("/learner/outcomes").into_response())
+    flash_outcome(&a.session, result, "/learner/outcomes").await
 }
 
 #[derive(Template)]
@@ -663,12 +658,10 @@ async fn apply(
 ) -> Result<Response, WebError> {
     let ids = forms::ids(&pairs);
     let actor = Principal::Learner(a.learner.clone()).actor(&ip);
-    match app::recognition::apply(&s.app, &a.learner, &ids, &actor).await {
-        Ok(()) => flash(&a.session, "ok", "认定申请已提交，等待审核").await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
-    }
-    Ok(Redirect::to("/learner/recognition").into_response())
+    let result = app::recognition::apply(&s.app, &a.learner, &ids, &actor)
+        .await
+        .map(|()| "认定申请已提交，等待审核".to_string());
+    flash_outcome(&a.session, result, "/learner/recognition").await
 }
 
 #[derive(Template)]

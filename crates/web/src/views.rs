@@ -5,7 +5,7 @@ use app::AppError;
 use app::auth::Principal;
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::FieldError;
 use domain::role::Area;
 use tower_sessions::Session;
@@ -44,6 +44,17 @@ pub async fn flash(session: &Session, kind: &str, text: impl Into<String>) -> Re
         .insert(FLASH_KEY, (kind.to_string(), text.into()))
         .await
         .map_err(csrf::internal)
+}
+
+/// Reports an action on the next page: success and refused input become a flash message
+/// and a redirect to `to`; a record that is missing or not the caller's stays a 404.
+pub async fn flash_outcome(session: &Session, result: app::AppResult<String>, to: &str) -> Result<Response, WebError> {
+    match result {
+        Ok(m) => flash(session, "ok", m).await?,
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to(to).into_response())
 }
 
 impl PageCtx {
