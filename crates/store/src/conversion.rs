@@ -261,6 +261,19 @@ pub async fn rule_by_code<'c>(e: impl Exec<'c>, code: &str) -> Result<Option<Rul
         .await?)
 }
 
+/// Whether a catalog outcome of this institution is among the rule's sources (与我相关).
+pub async fn uses_sources_of<'c>(e: impl Exec<'c>, rule: i64, institution: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM rule_sources rs JOIN institution_outcomes io ON io.id = rs.institution_outcome_id \
+         WHERE rs.rule_id = $1 AND io.institution_id = $2",
+    )
+    .bind(rule)
+    .bind(institution)
+    .fetch_one(e)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Catalog outcome ids of a rule's sources.
 pub async fn sources<'c>(e: impl Exec<'c>, rule: i64) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(

@@ -597,20 +597,7 @@ async fn inst_rule(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path
         .await?
         .ok_or_else(not_found)?;
     let own = rule.institution_id == a.institution.id;
-    let related = store::conversion::rules(
-        &s.app.db,
-        &RuleFilter {
-            source_institution_id: Some(a.institution.id),
-            ..Default::default()
-        },
-        1,
-        10_000,
-    )
-    .await?
-    .rows
-    .iter()
-    .any(|r| r.id == id);
-    if !own && !related {
+    if !own && !store::conversion::uses_sources_of(&s.app.db.pool, id, a.institution.id).await? {
         return Err(not_found());
     }
     let ctx = PageCtx::new("转换规则", &a.session, Some(&inst(&a)), "/institution/rules").await?;
@@ -697,19 +684,7 @@ async fn batch_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Pat
             }
         }
     }
-    let related = store::conversion::rules(
-        &s.app.db,
-        &RuleFilter {
-            source_institution_id: Some(a.institution.id),
-            ..Default::default()
-        },
-        1,
-        10_000,
-    )
-    .await?
-    .rows
-    .iter()
-    .any(|r| r.id == id);
+    let related = store::conversion::uses_sources_of(&s.app.db.pool, id, a.institution.id).await?;
     if !related {
         return Err(not_found());
     }
