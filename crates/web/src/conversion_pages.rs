@@ -662,6 +662,7 @@ async fn batch_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Pat
         .await?
         .ok_or_else(not_found)?;
     let mut rows = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     for src in store::conversion::sources(&s.app.db.pool, id).await? {
         let f = store::holdings::Filter {
             institution_outcome_id: Some(src),
@@ -670,10 +671,7 @@ async fn batch_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Pat
             ..Default::default()
         };
         for h in store::holdings::list(&s.app.db, &f, 1, 1000).await?.rows {
-            if !rows
-                .iter()
-                .any(|r: &(i64, String, String, String, String)| r.0 == h.learner_id)
-            {
+            if listed.insert(h.learner_id) {
                 rows.push((
                     h.learner_id,
                     h.learner_name.clone(),
