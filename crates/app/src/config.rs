@@ -23,6 +23,8 @@ pub struct Config {
     pub files_dir: String,
     pub sms: SmsConfig,
     pub email: EmailConfig,
+    /// Data rows one import file may hold.
+    pub import_max_rows: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -71,6 +73,7 @@ impl Default for Config {
                 from: "学分银行 <noreply@creditbank.local>".into(),
                 ..Default::default()
             },
+            import_max_rows: 1_000_000,
         }
     }
 }
@@ -107,6 +110,9 @@ impl Config {
         set(&mut self.email.smtp_user, "CREDITBANK_SMTP_USER");
         set(&mut self.email.smtp_password, "CREDITBANK_SMTP_PASSWORD");
         set(&mut self.email.from, "CREDITBANK_EMAIL_FROM");
+        if let Some(n) = get("CREDITBANK_IMPORT_MAX_ROWS").and_then(|n| n.parse().ok()) {
+            self.import_max_rows = n;
+        }
         if let Some(p) = get("CREDITBANK_SMTP_PORT").and_then(|p| p.parse().ok()) {
             self.email.smtp_port = p;
         }

@@ -16,6 +16,10 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 pub trait FileStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
     async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>>;
+    /// Stores a file from disk without reading it into memory.
+    async fn put_file(&self, key: &str, path: &std::path::Path) -> anyhow::Result<()>;
+    /// The file to read as a stream (an object store would download it to a temporary file).
+    async fn open(&self, key: &str) -> anyhow::Result<std::fs::File>;
 }
 
 pub struct DirStore {
@@ -51,6 +55,21 @@ impl FileStore for DirStore {
 
     async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
         Ok(tokio::fs::read(self.path(key)?).await?)
+    }
+
+    async fn put_file(&self, key: &str, from: &std::path::Path) -> anyhow::Result<()> {
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let tmp = path.with_extension("part");
+        tokio::fs::copy(from, &tmp).await?;
+        tokio::fs::rename(&tmp, &path).await?;
+        Ok(())
+    }
+
+    async fn open(&self, key: &str) -> anyhow::Result<std::fs::File> {
+        Ok(std::fs::File::open(self.path(key)?)?)
     }
 }
 
@@ -134,18 +153,38 @@ pub async fn save(
     .await?)
 }
 
-/// Stores bytes already checked by the caller (spreadsheets) and records the file.
-pub async fn save_raw(app: &App, name: &str, bytes: &[u8], mime: &str, role: &str, by: i64) -> AppResult<i64> {
-    let sha = hex::encode(Sha256::digest(bytes));
+/// A spreadsheet to store: bytes from an upload, or a file on disk (the command line).
+#[derive(Clone, Copy)]
+pub enum Raw<'a> {
+    Bytes(&'a [u8]),
+    Path(&'a std::path::Path),
+}
+
+/// Stores a file already checked by the caller (spreadsheets) and records it.
+pub async fn save_raw(app: &App, name: &str, raw: Raw<'_>, mime: &str, role: &str, by: i64) -> AppResult<i64> {
+    let (sha, size) = match raw {
+        Raw::Bytes(b) => (hex::encode(Sha256::digest(b)), b.len() as i64),
+        Raw::Path(p) => {
+            let io = |e: std::io::Error| AppError::Internal(e.into());
+            let mut f = std::fs::File::open(p).map_err(io)?;
+            let mut h = Sha256::new();
+            let size = std::io::copy(&mut f, &mut h).map_err(io)?;
+            (hex::encode(h.finalize()), size as i64)
+        }
+    };
     let random: [u8; 8] = rand::random();
     let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
-    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
+    match raw {
+        Raw::Bytes(b) => app.files.put(&key, b).await,
+        Raw::Path(p) => app.files.put_file(&key, p).await,
+    }
+    .map_err(AppError::Internal)?;
     Ok(store::files::insert(
         &app.db.pool,
         &store::files::NewFile {
             storage_key: &key,
             sha256: &sha,
-            size: bytes.len() as i64,
+            size,
             mime,
             original_name: &clean_name(name),
             role,

@@ -133,22 +133,50 @@ struct Parsed {
     fields: String,
 }
 
+/// What checking a holding needs from the database: its subtype and fields, and the
+/// catalog outcome picked. Loaded once for a form, or once for a whole import.
+pub(crate) struct HoldingContext {
+    s: store::taxonomy::Subtype,
+    specs: Vec<domain::taxonomy::FieldSpec>,
+    catalog: Option<store::catalog::CatalogOutcome>,
+    today: chrono::NaiveDate,
+}
+
+impl HoldingContext {
+    pub(crate) async fn load(app: &App, subtype_id: i64, catalog_id: Option<i64>) -> AppResult<Self> {
+        let (s, specs) = taxonomy::subtype(app, subtype_id).await?;
+        let catalog = match catalog_id {
+            Some(id) => Some(
+                store::catalog::by_id(&app.db.pool, id)
+                    .await?
+                    .ok_or_else(|| AppError::field("institution_outcome_id", "所选的机构成果不存在"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            s,
+            specs,
+            catalog,
+            today: chrono::Utc::now().date_naive(),
+        })
+    }
+}
+
 async fn parse(app: &App, f: &HoldingForm, number_required: bool) -> AppResult<Parsed> {
-    let (s, specs) = taxonomy::subtype(app, f.subtype_id).await?;
+    let ctx = HoldingContext::load(app, f.subtype_id, f.institution_outcome_id).await?;
     let mut v = Checks::default();
-    let today = chrono::Utc::now().date_naive();
-    let catalog = match f.institution_outcome_id {
-        Some(id) => {
-            let o = store::catalog::by_id(&app.db.pool, id)
-                .await?
-                .ok_or_else(|| AppError::field("institution_outcome_id", "所选的机构成果不存在"))?;
-            if o.subtype_id != s.id {
-                v.fail("institution_outcome_id", "所选的机构成果与成果子类型不符");
-            }
-            Some(o)
-        }
-        None => None,
-    };
+    let parsed = parse_with(&ctx, f, number_required, &mut v);
+    v.finish()?;
+    checked(parsed)
+}
+
+/// Checks a holding's fields against its subtype, recording problems in `v`.
+fn parse_with(ctx: &HoldingContext, f: &HoldingForm, number_required: bool, v: &mut Checks) -> Option<Parsed> {
+    let (s, specs, today) = (&ctx.s, &ctx.specs, ctx.today);
+    let catalog = &ctx.catalog;
+    if catalog.as_ref().is_some_and(|o| o.subtype_id != s.id) {
+        v.fail("institution_outcome_id", "所选的机构成果与成果子类型不符");
+    }
     // A catalog pick fixes name, issuer and the outcome's own fields.
     let (name, issuer, mut values) = match &catalog {
         Some(o) => {
@@ -164,7 +192,7 @@ async fn parse(app: &App, f: &HoldingForm, number_required: bool) -> AppResult<P
     for (k, val) in &f.fields {
         values.entry(k.clone()).or_insert_with(|| val.clone());
     }
-    let fields = match domain::taxonomy::validate(&specs, &values, today) {
+    let fields = match domain::taxonomy::validate(specs, &values, today) {
         Ok(x) => Some(x),
         Err(errors) => {
             for e in errors {
@@ -206,17 +234,16 @@ async fn parse(app: &App, f: &HoldingForm, number_required: bool) -> AppResult<P
             }
         },
     };
-    v.finish()?;
-    Ok(Parsed {
+    Some(Parsed {
         subtype_id: s.id,
         institution_outcome_id: catalog.as_ref().map(|o| o.id),
         issuer_institution_id: catalog.as_ref().map(|o| o.institution_id),
-        name: checked(name)?,
-        issuer: checked(issuer)?,
+        name: name?,
+        issuer: issuer?,
         number,
         issued_on,
         score,
-        fields: serde_json::to_string(&checked(fields)?).map_err(anyhow::Error::from)?,
+        fields: serde_json::to_string(&fields?).ok()?,
     })
 }
 
@@ -437,7 +464,7 @@ pub async fn in_scope(app: &App, scope: &[i64], id: i64) -> AppResult<Holding> {
     Ok(h)
 }
 
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
 pub struct StoreForLearnerForm {
     #[serde(default)]
     pub learner_name: String,
@@ -476,7 +503,8 @@ pub async fn institution_store(
 pub(crate) struct StoreRow {
     name: PersonName,
     id: IdNumber,
-    learner: Option<i64>,
+    /// The learner's account, when there is one.
+    pub(crate) learner: Option<i64>,
     parsed: Parsed,
 }
 
@@ -484,21 +512,25 @@ impl StoreRow {
     pub(crate) fn id_number(&self) -> &str {
         self.id.as_str()
     }
+
+    pub(crate) fn learner_name(&self) -> &str {
+        self.name.as_str()
+    }
 }
 
-/// Checks one learner's holding of a catalog outcome (the form and each import row).
+/// Checks one learner's holding of a catalog outcome (the form).
 pub(crate) async fn validate_store(
     app: &App,
     o: &store::catalog::CatalogOutcome,
     f: &StoreForLearnerForm,
 ) -> AppResult<StoreRow> {
+    let ctx = HoldingContext::load(app, o.subtype_id, Some(o.id)).await?;
     let mut v = Checks::default();
-    let name = v.check(PersonName::parse(&f.learner_name));
-    let id = v.check(IdNumber::resident(&f.id_number));
+    let row = check_store(&ctx, f, &mut v);
     let mut learner = None;
-    if let (Some(n), Some(id)) = (&name, &id) {
-        learner = store::learners::by_id_number(&app.db.pool, id.as_str()).await?;
-        if learner.as_ref().is_some_and(|l| l.name != n.as_str()) {
+    if let Some(r) = &row {
+        learner = store::learners::by_id_number(&app.db.pool, r.id.as_str()).await?;
+        if learner.as_ref().is_some_and(|l| l.name != r.name.as_str()) {
             v.fail("learner_name", "学员姓名与身份证号不一致");
         }
         if let Some(l) = &learner
@@ -507,31 +539,123 @@ pub(crate) async fn validate_store(
             v.fail("id_number", "该学员已持有此成果，不能重复存储");
         }
     }
+    v.finish()?;
+    let mut row = checked(row)?;
+    row.learner = learner.map(|l| l.id);
+    Ok(row)
+}
+
+/// The checks of a learner's holding that need no database: the form and each import
+/// row. The learner's account is looked up afterwards (one by one or a chunk at once).
+pub(crate) fn check_store(ctx: &HoldingContext, f: &StoreForLearnerForm, v: &mut Checks) -> Option<StoreRow> {
+    let name = v.check(PersonName::parse(&f.learner_name));
+    let id = v.check(IdNumber::resident(&f.id_number));
     let form = HoldingForm {
-        subtype_id: o.subtype_id,
-        institution_outcome_id: Some(o.id),
+        subtype_id: ctx.s.id,
+        institution_outcome_id: ctx.catalog.as_ref().map(|o| o.id),
         number: f.number.clone(),
         issued_on: f.issued_on.clone(),
         score: f.score.clone(),
         ..Default::default()
     };
-    let parsed = match parse(app, &form, true).await {
-        Ok(p) => Some(p),
-        Err(AppError::Invalid(errors)) => {
-            for e in errors {
-                v.fail(e.field, e.message);
-            }
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    v.finish()?;
-    Ok(StoreRow {
-        name: checked(name)?,
-        id: checked(id)?,
-        learner: learner.map(|l| l.id),
-        parsed: checked(parsed)?,
+    let parsed = parse_with(ctx, &form, true, v);
+    Some(StoreRow {
+        name: name?,
+        id: id?,
+        learner: None,
+        parsed: parsed?,
     })
+}
+
+/// Stores checked holdings of one catalog outcome in the transaction, a chunk at a
+/// time (imports): pre-imported accounts for learners without one, the holdings, the
+/// learners' messages and, for a recognised outcome, the credits. Each row's learner
+/// was looked up while checking (`learner`); the unique index refuses a holding that
+/// appeared since.
+pub(crate) async fn store_many(
+    tx: &mut Tx,
+    o: &store::catalog::CatalogOutcome,
+    rows: &[StoreRow],
+    actor: &Actor,
+    t: i64,
+) -> AppResult<()> {
+    let cards: Vec<String> = rows
+        .iter()
+        .filter(|r| r.learner.is_none())
+        .map(|_| crate::learners::new_card_no())
+        .collect();
+    let new: Vec<NewLearner<'_>> = rows
+        .iter()
+        .filter(|r| r.learner.is_none())
+        .zip(&cards)
+        .map(|(r, card)| NewLearner {
+            name: r.name.as_str(),
+            id_type: r.id.kind().code(),
+            id_number: r.id.as_str(),
+            mobile: None,
+            password_hash: crate::password::INITIAL,
+            status: store::learners::INACTIVE,
+            card_no: card,
+            created_by_institution: Some(o.institution_id),
+            now: t,
+        })
+        .collect();
+    store::learners::insert_many(&mut **tx, &new).await?;
+    let numbers: Vec<&str> = new.iter().map(|n| n.id_number).collect();
+    let created: std::collections::HashMap<String, i64> = store::learners::by_id_numbers(&mut **tx, &numbers)
+        .await?
+        .into_iter()
+        .map(|(number, id, _)| (number, id))
+        .collect();
+    let mut learners = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = match r.learner {
+            Some(id) => id,
+            None => *created
+                .get(r.id.as_str())
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("imported learner not found")))?,
+        };
+        learners.push(id);
+    }
+    let holdings: Vec<NewHolding<'_>> = rows
+        .iter()
+        .zip(&learners)
+        .map(|(r, l)| {
+            new_holding(
+                &r.parsed,
+                *l,
+                SOURCE_INSTITUTION,
+                STORED,
+                Some("institution"),
+                Some(o.institution_id),
+                t,
+            )
+        })
+        .collect();
+    store::holdings::insert_many(&mut **tx, &holdings).await.map_err(|e| {
+        if e.is_unique_violation() {
+            AppError::Conflict("导入期间有学员已存储此成果，请重新导入".into())
+        } else {
+            e.into()
+        }
+    })?;
+    let stored = store::holdings::held_by(&mut **tx, o.id, &learners).await?;
+    let links: Vec<(i64, String)> = stored
+        .iter()
+        .map(|(h, l)| (*l, format!("/learner/outcomes/{h}")))
+        .collect();
+    let body = format!("{}为您存储了学习成果“{}”。", o.institution_name, o.name);
+    store::messages::send_many(&mut **tx, "learner", "机构为您存储了学习成果", &body, &links, t).await?;
+    if let ("recognised", Some(c)) = (o.recognition.as_str(), o.credits) {
+        let ids: Vec<i64> = stored.iter().map(|(h, _)| *h).collect();
+        let pairs: Vec<(i64, i64)> = stored.iter().map(|(h, l)| (*l, *h)).collect();
+        let reason = format!("成果自动认定：{}", o.name);
+        store::holdings::set_credits_many(&mut **tx, &ids, c, t).await?;
+        store::ledger::append_many(&mut **tx, &pairs, c, &reason, actor, t).await?;
+        let body = format!("{reason}，获得学分银行学分 {}。", Credits(c));
+        store::messages::send_many(&mut **tx, "learner", "学分入账", &body, &links, t).await?;
+    }
+    Ok(())
 }
 
 /// Stores a checked holding in the transaction: a learner without an account gets a

@@ -1,149 +1,47 @@
-//! Spreadsheet import (X-03, I-03) and templates. Files are checked before any parser
-//! sees them: the real type by content, and for .xlsx every zip entry is inflated against
-//! a limit and the shared-strings count is checked against the bytes behind it (a 3 KB
-//! file declaring four billion strings would otherwise make the parser reserve them).
-//! Rows are validated with the same rules as the forms; valid rows, both files and the
-//! import record commit together or not at all.
+//! Spreadsheet import (X-03; I-03, I-04, I-05, L-03) and templates. The file is read as
+//! a stream (`sheet`); rows are checked with the same rules as the forms, a chunk at a
+//! time, with the database asked once per chunk. Valid rows wait in a temporary file,
+//! then go in with the files and the import record in one transaction, so a killed
+//! import leaves nothing behind and memory does not grow with the file. The transaction
+//! only writes: on SQLite it holds the one write lock for as short a time as possible.
 
-use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
+use std::marker::PhantomData;
 
-use calamine::{Data, Reader};
 use domain::taxonomy::{FieldKind, FieldSpec};
 use rust_xlsxwriter::{DataValidation, Format, Workbook};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use store::audit::Actor;
 use store::now;
 
+use crate::sheet::{self, Row, excel_date};
 use crate::{App, AppError, AppResult, taxonomy};
 
-pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-pub const MAX_INFLATED_BYTES: u64 = 200 * 1024 * 1024;
-pub const MAX_ENTRIES: usize = 2_000;
-pub const MAX_ROWS: usize = 100_000;
+/// Rows of the templates that carry the drop-down validation.
+const TEMPLATE_ROWS: u32 = 100_000;
+/// Cells longer than this are refused (the forms' longest field is 2 000 characters).
 pub const MAX_CELL_CHARS: usize = 2_000;
+/// Reasons kept with the job for the result page; the rejected-rows file has them all.
+const SHOWN_REASONS: usize = 200;
+/// Rows per batch when writing.
+const WRITE_CHUNK: usize = 1_000;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn bad_file(m: &str) -> AppError {
     AppError::field("file", m)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Xlsx,
-    Xls,
-}
-
-/// The spreadsheet kind by content, after the size and zip checks.
-pub fn check(bytes: &[u8]) -> AppResult<Kind> {
-    if bytes.is_empty() {
-        return Err(bad_file("文件为空，请选择填写好的导入模板"));
-    }
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(bad_file("文件超过20MB，请拆分后分批导入"));
-    }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Ok(Kind::Xls);
-    }
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(bad_file("文件不是Excel表格（.xls或.xlsx），请使用导入模板"));
-    }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| bad_file("文件已损坏或不完整，无法读取"))?;
-    if zip.len() > MAX_ENTRIES {
-        return Err(bad_file("文件结构异常（条目过多），已拒绝"));
-    }
-    let mut total: u64 = 0;
-    let mut has_workbook = false;
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|_| bad_file("文件已损坏或不完整，无法读取"))?;
-        let name = entry.name().to_string();
-        has_workbook |= name == "xl/workbook.xml";
-        // Inflate for real, whatever size the entry declares.
-        let budget = MAX_INFLATED_BYTES - total;
-        let mut head = Vec::new();
-        let mut limited = (&mut entry).take(budget + 1);
-        let mut buf = [0u8; 64 * 1024];
-        let mut n_total: u64 = 0;
-        loop {
-            let n = limited
-                .read(&mut buf)
-                .map_err(|_| bad_file("文件已损坏或不完整，无法读取"))?;
-            if n == 0 {
-                break;
-            }
-            if head.len() < 4096 {
-                head.extend_from_slice(&buf[..n.min(4096 - head.len())]);
-            }
-            n_total += n as u64;
-        }
-        total += n_total;
-        if total > MAX_INFLATED_BYTES {
-            return Err(bad_file("文件解压后过大（疑似压缩炸弹），已拒绝"));
-        }
-        if name.ends_with("sharedStrings.xml") {
-            let text = String::from_utf8_lossy(&head);
-            for attr in ["count=\"", "uniqueCount=\""] {
-                if let Some(v) = text
-                    .split(attr)
-                    .nth(1)
-                    .and_then(|r| r.split('"').next())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    && v > n_total / 7 + 1
-                {
-                    return Err(bad_file("文件声明的字符串数量与内容不符，已拒绝"));
-                }
-            }
-        }
-    }
-    if !has_workbook {
-        return Err(bad_file("文件不是Excel表格（.xlsx），请使用导入模板"));
-    }
-    Ok(Kind::Xlsx)
-}
-
-fn excel_date(serial: f64) -> Option<String> {
-    if !(1.0..=2_958_465.0).contains(&serial) {
-        return None;
-    }
-    let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?;
-    Some((base + chrono::Duration::days(serial.trunc() as i64)).to_string())
-}
-
-/// A cell as text: numbers without a trailing `.0`, dates as `YYYY-MM-DD`, formulas by
-/// their cached value, full-width characters made half-width.
-fn cell(d: &Data) -> String {
-    match d {
-        Data::String(s) => domain::normalize::half_width(s),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        Data::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_default(),
-        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(_) | Data::Empty => String::new(),
-    }
-}
-
-/// The first sheet's rows as text, without trailing blank rows.
+/// The first sheet's non-blank rows as text (templates, tests and benchmarks).
 pub fn read_rows(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
-    check(bytes)?;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|_| bad_file("文件无法解析，请使用导入模板重新填写"))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| bad_file("文件中没有工作表"))?
-        .map_err(|_| bad_file("工作表无法解析"))?;
-    let (height, width) = range.get_size();
-    if height > MAX_ROWS + 1 {
-        return Err(bad_file(&format!("数据超过{MAX_ROWS}行，请拆分后分批导入")));
-    }
-    let _ = width;
-    let mut rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell).collect()).collect();
-    while rows.last().is_some_and(|r| r.iter().all(String::is_empty)) {
-        rows.pop();
-    }
-    Ok(rows)
+    Ok(sheet::read_all(bytes, usize::MAX - 1)?
+        .into_iter()
+        .map(|r| r.cells)
+        .collect())
 }
 
 fn headers(specs: &[FieldSpec]) -> Vec<(String, bool)> {
@@ -170,7 +68,7 @@ pub async fn template(app: &App, subtype_id: i64) -> AppResult<(String, Vec<u8>)
             let options: Vec<&str> = f.options.iter().map(String::as_str).collect();
             let v = DataValidation::new().allow_list_strings(&options).map_err(err)?;
             sheet
-                .add_data_validation(1, (i + 1) as u16, MAX_ROWS as u32, (i + 1) as u16, &v)
+                .add_data_validation(1, (i + 1) as u16, TEMPLATE_ROWS, (i + 1) as u16, &v)
                 .map_err(err)?;
         }
     }
@@ -204,31 +102,20 @@ pub async fn template(app: &App, subtype_id: i64) -> AppResult<(String, Vec<u8>)
     Ok((format!("{}导入模板.xlsx", s.name), bytes))
 }
 
-/// The file being imported: its bytes, the stored original, and the job running it.
-pub struct Source<'a> {
-    pub file_name: &'a str,
-    pub bytes: &'a [u8],
-    pub file_id: i64,
-    pub job: Option<i64>,
+async fn put(app: &App, bytes: &[u8]) -> AppResult<String> {
+    let sha = hex::encode(Sha256::digest(bytes));
+    let random: [u8; 8] = rand::random();
+    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
+    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
+    Ok(key)
 }
 
-/// Reports progress of a job every this many rows (and renews its lease).
-const PROGRESS_EVERY: usize = 500;
-
-async fn progress(app: &App, src: &Source<'_>, done: usize, total: usize) -> AppResult<()> {
-    if let Some(job) = src.job
-        && done.is_multiple_of(PROGRESS_EVERY)
-    {
-        store::jobs::progress(
-            &app.db.pool,
-            job,
-            done as i64,
-            total as i64,
-            now() + crate::jobs::LEASE_SECONDS,
-        )
-        .await?;
-    }
-    Ok(())
+/// The file being imported: the stored original and the job running it.
+pub struct Source<'a> {
+    pub file_name: &'a str,
+    pub file: &'a File,
+    pub file_id: i64,
+    pub job: Option<i64>,
 }
 
 /// What an import did.
@@ -236,16 +123,223 @@ async fn progress(app: &App, src: &Source<'_>, done: usize, total: usize) -> App
 pub struct Summary {
     pub record: i64,
     pub imported: usize,
-    /// (row number as Excel shows it, reason).
-    pub rejected: Vec<(usize, String)>,
+    pub rejected: usize,
 }
 
-async fn put(app: &App, bytes: &[u8]) -> AppResult<String> {
-    let sha = hex::encode(Sha256::digest(bytes));
-    let random: [u8; 8] = rand::random();
-    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
-    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
-    Ok(key)
+/// The rejected rows: counted, the first few kept for the job's page, and all of them
+/// written (as the template's columns plus a reason) to a workbook in constant memory.
+pub struct Rejections {
+    head: Vec<String>,
+    book: Option<Workbook>,
+    count: usize,
+    /// (row number as Excel shows it, reason), the first `SHOWN_REASONS`.
+    shown: Vec<(usize, String)>,
+}
+
+impl Rejections {
+    fn new(head: &[&str]) -> Self {
+        Self {
+            head: head.iter().map(|h| h.trim_start_matches('*').to_string()).collect(),
+            book: None,
+            count: 0,
+            shown: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, row: &Row, reason: String) -> AppResult<()> {
+        let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
+        let width = self.head.len();
+        if self.book.is_none() {
+            let mut book = Workbook::new();
+            let bold = Format::new().set_bold();
+            let sheet = book.add_worksheet_with_constant_memory();
+            for (c, h) in self
+                .head
+                .iter()
+                .chain(std::iter::once(&"未导入原因".to_string()))
+                .enumerate()
+            {
+                sheet.write_string_with_format(0, c as u16, h, &bold).map_err(err)?;
+                sheet.set_column_width(c as u16, 20).map_err(err)?;
+            }
+            self.book = Some(book);
+        }
+        if let Some(book) = self.book.as_mut() {
+            let sheet = book.worksheet_from_index(0).map_err(err)?;
+            let r = self.count as u32 + 1;
+            for (c, v) in row.cells.iter().take(width).enumerate() {
+                // Excel cells hold at most 32 767 characters; a crafted file may hold more.
+                let v: String = v.chars().take(32_000).collect();
+                sheet.write_string(r, c as u16, &v).map_err(err)?;
+            }
+            sheet.write_string(r, width as u16, &reason).map_err(err)?;
+        }
+        self.count += 1;
+        if self.shown.len() < SHOWN_REASONS {
+            self.shown.push((row.number, reason));
+        }
+        Ok(())
+    }
+
+    fn file(&mut self) -> AppResult<Option<Vec<u8>>> {
+        let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
+        match self.book.as_mut() {
+            Some(book) => Ok(Some(book.save_to_buffer().map_err(err)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Walks an import file: finds the header row, hands over the data rows a chunk at a
+/// time while reporting progress (and renewing the job's lease), and collects rejections.
+struct Walk<'a> {
+    app: &'a App,
+    job: Option<i64>,
+    rows: sheet::Rows,
+    pending: Option<Vec<Row>>,
+    /// The header and any title rows above it.
+    header_rows: usize,
+    /// Data rows handed over so far.
+    done: usize,
+    rejected: Rejections,
+}
+
+/// A header cell without the required mark.
+fn header_text(h: &str) -> &str {
+    h.trim().trim_start_matches('*').trim()
+}
+
+impl<'a> Walk<'a> {
+    /// Opens the file and finds its header: the first row, or a row under a title (a
+    /// merged cell across the template) among the first five.
+    async fn open(app: &'a App, src: &Source<'_>, head: &[&str], mismatch: &str) -> AppResult<Walk<'a>> {
+        let file = src.file.try_clone().map_err(|e| AppError::Internal(e.into()))?;
+        let mut rows = sheet::Rows::open(BufReader::new(file), app.config.import_max_rows).await?;
+        let Some(mut chunk) = rows.next_chunk().await? else {
+            return Err(bad_file("文件中没有数据"));
+        };
+        let matches = |r: &Row| {
+            r.cells.len() >= head.len() && r.cells.iter().zip(head).all(|(c, h)| header_text(c) == header_text(h))
+        };
+        let at = chunk
+            .iter()
+            .take(5)
+            .position(matches)
+            .ok_or_else(|| bad_file(mismatch))?;
+        let data = chunk.split_off(at + 1);
+        Ok(Walk {
+            app,
+            job: src.job,
+            rows,
+            pending: Some(data),
+            header_rows: at + 1,
+            done: 0,
+            rejected: Rejections::new(head),
+        })
+    }
+
+    /// The next non-empty chunk of data rows, or None at the end.
+    async fn next(&mut self) -> AppResult<Option<Vec<Row>>> {
+        loop {
+            let chunk = match self.pending.take() {
+                Some(c) => c,
+                None => match self.rows.next_chunk().await? {
+                    Some(c) => c,
+                    None => {
+                        if self.done == 0 {
+                            return Err(bad_file("模板中没有填写数据"));
+                        }
+                        return Ok(None);
+                    }
+                },
+            };
+            if chunk.is_empty() {
+                continue;
+            }
+            self.done += chunk.len();
+            if let Some(job) = self.job {
+                let total = self.rows.total.saturating_sub(self.header_rows).max(self.done);
+                let lease = now() + crate::jobs::LEASE_SECONDS;
+                store::jobs::progress(&self.app.db.pool, job, self.done as i64, total as i64, lease).await?;
+            }
+            return Ok(Some(chunk));
+        }
+    }
+
+    fn reject(&mut self, row: &Row, reason: String) -> AppResult<()> {
+        self.rejected.add(row, reason)
+    }
+}
+
+/// Rows seen earlier in the file, by a key (name or ID number), to report duplicates.
+/// Keys are kept as 64-bit hashes: a million rows take about 20 MB.
+#[derive(Default)]
+struct Seen(HashMap<u64, u32>);
+
+fn key_hash(key: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+impl Seen {
+    fn first(&self, key: &str) -> Option<u32> {
+        self.0.get(&key_hash(key)).copied()
+    }
+
+    fn add(&mut self, key: &str, row: usize) {
+        self.0.entry(key_hash(key)).or_insert(row as u32);
+    }
+}
+
+/// Valid rows waiting in an unlinked temporary file (one JSON line each) until the
+/// whole file is checked.
+struct Spill<T> {
+    out: BufWriter<File>,
+    count: usize,
+    _row: PhantomData<T>,
+}
+
+impl<T: Serialize + DeserializeOwned> Spill<T> {
+    fn new() -> AppResult<Self> {
+        let f = tempfile::tempfile().map_err(|e| AppError::Internal(e.into()))?;
+        Ok(Self {
+            out: BufWriter::new(f),
+            count: 0,
+            _row: PhantomData,
+        })
+    }
+
+    fn push(&mut self, row: &T) -> AppResult<()> {
+        serde_json::to_writer(&mut self.out, row).map_err(anyhow::Error::from)?;
+        self.out.write_all(b"\n").map_err(|e| AppError::Internal(e.into()))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The rows back, `WRITE_CHUNK` at a time.
+    fn chunks(self) -> AppResult<impl Iterator<Item = AppResult<Vec<T>>>> {
+        let io = |e: std::io::Error| AppError::Internal(e.into());
+        let mut f = self.out.into_inner().map_err(|e| io(e.into_error()))?;
+        f.rewind().map_err(io)?;
+        let mut lines = BufReader::new(f).lines();
+        Ok(std::iter::from_fn(move || {
+            let mut chunk = Vec::new();
+            for line in lines.by_ref() {
+                let row = line
+                    .map_err(io)
+                    .and_then(|l| serde_json::from_str(&l).map_err(|e| AppError::Internal(e.into())));
+                match row {
+                    Ok(r) => chunk.push(r),
+                    Err(e) => return Some(Err(e)),
+                }
+                if chunk.len() == WRITE_CHUNK {
+                    break;
+                }
+            }
+            (!chunk.is_empty()).then_some(Ok(chunk))
+        }))
+    }
 }
 
 /// Imports catalog outcomes of one subtype for an institution (机构成果导入).
@@ -256,148 +350,110 @@ pub async fn catalog(
     src: &Source<'_>,
     actor: &Actor,
 ) -> AppResult<Summary> {
-    let bytes = src.bytes;
     let (s, specs) = taxonomy::subtype(app, subtype_id).await?;
     if let Err(m) = taxonomy::may_store(app, institution_id, &s).await? {
         return Err(AppError::Forbidden(m));
     }
-    let rows = read_rows(bytes)?;
-    let expected: Vec<String> = headers(&specs).into_iter().map(|h| h.0).collect();
-    let Some(header) = rows.first() else {
-        return Err(bad_file("文件中没有数据"));
-    };
-    let got: Vec<String> = header
+    let head: Vec<String> = headers(&specs).into_iter().map(|h| h.0).collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    let mismatch = format!("表头与“{}”导入模板不一致，请下载该类型的最新模板", s.name);
+    let mut walk = Walk::open(app, src, &head, &mismatch).await?;
+    let existing: HashSet<u64> = store::catalog::names(&app.db.pool, institution_id, s.id)
+        .await?
         .iter()
-        .map(|h| h.trim().trim_start_matches('*').trim().to_string())
-        .take(expected.len())
+        .map(|n| key_hash(n))
         .collect();
-    if got != expected {
-        return Err(bad_file(&format!(
-            "表头与“{}”导入模板不一致，请下载该类型的最新模板",
-            s.name
-        )));
-    }
-    if rows.len() < 2 {
-        return Err(bad_file("模板中没有填写数据"));
-    }
-    let existing: std::collections::BTreeSet<String> = store::catalog::list(
-        &app.db,
-        &store::catalog::Filter {
-            institution_id: Some(institution_id),
-            subtype_id: Some(s.id),
-            ..Default::default()
-        },
-        1,
-        1_000_000,
-    )
-    .await?
-    .rows
-    .into_iter()
-    .map(|o| o.name)
-    .collect();
     let today = chrono::Utc::now().date_naive();
-    let mut valid: Vec<(String, String)> = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rejected: Vec<(usize, String)> = Vec::new();
-    let mut rejected_rows: Vec<Vec<String>> = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(1) {
-        let excel_row = i + 1;
-        progress(app, src, i, rows.len() - 1).await?;
-        if row.iter().all(String::is_empty) {
-            continue;
-        }
-        let get = |c: usize| row.get(c).cloned().unwrap_or_default();
-        let mut reasons: Vec<String> = Vec::new();
-        if let Some((c, _)) = row.iter().enumerate().find(|(_, v)| v.chars().count() > MAX_CELL_CHARS) {
-            reasons.push(format!("第{}列内容超过{MAX_CELL_CHARS}个字", c + 1));
-        }
-        let name = match domain::name::parse_label("name", "成果名称", &get(0), 100) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                reasons.push(format!("成果名称：{}", e.message));
-                None
-            }
-        };
-        let mut values = BTreeMap::new();
-        for (c, f) in specs.iter().enumerate() {
-            let mut v = get(c + 1);
-            if f.kind == FieldKind::Date
-                && let Ok(serial) = v.parse::<f64>()
-                && let Some(d) = excel_date(serial)
+    let mut seen = Seen::default();
+    let mut valid: Spill<(String, String)> = Spill::new()?;
+    while let Some(chunk) = walk.next().await? {
+        for row in &chunk {
+            let get = |c: usize| row.cells.get(c).cloned().unwrap_or_default();
+            let mut reasons: Vec<String> = Vec::new();
+            if let Some((c, _)) = row
+                .cells
+                .iter()
+                .enumerate()
+                .find(|(_, v)| v.chars().count() > MAX_CELL_CHARS)
             {
-                v = d;
+                reasons.push(format!("第{}列内容超过{MAX_CELL_CHARS}个字", c + 1));
             }
-            values.insert(f.key.clone(), v);
-        }
-        let fields = match domain::taxonomy::validate(&specs, &values, today) {
-            Ok(x) => Some(x),
-            Err(errors) => {
-                reasons.extend(errors.into_iter().map(|e| e.message));
-                None
+            let name = match domain::name::parse_label("name", "成果名称", &get(0), 100) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    reasons.push(format!("成果名称：{}", e.message));
+                    None
+                }
+            };
+            let mut values = std::collections::BTreeMap::new();
+            for (c, f) in specs.iter().enumerate() {
+                let mut v = get(c + 1);
+                if f.kind == FieldKind::Date
+                    && let Ok(serial) = v.parse::<f64>()
+                    && let Some(d) = excel_date(serial)
+                {
+                    v = d;
+                }
+                values.insert(f.key.clone(), v);
             }
-        };
-        if let Some(n) = &name {
-            if existing.contains(n) {
-                reasons.push("已存在同名成果，不能重复导入".into());
-            } else if let Some(first) = seen.get(n) {
-                reasons.push(format!("与第{first}行重复"));
+            let fields = match domain::taxonomy::validate(&specs, &values, today) {
+                Ok(x) => Some(x),
+                Err(errors) => {
+                    reasons.extend(errors.into_iter().map(|e| e.message));
+                    None
+                }
+            };
+            if let Some(n) = &name {
+                if existing.contains(&key_hash(n)) {
+                    reasons.push("已存在同名成果，不能重复导入".into());
+                } else if let Some(first) = seen.first(n) {
+                    reasons.push(format!("与第{first}行重复"));
+                }
             }
-        }
-        match (name, fields, reasons.is_empty()) {
-            (Some(n), Some(f), true) => {
-                seen.insert(n.clone(), excel_row);
-                valid.push((n, serde_json::to_string(&f).map_err(anyhow::Error::from)?));
-            }
-            _ => {
-                let reason = reasons.join("；");
-                // Excel cells hold at most 32 767 characters; a crafted file may hold more.
-                let mut r: Vec<String> = row.iter().map(|c| c.chars().take(32_000).collect()).collect();
-                r.push(reason.clone());
-                rejected_rows.push(r);
-                rejected.push((excel_row, reason));
+            match (name, fields, reasons.is_empty()) {
+                (Some(n), Some(f), true) => {
+                    seen.add(&n, row.number);
+                    valid.push(&(n, serde_json::to_string(&f).map_err(anyhow::Error::from)?))?;
+                }
+                _ => walk.reject(row, reasons.join("；"))?,
             }
         }
     }
-    // The rejected rows with a reason column, for the person to fix and import again.
-    let rejected_bytes = if rejected_rows.is_empty() {
-        None
-    } else {
-        let mut head: Vec<&str> = expected.iter().map(String::as_str).collect();
-        head.push("未导入原因");
-        Some(rows_xlsx(&head, &rejected_rows)?)
-    };
-    let mut o = open(app, src, rejected_bytes, actor).await?;
-    store::catalog::insert_many(
-        &mut o.tx,
-        institution_id,
-        s.id,
-        &valid,
-        actor.id.unwrap_or_default(),
-        o.t,
-    )
-    .await?;
+    let imported = valid.count;
+    let mut o = open(app, src, walk.rejected.file()?, actor).await?;
+    for chunk in valid.chunks()? {
+        store::catalog::insert_many(
+            &mut o.tx,
+            institution_id,
+            s.id,
+            &chunk?,
+            actor.id.unwrap_or_default(),
+            o.t,
+        )
+        .await?;
+    }
     let record = close(
         o,
         institution_id,
         "catalog",
         Some(s.id),
-        (valid.len(), &rejected),
+        (imported, &walk.rejected),
         src.job,
         actor,
     )
     .await?;
     Ok(Summary {
         record,
-        imported: valid.len(),
-        rejected,
+        imported,
+        rejected: walk.rejected.count,
     })
 }
 
-/// Rows as a simple .xlsx.
+/// Rows as a simple .xlsx, written in constant memory.
 pub fn rows_xlsx(headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
+    let sheet = book.add_worksheet_with_constant_memory();
     let bold = Format::new().set_bold();
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
@@ -413,102 +469,104 @@ pub fn rows_xlsx(headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
 
 /// The learner-account template (学员信息导入).
 pub fn learners_template() -> AppResult<Vec<u8>> {
-    rows_xlsx(&["*学员姓名", "*身份证号"], &[])
+    rows_xlsx(
+        &LEARNER_HEADERS.map(|h| format!("*{h}")).each_ref().map(String::as_str),
+        &[],
+    )
 }
+
+const LEARNER_HEADERS: [&str; 2] = ["学员姓名", "身份证号"];
 
 /// I-05 / L-03: imports learner accounts (未激活, initial password = last six characters
 /// of the ID number) for an institution.
 pub async fn learners(app: &App, institution_id: i64, src: &Source<'_>, actor: &Actor) -> AppResult<Summary> {
-    let bytes = src.bytes;
-    let rows = read_rows(bytes)?;
-    let Some(header) = rows.first() else {
-        return Err(bad_file("文件中没有数据"));
-    };
-    let got: Vec<String> = header
-        .iter()
-        .map(|h| h.trim().trim_start_matches('*').trim().to_string())
-        .take(2)
-        .collect();
-    if got != ["学员姓名", "身份证号"] {
-        return Err(bad_file("表头与学员信息导入模板不一致，请下载最新模板"));
-    }
-    let mut valid: Vec<(String, String)> = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rejected: Vec<(usize, String)> = Vec::new();
-    let mut rejected_rows: Vec<Vec<String>> = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(1) {
-        let excel_row = i + 1;
-        progress(app, src, i, rows.len() - 1).await?;
-        if row.iter().all(String::is_empty) {
-            continue;
-        }
-        let get = |c: usize| row.get(c).cloned().unwrap_or_default();
-        let mut reasons = Vec::new();
-        let name = domain::name::PersonName::parse(&get(0))
-            .map_err(|e| reasons.push(format!("学员姓名：{}", e.message)))
-            .ok();
-        let id = domain::id_card::IdNumber::resident(&get(1))
-            .map_err(|e| reasons.push(format!("身份证号：{}", e.message)))
-            .ok();
-        if let Some(id) = &id {
-            if let Some(first) = seen.get(id.as_str()) {
-                reasons.push(format!("与第{first}行重复"));
-            } else if store::learners::by_id_number(&app.db.pool, id.as_str())
-                .await?
-                .is_some()
-            {
-                reasons.push("该身份证号已有学员账户".into());
-            }
-        }
-        match (name, id, reasons.is_empty()) {
-            (Some(n), Some(id), true) => {
-                seen.insert(id.as_str().to_string(), excel_row);
-                valid.push((n.as_str().to_string(), id.as_str().to_string()));
-            }
-            _ => {
-                let reason = reasons.join("；");
-                let mut r: Vec<String> = row.iter().take(2).map(|c| c.chars().take(32_000).collect()).collect();
-                r.resize(2, String::new());
-                r.push(reason.clone());
-                rejected_rows.push(r);
-                rejected.push((excel_row, reason));
+    let mut walk = Walk::open(
+        app,
+        src,
+        &LEARNER_HEADERS,
+        "表头与学员信息导入模板不一致，请下载最新模板",
+    )
+    .await?;
+    let mut seen = Seen::default();
+    let mut valid: Spill<(String, String)> = Spill::new()?;
+    while let Some(chunk) = walk.next().await? {
+        let checked: Vec<Result<(String, String), Vec<String>>> = chunk
+            .iter()
+            .map(|row| {
+                let get = |c: usize| row.cells.get(c).cloned().unwrap_or_default();
+                let mut reasons = Vec::new();
+                let name = domain::name::PersonName::parse(&get(0))
+                    .map_err(|e| reasons.push(format!("学员姓名：{}", e.message)))
+                    .ok();
+                let id = domain::id_card::IdNumber::resident(&get(1))
+                    .map_err(|e| reasons.push(format!("身份证号：{}", e.message)))
+                    .ok();
+                match (name, id) {
+                    (Some(n), Some(id)) => Ok((n.as_str().to_string(), id.as_str().to_string())),
+                    _ => Err(reasons),
+                }
+            })
+            .collect();
+        let numbers: Vec<&str> = checked.iter().flatten().map(|(_, id)| id.as_str()).collect();
+        let taken: HashSet<String> = store::learners::by_id_numbers(&app.db.pool, &numbers)
+            .await?
+            .into_iter()
+            .map(|(number, _, _)| number)
+            .collect();
+        for (row, c) in chunk.iter().zip(checked) {
+            let reason = match c {
+                Err(reasons) => Some(reasons.join("；")),
+                Ok((_, id)) if seen.first(&id).is_some() => {
+                    Some(format!("与第{}行重复", seen.first(&id).unwrap_or_default()))
+                }
+                Ok((_, id)) if taken.contains(&id) => Some("该身份证号已有学员账户".into()),
+                Ok(v) => {
+                    seen.add(&v.1, row.number);
+                    valid.push(&v)?;
+                    None
+                }
+            };
+            if let Some(reason) = reason {
+                walk.reject(row, reason)?;
             }
         }
     }
-    let rejected_bytes = if rejected_rows.is_empty() {
-        None
-    } else {
-        Some(rows_xlsx(&["学员姓名", "身份证号", "未导入原因"], &rejected_rows)?)
-    };
-    let mut o = open(app, src, rejected_bytes, actor).await?;
-    for (n, id) in &valid {
-        let row = store::learners::NewLearner {
-            name: n,
-            id_type: "resident",
-            id_number: id,
-            mobile: None,
-            password_hash: crate::password::INITIAL,
-            status: store::learners::INACTIVE,
-            card_no: &crate::learners::new_card_no(),
-            created_by_institution: Some(institution_id),
-            now: o.t,
-        };
-        store::learners::insert(&mut *o.tx, &row).await?;
+    let imported = valid.count;
+    let mut o = open(app, src, walk.rejected.file()?, actor).await?;
+    for chunk in valid.chunks()? {
+        let chunk = chunk?;
+        let cards: Vec<String> = chunk.iter().map(|_| crate::learners::new_card_no()).collect();
+        let rows: Vec<store::learners::NewLearner<'_>> = chunk
+            .iter()
+            .zip(&cards)
+            .map(|((name, id), card)| store::learners::NewLearner {
+                name,
+                id_type: "resident",
+                id_number: id,
+                mobile: None,
+                password_hash: crate::password::INITIAL,
+                status: store::learners::INACTIVE,
+                card_no: card,
+                created_by_institution: Some(institution_id),
+                now: o.t,
+            })
+            .collect();
+        store::learners::insert_many(&mut *o.tx, &rows).await?;
     }
     let record = close(
         o,
         institution_id,
         "learners",
         None,
-        (valid.len(), &rejected),
+        (imported, &walk.rejected),
         src.job,
         actor,
     )
     .await?;
     Ok(Summary {
         record,
-        imported: valid.len(),
-        rejected,
+        imported,
+        rejected: walk.rejected.count,
     })
 }
 
@@ -565,11 +623,11 @@ async fn close(
     institution_id: i64,
     kind: &str,
     subtype_id: Option<i64>,
-    outcome: (usize, &[(usize, String)]),
+    outcome: (usize, &Rejections),
     job: Option<i64>,
     actor: &Actor,
 ) -> AppResult<i64> {
-    let counts = (outcome.0, outcome.1.len());
+    let counts = (outcome.0, outcome.1.count);
     let row = store::imports::NewImport {
         institution_id,
         kind,
@@ -596,10 +654,13 @@ async fn close(
     .await?;
     if let Some(job) = job {
         // The job is done exactly when its rows are in: the same transaction.
-        let shown: Vec<&(usize, String)> = outcome.1.iter().take(200).collect();
-        let result =
-            serde_json::json!({ "record": record, "imported": counts.0, "rejected": counts.1, "reasons": shown });
-        store::jobs::finish(&mut *o.tx, job, &result.to_string(), o.t).await?;
+        let result = serde_json::json!({
+            "record": record, "imported": counts.0, "rejected": counts.1, "reasons": outcome.1.shown,
+        });
+        if !store::jobs::finish(&mut *o.tx, job, &result.to_string(), o.t).await? {
+            // Another worker took the job over (this one overran its lease): keep theirs.
+            return Err(AppError::Conflict("导入任务已由其他进程完成".into()));
+        }
     }
     store::commit(o.tx).await?;
     Ok(record)
@@ -610,9 +671,8 @@ pub fn holdings_template() -> AppResult<Vec<u8>> {
     rows_xlsx(
         &HOLDING_HEADERS
             .map(|h| if h == "成绩" { h.to_string() } else { format!("*{h}") })
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+            .each_ref()
+            .map(String::as_str),
         &[],
     )
 }
@@ -628,92 +688,117 @@ pub async fn holdings(
     src: &Source<'_>,
     actor: &Actor,
 ) -> AppResult<Summary> {
+    use crate::holdings::{HoldingContext, StoreForLearnerForm, check_store};
     let o = store::catalog::by_id(&app.db.pool, catalog_id)
         .await?
         .filter(|o| o.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
-    let rows = read_rows(src.bytes)?;
-    let Some(header) = rows.first() else {
-        return Err(bad_file("文件中没有数据"));
-    };
-    let got: Vec<String> = header
-        .iter()
-        .map(|h| h.trim().trim_start_matches('*').trim().to_string())
-        .take(5)
-        .collect();
-    if got != HOLDING_HEADERS {
-        return Err(bad_file("表头与学员成果导入模板不一致，请下载最新模板"));
-    }
-    let mut valid = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rejected: Vec<(usize, String)> = Vec::new();
-    let mut rejected_rows: Vec<Vec<String>> = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(1) {
-        let excel_row = i + 1;
-        progress(app, src, i, rows.len() - 1).await?;
-        if row.iter().all(String::is_empty) {
-            continue;
-        }
-        let get = |c: usize| row.get(c).cloned().unwrap_or_default();
-        let mut issued = get(3);
-        if let Ok(serial) = issued.parse::<f64>()
-            && let Some(d) = excel_date(serial)
-        {
-            issued = d;
-        }
-        let form = crate::holdings::StoreForLearnerForm {
-            learner_name: get(0),
-            id_number: get(1),
-            number: get(2),
-            issued_on: issued,
-            score: get(4),
-        };
-        let reason = match crate::holdings::validate_store(app, &o, &form).await {
-            Ok(r) => match seen.get(r.id_number()) {
-                Some(first) => Some(format!("与第{first}行重复")),
-                None => {
-                    seen.insert(r.id_number().to_string(), excel_row);
-                    valid.push(r);
-                    None
+    let ctx = HoldingContext::load(app, o.subtype_id, Some(o.id)).await?;
+    let mut walk = Walk::open(
+        app,
+        src,
+        &HOLDING_HEADERS,
+        "表头与学员成果导入模板不一致，请下载最新模板",
+    )
+    .await?;
+    let mut seen = Seen::default();
+    let mut valid: Spill<(StoreForLearnerForm, Option<i64>)> = Spill::new()?;
+    while let Some(chunk) = walk.next().await? {
+        let forms: Vec<StoreForLearnerForm> = chunk
+            .iter()
+            .map(|row| {
+                let get = |c: usize| row.cells.get(c).cloned().unwrap_or_default();
+                let mut issued = get(3);
+                if let Ok(serial) = issued.parse::<f64>()
+                    && let Some(d) = excel_date(serial)
+                {
+                    issued = d;
                 }
-            },
-            Err(AppError::Invalid(errors)) => {
-                Some(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))
+                StoreForLearnerForm {
+                    learner_name: get(0),
+                    id_number: get(1),
+                    number: get(2),
+                    issued_on: issued,
+                    score: get(4),
+                }
+            })
+            .collect();
+        let checked: Vec<Result<crate::holdings::StoreRow, String>> = forms
+            .iter()
+            .map(|f| {
+                let mut v = crate::error::Checks::default();
+                let row = check_store(&ctx, f, &mut v);
+                match (v.finish(), row) {
+                    (Ok(()), Some(r)) => Ok(r),
+                    (Err(AppError::Invalid(errors)), _) => {
+                        Err(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))
+                    }
+                    _ => Err("数据不完整".into()),
+                }
+            })
+            .collect();
+        // The learners of this chunk and whether they hold the outcome already: two queries.
+        let numbers: Vec<&str> = checked.iter().flatten().map(|r| r.id_number()).collect();
+        let accounts: HashMap<String, (i64, String)> = store::learners::by_id_numbers(&app.db.pool, &numbers)
+            .await?
+            .into_iter()
+            .map(|(number, id, name)| (number, (id, name)))
+            .collect();
+        let ids: Vec<i64> = accounts.values().map(|(id, _)| *id).collect();
+        let holders: HashSet<i64> = store::holdings::held_by(&app.db.pool, o.id, &ids)
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        for ((row, form), c) in chunk.iter().zip(forms).zip(checked) {
+            let account = c.as_ref().ok().and_then(|r| accounts.get(r.id_number()));
+            let reason = match &c {
+                Err(reason) => Some(reason.clone()),
+                Ok(r) => match (account, seen.first(r.id_number())) {
+                    (Some((_, name)), _) if name.as_str() != r.learner_name() => {
+                        Some("学员姓名与身份证号不一致".into())
+                    }
+                    (Some((id, _)), _) if holders.contains(id) => Some("该学员已持有此成果，不能重复存储".into()),
+                    (_, Some(first)) => Some(format!("与第{first}行重复")),
+                    _ => None,
+                },
+            };
+            match (reason, c) {
+                (Some(reason), _) => walk.reject(row, reason)?,
+                (None, Ok(r)) => {
+                    seen.add(r.id_number(), row.number);
+                    valid.push(&(form, account.map(|(id, _)| *id)))?;
+                }
+                (None, Err(_)) => {}
             }
-            Err(e) => return Err(e),
-        };
-        if let Some(reason) = reason {
-            let mut r: Vec<String> = row.iter().take(5).map(|c| c.chars().take(32_000).collect()).collect();
-            r.resize(5, String::new());
-            r.push(reason.clone());
-            rejected_rows.push(r);
-            rejected.push((excel_row, reason));
         }
     }
-    let rejected_bytes = if rejected_rows.is_empty() {
-        None
-    } else {
-        let mut head: Vec<&str> = HOLDING_HEADERS.to_vec();
-        head.push("未导入原因");
-        Some(rows_xlsx(&head, &rejected_rows)?)
-    };
-    let mut o_tx = open(app, src, rejected_bytes, actor).await?;
-    for r in &valid {
-        crate::holdings::store_in(&mut o_tx.tx, &o, r, actor, o_tx.t).await?;
+    let imported = valid.count;
+    let mut tx = open(app, src, walk.rejected.file()?, actor).await?;
+    for chunk in valid.chunks()? {
+        let mut rows = Vec::new();
+        for (form, learner) in chunk? {
+            let mut v = crate::error::Checks::default();
+            let mut row = check_store(&ctx, &form, &mut v)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a checked row failed its checks")))?;
+            row.learner = learner;
+            rows.push(row);
+        }
+        crate::holdings::store_many(&mut tx.tx, &o, &rows, actor, tx.t).await?;
     }
     let record = close(
-        o_tx,
+        tx,
         institution_id,
         "holdings",
         Some(o.id),
-        (valid.len(), &rejected),
+        (imported, &walk.rejected),
         src.job,
         actor,
     )
     .await?;
     Ok(Summary {
         record,
-        imported: valid.len(),
-        rejected,
+        imported,
+        rejected: walk.rejected.count,
     })
 }

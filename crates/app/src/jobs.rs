@@ -8,6 +8,7 @@ use std::time::Duration;
 use store::audit::Actor;
 use store::now;
 
+use crate::files::Raw;
 use crate::import::{self, Source};
 use crate::{App, AppError, AppResult};
 
@@ -32,7 +33,59 @@ pub async fn enqueue_import(
     bytes: &[u8],
     actor: &Actor,
 ) -> AppResult<i64> {
-    let xls = import::check(bytes)? == import::Kind::Xls;
+    let checked = crate::sheet::check(std::io::Cursor::new(bytes))?;
+    enqueue(
+        app,
+        kind,
+        institution_id,
+        target_id,
+        file_name,
+        Raw::Bytes(bytes),
+        checked.kind,
+        actor,
+    )
+    .await
+}
+
+/// The same for a file on disk (the command line), never read into memory whole.
+pub async fn enqueue_import_file(
+    app: &App,
+    kind: &str,
+    institution_id: i64,
+    target_id: Option<i64>,
+    path: &std::path::Path,
+    actor: &Actor,
+) -> AppResult<i64> {
+    let file = std::fs::File::open(path).map_err(|_| AppError::field("file", "文件无法打开"))?;
+    let checked = crate::sheet::check(std::io::BufReader::new(file))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    enqueue(
+        app,
+        kind,
+        institution_id,
+        target_id,
+        &name,
+        Raw::Path(path),
+        checked.kind,
+        actor,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn enqueue(
+    app: &App,
+    kind: &str,
+    institution_id: i64,
+    target_id: Option<i64>,
+    file_name: &str,
+    raw: Raw<'_>,
+    sheet_kind: crate::sheet::Kind,
+    actor: &Actor,
+) -> AppResult<i64> {
     if kind == HOLDINGS {
         let id = target_id.ok_or_else(AppError::not_found)?;
         store::catalog::by_id(&app.db.pool, id)
@@ -48,19 +101,11 @@ pub async fn enqueue_import(
         }
     }
     let name = crate::files::clean_name(file_name);
-    let file = crate::files::save_raw(
-        app,
-        &name,
-        bytes,
-        if xls {
-            "application/vnd.ms-excel"
-        } else {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        },
-        "institution",
-        actor.id.unwrap_or_default(),
-    )
-    .await?;
+    let mime = match sheet_kind {
+        crate::sheet::Kind::Xls => "application/vnd.ms-excel",
+        crate::sheet::Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
+    let file = crate::files::save_raw(app, &name, raw, mime, "institution", actor.id.unwrap_or_default()).await?;
     let job = store::jobs::NewJob {
         kind,
         institution_id,
@@ -86,7 +131,7 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
     let file = store::files::by_id(&app.db.pool, job.file_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let bytes = app.files.get(&file.storage_key).await.map_err(AppError::Internal)?;
+    let opened = app.files.open(&file.storage_key).await.map_err(AppError::Internal)?;
     let actor = Actor {
         role: Some("institution".into()),
         id: Some(job.user_id),
@@ -95,7 +140,7 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
     };
     let src = Source {
         file_name: &job.file_name,
-        bytes: &bytes,
+        file: &opened,
         file_id: job.file_id,
         job: Some(job.id),
     };

@@ -20,6 +20,7 @@ pub mod learners;
 pub mod password;
 pub mod recognition;
 pub mod senders;
+pub mod sheet;
 pub mod sms;
 pub mod taxonomy;
 

@@ -95,6 +95,17 @@ pub async fn insert_many(
     Ok(())
 }
 
+/// The names of an institution's outcomes of one subtype (duplicate checks of imports).
+pub async fn names<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i64) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM institution_outcomes WHERE institution_id = $1 AND subtype_id = $2")
+            .bind(institution_id)
+            .bind(subtype_id)
+            .fetch_all(e)
+            .await?,
+    )
+}
+
 pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<CatalogOutcome>> {
     let sql = format!("{SELECT} WHERE io.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)

@@ -26,6 +26,25 @@ pub struct Db {
 }
 
 /// Current time in unix seconds.
+/// Placeholders of a multi-row INSERT: `rows` groups of `cols` numbered from `$first`.
+pub fn value_rows(rows: usize, cols: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (0..cols).map(|c| format!("${}", first + r * cols + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ids as an SQL list for `IN (…)`; integers only, so nothing to escape.
+pub fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "NULL".into();
+    }
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

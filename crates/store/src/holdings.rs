@@ -94,6 +94,61 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<i64> {
     .await?)
 }
 
+/// Inserts many holdings at once (imports).
+pub async fn insert_many<'c>(e: impl Exec<'c>, rows: &[NewHolding<'_>]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO learner_outcomes (learner_id, institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
+         number, issued_on, score, fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at) VALUES {}",
+        crate::value_rows(rows.len(), 17, 1)
+    );
+    let mut q = sqlx::query(&sql);
+    for n in rows {
+        q = q
+            .bind(n.learner_id)
+            .bind(n.institution_outcome_id)
+            .bind(n.subtype_id)
+            .bind(n.name)
+            .bind(n.issuer)
+            .bind(n.issuer_institution_id)
+            .bind(n.number)
+            .bind(n.issued_on)
+            .bind(n.score)
+            .bind(n.fields)
+            .bind(n.source)
+            .bind(n.status)
+            .bind(n.stored_by)
+            .bind(n.stored_by_id)
+            .bind((n.status == STORED).then_some(n.now))
+            .bind(n.now)
+            .bind(n.now);
+    }
+    q.execute(e).await?;
+    Ok(())
+}
+
+/// (holding, learner) of these learners' current holdings of a catalog outcome.
+pub async fn held_by<'c>(e: impl Exec<'c>, institution_outcome_id: i64, learners: &[i64]) -> Result<Vec<(i64, i64)>> {
+    let sql = format!(
+        "SELECT id, learner_id FROM learner_outcomes WHERE institution_outcome_id = $1 AND status <> 'withdrawn' \
+         AND learner_id IN ({})",
+        crate::id_list(learners)
+    );
+    Ok(sqlx::query_as(&sql).bind(institution_outcome_id).fetch_all(e).await?)
+}
+
+/// Recognises many holdings with the same credits (an import of a recognised outcome).
+pub async fn set_credits_many<'c>(e: impl Exec<'c>, ids: &[i64], credits: i64, now: i64) -> Result<()> {
+    let sql = format!(
+        "UPDATE learner_outcomes SET recognition = 'recognised', credits = $1, updated_at = $2 WHERE id IN ({})",
+        crate::id_list(ids)
+    );
+    sqlx::query(&sql).bind(credits).bind(now).execute(e).await?;
+    Ok(())
+}
+
 pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Holding>> {
     let sql = format!("{SELECT} WHERE lo.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)

@@ -88,16 +88,19 @@ pub async fn progress<'c>(e: impl Exec<'c>, id: i64, done: i64, total: i64, leas
 }
 
 /// Marks a job done with its result (in the transaction that commits its work).
-pub async fn finish<'c>(e: impl Exec<'c>, id: i64, result: &str, now: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE jobs SET status = 'done', done = total, result = $2, updated_at = $3, lease_until = NULL WHERE id = $1",
+/// Marks a running job done; false when it is not running any more (another worker
+/// finished it after this one overran its lease).
+pub async fn finish<'c>(e: impl Exec<'c>, id: i64, result: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET status = 'done', done = total, result = $2, updated_at = $3, lease_until = NULL \
+         WHERE id = $1 AND status = 'running'",
     )
     .bind(id)
     .bind(result)
     .bind(now)
     .execute(e)
     .await?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
 }
 
 pub async fn fail<'c>(e: impl Exec<'c>, id: i64, error: &str, now: i64) -> Result<()> {

@@ -67,6 +67,51 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
     .await?)
 }
 
+/// Inserts many learners at once (imports); their ids are found again by ID number.
+pub async fn insert_many<'c>(e: impl Exec<'c>, rows: &[NewLearner<'_>]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO learners (name, id_type, id_number, mobile, password_hash, status, card_no, \
+         created_by_institution, created_at, activated_at) VALUES {}",
+        crate::value_rows(rows.len(), 10, 1)
+    );
+    let mut q = sqlx::query(&sql);
+    for n in rows {
+        q = q
+            .bind(n.name)
+            .bind(n.id_type)
+            .bind(n.id_number)
+            .bind(n.mobile)
+            .bind(n.password_hash)
+            .bind(n.status)
+            .bind(n.card_no)
+            .bind(n.created_by_institution)
+            .bind(n.now)
+            .bind((n.status == ACTIVE).then_some(n.now));
+    }
+    q.execute(e).await?;
+    Ok(())
+}
+
+/// (ID number, id, name) of the learners with these ID numbers.
+pub async fn by_id_numbers<'c>(e: impl Exec<'c>, id_numbers: &[&str]) -> Result<Vec<(String, i64, String)>> {
+    if id_numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=id_numbers.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id_number, id, name FROM learners WHERE id_number IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for n in id_numbers {
+        q = q.bind(*n);
+    }
+    Ok(q.fetch_all(e).await?)
+}
+
 pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Learner>> {
     let sql = format!("SELECT {COLUMNS} FROM learners WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)

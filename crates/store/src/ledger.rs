@@ -39,6 +39,38 @@ pub async fn append<'c>(
     Ok(())
 }
 
+/// The same credit for many (learner, holding) pairs (an import of a recognised outcome).
+pub async fn append_many<'c>(
+    e: impl Exec<'c>,
+    entries: &[(i64, i64)],
+    amount: i64,
+    reason: &str,
+    actor: &crate::audit::Actor,
+    now: i64,
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..entries.len())
+        .map(|i| format!("(${}, $1, $2, ${}, $3, $4, $5)", 6 + 2 * i, 7 + 2 * i))
+        .collect();
+    let sql = format!(
+        "INSERT INTO credit_ledger (learner_id, amount, reason, learner_outcome_id, actor_role, actor_id, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(amount)
+        .bind(reason)
+        .bind(&actor.role)
+        .bind(actor.id)
+        .bind(now);
+    for (learner, holding) in entries {
+        q = q.bind(*learner).bind(*holding);
+    }
+    q.execute(e).await?;
+    Ok(())
+}
+
 /// Sum of the learner's entries, in hundredths.
 pub async fn balance<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<i64> {
     Ok(

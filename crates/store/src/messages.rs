@@ -35,6 +35,33 @@ pub async fn send<'c>(
     Ok(())
 }
 
+/// The same message to many recipients, each with its own link.
+pub async fn send_many<'c>(
+    e: impl Exec<'c>,
+    role: &str,
+    title: &str,
+    body: &str,
+    to: &[(i64, String)],
+    now: i64,
+) -> Result<()> {
+    if to.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..to.len())
+        .map(|i| format!("($1, ${}, $2, $3, ${}, $4)", 5 + 2 * i, 6 + 2 * i))
+        .collect();
+    let sql = format!(
+        "INSERT INTO messages (recipient_role, recipient_id, title, body, link, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(role).bind(title).bind(body).bind(now);
+    for (recipient, link) in to {
+        q = q.bind(*recipient).bind(link);
+    }
+    q.execute(e).await?;
+    Ok(())
+}
+
 pub async fn list<'c>(e: impl Exec<'c>, role: &str, recipient: i64, limit: i64) -> Result<Vec<Message>> {
     Ok(sqlx::query_as(
         "SELECT id, title, body, link, read_at, created_at FROM messages WHERE recipient_role = $1 AND recipient_id = $2 ORDER BY id DESC LIMIT $3",

@@ -1,0 +1,797 @@
+//! Reading spreadsheets row by row (X-03). Files are checked before any parser sees
+//! them: the real type by content, and for .xlsx every zip entry is inflated against
+//! limits (total size and compression ratio) and the shared-strings count is checked
+//! against the bytes behind it, so a 3 KB file declaring four billion strings or a
+//! deflate bomb is refused instead of taking the process down.
+//!
+//! An .xlsx is then read as a stream on a blocking thread that hands rows over in
+//! chunks: the worksheet XML is parsed event by event and the shared strings are kept
+//! in an unlinked temporary file, so memory does not grow with the file (a million-row
+//! sheet holds millions of strings). An .xls (at most 65 536 rows by its format) is read
+//! whole with calamine.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Cursor, Read, Seek, Write};
+use std::os::unix::fs::FileExt;
+
+use quick_xml::events::{BytesStart, Event};
+
+use crate::{AppError, AppResult};
+
+/// Uploads and stored import files larger than this are refused.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+/// An .xls is parsed in memory: a smaller cap.
+pub const MAX_XLS_BYTES: u64 = 20 * 1024 * 1024;
+/// All entries of an .xlsx together, inflated.
+pub const MAX_INFLATED_BYTES: u64 = 1536 * 1024 * 1024;
+/// An entry inflating to more than this many times its compressed size (and to more
+/// than `RATIO_FLOOR` bytes) is a bomb: real sheets compress 5–30 times.
+const MAX_RATIO: u64 = 200;
+const RATIO_FLOOR: u64 = 10 * 1024 * 1024;
+pub const MAX_ENTRIES: usize = 2_000;
+/// Columns beyond this are ignored (no template has more than a few dozen).
+pub const MAX_COLS: usize = 256;
+/// A cell is cut here while reading (Excel itself holds at most 32 767 characters); the
+/// importer then reports the row as too long.
+pub const MAX_READ_CHARS: usize = 32_768;
+/// Rows handed over at a time.
+const CHUNK: usize = 1_000;
+
+fn bad_file(m: &str) -> AppError {
+    AppError::field("file", m)
+}
+
+fn corrupt() -> AppError {
+    bad_file("文件已损坏或不完整，无法读取")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Xlsx,
+    Xls,
+}
+
+/// What the checks learned besides the file being safe to parse.
+#[derive(Debug)]
+pub struct Checked {
+    pub kind: Kind,
+    /// `<row>` elements per worksheet entry, for the progress total.
+    rows: HashMap<String, u64>,
+}
+
+/// The spreadsheet kind by content, after the size and zip checks.
+pub fn check<R: Read + Seek>(mut r: R) -> AppResult<Checked> {
+    let len = r.seek(std::io::SeekFrom::End(0)).map_err(|_| corrupt())?;
+    r.rewind().map_err(|_| corrupt())?;
+    if len == 0 {
+        return Err(bad_file("文件为空，请选择填写好的导入模板"));
+    }
+    if len > MAX_FILE_BYTES {
+        return Err(bad_file("文件超过100MB，请拆分后分批导入"));
+    }
+    let mut magic = [0u8; 8];
+    let n = r.read(&mut magic).map_err(|_| corrupt())?;
+    r.rewind().map_err(|_| corrupt())?;
+    if magic[..n] == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] {
+        if len > MAX_XLS_BYTES {
+            return Err(bad_file("xls文件超过20MB，请另存为xlsx或拆分后导入"));
+        }
+        return Ok(Checked {
+            kind: Kind::Xls,
+            rows: HashMap::new(),
+        });
+    }
+    if !magic[..n].starts_with(b"PK\x03\x04") {
+        return Err(bad_file("文件不是Excel表格（.xls或.xlsx），请使用导入模板"));
+    }
+    let mut zip = zip::ZipArchive::new(r).map_err(|_| corrupt())?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(bad_file("文件结构异常（条目过多），已拒绝"));
+    }
+    let mut total: u64 = 0;
+    let mut has_workbook = false;
+    let mut rows = HashMap::new();
+    let finder = memchr::memmem::Finder::new(b"<row");
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|_| corrupt())?;
+        let name = entry.name().to_string();
+        let compressed = entry.compressed_size();
+        has_workbook |= name == "xl/workbook.xml";
+        let is_sheet = name.starts_with("xl/worksheets/") && name.ends_with(".xml");
+        // Inflate for real, whatever size the entry declares.
+        let budget = MAX_INFLATED_BYTES - total;
+        let mut head = Vec::new();
+        let mut limited = (&mut entry).take(budget + 1);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut carry = 0usize;
+        let mut inflated: u64 = 0;
+        let mut row_tags: u64 = 0;
+        loop {
+            let n = limited.read(&mut buf[carry..]).map_err(|_| corrupt())?;
+            if n == 0 {
+                break;
+            }
+            let filled = carry + n;
+            if head.len() < 4096 {
+                head.extend_from_slice(&buf[carry..carry + n.min(4096 - head.len())]);
+            }
+            inflated += n as u64;
+            if inflated > RATIO_FLOOR && inflated > compressed.saturating_mul(MAX_RATIO) {
+                return Err(bad_file("文件解压后过大（疑似压缩炸弹），已拒绝"));
+            }
+            if is_sheet {
+                // `<row ` and `<row>`, not `<rowBreaks`. The last four bytes are carried
+                // into the next read, so a tag cut before its next byte counts there.
+                let data = &buf[..filled];
+                row_tags += finder
+                    .find_iter(data)
+                    .filter(|&p| matches!(data.get(p + 4), Some(b' ' | b'>')))
+                    .count() as u64;
+                carry = 4.min(filled);
+                buf.copy_within(filled - carry..filled, 0);
+            }
+        }
+        total += inflated;
+        if total > MAX_INFLATED_BYTES {
+            return Err(bad_file("文件解压后过大（疑似压缩炸弹），已拒绝"));
+        }
+        if is_sheet {
+            rows.insert(name.clone(), row_tags);
+        }
+        if name.ends_with("sharedStrings.xml") {
+            let text = String::from_utf8_lossy(&head);
+            for attr in ["count=\"", "uniqueCount=\""] {
+                if let Some(v) = text
+                    .split(attr)
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    && v > inflated / 7 + 1
+                {
+                    return Err(bad_file("文件声明的字符串数量与内容不符，已拒绝"));
+                }
+            }
+        }
+    }
+    if !has_workbook {
+        return Err(bad_file("文件不是Excel表格（.xlsx），请使用导入模板"));
+    }
+    Ok(Checked { kind: Kind::Xlsx, rows })
+}
+
+/// A non-blank row: its number as Excel shows it, and its cells as text.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+enum Msg {
+    Total(usize),
+    Rows(Vec<Row>),
+}
+
+/// The rows of a sheet being read on a blocking thread.
+pub struct Rows {
+    rx: tokio::sync::mpsc::Receiver<AppResult<Msg>>,
+    /// Rows the sheet declares (for progress; blank rows included).
+    pub total: usize,
+}
+
+impl Rows {
+    /// Checks the file, then starts reading the first sheet; file-level problems are
+    /// reported here, row-level ones by the importer.
+    pub async fn open<R: Read + Seek + Send + 'static>(reader: R, max_rows: usize) -> AppResult<Rows> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut send = |m: AppResult<Msg>| tx.blocking_send(m).is_ok();
+            if let Err(e) = read(reader, max_rows, &mut send) {
+                send(Err(e));
+            }
+        });
+        match rx.recv().await {
+            Some(Ok(Msg::Total(total))) => Ok(Rows { rx, total }),
+            Some(Err(e)) => Err(e),
+            _ => Err(AppError::Internal(anyhow::anyhow!("sheet reader stopped"))),
+        }
+    }
+
+    /// The next rows, or None at the end of the sheet.
+    pub async fn next_chunk(&mut self) -> AppResult<Option<Vec<Row>>> {
+        match self.rx.recv().await {
+            Some(Ok(Msg::Rows(r))) => Ok(Some(r)),
+            Some(Ok(Msg::Total(_))) => Err(AppError::Internal(anyhow::anyhow!("total sent twice"))),
+            Some(Err(e)) => Err(e),
+            None => Ok(None),
+        }
+    }
+}
+
+/// All non-blank rows of the first sheet (templates, tests, small files).
+pub fn read_all(bytes: &[u8], max_rows: usize) -> AppResult<Vec<Row>> {
+    let mut out = Vec::new();
+    read(Cursor::new(bytes.to_vec()), max_rows, &mut |m: AppResult<Msg>| {
+        if let Ok(Msg::Rows(r)) = m {
+            out.extend(r);
+        }
+        true
+    })?;
+    Ok(out)
+}
+
+/// Checks and reads the first sheet, handing rows over in chunks. `send` returns false
+/// when nobody listens any more.
+fn read<R: Read + Seek>(mut reader: R, max_rows: usize, send: &mut dyn FnMut(AppResult<Msg>) -> bool) -> AppResult<()> {
+    let checked = check(&mut reader)?;
+    reader.rewind().map_err(|_| corrupt())?;
+    let mut out = Chunker {
+        send,
+        rows: Vec::new(),
+        count: 0,
+        max_rows,
+    };
+    match checked.kind {
+        Kind::Xls => read_xls(reader, &mut out)?,
+        Kind::Xlsx => read_xlsx(reader, &checked, &mut out)?,
+    }
+    out.flush();
+    Ok(())
+}
+
+/// Collects rows into chunks and enforces the row limit.
+struct Chunker<'a> {
+    send: &'a mut dyn FnMut(AppResult<Msg>) -> bool,
+    rows: Vec<Row>,
+    count: usize,
+    max_rows: usize,
+}
+
+impl Chunker<'_> {
+    fn total(&mut self, total: usize) -> AppResult<bool> {
+        // The header row is one of them.
+        if total > self.max_rows + 1 {
+            return Err(too_many(self.max_rows));
+        }
+        Ok((self.send)(Ok(Msg::Total(total))))
+    }
+
+    /// Takes a row; false when the reader should stop (nobody listens).
+    fn push(&mut self, number: usize, mut cells: Vec<String>) -> AppResult<bool> {
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            return Ok(true);
+        }
+        self.count += 1;
+        if self.count > self.max_rows + 1 {
+            return Err(too_many(self.max_rows));
+        }
+        self.rows.push(Row { number, cells });
+        if self.rows.len() >= CHUNK {
+            return Ok(self.flush());
+        }
+        Ok(true)
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.rows.is_empty() {
+            return true;
+        }
+        (self.send)(Ok(Msg::Rows(std::mem::take(&mut self.rows))))
+    }
+}
+
+fn too_many(max: usize) -> AppError {
+    bad_file(&format!("数据超过{max}行，请拆分后分批导入"))
+}
+
+/// An Excel serial day number as `YYYY-MM-DD` (the 1900 system, as Excel counts).
+pub fn excel_date(serial: f64) -> Option<String> {
+    if !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    Some((base + chrono::Duration::days(serial.trunc() as i64)).to_string())
+}
+
+/// A number as a person typed it: integers without `.0`.
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        f.to_string()
+    }
+}
+
+fn read_xls<R: Read + Seek>(reader: R, out: &mut Chunker<'_>) -> AppResult<()> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::Xls::new(reader).map_err(|_| bad_file("文件无法解析，请使用导入模板重新填写"))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| bad_file("文件中没有工作表"))?
+        .map_err(|_| bad_file("工作表无法解析"))?;
+    let start = range.start().map_or(0, |(r, _)| r as usize);
+    let col0 = range.start().map_or(0, |(_, c)| c as usize);
+    if !out.total(range.height())? {
+        return Ok(());
+    }
+    for (i, r) in range.rows().enumerate() {
+        let mut cells = vec![String::new(); col0];
+        cells.extend(r.iter().take(MAX_COLS).map(|d| match d {
+            Data::String(s) => cut(domain::normalize::half_width(s)),
+            Data::Int(i) => i.to_string(),
+            Data::Float(f) => number_text(*f),
+            Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Data::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_default(),
+            Data::DateTimeIso(s) => s.chars().take(10).collect(),
+            Data::DurationIso(s) => s.clone(),
+            Data::Error(_) | Data::Empty => String::new(),
+        }));
+        if !out.push(start + i + 1, cells)? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn cut(s: String) -> String {
+    if s.len() > MAX_READ_CHARS {
+        s.chars().take(MAX_READ_CHARS).collect()
+    } else {
+        s
+    }
+}
+
+type Zip<R> = zip::ZipArchive<R>;
+
+fn entry_text<R: Read + Seek>(zip: &mut Zip<R>, name: &str) -> AppResult<Option<String>> {
+    let Ok(mut e) = zip.by_name(name) else {
+        return Ok(None);
+    };
+    let mut s = String::new();
+    e.read_to_string(&mut s).map_err(|_| corrupt())?;
+    Ok(Some(s))
+}
+
+fn attr(e: &BytesStart<'_>, local: &[u8]) -> Option<String> {
+    e.attributes().flatten().find_map(|a| {
+        let key = a.key.as_ref();
+        let matches = key == local || key.rsplit(|b| *b == b':').next() == Some(local);
+        let raw = std::str::from_utf8(&a.value).ok()?;
+        matches
+            .then(|| quick_xml::escape::unescape(raw).map(|v| v.into_owned()).ok())
+            .flatten()
+    })
+}
+
+/// The first worksheet's entry, as the workbook orders its sheets.
+fn first_sheet<R: Read + Seek>(zip: &mut Zip<R>) -> AppResult<String> {
+    let fallback = "xl/worksheets/sheet1.xml".to_string();
+    let Some(book) = entry_text(zip, "xl/workbook.xml")? else {
+        return Ok(fallback);
+    };
+    let mut r = quick_xml::Reader::from_str(&book);
+    let mut rid = None;
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"sheet" => {
+                rid = attr(&e, b"id");
+                break;
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    let (Some(rid), Some(rels)) = (rid, entry_text(zip, "xl/_rels/workbook.xml.rels")?) else {
+        return Ok(fallback);
+    };
+    let mut r = quick_xml::Reader::from_str(&rels);
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().as_ref() == b"Relationship" && attr(&e, b"Id").as_deref() == Some(rid.as_str()) =>
+            {
+                let target = attr(&e, b"Target").unwrap_or_default();
+                return Ok(match target.strip_prefix('/') {
+                    Some(abs) => abs.to_string(),
+                    None => format!("xl/{target}"),
+                });
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(fallback),
+            _ => {}
+        }
+    }
+}
+
+/// Which cell styles show dates (numbers in them are Excel serial dates).
+fn date_styles<R: Read + Seek>(zip: &mut Zip<R>) -> AppResult<Vec<bool>> {
+    let Some(xml) = entry_text(zip, "xl/styles.xml")? else {
+        return Ok(Vec::new());
+    };
+    let mut custom: HashMap<u32, bool> = HashMap::new();
+    let mut styles = Vec::new();
+    let mut in_xfs = false;
+    let mut r = quick_xml::Reader::from_str(&xml);
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                b"numFmt" => {
+                    if let (Some(id), Some(code)) = (
+                        attr(&e, b"numFmtId").and_then(|v| v.parse().ok()),
+                        attr(&e, b"formatCode"),
+                    ) {
+                        custom.insert(id, is_date_format(&code));
+                    }
+                }
+                b"cellXfs" => in_xfs = true,
+                b"xf" if in_xfs => {
+                    let id: u32 = attr(&e, b"numFmtId").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    let builtin = matches!(id, 14..=22 | 27..=36 | 45..=47 | 50..=58);
+                    styles.push(custom.get(&id).copied().unwrap_or(builtin));
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) if e.local_name().as_ref() == b"cellXfs" => in_xfs = false,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    Ok(styles)
+}
+
+/// A custom number format shows a date when, outside quotes, brackets and escapes, it
+/// uses day, month or year codes.
+fn is_date_format(code: &str) -> bool {
+    let mut quoted = false;
+    let mut bracket = false;
+    let mut escaped = false;
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            'd' | 'D' | 'm' | 'M' | 'y' | 'Y' if !quoted && !bracket => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The shared strings, kept in an unlinked temporary file: the text one after another,
+/// and the end offset of each as eight bytes in a second file.
+struct SharedStrings {
+    text: File,
+    ends: File,
+    len: u64,
+}
+
+impl SharedStrings {
+    fn load<R: Read + Seek>(zip: &mut Zip<R>) -> AppResult<SharedStrings> {
+        let io = |e: std::io::Error| AppError::Internal(e.into());
+        let text = tempfile::tempfile().map_err(io)?;
+        let ends = tempfile::tempfile().map_err(io)?;
+        let mut len = 0u64;
+        let Ok(entry) = zip.by_name("xl/sharedStrings.xml") else {
+            return Ok(SharedStrings { text, ends, len });
+        };
+        let mut tw = BufWriter::new(&text);
+        let mut ew = BufWriter::new(&ends);
+        let mut r = quick_xml::Reader::from_reader(BufReader::new(entry));
+        let mut buf = Vec::new();
+        let mut s = String::new();
+        let mut offset = 0u64;
+        let mut state = TextState::default();
+        loop {
+            let ev = r.read_event_into(&mut buf).map_err(|_| corrupt())?;
+            match &ev {
+                Event::Start(e) if e.local_name().as_ref() == b"si" => s.clear(),
+                Event::End(e) if e.local_name().as_ref() == b"si" => {
+                    let v = cut(domain::normalize::half_width(&s));
+                    tw.write_all(v.as_bytes()).map_err(io)?;
+                    offset += v.len() as u64;
+                    ew.write_all(&offset.to_le_bytes()).map_err(io)?;
+                    len += 1;
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            state.take(&ev, &mut s);
+            buf.clear();
+        }
+        tw.flush().map_err(io)?;
+        ew.flush().map_err(io)?;
+        drop((tw, ew));
+        Ok(SharedStrings { text, ends, len })
+    }
+
+    fn get(&self, i: u64) -> AppResult<String> {
+        if i >= self.len {
+            return Err(bad_file("文件引用了不存在的共享字符串，已损坏"));
+        }
+        let io = |e: std::io::Error| AppError::Internal(e.into());
+        let mut pair = [0u8; 16];
+        let (start, end) = if i == 0 {
+            self.ends.read_exact_at(&mut pair[8..], 0).map_err(io)?;
+            (0, u64::from_le_bytes(pair[8..].try_into().unwrap_or_default()))
+        } else {
+            self.ends.read_exact_at(&mut pair, (i - 1) * 8).map_err(io)?;
+            (
+                u64::from_le_bytes(pair[..8].try_into().unwrap_or_default()),
+                u64::from_le_bytes(pair[8..].try_into().unwrap_or_default()),
+            )
+        };
+        let mut bytes = vec![0u8; (end - start) as usize];
+        self.text.read_exact_at(&mut bytes, start).map_err(io)?;
+        String::from_utf8(bytes).map_err(|_| corrupt())
+    }
+}
+
+/// Collects the text of `<t>` elements (plain or in rich-text runs), skipping phonetic
+/// runs (`<rPh>`), with entity references resolved.
+#[derive(Default)]
+struct TextState {
+    in_t: bool,
+    in_phonetic: bool,
+}
+
+impl TextState {
+    fn take(&mut self, ev: &Event<'_>, s: &mut String) {
+        match ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"t" => self.in_t = true,
+                b"rPh" => self.in_phonetic = true,
+                _ => {}
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                b"t" => self.in_t = false,
+                b"rPh" => self.in_phonetic = false,
+                _ => {}
+            },
+            Event::Text(t) if self.in_t && !self.in_phonetic && s.len() <= MAX_READ_CHARS * 4 => {
+                if let Ok(v) = t.xml_content() {
+                    s.push_str(&v);
+                }
+            }
+            Event::CData(t) if self.in_t && !self.in_phonetic => {
+                if let Ok(v) = t.decode() {
+                    s.push_str(&v);
+                }
+            }
+            Event::GeneralRef(r) if self.in_t && !self.in_phonetic => push_ref(r, s),
+            _ => {}
+        }
+    }
+}
+
+fn push_ref(r: &quick_xml::events::BytesRef<'_>, s: &mut String) {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        s.push(c);
+        return;
+    }
+    let name: &[u8] = r;
+    let named = match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        _ => return,
+    };
+    s.push(named);
+}
+
+/// "AB12" → column 27 (zero-based), ignoring the row digits.
+fn column_of(reference: &str) -> Option<usize> {
+    let mut col = 0usize;
+    let mut any = false;
+    for b in reference.bytes() {
+        if b.is_ascii_uppercase() {
+            col = col.checked_mul(26)?.checked_add((b - b'A' + 1) as usize)?;
+            any = true;
+        } else {
+            break;
+        }
+    }
+    any.then(|| col - 1)
+}
+
+fn read_xlsx<R: Read + Seek>(reader: R, checked: &Checked, out: &mut Chunker<'_>) -> AppResult<()> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|_| corrupt())?;
+    let sheet = first_sheet(&mut zip)?;
+    let total = checked.rows.get(&sheet).copied().unwrap_or(0) as usize;
+    if !out.total(total)? {
+        return Ok(());
+    }
+    let dates = date_styles(&mut zip)?;
+    let strings = SharedStrings::load(&mut zip)?;
+    let entry = zip.by_name(&sheet).map_err(|_| bad_file("文件中没有工作表"))?;
+    let mut r = quick_xml::Reader::from_reader(BufReader::with_capacity(64 * 1024, entry));
+    parse_sheet(&mut r, &strings, &dates, out)
+}
+
+/// The cell being read.
+#[derive(Default)]
+struct CellState {
+    col: usize,
+    kind: String,
+    date: bool,
+    value: String,
+    in_v: bool,
+    inline: TextState,
+}
+
+fn parse_sheet<B: BufRead>(
+    r: &mut quick_xml::Reader<B>,
+    strings: &SharedStrings,
+    dates: &[bool],
+    out: &mut Chunker<'_>,
+) -> AppResult<()> {
+    let mut buf = Vec::new();
+    let mut row_no = 0usize;
+    let mut cells: Vec<String> = Vec::new();
+    let mut next_col = 0usize;
+    let mut cell: Option<CellState> = None;
+    loop {
+        let ev = r.read_event_into(&mut buf).map_err(|_| corrupt())?;
+        match &ev {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"row" => {
+                row_no = attr(e, b"r").and_then(|v| v.parse().ok()).unwrap_or(row_no + 1);
+                cells.clear();
+                next_col = 0;
+                if matches!(ev, Event::Empty(_)) && !out.push(row_no, Vec::new())? {
+                    return Ok(());
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == b"row" => {
+                if !out.push(row_no, std::mem::take(&mut cells))? {
+                    return Ok(());
+                }
+            }
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"c" => {
+                let col = attr(e, b"r").and_then(|v| column_of(&v)).unwrap_or(next_col);
+                next_col = col + 1;
+                let style: usize = attr(e, b"s").and_then(|v| v.parse().ok()).unwrap_or(0);
+                if matches!(ev, Event::Start(_)) {
+                    cell = Some(CellState {
+                        col,
+                        kind: attr(e, b"t").unwrap_or_default(),
+                        date: dates.get(style).copied().unwrap_or(false),
+                        ..Default::default()
+                    });
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == b"c" => {
+                if let Some(c) = cell.take()
+                    && c.col < MAX_COLS
+                {
+                    let v = cell_text(&c, strings)?;
+                    if cells.len() <= c.col {
+                        cells.resize(c.col + 1, String::new());
+                    }
+                    cells[c.col] = v;
+                }
+            }
+            Event::Eof => break,
+            _ => {
+                if let Some(c) = cell.as_mut() {
+                    match &ev {
+                        Event::Start(e) if e.local_name().as_ref() == b"v" => c.in_v = true,
+                        Event::End(e) if e.local_name().as_ref() == b"v" => c.in_v = false,
+                        Event::Text(t) if c.in_v && c.value.len() <= MAX_READ_CHARS * 4 => {
+                            if let Ok(v) = t.xml_content() {
+                                c.value.push_str(&v);
+                            }
+                        }
+                        Event::GeneralRef(x) if c.in_v => push_ref(x, &mut c.value),
+                        _ => c.inline.take(&ev, &mut c.value),
+                    }
+                }
+            }
+        }
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// A cell's value as text: shared and inline strings made half-width, formulas by their
+/// cached value, booleans as 是/否, numbers in date styles as `YYYY-MM-DD`.
+fn cell_text(c: &CellState, strings: &SharedStrings) -> AppResult<String> {
+    let v = c.value.trim();
+    Ok(match c.kind.as_str() {
+        "s" => match v.parse::<u64>() {
+            Ok(i) => strings.get(i)?,
+            Err(_) => String::new(),
+        },
+        "inlineStr" | "str" => cut(domain::normalize::half_width(&c.value)),
+        "b" => match v {
+            "1" | "true" => "是".into(),
+            "0" | "false" => "否".into(),
+            _ => String::new(),
+        },
+        "e" => String::new(),
+        "d" => v.chars().take(10).collect(),
+        _ => match v.parse::<f64>() {
+            Ok(f) if c.date => excel_date(f).unwrap_or_else(|| number_text(f)),
+            Ok(f) => number_text(f),
+            Err(_) => String::new(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for (name, text) in entries {
+                z.start_file(*name, opts).unwrap();
+                z.write_all(text.as_bytes()).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    /// What real spreadsheets hold: a merged title row, Excel dates by style, formulas
+    /// with cached values, inline and rich-text strings, full-width digits, leading
+    /// zeros kept as text, cells without references, trailing blank rows.
+    #[test]
+    fn reads_what_real_spreadsheets_hold() {
+        let book = r#"<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="数据" sheetId="1" r:id="rId7"/></sheets></workbook>"#;
+        let rels = r#"<Relationships><Relationship Id="rId7" Target="worksheets/data.xml"/></Relationships>"#;
+        let styles = r#"<styleSheet><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>
+            <cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>
+            <cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/></cellXfs></styleSheet>"#;
+        let sst = r#"<sst count="4" uniqueCount="4"><si><t>学员成果导入</t></si><si><t>姓名</t></si><si><r><t>张</t></r><r><t>三&amp;</t></r><rPh><t>ちょう</t></rPh></si><si><t>００１２３</t></si></sst>"#;
+        let sheet = r#"<worksheet><dimension ref="A1:D6"/><sheetData>
+            <row r="1"><c r="A1" t="s"><v>0</v></c></row>
+            <row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2" t="inlineStr"><is><t>日期</t></is></c><c t="inlineStr"><is><t>分数</t></is></c></row>
+            <row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" s="1"><v>45292</v></c><c r="C3"><f>1+2</f><v>3</v></c><c r="D3" t="s"><v>3</v></c></row>
+            <row r="4"><c r="A4" t="str"><f>A3</f><v>张三&amp;</v></c><c r="B4" s="2"><v>45293.5</v></c><c r="C4"><v>2.5</v></c><c r="D4" t="b"><v>1</v></c></row>
+            <row r="5"/><row r="6"><c r="A6" s="1"/></row>
+            </sheetData><mergeCells count="1"><mergeCell ref="A1:D1"/></mergeCells></worksheet>"#;
+        let file = zip_of(&[
+            ("xl/workbook.xml", book),
+            ("xl/_rels/workbook.xml.rels", rels),
+            ("xl/styles.xml", styles),
+            ("xl/sharedStrings.xml", sst),
+            ("xl/worksheets/data.xml", sheet),
+        ]);
+        let rows = read_all(&file, 10).unwrap();
+        let got: Vec<(usize, Vec<&str>)> = rows
+            .iter()
+            .map(|r| (r.number, r.cells.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, vec!["学员成果导入"]),
+                (2, vec!["姓名", "日期", "分数"]),
+                (3, vec!["张三&", "2024-01-01", "3", "00123"]),
+                (4, vec!["张三&", "2024-01-02", "2.5", "是"]),
+            ]
+        );
+        assert_eq!(check(Cursor::new(&file)).unwrap().rows["xl/worksheets/data.xml"], 6);
+        let err = read_all(&file, 2).unwrap_err().to_string();
+        assert!(err.contains("数据超过2行"), "{err}");
+    }
+
+    #[test]
+    fn date_formats() {
+        assert!(is_date_format("yyyy/m/d"));
+        assert!(is_date_format("[$-804]yyyy\"年\"m\"月\"d\"日\""));
+        assert!(!is_date_format("0.00"));
+        assert!(!is_date_format("\"day\"0"));
+        assert!(!is_date_format("[Red]0"));
+        assert!(!is_date_format("General"));
+    }
+}
