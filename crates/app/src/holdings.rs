@@ -579,81 +579,63 @@ pub(crate) async fn store_many(
     actor: &Actor,
     t: i64,
 ) -> AppResult<()> {
-    let cards: Vec<String> = rows
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let new: Vec<(&str, &str, String)> = rows
         .iter()
         .filter(|r| r.learner.is_none())
-        .map(|_| crate::learners::new_card_no())
+        .map(|r| (r.name.as_str(), r.id.as_str(), crate::learners::new_card_no()))
         .collect();
-    let new: Vec<NewLearner<'_>> = rows
-        .iter()
-        .filter(|r| r.learner.is_none())
-        .zip(&cards)
-        .map(|(r, card)| NewLearner {
-            name: r.name.as_str(),
-            id_type: r.id.kind().code(),
-            id_number: r.id.as_str(),
-            mobile: None,
-            password_hash: crate::password::INITIAL,
-            status: store::learners::INACTIVE,
-            card_no: card,
-            created_by_institution: Some(o.institution_id),
-            now: t,
-        })
-        .collect();
-    store::learners::insert_many(&mut **tx, &new).await?;
-    let numbers: Vec<&str> = new.iter().map(|n| n.id_number).collect();
-    let created: std::collections::HashMap<String, i64> = store::learners::by_id_numbers(&mut **tx, &numbers)
-        .await?
-        .into_iter()
-        .map(|(number, id, _)| (number, id))
-        .collect();
-    let mut learners = Vec::with_capacity(rows.len());
+    let new: Vec<(&str, &str, &str)> = new.iter().map(|(n, id, c)| (*n, *id, c.as_str())).collect();
+    let created: std::collections::HashMap<String, i64> =
+        store::learners::insert_imported(tx, &new, crate::password::INITIAL, o.institution_id, t)
+            .await?
+            .into_iter()
+            .collect();
+    // Everything but the learner, number, date and score is the same for every row.
+    let common = new_holding(
+        &first.parsed,
+        0,
+        SOURCE_INSTITUTION,
+        STORED,
+        Some("institution"),
+        Some(o.institution_id),
+        t,
+    );
+    let mut per_row = Vec::with_capacity(rows.len());
     for r in rows {
-        let id = match r.learner {
+        let learner = match r.learner {
             Some(id) => id,
             None => *created
                 .get(r.id.as_str())
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("imported learner not found")))?,
         };
-        learners.push(id);
+        per_row.push((
+            learner,
+            r.parsed.number.as_deref(),
+            r.parsed.issued_on.as_deref(),
+            r.parsed.score.as_deref(),
+        ));
     }
-    let holdings: Vec<NewHolding<'_>> = rows
-        .iter()
-        .zip(&learners)
-        .map(|(r, l)| {
-            new_holding(
-                &r.parsed,
-                *l,
-                SOURCE_INSTITUTION,
-                STORED,
-                Some("institution"),
-                Some(o.institution_id),
-                t,
-            )
-        })
-        .collect();
-    store::holdings::insert_many(&mut **tx, &holdings).await.map_err(|e| {
-        if e.is_unique_violation() {
-            AppError::Conflict("导入期间有学员已存储此成果，请重新导入".into())
-        } else {
-            e.into()
-        }
-    })?;
-    let stored = store::holdings::held_by(&mut **tx, o.id, &learners).await?;
-    let links: Vec<(i64, String)> = stored
-        .iter()
-        .map(|(h, l)| (*l, format!("/learner/outcomes/{h}")))
-        .collect();
+    let stored = store::holdings::insert_for_learners(tx, &common, &per_row)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::Conflict("导入期间有学员已存储此成果，请重新导入".into())
+            } else {
+                AppError::from(e)
+            }
+        })?;
     let body = format!("{}为您存储了学习成果“{}”。", o.institution_name, o.name);
-    store::messages::send_many(&mut **tx, "learner", "机构为您存储了学习成果", &body, &links, t).await?;
+    store::messages::send_for_holdings(tx, &stored, "机构为您存储了学习成果", &body, t).await?;
     if let ("recognised", Some(c)) = (o.recognition.as_str(), o.credits) {
-        let ids: Vec<i64> = stored.iter().map(|(h, _)| *h).collect();
-        let pairs: Vec<(i64, i64)> = stored.iter().map(|(h, l)| (*l, *h)).collect();
         let reason = format!("成果自动认定：{}", o.name);
+        let ids: Vec<i64> = stored.iter().map(|(h, _)| *h).collect();
         store::holdings::set_credits_many(&mut **tx, &ids, c, t).await?;
-        store::ledger::append_many(&mut **tx, &pairs, c, &reason, actor, t).await?;
+        store::ledger::credit_holdings(tx, &stored, c, &reason, actor, t).await?;
         let body = format!("{reason}，获得学分银行学分 {}。", Credits(c));
-        store::messages::send_many(&mut **tx, "learner", "学分入账", &body, &links, t).await?;
+        store::messages::send_for_holdings(tx, &stored, "学分入账", &body, t).await?;
     }
     Ok(())
 }

@@ -508,7 +508,7 @@ pub async fn learners(app: &App, institution_id: i64, src: &Source<'_>, actor: &
             })
             .collect();
         let numbers: Vec<&str> = checked.iter().flatten().map(|(_, id)| id.as_str()).collect();
-        let taken: HashSet<String> = store::learners::by_id_numbers(&app.db.pool, &numbers)
+        let taken: HashSet<String> = store::learners::by_id_numbers(&mut *app.db.conn().await?, &numbers)
             .await?
             .into_iter()
             .map(|(number, _, _)| number)
@@ -536,22 +536,12 @@ pub async fn learners(app: &App, institution_id: i64, src: &Source<'_>, actor: &
     for chunk in valid.chunks()? {
         let chunk = chunk?;
         let cards: Vec<String> = chunk.iter().map(|_| crate::learners::new_card_no()).collect();
-        let rows: Vec<store::learners::NewLearner<'_>> = chunk
+        let rows: Vec<(&str, &str, &str)> = chunk
             .iter()
             .zip(&cards)
-            .map(|((name, id), card)| store::learners::NewLearner {
-                name,
-                id_type: "resident",
-                id_number: id,
-                mobile: None,
-                password_hash: crate::password::INITIAL,
-                status: store::learners::INACTIVE,
-                card_no: card,
-                created_by_institution: Some(institution_id),
-                now: o.t,
-            })
+            .map(|((name, id), card)| (name.as_str(), id.as_str(), card.as_str()))
             .collect();
-        store::learners::insert_many(&mut *o.tx, &rows).await?;
+        store::learners::insert_imported(&mut o.tx, &rows, crate::password::INITIAL, institution_id, o.t).await?;
     }
     let record = close(
         o,
@@ -739,11 +729,12 @@ pub async fn holdings(
             .collect();
         // The learners of this chunk and whether they hold the outcome already: two queries.
         let numbers: Vec<&str> = checked.iter().flatten().map(|r| r.id_number()).collect();
-        let accounts: HashMap<String, (i64, String)> = store::learners::by_id_numbers(&app.db.pool, &numbers)
-            .await?
-            .into_iter()
-            .map(|(number, id, name)| (number, (id, name)))
-            .collect();
+        let accounts: HashMap<String, (i64, String)> =
+            store::learners::by_id_numbers(&mut *app.db.conn().await?, &numbers)
+                .await?
+                .into_iter()
+                .map(|(number, id, name)| (number, (id, name)))
+                .collect();
         let ids: Vec<i64> = accounts.values().map(|(id, _)| *id).collect();
         let holders: HashSet<i64> = store::holdings::held_by(&app.db.pool, o.id, &ids)
             .await?

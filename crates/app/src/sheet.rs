@@ -462,12 +462,21 @@ fn is_date_format(code: &str) -> bool {
 }
 
 /// The shared strings, kept in an unlinked temporary file: the text one after another,
-/// and the end offset of each as eight bytes in a second file.
+/// and the end offset of each as eight bytes in a second file. Reads go through two
+/// small caches: recent strings by index (repeated values: dates, scores, course
+/// names), and a window of offsets (new strings appear in sheet order, so their
+/// offsets are read a block at a time).
 struct SharedStrings {
     text: File,
     ends: File,
     len: u64,
+    recent: Vec<Option<(u64, String)>>,
+    window_start: u64,
+    window: Vec<u64>,
 }
+
+const RECENT_SLOTS: usize = 4096;
+const WINDOW: u64 = 1024;
 
 impl SharedStrings {
     fn load<R: Read + Seek>(zip: &mut Zip<R>) -> AppResult<SharedStrings> {
@@ -476,7 +485,7 @@ impl SharedStrings {
         let ends = tempfile::tempfile().map_err(io)?;
         let mut len = 0u64;
         let Ok(entry) = zip.by_name("xl/sharedStrings.xml") else {
-            return Ok(SharedStrings { text, ends, len });
+            return Ok(SharedStrings::new(text, ends, len));
         };
         let mut tw = BufWriter::new(&text);
         let mut ew = BufWriter::new(&ends);
@@ -505,28 +514,57 @@ impl SharedStrings {
         tw.flush().map_err(io)?;
         ew.flush().map_err(io)?;
         drop((tw, ew));
-        Ok(SharedStrings { text, ends, len })
+        Ok(SharedStrings::new(text, ends, len))
     }
 
-    fn get(&self, i: u64) -> AppResult<String> {
+    fn new(text: File, ends: File, len: u64) -> Self {
+        Self {
+            text,
+            ends,
+            len,
+            recent: vec![None; RECENT_SLOTS],
+            window_start: 0,
+            window: Vec::new(),
+        }
+    }
+
+    /// The end offset of string `i`, from the window (loaded around `i` when needed).
+    fn end(&mut self, i: u64) -> AppResult<u64> {
+        if i < self.window_start || i >= self.window_start + self.window.len() as u64 {
+            let start = i - i % WINDOW;
+            let count = WINDOW.min(self.len - start) as usize;
+            let mut bytes = vec![0u8; count * 8];
+            self.ends
+                .read_exact_at(&mut bytes, start * 8)
+                .map_err(|e| AppError::Internal(e.into()))?;
+            self.window = bytes
+                .chunks_exact(8)
+                .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+                .collect();
+            self.window_start = start;
+        }
+        Ok(self.window[(i - self.window_start) as usize])
+    }
+
+    fn get(&mut self, i: u64) -> AppResult<String> {
         if i >= self.len {
             return Err(bad_file("文件引用了不存在的共享字符串，已损坏"));
         }
-        let io = |e: std::io::Error| AppError::Internal(e.into());
-        let mut pair = [0u8; 16];
-        let (start, end) = if i == 0 {
-            self.ends.read_exact_at(&mut pair[8..], 0).map_err(io)?;
-            (0, u64::from_le_bytes(pair[8..].try_into().unwrap_or_default()))
-        } else {
-            self.ends.read_exact_at(&mut pair, (i - 1) * 8).map_err(io)?;
-            (
-                u64::from_le_bytes(pair[..8].try_into().unwrap_or_default()),
-                u64::from_le_bytes(pair[8..].try_into().unwrap_or_default()),
-            )
-        };
-        let mut bytes = vec![0u8; (end - start) as usize];
-        self.text.read_exact_at(&mut bytes, start).map_err(io)?;
-        String::from_utf8(bytes).map_err(|_| corrupt())
+        let slot = (i % RECENT_SLOTS as u64) as usize;
+        if let Some((k, v)) = &self.recent[slot]
+            && *k == i
+        {
+            return Ok(v.clone());
+        }
+        let start = if i == 0 { 0 } else { self.end(i - 1)? };
+        let end = self.end(i)?;
+        let mut bytes = vec![0u8; end.saturating_sub(start) as usize];
+        self.text
+            .read_exact_at(&mut bytes, start)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let v = String::from_utf8(bytes).map_err(|_| corrupt())?;
+        self.recent[slot] = Some((i, v.clone()));
+        Ok(v)
     }
 }
 
@@ -607,10 +645,10 @@ fn read_xlsx<R: Read + Seek>(reader: R, checked: &Checked, out: &mut Chunker<'_>
         return Ok(());
     }
     let dates = date_styles(&mut zip)?;
-    let strings = SharedStrings::load(&mut zip)?;
+    let mut strings = SharedStrings::load(&mut zip)?;
     let entry = zip.by_name(&sheet).map_err(|_| bad_file("文件中没有工作表"))?;
     let mut r = quick_xml::Reader::from_reader(BufReader::with_capacity(64 * 1024, entry));
-    parse_sheet(&mut r, &strings, &dates, out)
+    parse_sheet(&mut r, &mut strings, &dates, out)
 }
 
 /// The cell being read.
@@ -626,7 +664,7 @@ struct CellState {
 
 fn parse_sheet<B: BufRead>(
     r: &mut quick_xml::Reader<B>,
-    strings: &SharedStrings,
+    strings: &mut SharedStrings,
     dates: &[bool],
     out: &mut Chunker<'_>,
 ) -> AppResult<()> {
@@ -699,7 +737,7 @@ fn parse_sheet<B: BufRead>(
 
 /// A cell's value as text: shared and inline strings made half-width, formulas by their
 /// cached value, booleans as 是/否, numbers in date styles as `YYYY-MM-DD`.
-fn cell_text(c: &CellState, strings: &SharedStrings) -> AppResult<String> {
+fn cell_text(c: &CellState, strings: &mut SharedStrings) -> AppResult<String> {
     let v = c.value.trim();
     Ok(match c.kind.as_str() {
         "s" => match v.parse::<u64>() {

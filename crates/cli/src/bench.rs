@@ -9,6 +9,8 @@ use anyhow::Context;
 use app::{App, Config};
 use store::Db;
 
+pub mod import;
+
 const MAJORS: [&str; 24] = [
     "经济统计学",
     "会计学",
@@ -419,70 +421,6 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// `creditbank bench import`: imports generated catalog files through the real job path
-/// and compares with floors measured in the same run: parsing alone, and parsing plus a
-/// plain batched INSERT of the same rows.
-pub async fn import(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
-    let tmp = std::env::temp_dir().join(format!("creditbank-bench-import-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp)?;
-    let mut runs = Vec::new();
-    let pg = PgScratch::connect(pg_admin).await?;
-    for &n in sizes {
-        let head = [
-            "*成果名称",
-            "*课程代码",
-            "层次",
-            "专业",
-            "原始学时",
-            "*原始学分",
-            "成果简介",
-        ];
-        let rows: Vec<Vec<String>> = (0..n)
-            .map(|i| {
-                vec![
-                    format!("课程{i}"),
-                    format!("C{i:07}"),
-                    "本科".into(),
-                    "数学".into(),
-                    "48".into(),
-                    "3".into(),
-                    String::new(),
-                ]
-            })
-            .collect();
-        let file = app::import::rows_xlsx(&head, &rows).map_err(|e| anyhow::anyhow!("{e}"))?;
-        drop(rows);
-        for db_name in ["sqlite", "postgres"] {
-            println!("{db_name}: importing {n} rows …");
-            let r = if db_name == "sqlite" {
-                let url = format!("sqlite://{}/bench-{n}.db", tmp.display());
-                run_import(db_name, &url, &tmp.join("files"), n, &file).await
-            } else {
-                let name = format!("cb_bench_import_{}_{n}", std::process::id());
-                let url = pg.create(&name).await?;
-                let r = run_import(db_name, &url, &tmp.join("files"), n, &file).await;
-                pg.drop_db(&name).await?;
-                r
-            };
-            runs.push(r?);
-        }
-    }
-    let _ = std::fs::remove_dir_all(&tmp);
-    report(
-        "import",
-        &runs,
-        &[
-            ("db", "db", Cell::Text),
-            ("rows", "rows", Cell::Text),
-            ("rows/s", "rows_per_s", Cell::Count),
-            ("parse rows/s", "parse_rows_per_s", Cell::Count),
-            ("floor rows/s", "floor_rows_per_s", Cell::Count),
-            ("ratio", "ratio", Cell::Ratio),
-            ("peak RSS", "peak_rss_mb", Cell::Mb),
-        ],
-    )
-}
-
 /// A migrated bank with the default taxonomy on an empty database.
 async fn fresh_app(url: &str, files: &std::path::Path) -> anyhow::Result<App> {
     let db = Db::connect(url).await?;
@@ -569,76 +507,4 @@ fn report(name: &str, runs: &[serde_json::Value], cols: &[(&str, &str, Cell)]) -
     }
     println!("written to {path}");
     Ok(())
-}
-
-async fn run_import(
-    db_name: &str,
-    url: &str,
-    files: &std::path::Path,
-    n: usize,
-    file: &[u8],
-) -> anyhow::Result<serde_json::Value> {
-    let app = fresh_app(url, files).await?;
-    let pool = &app.db.pool;
-    let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
-    let floor_inst = store::institutions::insert(pool, "school", "4100000001", "基准学院一", dep, 0).await?;
-    let inst = store::institutions::insert(pool, "school", "4100000002", "基准学院二", dep, 0).await?;
-    let course = store::taxonomy::subtype_by_code(pool, "higher_course")
-        .await?
-        .context("higher_course subtype")?
-        .id;
-    // Floor 1: parsing alone.
-    let t = Instant::now();
-    let rows = app::import::read_rows(file).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let parse_s = t.elapsed().as_secs_f64();
-    // Floor 2: parsing plus a plain batched INSERT of the same rows.
-    let t = Instant::now();
-    let rows2 = app::import::read_rows(file).map_err(|e| anyhow::anyhow!("{e}"))?;
-    insert_rows(
-        &app,
-        "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_at) VALUES",
-        rows2.iter().skip(1).map(|r| {
-            format!(
-                "({floor_inst}, {course}, '{}', '{{\"course_code\":\"{}\"}}', 0)",
-                r[0], r[1]
-            )
-        }),
-    )
-    .await?;
-    let floor_s = t.elapsed().as_secs_f64();
-    drop(rows);
-    drop(rows2);
-    // The real thing: queue the file and run the job.
-    let actor = store::audit::Actor {
-        role: Some("institution".into()),
-        id: Some(1),
-        name: Some("基准".into()),
-        ip: None,
-    };
-    let t = Instant::now();
-    let job = app::jobs::enqueue_import(&app, app::jobs::CATALOG, inst, Some(course), "bench.xlsx", file, &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    app::jobs::run_once(&app).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let real_s = t.elapsed().as_secs_f64();
-    let j = store::jobs::by_id(pool, job).await?.context("job")?;
-    if j.status != "done" {
-        anyhow::bail!("import job ended {} ({:?})", j.status, j.error);
-    }
-    let imported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM institution_outcomes WHERE institution_id = $1")
-        .bind(inst)
-        .fetch_one(pool)
-        .await?;
-    app.db.pool.close().await;
-    let (rate, floor) = (n as f64 / real_s, n as f64 / floor_s);
-    Ok(serde_json::json!({
-        "db": db_name,
-        "rows": n,
-        "imported": imported,
-        "rows_per_s": rate.round(),
-        "parse_rows_per_s": (n as f64 / parse_s).round(),
-        "floor_rows_per_s": floor.round(),
-        "ratio": (rate / floor * 100.0).round() / 100.0,
-        "peak_rss_mb": peak_rss_mb().round(),
-    }))
 }

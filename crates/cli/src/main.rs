@@ -35,7 +35,8 @@ enum Command {
     /// Import a spreadsheet for an institution, with a progress bar.
     Import {
         file: std::path::PathBuf,
-        /// `catalog` (机构成果, needs --subtype) or `learners` (学员账户).
+        /// `catalog` (机构成果, needs --subtype), `learners` (学员账户) or `holdings`
+        /// (学员成果 of one catalog outcome, needs --outcome).
         #[arg(long)]
         kind: String,
         /// The institution's code (its login account).
@@ -44,6 +45,9 @@ enum Command {
         /// Subtype code for catalog imports, e.g. higher_course.
         #[arg(long)]
         subtype: Option<String>,
+        /// The catalog outcome's id for holdings imports.
+        #[arg(long)]
+        outcome: Option<i64>,
     },
     /// Run background jobs (imports) only, for a second process or host.
     Worker,
@@ -76,9 +80,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchKind {
-    /// Importing generated catalog files of the given sizes through the job path.
+    /// Importing generated learner-outcome files of the given sizes through the job path.
     Import {
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
         sizes: Vec<usize>,
         #[arg(
             long,
@@ -86,6 +90,20 @@ enum BenchKind {
             default_value = "postgres://postgres@127.0.0.1:5432/test"
         )]
         pg: String,
+    },
+    /// One run of `bench import`, in its own process so that its peak memory is its own.
+    #[command(hide = true)]
+    ImportRun {
+        #[arg(long)]
+        db: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+        #[arg(long)]
+        files: std::path::PathBuf,
+        #[arg(long)]
+        rows: usize,
     },
     /// Finding applicable rules among N rules and M learner outcomes; certificate PDFs per second.
     Conversion {
@@ -199,13 +217,14 @@ async fn main() -> anyhow::Result<()> {
             kind,
             institution,
             subtype,
+            outcome,
         } => {
             import(
                 App::build(config).await?,
                 &file,
                 &kind,
                 &institution,
-                subtype.as_deref(),
+                (subtype.as_deref(), outcome),
             )
             .await
         }
@@ -231,7 +250,17 @@ async fn main() -> anyhow::Result<()> {
         } => bench::catalog(rows, &pg).await,
         Command::Bench {
             which: BenchKind::Import { sizes, pg },
-        } => bench::import(&sizes, &pg).await,
+        } => bench::import::run(&sizes, &pg).await,
+        Command::Bench {
+            which:
+                BenchKind::ImportRun {
+                    db,
+                    url,
+                    file,
+                    files,
+                    rows,
+                },
+        } => bench::import::one(&db, &url, &file, &files, rows).await,
         Command::Bench {
             which: BenchKind::Conversion { rules, outcomes, pg },
         } => bench::conversion(rules, outcomes, &pg).await,
@@ -357,31 +386,32 @@ async fn admin(app: App, action: AdminAction) -> anyhow::Result<()> {
     }
 }
 
-/// Queues the import and runs it here, drawing its progress from the job row.
+/// Queues the import and runs it here, drawing its progress from the job row. The
+/// target is the subtype code (catalog) or the catalog outcome's id (holdings).
 async fn import(
     app: App,
     file: &std::path::Path,
     kind: &str,
     institution: &str,
-    subtype: Option<&str>,
+    (subtype, outcome): (Option<&str>, Option<i64>),
 ) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let inst = store::institutions::by_code(&app.db.pool, institution)
         .await?
         .with_context(|| format!("机构“{institution}”不存在"))?;
-    let kind = match kind {
-        "catalog" => app::jobs::CATALOG,
-        "learners" => app::jobs::LEARNERS,
-        other => anyhow::bail!("--kind 须为 catalog 或 learners，而不是 {other}"),
-    };
-    let subtype_id = match subtype {
-        Some(code) => Some(
-            store::taxonomy::subtype_by_code(&app.db.pool, code)
+    let (kind, target) = match kind {
+        "catalog" => {
+            let code = subtype.context("catalog 导入须指定 --subtype（成果子类型代码）")?;
+            let s = store::taxonomy::subtype_by_code(&app.db.pool, code)
                 .await?
-                .with_context(|| format!("成果子类型“{code}”不存在"))?
-                .id,
+                .with_context(|| format!("成果子类型“{code}”不存在"))?;
+            (app::jobs::CATALOG, Some(s.id))
+        }
+        "learners" => (app::jobs::LEARNERS, None),
+        "holdings" => (
+            app::jobs::HOLDINGS,
+            Some(outcome.context("holdings 导入须指定 --outcome（机构成果编号）")?),
         ),
-        None => None,
+        other => anyhow::bail!("--kind 须为 catalog、learners 或 holdings，而不是 {other}"),
     };
     let actor = store::audit::Actor {
         role: Some("operator".into()),
@@ -389,11 +419,7 @@ async fn import(
         name: Some("creditbank import".into()),
         ip: None,
     };
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let job = app::jobs::enqueue_import(&app, kind, inst.id, subtype_id, &name, &bytes, &actor)
+    let job = app::jobs::enqueue_import_file(&app, kind, inst.id, target, file, &actor)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let runner = tokio::spawn({

@@ -74,21 +74,21 @@ pub async fn insert_many(
     created_by: i64,
     now: i64,
 ) -> Result<()> {
+    let backend = crate::backend_of(tx);
     for chunk in rows.chunks(500) {
-        let marks: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, $2, ${}, ${}, $3, $4)", 5 + 2 * i, 6 + 2 * i))
-            .collect();
         let sql = format!(
             "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_by, created_at) VALUES {}",
-            marks.join(", ")
+            crate::value_rows(backend, chunk.len(), 6)
         );
-        let mut q = sqlx::query(&sql)
-            .bind(institution_id)
-            .bind(subtype_id)
-            .bind(created_by)
-            .bind(now);
+        let mut q = sqlx::query(&sql);
         for (name, fields) in chunk {
-            q = q.bind(name).bind(fields);
+            q = q
+                .bind(institution_id)
+                .bind(subtype_id)
+                .bind(name)
+                .bind(fields)
+                .bind(created_by)
+                .bind(now);
         }
         q.execute(&mut **tx).await?;
     }

@@ -25,14 +25,33 @@ pub struct Db {
     pub backend: Backend,
 }
 
-/// Current time in unix seconds.
-/// Placeholders of a multi-row INSERT: `rows` groups of `cols` numbered from `$first`.
-pub fn value_rows(rows: usize, cols: usize, first: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let marks: Vec<String> = (0..cols).map(|c| format!("${}", first + r * cols + c)).collect();
-            format!("({})", marks.join(", "))
-        })
+/// The backend of a connection or transaction.
+pub fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("postgres") || conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// `n` parameter placeholders for a statement whose parameters are all bound in order:
+/// `$1…` on PostgreSQL, anonymous `?` on SQLite. (sqlx binds numbered parameters on
+/// SQLite by looking each name up in a list, which is quadratic in a statement with
+/// thousands of them; anonymous ones have no name to look up.)
+pub fn marks(backend: Backend, n: usize) -> Vec<String> {
+    match backend {
+        Backend::Sqlite => vec!["?".to_string(); n],
+        Backend::Postgres => (1..=n).map(|i| format!("${i}")).collect(),
+    }
+}
+
+/// The VALUES of a multi-row INSERT of `rows` rows of `cols` parameters each, all bound
+/// in order.
+pub fn value_rows(backend: Backend, rows: usize, cols: usize) -> String {
+    let marks = marks(backend, rows * cols);
+    marks
+        .chunks(cols.max(1))
+        .map(|row| format!("({})", row.join(", ")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -45,6 +64,7 @@ pub fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
 
+/// Current time in unix seconds.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -163,6 +183,11 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// A connection of the pool, for statements that need one (batched lookups).
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// Applies pending migrations, each in its own transaction. On PostgreSQL an advisory

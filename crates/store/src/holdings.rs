@@ -94,39 +94,47 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<i64> {
     .await?)
 }
 
-/// Inserts many holdings at once (imports).
-pub async fn insert_many<'c>(e: impl Exec<'c>, rows: &[NewHolding<'_>]) -> Result<()> {
+/// What varies between the holdings of an import: learner, number, issue date, score.
+pub type LearnerRow<'a> = (i64, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+/// Holdings of many learners (imports): learner, number, issue date and score per row,
+/// everything else from `common` (its learner and those three are ignored). Returns
+/// (holding, learner) of the rows inserted.
+pub async fn insert_for_learners(
+    conn: &mut sqlx::AnyConnection,
+    common: &NewHolding<'_>,
+    rows: &[LearnerRow<'_>],
+) -> Result<Vec<(i64, i64)>> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let marks = crate::marks(crate::backend_of(conn), 13 + rows.len() * 4);
+    let values: Vec<String> = marks[13..].chunks(4).map(|m| format!("({})", m.join(", "))).collect();
     let sql = format!(
-        "INSERT INTO learner_outcomes (learner_id, institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
-         number, issued_on, score, fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at) VALUES {}",
-        crate::value_rows(rows.len(), 17, 1)
+        "INSERT INTO learner_outcomes (institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
+         fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at, learner_id, number, issued_on, score) \
+         SELECT {}, v.column1, v.column2, v.column3, v.column4 FROM (VALUES {}) AS v RETURNING id, learner_id",
+        marks[..13].join(", "),
+        values.join(", ")
     );
-    let mut q = sqlx::query(&sql);
-    for n in rows {
-        q = q
-            .bind(n.learner_id)
-            .bind(n.institution_outcome_id)
-            .bind(n.subtype_id)
-            .bind(n.name)
-            .bind(n.issuer)
-            .bind(n.issuer_institution_id)
-            .bind(n.number)
-            .bind(n.issued_on)
-            .bind(n.score)
-            .bind(n.fields)
-            .bind(n.source)
-            .bind(n.status)
-            .bind(n.stored_by)
-            .bind(n.stored_by_id)
-            .bind((n.status == STORED).then_some(n.now))
-            .bind(n.now)
-            .bind(n.now);
+    let mut q = sqlx::query_as(&sql)
+        .bind(common.institution_outcome_id)
+        .bind(common.subtype_id)
+        .bind(common.name)
+        .bind(common.issuer)
+        .bind(common.issuer_institution_id)
+        .bind(common.fields)
+        .bind(common.source)
+        .bind(common.status)
+        .bind(common.stored_by)
+        .bind(common.stored_by_id)
+        .bind((common.status == STORED).then_some(common.now))
+        .bind(common.now)
+        .bind(common.now);
+    for (learner, number, issued_on, score) in rows {
+        q = q.bind(*learner).bind(*number).bind(*issued_on).bind(*score);
     }
-    q.execute(e).await?;
-    Ok(())
+    Ok(q.fetch_all(conn).await?)
 }
 
 /// (holding, learner) of these learners' current holdings of a catalog outcome.

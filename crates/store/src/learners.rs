@@ -67,49 +67,51 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
     .await?)
 }
 
-/// Inserts many learners at once (imports); their ids are found again by ID number.
-pub async fn insert_many<'c>(e: impl Exec<'c>, rows: &[NewLearner<'_>]) -> Result<()> {
+/// Pre-imported accounts (未激活, resident ID) created by an institution's import: name,
+/// ID number and card number per row, the rest the same for all. Each row binds only
+/// what varies, which keeps large batches cheap. Returns (ID number, id) of each.
+pub async fn insert_imported(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[(&str, &str, &str)],
+    password_hash: &str,
+    institution: i64,
+    now: i64,
+) -> Result<Vec<(String, i64)>> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let marks = crate::marks(crate::backend_of(conn), 3 + rows.len() * 3);
+    let values: Vec<String> = marks[3..].chunks(3).map(|m| format!("({})", m.join(", "))).collect();
     let sql = format!(
-        "INSERT INTO learners (name, id_type, id_number, mobile, password_hash, status, card_no, \
-         created_by_institution, created_at, activated_at) VALUES {}",
-        crate::value_rows(rows.len(), 10, 1)
+        "INSERT INTO learners (name, id_type, id_number, password_hash, status, card_no, created_by_institution, created_at) \
+         SELECT v.column1, 'resident', v.column2, {}, '{INACTIVE}', v.column3, {}, {} FROM (VALUES {}) AS v \
+         RETURNING id_number, id",
+        marks[0],
+        marks[1],
+        marks[2],
+        values.join(", ")
     );
-    let mut q = sqlx::query(&sql);
-    for n in rows {
-        q = q
-            .bind(n.name)
-            .bind(n.id_type)
-            .bind(n.id_number)
-            .bind(n.mobile)
-            .bind(n.password_hash)
-            .bind(n.status)
-            .bind(n.card_no)
-            .bind(n.created_by_institution)
-            .bind(n.now)
-            .bind((n.status == ACTIVE).then_some(n.now));
+    let mut q = sqlx::query_as(&sql).bind(password_hash).bind(institution).bind(now);
+    for (name, id_number, card) in rows {
+        q = q.bind(*name).bind(*id_number).bind(*card);
     }
-    q.execute(e).await?;
-    Ok(())
+    Ok(q.fetch_all(conn).await?)
 }
 
 /// (ID number, id, name) of the learners with these ID numbers.
-pub async fn by_id_numbers<'c>(e: impl Exec<'c>, id_numbers: &[&str]) -> Result<Vec<(String, i64, String)>> {
+pub async fn by_id_numbers(conn: &mut sqlx::AnyConnection, id_numbers: &[&str]) -> Result<Vec<(String, i64, String)>> {
     if id_numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=id_numbers.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT id_number, id, name FROM learners WHERE id_number IN ({})",
-        marks.join(", ")
+        crate::marks(crate::backend_of(conn), id_numbers.len()).join(", ")
     );
     let mut q = sqlx::query_as(&sql);
     for n in id_numbers {
         q = q.bind(*n);
     }
-    Ok(q.fetch_all(e).await?)
+    Ok(q.fetch_all(conn).await?)
 }
 
 pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Learner>> {

@@ -39,24 +39,25 @@ pub async fn append<'c>(
     Ok(())
 }
 
-/// The same credit for many (learner, holding) pairs (an import of a recognised outcome).
-pub async fn append_many<'c>(
-    e: impl Exec<'c>,
-    entries: &[(i64, i64)],
+/// The same credit for many (holding, learner) pairs (an import of a recognised outcome).
+pub async fn credit_holdings(
+    conn: &mut sqlx::AnyConnection,
+    holdings: &[(i64, i64)],
     amount: i64,
     reason: &str,
     actor: &crate::audit::Actor,
     now: i64,
 ) -> Result<()> {
-    if entries.is_empty() {
+    if holdings.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..entries.len())
-        .map(|i| format!("(${}, $1, $2, ${}, $3, $4, $5)", 6 + 2 * i, 7 + 2 * i))
-        .collect();
+    let marks = crate::marks(crate::backend_of(conn), 5 + holdings.len() * 2);
+    let values: Vec<String> = marks[5..].chunks(2).map(|m| format!("({})", m.join(", "))).collect();
     let sql = format!(
-        "INSERT INTO credit_ledger (learner_id, amount, reason, learner_outcome_id, actor_role, actor_id, created_at) VALUES {}",
-        rows.join(", ")
+        "INSERT INTO credit_ledger (amount, reason, actor_role, actor_id, created_at, learner_outcome_id, learner_id) \
+         SELECT {}, v.column1, v.column2 FROM (VALUES {}) AS v",
+        marks[..5].join(", "),
+        values.join(", ")
     );
     let mut q = sqlx::query(&sql)
         .bind(amount)
@@ -64,10 +65,10 @@ pub async fn append_many<'c>(
         .bind(&actor.role)
         .bind(actor.id)
         .bind(now);
-    for (learner, holding) in entries {
-        q = q.bind(*learner).bind(*holding);
+    for (holding, learner) in holdings {
+        q = q.bind(*holding).bind(*learner);
     }
-    q.execute(e).await?;
+    q.execute(conn).await?;
     Ok(())
 }
 

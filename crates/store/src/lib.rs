@@ -25,7 +25,9 @@ pub mod sessions;
 pub mod staff;
 pub mod taxonomy;
 
-pub use db::{Backend, Db, Exec, Tx, Val, Where, bind_all, bind_scalar, commit, id_list, now, value_rows};
+pub use db::{
+    Backend, Db, Exec, Tx, Val, Where, backend_of, bind_all, bind_scalar, commit, id_list, marks, now, value_rows,
+};
 
 /// A page of rows and the number of rows matching the filter.
 #[derive(Debug, Clone)]

@@ -35,30 +35,33 @@ pub async fn send<'c>(
     Ok(())
 }
 
-/// The same message to many recipients, each with its own link.
-pub async fn send_many<'c>(
-    e: impl Exec<'c>,
-    role: &str,
+/// The same message to the learners of many (holding, learner) pairs, each linked to
+/// its holding.
+pub async fn send_for_holdings(
+    conn: &mut sqlx::AnyConnection,
+    holdings: &[(i64, i64)],
     title: &str,
     body: &str,
-    to: &[(i64, String)],
     now: i64,
 ) -> Result<()> {
-    if to.is_empty() {
+    if holdings.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..to.len())
-        .map(|i| format!("($1, ${}, $2, $3, ${}, $4)", 5 + 2 * i, 6 + 2 * i))
-        .collect();
+    let marks = crate::marks(crate::backend_of(conn), 3 + holdings.len() * 2);
+    let values: Vec<String> = marks[3..].chunks(2).map(|m| format!("({})", m.join(", "))).collect();
     let sql = format!(
-        "INSERT INTO messages (recipient_role, recipient_id, title, body, link, created_at) VALUES {}",
-        rows.join(", ")
+        "INSERT INTO messages (recipient_role, title, body, created_at, recipient_id, link) \
+         SELECT 'learner', {}, {}, {}, v.column2, '/learner/outcomes/' || v.column1 FROM (VALUES {}) AS v",
+        marks[0],
+        marks[1],
+        marks[2],
+        values.join(", ")
     );
-    let mut q = sqlx::query(&sql).bind(role).bind(title).bind(body).bind(now);
-    for (recipient, link) in to {
-        q = q.bind(*recipient).bind(link);
+    let mut q = sqlx::query(&sql).bind(title).bind(body).bind(now);
+    for (holding, learner) in holdings {
+        q = q.bind(*holding).bind(*learner);
     }
-    q.execute(e).await?;
+    q.execute(conn).await?;
     Ok(())
 }
 
