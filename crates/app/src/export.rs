@@ -29,40 +29,54 @@ pub async fn send_code(app: &App, user: &InstitutionUser, ip: &str) -> AppResult
     Ok(domain::mask::mobile(&mobile))
 }
 
-/// Builds an .xlsx of the rows after checking the SMS code; records the export.
-pub async fn xlsx(
-    app: &App,
-    user: &InstitutionUser,
-    code: &str,
-    what: &str,
-    headers: &[&str],
-    rows: &[Vec<String>],
-    actor: &Actor,
-) -> AppResult<Vec<u8>> {
-    let mobile = mobile_for(app, user).await?;
-    sms::verify_code(&app.db, &mobile, Purpose::Export, code).await?;
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    let bold = Format::new().set_bold();
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
-        sheet.set_column_width(c as u16, 18).map_err(err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
+/// An export being written: the SMS code is checked before anything is read, and rows
+/// go to a constant-memory worksheet as the caller reads them a page at a time.
+pub struct Export {
+    book: Workbook,
+    rows: u32,
+}
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(anyhow::anyhow!(e))
+}
+
+impl Export {
+    pub async fn start(app: &App, user: &InstitutionUser, code: &str, headers: &[&str]) -> AppResult<Export> {
+        let mobile = mobile_for(app, user).await?;
+        sms::verify_code(&app.db, &mobile, Purpose::Export, code).await?;
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet_with_constant_memory();
+        let bold = Format::new().set_bold();
+        for (c, h) in headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(xlsx_err)?;
+            sheet.set_column_width(c as u16, 18).map_err(xlsx_err)?;
         }
+        Ok(Export { book, rows: 0 })
     }
-    let bytes = book.save_to_buffer().map_err(err)?;
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "export",
-        Some(what),
-        Some(&format!("{}行", rows.len())),
-        now(),
-    )
-    .await?;
-    Ok(bytes)
+
+    pub fn push(&mut self, row: &[String]) -> AppResult<()> {
+        let sheet = self.book.worksheet_from_index(0).map_err(xlsx_err)?;
+        self.rows += 1;
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(self.rows, c as u16, v).map_err(xlsx_err)?;
+        }
+        Ok(())
+    }
+
+    /// The file; the export is recorded in the audit log with its row count.
+    pub async fn finish(mut self, app: &App, what: &str, actor: &Actor) -> AppResult<Vec<u8>> {
+        let bytes = self.book.save_to_buffer().map_err(xlsx_err)?;
+        store::audit::record(
+            &app.db.pool,
+            actor,
+            "export",
+            Some(what),
+            Some(&format!("{}行", self.rows)),
+            now(),
+        )
+        .await?;
+        Ok(bytes)
+    }
 }

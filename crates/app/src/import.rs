@@ -257,6 +257,9 @@ impl<'a> Walk<'a> {
                 continue;
             }
             self.done += chunk.len();
+            if self.done > self.app.config.import_max_rows {
+                return Err(sheet::too_many(self.app.config.import_max_rows));
+            }
             if let Some(job) = self.job {
                 let total = self.rows.total.saturating_sub(self.header_rows).max(self.done);
                 let lease = now() + crate::jobs::LEASE_SECONDS;
@@ -272,9 +275,16 @@ impl<'a> Walk<'a> {
 }
 
 /// Rows seen earlier in the file, by a key (name or ID number), to report duplicates.
-/// Keys are kept as 64-bit hashes: a million rows take about 20 MB.
+/// Keys are kept as 64-bit hashes with their row number, 12 bytes a row (a million rows
+/// take 12 MB): recent ones in a hash map, older ones in sorted runs of `RUN` entries
+/// that are searched by bisection. Runs are never merged, so nothing is copied twice.
 #[derive(Default)]
-struct Seen(HashMap<u64, u32>);
+struct Seen {
+    recent: HashMap<u64, u32>,
+    runs: Vec<(Vec<u64>, Vec<u32>)>,
+}
+
+const RUN: usize = 65_536;
 
 fn key_hash(key: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
@@ -283,12 +293,28 @@ fn key_hash(key: &str) -> u64 {
 }
 
 impl Seen {
+    /// The row where this key first appeared.
     fn first(&self, key: &str) -> Option<u32> {
-        self.0.get(&key_hash(key)).copied()
+        let k = key_hash(key);
+        if let Some(row) = self.recent.get(&k) {
+            return Some(*row);
+        }
+        self.runs
+            .iter()
+            .find_map(|(keys, rows)| keys.binary_search(&k).ok().map(|i| rows[i]))
     }
 
     fn add(&mut self, key: &str, row: usize) {
-        self.0.entry(key_hash(key)).or_insert(row as u32);
+        let k = key_hash(key);
+        if self.first(key).is_some() {
+            return;
+        }
+        self.recent.insert(k, row as u32);
+        if self.recent.len() >= RUN {
+            let mut run: Vec<(u64, u32)> = self.recent.drain().collect();
+            run.sort_unstable();
+            self.runs.push(run.into_iter().unzip());
+        }
     }
 }
 

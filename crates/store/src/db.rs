@@ -48,12 +48,21 @@ pub fn marks(backend: Backend, n: usize) -> Vec<String> {
 /// The VALUES of a multi-row INSERT of `rows` rows of `cols` parameters each, all bound
 /// in order.
 pub fn value_rows(backend: Backend, rows: usize, cols: usize) -> String {
-    let marks = marks(backend, rows * cols);
-    marks
+    batch_marks(backend, 0, rows, cols).1
+}
+
+/// Placeholders of a batch statement whose first `shared` parameters are the same for
+/// every row, followed by `rows` rows of `cols` each: the shared ones, and the rows as a
+/// VALUES list. Bind the shared values first, then each row's.
+pub fn batch_marks(backend: Backend, shared: usize, rows: usize, cols: usize) -> (Vec<String>, String) {
+    let mut marks = marks(backend, shared + rows * cols);
+    let values = marks
+        .split_off(shared)
         .chunks(cols.max(1))
         .map(|row| format!("({})", row.join(", ")))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    (marks, values)
 }
 
 /// Ids as an SQL list for `IN (…)`; integers only, so nothing to escape.

@@ -108,14 +108,13 @@ pub async fn insert_for_learners(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = crate::marks(crate::backend_of(conn), 13 + rows.len() * 4);
-    let values: Vec<String> = marks[13..].chunks(4).map(|m| format!("({})", m.join(", "))).collect();
+    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 13, rows.len(), 4);
     let sql = format!(
         "INSERT INTO learner_outcomes (institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
          fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at, learner_id, number, issued_on, score) \
          SELECT {}, v.column1, v.column2, v.column3, v.column4 FROM (VALUES {}) AS v RETURNING id, learner_id",
-        marks[..13].join(", "),
-        values.join(", ")
+        marks.join(", "),
+        values
     );
     let mut q = sqlx::query_as(&sql)
         .bind(common.institution_outcome_id)

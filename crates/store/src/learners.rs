@@ -80,16 +80,12 @@ pub async fn insert_imported(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = crate::marks(crate::backend_of(conn), 3 + rows.len() * 3);
-    let values: Vec<String> = marks[3..].chunks(3).map(|m| format!("({})", m.join(", "))).collect();
+    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 3, rows.len(), 3);
     let sql = format!(
         "INSERT INTO learners (name, id_type, id_number, password_hash, status, card_no, created_by_institution, created_at) \
          SELECT v.column1, 'resident', v.column2, {}, '{INACTIVE}', v.column3, {}, {} FROM (VALUES {}) AS v \
          RETURNING id_number, id",
-        marks[0],
-        marks[1],
-        marks[2],
-        values.join(", ")
+        marks[0], marks[1], marks[2], values
     );
     let mut q = sqlx::query_as(&sql).bind(password_hash).bind(institution).bind(now);
     for (name, id_number, card) in rows {

@@ -51,13 +51,12 @@ pub async fn credit_holdings(
     if holdings.is_empty() {
         return Ok(());
     }
-    let marks = crate::marks(crate::backend_of(conn), 5 + holdings.len() * 2);
-    let values: Vec<String> = marks[5..].chunks(2).map(|m| format!("({})", m.join(", "))).collect();
+    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 5, holdings.len(), 2);
     let sql = format!(
         "INSERT INTO credit_ledger (amount, reason, actor_role, actor_id, created_at, learner_outcome_id, learner_id) \
          SELECT {}, v.column1, v.column2 FROM (VALUES {}) AS v",
-        marks[..5].join(", "),
-        values.join(", ")
+        marks.join(", "),
+        values
     );
     let mut q = sqlx::query(&sql)
         .bind(amount)

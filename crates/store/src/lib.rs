@@ -26,7 +26,8 @@ pub mod staff;
 pub mod taxonomy;
 
 pub use db::{
-    Backend, Db, Exec, Tx, Val, Where, backend_of, bind_all, bind_scalar, commit, id_list, marks, now, value_rows,
+    Backend, Db, Exec, Tx, Val, Where, backend_of, batch_marks, bind_all, bind_scalar, commit, id_list, marks, now,
+    value_rows,
 };
 
 /// A page of rows and the number of rows matching the filter.

@@ -47,15 +47,11 @@ pub async fn send_for_holdings(
     if holdings.is_empty() {
         return Ok(());
     }
-    let marks = crate::marks(crate::backend_of(conn), 3 + holdings.len() * 2);
-    let values: Vec<String> = marks[3..].chunks(2).map(|m| format!("({})", m.join(", "))).collect();
+    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 3, holdings.len(), 2);
     let sql = format!(
         "INSERT INTO messages (recipient_role, title, body, created_at, recipient_id, link) \
          SELECT 'learner', {}, {}, {}, v.column2, '/learner/outcomes/' || v.column1 FROM (VALUES {}) AS v",
-        marks[0],
-        marks[1],
-        marks[2],
-        values.join(", ")
+        marks[0], marks[1], marks[2], values
     );
     let mut q = sqlx::query(&sql).bind(title).bind(body).bind(now);
     for (holding, learner) in holdings {

@@ -1586,33 +1586,6 @@ async fn inst_export(
             ..Default::default()
         },
     };
-    let (rows, _) = app_rows(&s, &filter, 1, false).await?;
-    let mut all = rows;
-    let mut page_no = 2;
-    loop {
-        let (more, _) = app_rows(&s, &filter, page_no, false).await?;
-        if more.is_empty() || page_no > 5000 {
-            break;
-        }
-        all.extend(more);
-        page_no += 1;
-    }
-    let table: Vec<Vec<String>> = all
-        .into_iter()
-        .map(|r| {
-            vec![
-                r.id.to_string(),
-                r.code,
-                r.rule,
-                r.learner,
-                r.id_number,
-                r.initiator.to_string(),
-                r.created,
-                r.status_label.to_string(),
-                r.history,
-            ]
-        })
-        .collect();
     let headers = [
         "申请编号",
         "规则编号",
@@ -1624,17 +1597,31 @@ async fn inst_export(
         "状态",
         "审核记录",
     ];
-    match app::export::xlsx(
-        &s.app,
-        &a.user,
-        &f.sms_code,
-        "conversion_records",
-        &headers,
-        &table,
-        &inst(&a).actor(&ip),
-    )
-    .await
-    {
+    let written = async {
+        let mut out = app::export::Export::start(&s.app, &a.user, &f.sms_code, &headers).await?;
+        for page_no in 1..=5000 {
+            let (rows, _) = app_rows(&s, &filter, page_no, false).await.map_err(|e| e.0)?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in rows {
+                out.push(&[
+                    r.id.to_string(),
+                    r.code,
+                    r.rule,
+                    r.learner,
+                    r.id_number,
+                    r.initiator.to_string(),
+                    r.created,
+                    r.status_label.to_string(),
+                    r.history,
+                ])?;
+            }
+        }
+        out.finish(&s.app, "conversion_records", &inst(&a).actor(&ip)).await
+    };
+    let written: Result<Vec<u8>, app::AppError> = written.await;
+    match written {
         Ok(bytes) => Ok((
             [
                 (

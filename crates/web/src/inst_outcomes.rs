@@ -630,26 +630,6 @@ async fn export(
         year: form.text("year").parse().ok(),
         ..Default::default()
     };
-    let rows: Vec<Vec<String>> = store::holdings::list(&s.app.db, &filter, 1, 1_000_000)
-        .await?
-        .rows
-        .iter()
-        .filter(|h| ids.is_empty() || ids.contains(&h.id))
-        .map(|h| {
-            vec![
-                h.name.clone(),
-                h.type_name.clone(),
-                h.subtype_name.clone(),
-                h.learner_name.clone(),
-                mask::id_number(&h.learner_id_number),
-                h.learner_mobile.as_deref().map(mask::mobile).unwrap_or_default(),
-                h.number.clone().unwrap_or_default(),
-                h.issued_on.clone().unwrap_or_default(),
-                h.score.clone().unwrap_or_default(),
-                app::holdings::status_label(h).to_string(),
-            ]
-        })
-        .collect();
     let headers = [
         "成果名称",
         "成果类型",
@@ -662,17 +642,34 @@ async fn export(
         "成绩",
         "成果状态",
     ];
-    match app::export::xlsx(
-        &s.app,
-        &a.user,
-        &form.text("sms_code"),
-        "learner_outcomes",
-        &headers,
-        &rows,
-        &principal(&a).actor(&ip),
-    )
-    .await
-    {
+    // Read a page at a time into a constant-memory sheet: memory stays flat however
+    // many rows match.
+    let written = async {
+        let mut out = app::export::Export::start(&s.app, &a.user, &form.text("sms_code"), &headers).await?;
+        for page in 1.. {
+            let rows = store::holdings::list(&s.app.db, &filter, page, 5_000).await?.rows;
+            if rows.is_empty() {
+                break;
+            }
+            for h in rows.iter().filter(|h| ids.is_empty() || ids.contains(&h.id)) {
+                out.push(&[
+                    h.name.clone(),
+                    h.type_name.clone(),
+                    h.subtype_name.clone(),
+                    h.learner_name.clone(),
+                    mask::id_number(&h.learner_id_number),
+                    h.learner_mobile.as_deref().map(mask::mobile).unwrap_or_default(),
+                    h.number.clone().unwrap_or_default(),
+                    h.issued_on.clone().unwrap_or_default(),
+                    h.score.clone().unwrap_or_default(),
+                    app::holdings::status_label(h).to_string(),
+                ])?;
+            }
+        }
+        out.finish(&s.app, "learner_outcomes", &principal(&a).actor(&ip)).await
+    };
+    let written: Result<Vec<u8>, app::AppError> = written.await;
+    match written {
         Ok(bytes) => Ok((
             [
                 (

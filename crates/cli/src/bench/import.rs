@@ -195,8 +195,8 @@ pub async fn one(db: &str, url: &str, file: &Path, files: &Path, n: usize) -> an
     Ok(())
 }
 
-/// Parses the file and inserts each row as an account and a holding, batched, with
-/// nothing checked.
+/// Parses the file and inserts each row as an account (with a random card number, as
+/// every account has) and a holding, batched, with nothing checked.
 async fn floor(app: &app::App, file: &Path, n: usize, inst: i64, outcome: i64, course: i64) -> anyhow::Result<()> {
     let b = app.db.backend;
     let mut rows = app::sheet::Rows::open(std::io::BufReader::new(std::fs::File::open(file)?), n)
@@ -222,7 +222,7 @@ async fn floor(app: &app::App, file: &Path, n: usize, inst: i64, outcome: i64, c
                 .bind(format!("F{}", cell(r, 1)))
                 .bind("x")
                 .bind("inactive")
-                .bind(format!("F{}", r.number))
+                .bind(app::learners::new_card_no())
                 .bind(0i64);
         }
         let ids: Vec<i64> = q.fetch_all(&mut *tx).await?;
