@@ -335,6 +335,43 @@ async fn hostile_files_are_refused(t: &TestApp) {
         1,
         "refused files leave no record"
     );
+    // A crafted file with a cell of 100 000 characters (more than Excel can hold).
+    let huge = "长".repeat(100_000);
+    let crafted = inline_xlsx(&[
+        HEAD.to_vec(),
+        vec!["线性代数", "MATH102", "", "", "", "4", &huge],
+        vec!["概率论", "MATH103", "", "", "", "4", ""],
+    ]);
+    let r = import(
+        t,
+        &mut c,
+        "/institution/outcomes/import",
+        &[("subtype", &course)],
+        &[("file", "huge.xlsx", &crafted)],
+    )
+    .await;
+    assert!(r.has("成功导入符合要求数据1条") && r.has("第7列内容超过2000个字"));
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 2);
+}
+
+/// A minimal .xlsx written by hand with inline strings, for cells no writer would make.
+fn inline_xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut xml = String::from("<worksheet><sheetData>");
+    for (r, row) in rows.iter().enumerate() {
+        xml.push_str(&format!("<row r=\"{}\">", r + 1));
+        for v in row {
+            xml.push_str(&format!("<c t=\"inlineStr\"><is><t>{v}</t></is></c>"));
+        }
+        xml.push_str("</row>");
+    }
+    xml.push_str("</sheetData></worksheet>");
+    zip_with(&[
+        (
+            "xl/workbook.xml",
+            b"<workbook><sheets><sheet name=\"a\" sheetId=\"1\"/></sheets></workbook>".to_vec(),
+        ),
+        ("xl/worksheets/sheet1.xml", xml.into_bytes()),
+    ])
 }
 
 async fn import_learner_accounts(t: &TestApp) {
