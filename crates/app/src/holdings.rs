@@ -589,7 +589,7 @@ pub(crate) async fn store_many(
         .collect();
     let new: Vec<(&str, &str, &str)> = new.iter().map(|(n, id, c)| (*n, *id, c.as_str())).collect();
     let created: std::collections::HashMap<String, i64> =
-        store::learners::insert_imported(tx, &new, crate::password::INITIAL, o.institution_id, t)
+        store::learners::insert_imported(tx, &new, crate::password::INITIAL, Some(o.institution_id), t)
             .await?
             .into_iter()
             .collect();

@@ -110,6 +110,29 @@ async fn put(app: &App, bytes: &[u8]) -> AppResult<String> {
     Ok(key)
 }
 
+/// Whose import it is: an institution's, or the bank's own (made by a department, L-03).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Institution(i64),
+    Bank { department: i64 },
+}
+
+impl Owner {
+    pub fn institution(self) -> Option<i64> {
+        match self {
+            Owner::Institution(i) => Some(i),
+            Owner::Bank { .. } => None,
+        }
+    }
+
+    pub fn department(self) -> Option<i64> {
+        match self {
+            Owner::Bank { department } => Some(department),
+            Owner::Institution(_) => None,
+        }
+    }
+}
+
 /// The file being imported: the stored original and the job running it.
 pub struct Source<'a> {
     pub file_name: &'a str,
@@ -460,7 +483,7 @@ pub async fn catalog(
     }
     let record = close(
         o,
-        institution_id,
+        Owner::Institution(institution_id),
         "catalog",
         Some(s.id),
         (imported, &walk.rejected),
@@ -504,8 +527,8 @@ pub fn learners_template() -> AppResult<Vec<u8>> {
 const LEARNER_HEADERS: [&str; 2] = ["学员姓名", "身份证号"];
 
 /// I-05 / L-03: imports learner accounts (未激活, initial password = last six characters
-/// of the ID number) for an institution.
-pub async fn learners(app: &App, institution_id: i64, src: &Source<'_>, actor: &Actor) -> AppResult<Summary> {
+/// of the ID number) for an institution, or for the bank itself.
+pub async fn learners(app: &App, owner: Owner, src: &Source<'_>, actor: &Actor) -> AppResult<Summary> {
     let mut walk = Walk::open(
         app,
         src,
@@ -567,18 +590,9 @@ pub async fn learners(app: &App, institution_id: i64, src: &Source<'_>, actor: &
             .zip(&cards)
             .map(|((name, id), card)| (name.as_str(), id.as_str(), card.as_str()))
             .collect();
-        store::learners::insert_imported(&mut o.tx, &rows, crate::password::INITIAL, institution_id, o.t).await?;
+        store::learners::insert_imported(&mut o.tx, &rows, crate::password::INITIAL, owner.institution(), o.t).await?;
     }
-    let record = close(
-        o,
-        institution_id,
-        "learners",
-        None,
-        (imported, &walk.rejected),
-        src.job,
-        actor,
-    )
-    .await?;
+    let record = close(o, owner, "learners", None, (imported, &walk.rejected), src.job, actor).await?;
     Ok(Summary {
         record,
         imported,
@@ -636,7 +650,7 @@ async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Ac
 
 async fn close(
     mut o: Opened,
-    institution_id: i64,
+    owner: Owner,
     kind: &str,
     subtype_id: Option<i64>,
     outcome: (usize, &Rejections),
@@ -645,7 +659,8 @@ async fn close(
 ) -> AppResult<i64> {
     let counts = (outcome.0, outcome.1.count);
     let row = store::imports::NewImport {
-        institution_id,
+        institution_id: owner.institution(),
+        department_id: owner.department(),
         kind,
         subtype_id,
         user_id: actor.id.unwrap_or_default(),
@@ -805,7 +820,7 @@ pub async fn holdings(
     }
     let record = close(
         tx,
-        institution_id,
+        Owner::Institution(institution_id),
         "holdings",
         Some(o.id),
         (imported, &walk.rejected),

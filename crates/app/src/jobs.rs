@@ -9,7 +9,7 @@ use store::audit::Actor;
 use store::now;
 
 use crate::files::Raw;
-use crate::import::{self, Source};
+use crate::import::{self, Owner, Source};
 use crate::{App, AppError, AppResult};
 
 /// How long a claim lasts without progress before the job is taken again.
@@ -27,7 +27,7 @@ pub const HOLDINGS: &str = "holdings";
 pub async fn enqueue_import(
     app: &App,
     kind: &str,
-    institution_id: i64,
+    owner: Owner,
     target_id: Option<i64>,
     file_name: &str,
     bytes: &[u8],
@@ -37,7 +37,7 @@ pub async fn enqueue_import(
     enqueue(
         app,
         kind,
-        institution_id,
+        owner,
         target_id,
         file_name,
         Raw::Bytes(bytes),
@@ -51,7 +51,7 @@ pub async fn enqueue_import(
 pub async fn enqueue_import_file(
     app: &App,
     kind: &str,
-    institution_id: i64,
+    owner: Owner,
     target_id: Option<i64>,
     path: &std::path::Path,
     actor: &Actor,
@@ -62,30 +62,26 @@ pub async fn enqueue_import_file(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    enqueue(
-        app,
-        kind,
-        institution_id,
-        target_id,
-        &name,
-        Raw::Path(path),
-        checked.kind,
-        actor,
-    )
-    .await
+    enqueue(app, kind, owner, target_id, &name, Raw::Path(path), checked.kind, actor).await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn enqueue(
     app: &App,
     kind: &str,
-    institution_id: i64,
+    owner: Owner,
     target_id: Option<i64>,
     file_name: &str,
     raw: Raw<'_>,
     sheet_kind: crate::sheet::Kind,
     actor: &Actor,
 ) -> AppResult<i64> {
+    let institution_id = match (kind, owner) {
+        (_, Owner::Institution(i)) => i,
+        (LEARNERS, Owner::Bank { .. }) => 0,
+        // The bank imports learner accounts only; outcomes belong to institutions.
+        (_, Owner::Bank { .. }) => return Err(AppError::not_found()),
+    };
     if kind == HOLDINGS {
         let id = target_id.ok_or_else(AppError::not_found)?;
         store::catalog::by_id(&app.db.pool, id)
@@ -108,7 +104,8 @@ async fn enqueue(
     let file = crate::files::save_raw(app, &name, raw, mime, "institution", actor.id.unwrap_or_default()).await?;
     let job = store::jobs::NewJob {
         kind,
-        institution_id,
+        institution_id: owner.institution(),
+        department_id: owner.department(),
         target_id,
         user_id: actor.id.unwrap_or_default(),
         user_name: actor.name.as_deref().unwrap_or(""),
@@ -144,11 +141,20 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
         file_id: job.file_id,
         job: Some(job.id),
     };
-    let result = match job.kind.as_str() {
-        CATALOG => import::catalog(app, job.institution_id, job.target_id.unwrap_or_default(), &src, &actor).await,
-        LEARNERS => import::learners(app, job.institution_id, &src, &actor).await,
-        HOLDINGS => import::holdings(app, job.institution_id, job.target_id.unwrap_or_default(), &src, &actor).await,
-        other => Err(AppError::Internal(anyhow::anyhow!("unknown job kind {other}"))),
+    let owner = match (job.institution_id, job.department_id) {
+        (Some(i), _) => Some(Owner::Institution(i)),
+        (None, Some(d)) => Some(Owner::Bank { department: d }),
+        (None, None) => None,
+    };
+    let result = match (job.kind.as_str(), owner) {
+        (CATALOG, Some(Owner::Institution(i))) => {
+            import::catalog(app, i, job.target_id.unwrap_or_default(), &src, &actor).await
+        }
+        (LEARNERS, Some(owner)) => import::learners(app, owner, &src, &actor).await,
+        (HOLDINGS, Some(Owner::Institution(i))) => {
+            import::holdings(app, i, job.target_id.unwrap_or_default(), &src, &actor).await
+        }
+        (other, _) => Err(AppError::Forbidden(format!("无法执行导入任务（{other}）"))),
     };
     match result {
         Ok(_) => {}

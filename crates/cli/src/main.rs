@@ -419,9 +419,16 @@ async fn import(
         name: Some("creditbank import".into()),
         ip: None,
     };
-    let job = app::jobs::enqueue_import_file(&app, kind, inst.id, target, file, &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let job = app::jobs::enqueue_import_file(
+        &app,
+        kind,
+        app::import::Owner::Institution(inst.id),
+        target,
+        file,
+        &actor,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let runner = tokio::spawn({
         let app = app.clone();
         async move { app::jobs::run_once(&app).await }

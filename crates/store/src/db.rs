@@ -123,6 +123,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "jobs",
         sql: include_str!("../migrations/0007_jobs.sql"),
     },
+    Migration {
+        version: 8,
+        name: "bank_imports",
+        sql: include_str!("../migrations/0008_bank_imports.sql"),
+    },
 ];
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or

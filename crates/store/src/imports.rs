@@ -7,7 +7,9 @@ use crate::{Exec, Result};
 #[derive(Debug, Clone, FromRow)]
 pub struct ImportRecord {
     pub id: i64,
-    pub institution_id: i64,
+    /// Whose import it is: an institution's, or the bank's (a department's).
+    pub institution_id: Option<i64>,
+    pub department_id: Option<i64>,
     pub kind: String,
     pub subtype_id: Option<i64>,
     pub user_name: String,
@@ -20,7 +22,8 @@ pub struct ImportRecord {
 }
 
 pub struct NewImport<'a> {
-    pub institution_id: i64,
+    pub institution_id: Option<i64>,
+    pub department_id: Option<i64>,
     pub kind: &'a str,
     pub subtype_id: Option<i64>,
     pub user_id: i64,
@@ -35,8 +38,8 @@ pub struct NewImport<'a> {
 
 pub async fn insert<'c>(e: impl Exec<'c>, n: &NewImport<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO imports (institution_id, kind, subtype_id, user_id, user_name, file_name, original_file_id, rejected_file_id, imported, rejected, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        "INSERT INTO imports (institution_id, kind, subtype_id, user_id, user_name, file_name, original_file_id, rejected_file_id, imported, rejected, created_at, department_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(n.institution_id)
     .bind(n.kind)
@@ -49,6 +52,7 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewImport<'_>) -> Result<i64> {
     .bind(n.imported)
     .bind(n.rejected)
     .bind(n.now)
+    .bind(n.department_id)
     .fetch_one(e)
     .await?)
 }
@@ -56,7 +60,7 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewImport<'_>) -> Result<i64> {
 /// The institution's records since `since` (a year back), newest first.
 pub async fn of_institution<'c>(e: impl Exec<'c>, institution_id: i64, since: i64) -> Result<Vec<ImportRecord>> {
     Ok(sqlx::query_as(
-        "SELECT id, institution_id, kind, subtype_id, user_name, file_name, original_file_id, rejected_file_id, imported, rejected, created_at \
+        "SELECT id, institution_id, department_id, kind, subtype_id, user_name, file_name, original_file_id, rejected_file_id, imported, rejected, created_at \
          FROM imports WHERE institution_id = $1 AND created_at >= $2 ORDER BY id DESC",
     )
     .bind(institution_id)
@@ -74,5 +78,25 @@ pub async fn file_of_institution<'c>(e: impl Exec<'c>, file: i64, institution_id
     .bind(file)
     .fetch_one(e)
     .await?;
+    Ok(n > 0)
+}
+
+/// The bank's own records (imports by these departments) since `since`, newest first.
+pub async fn of_departments<'c>(e: impl Exec<'c>, departments: &[i64], since: i64) -> Result<Vec<ImportRecord>> {
+    let sql = format!(
+        "SELECT id, institution_id, department_id, kind, subtype_id, user_name, file_name, original_file_id, rejected_file_id, \
+         imported, rejected, created_at FROM imports WHERE department_id IN ({}) AND created_at >= $1 ORDER BY id DESC",
+        crate::id_list(departments)
+    );
+    Ok(sqlx::query_as(&sql).bind(since).fetch_all(e).await?)
+}
+
+/// Whether a file is an import file of one of these departments.
+pub async fn file_of_departments<'c>(e: impl Exec<'c>, file: i64, departments: &[i64]) -> Result<bool> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM imports WHERE department_id IN ({}) AND (original_file_id = $1 OR rejected_file_id = $1)",
+        crate::id_list(departments)
+    );
+    let n: i64 = sqlx::query_scalar(&sql).bind(file).fetch_one(e).await?;
     Ok(n > 0)
 }

@@ -9,7 +9,9 @@ use crate::{Backend, Db, Exec, Result};
 pub struct Job {
     pub id: i64,
     pub kind: String,
-    pub institution_id: i64,
+    /// Whose import it is: an institution's, or the bank's (a department's).
+    pub institution_id: Option<i64>,
+    pub department_id: Option<i64>,
     pub target_id: Option<i64>,
     pub user_id: i64,
     pub user_name: String,
@@ -25,11 +27,12 @@ pub struct Job {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, total, done, result, error, attempts, lease_until, created_at";
+const COLUMNS: &str = "id, kind, institution_id, department_id, target_id, user_id, user_name, file_id, file_name, status, total, done, result, error, attempts, lease_until, created_at";
 
 pub struct NewJob<'a> {
     pub kind: &'a str,
-    pub institution_id: i64,
+    pub institution_id: Option<i64>,
+    pub department_id: Option<i64>,
     pub target_id: Option<i64>,
     pub user_id: i64,
     pub user_name: &'a str,
@@ -40,8 +43,8 @@ pub struct NewJob<'a> {
 
 pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO jobs (kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) RETURNING id",
+        "INSERT INTO jobs (kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, created_at, updated_at, \
+         department_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9) RETURNING id",
     )
     .bind(n.kind)
     .bind(n.institution_id)
@@ -51,6 +54,7 @@ pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
     .bind(n.file_id)
     .bind(n.file_name)
     .bind(n.now)
+    .bind(n.department_id)
     .fetch_one(e)
     .await?)
 }

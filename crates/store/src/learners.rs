@@ -74,7 +74,7 @@ pub async fn insert_imported(
     conn: &mut sqlx::AnyConnection,
     rows: &[(&str, &str, &str)],
     password_hash: &str,
-    institution: i64,
+    institution: Option<i64>,
     now: i64,
 ) -> Result<Vec<(String, i64)>> {
     if rows.is_empty() {

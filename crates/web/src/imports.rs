@@ -107,7 +107,7 @@ async fn import(
         app::jobs::enqueue_import(
             &s.app,
             app::jobs::CATALOG,
-            a.institution.id,
+            app::import::Owner::Institution(a.institution.id),
             Some(subtype),
             name,
             bytes,
@@ -204,7 +204,7 @@ async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>)
     a.require(Area::Outcomes)?;
     let job = store::jobs::by_id(&s.app.db.pool, id)
         .await?
-        .filter(|j| j.institution_id == a.institution.id)
+        .filter(|j| j.institution_id == Some(a.institution.id))
         .ok_or_else(|| WebError(app::AppError::not_found()))?;
     let result = job
         .result
@@ -264,7 +264,7 @@ async fn import_holdings(
         app::jobs::enqueue_import(
             &s.app,
             app::jobs::HOLDINGS,
-            a.institution.id,
+            app::import::Owner::Institution(a.institution.id),
             Some(id),
             name,
             bytes,

@@ -291,7 +291,7 @@ async fn import(
         app::jobs::enqueue_import(
             &s.app,
             app::jobs::LEARNERS,
-            a.institution.id,
+            app::import::Owner::Institution(a.institution.id),
             None,
             name,
             bytes,

@@ -501,9 +501,17 @@ async fn a_killed_import_is_picked_up_again(t: &TestApp) {
         name: Some("广东开放大学".into()),
         ip: None,
     };
-    let job = app::jobs::enqueue_import(&t.app, app::jobs::CATALOG, gd, Some(course), "课程.xlsx", &file, &actor)
-        .await
-        .unwrap();
+    let job = app::jobs::enqueue_import(
+        &t.app,
+        app::jobs::CATALOG,
+        app::import::Owner::Institution(gd),
+        Some(course),
+        "课程.xlsx",
+        &file,
+        &actor,
+    )
+    .await
+    .unwrap();
     // A worker claims the job and dies before committing anything.
     let claimed = store::jobs::claim(&t.app.db, store::now(), app::jobs::LEASE_SECONDS)
         .await
@@ -643,9 +651,17 @@ async fn holdings_setup(t: &TestApp) -> (common::Bank, i64, i64, store::audit::A
 async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
     let (_, gd, o, actor) = holdings_setup(t).await;
     let file = holdings_file(6_000);
-    let job = app::jobs::enqueue_import(&t.app, app::jobs::HOLDINGS, gd, Some(o), "学员.xlsx", &file, &actor)
-        .await
-        .unwrap();
+    let job = app::jobs::enqueue_import(
+        &t.app,
+        app::jobs::HOLDINGS,
+        app::import::Owner::Institution(gd),
+        Some(o),
+        "学员.xlsx",
+        &file,
+        &actor,
+    )
+    .await
+    .unwrap();
     let worker = tokio::spawn({
         let app = t.app.clone();
         async move { app::jobs::run_once(&app).await }
@@ -684,9 +700,17 @@ async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
     // The same file again imports nothing twice: every row already holds the outcome.
-    let again = app::jobs::enqueue_import(&t.app, app::jobs::HOLDINGS, gd, Some(o), "学员.xlsx", &file, &actor)
-        .await
-        .unwrap();
+    let again = app::jobs::enqueue_import(
+        &t.app,
+        app::jobs::HOLDINGS,
+        app::import::Owner::Institution(gd),
+        Some(o),
+        "学员.xlsx",
+        &file,
+        &actor,
+    )
+    .await
+    .unwrap();
     assert!(app::jobs::run_once(&t.app).await.unwrap());
     let j = store::jobs::by_id(&t.app.db.pool, again).await.unwrap().unwrap();
     let result: serde_json::Value = serde_json::from_str(j.result.as_deref().unwrap()).unwrap();
@@ -715,7 +739,7 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     let job = app::jobs::enqueue_import(
         &small,
         app::jobs::HOLDINGS,
-        gd,
+        app::import::Owner::Institution(gd),
         Some(o),
         "学员.xlsx",
         &holdings_file(6),
@@ -736,7 +760,7 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     let job = app::jobs::enqueue_import(
         &small,
         app::jobs::HOLDINGS,
-        gd,
+        app::import::Owner::Institution(gd),
         Some(o),
         "学员.xlsx",
         &holdings_file(5),

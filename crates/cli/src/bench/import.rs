@@ -154,9 +154,16 @@ pub async fn one(db: &str, url: &str, file: &Path, files: &Path, n: usize) -> an
     let floor_s = t.elapsed().as_secs_f64();
     // The real thing: queue the file and run the job.
     let t = Instant::now();
-    let job = app::jobs::enqueue_import_file(&app, app::jobs::HOLDINGS, inst, Some(outcome), file, &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let job = app::jobs::enqueue_import_file(
+        &app,
+        app::jobs::HOLDINGS,
+        app::import::Owner::Institution(inst),
+        Some(outcome),
+        file,
+        &actor,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     app::jobs::run_once(&app).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let real_s = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
