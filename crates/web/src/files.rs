@@ -73,7 +73,9 @@ async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i6
     let mut allowed = store::files::public_or_owned_by(&s.app.db.pool, id, institution_of(&who)).await?
         || matches!(&who, Principal::Learner(l) if store::certificates::file_of_learner(&s.app.db.pool, id, l.id).await?)
         || matches!(&who, Principal::Institution { user, institution } if app::institutions::may(user, domain::role::Area::Outcomes)
-            && store::imports::file_of_institution(&s.app.db.pool, id, institution.id).await?);
+            && store::imports::file_of_institution(&s.app.db.pool, id, institution.id).await?)
+        || matches!(&who, Principal::Department { scope, .. }
+            if store::imports::file_of_departments(&s.app.db.pool, id, scope).await?);
     for application in store::conversion::applications_of_file(&s.app.db.pool, id).await? {
         if may_see_application(&s, &who, application).await? {
             allowed = true;

@@ -183,13 +183,15 @@ async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Respon
 
 #[derive(Template)]
 #[template(path = "institution/job.html")]
-struct JobPage {
+pub(crate) struct JobPage {
     ctx: PageCtx,
     job: store::jobs::Job,
     status_label: &'static str,
     running: bool,
     result: Option<JobResult>,
     back: &'static str,
+    /// Where the import records (and the rejected-rows files) are.
+    records: &'static str,
 }
 
 /// What a finished import job reports.
@@ -199,53 +201,61 @@ struct JobResult {
     reasons: Vec<(i64, String)>,
 }
 
-/// The progress of an import job of this institution; reloads itself while it runs.
+impl JobPage {
+    /// The progress page of a job; it reloads itself while the job runs.
+    pub(crate) fn new(ctx: PageCtx, job: store::jobs::Job, back: &'static str, records: &'static str) -> Self {
+        let result = job
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+            .map(|v| {
+                let reasons = v["reasons"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| Some((x.get(0)?.as_i64()?, x.get(1)?.as_str()?.to_string())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                JobResult {
+                    imported: v["imported"].as_i64().unwrap_or(0),
+                    rejected: v["rejected"].as_i64().unwrap_or(0),
+                    reasons,
+                }
+            });
+        let status_label = match job.status.as_str() {
+            "queued" => "排队中",
+            "running" => "导入中",
+            "done" => "已完成",
+            _ => "失败",
+        };
+        let running = matches!(job.status.as_str(), "queued" | "running");
+        Self {
+            ctx,
+            job,
+            status_label,
+            running,
+            result,
+            back,
+            records,
+        }
+    }
+}
+
+/// The progress of an import job of this institution.
 async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let job = store::jobs::by_id(&s.app.db.pool, id)
         .await?
         .filter(|j| j.institution_id == Some(a.institution.id))
         .ok_or_else(|| WebError(app::AppError::not_found()))?;
-    let result = job
-        .result
-        .as_deref()
-        .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
-        .map(|v| {
-            let reasons = v["reasons"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| Some((x.get(0)?.as_i64()?, x.get(1)?.as_str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
-            JobResult {
-                imported: v["imported"].as_i64().unwrap_or(0),
-                rejected: v["rejected"].as_i64().unwrap_or(0),
-                reasons,
-            }
-        });
-    let status_label = match job.status.as_str() {
-        "queued" => "排队中",
-        "running" => "导入中",
-        "done" => "已完成",
-        _ => "失败",
-    };
-    let running = matches!(job.status.as_str(), "queued" | "running");
     let back = if job.kind == app::jobs::LEARNERS {
         "/institution/learners"
     } else {
         "/institution/outcomes"
     };
     let ctx = PageCtx::new("导入进度", &a.session, Some(&inst(&a)), back).await?;
-    Ok(page(&JobPage {
-        ctx,
-        job,
-        status_label,
-        running,
-        result,
-        back,
-    }))
+    Ok(page(&JobPage::new(ctx, job, back, "/institution/imports")))
 }
 
 /// I-04 导入学员: stores a catalog outcome for the learners listed in a file, as a job.

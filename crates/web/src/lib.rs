@@ -3,6 +3,7 @@
 //! them, call a use case in `app`, and render.
 
 mod api;
+mod bank_imports;
 mod catalog;
 mod certificates;
 mod conversion_pages;
@@ -70,6 +71,7 @@ pub fn router(app: App) -> Router {
         .merge(inst_learners::routes())
         .merge(imports::routes())
         .merge(department::routes())
+        .merge(bank_imports::routes())
         .merge(expert::routes())
         .merge(reviews::routes())
         .merge(files::routes())

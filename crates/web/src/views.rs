@@ -162,6 +162,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("成果管理", "成果分类管理", "/department/taxonomy"),
             item("成果转换", "转换申请初审", "/department/conversions"),
             item("成果转换", "转换规则管理", "/department/rules"),
+            item("学员管理", "学员账户导入", "/department/learners/import"),
         ],
     }
 }

@@ -16,7 +16,8 @@ both!(
     a_killed_import_is_picked_up_again,
     import_learner_outcomes,
     an_import_aborted_midway_leaves_nothing,
-    files_over_the_row_limit_are_refused
+    files_over_the_row_limit_are_refused,
+    the_bank_imports_learner_accounts
 );
 
 async fn subtype(t: &TestApp, code: &str) -> i64 {
@@ -37,7 +38,11 @@ async fn import(
     files: &[(&str, &str, &[u8])],
 ) -> common::Resp {
     let r = c.post_multipart(path, fields, files).await;
-    let Some(job) = r.location.clone().filter(|l| l.starts_with("/institution/jobs/")) else {
+    let Some(job) = r
+        .location
+        .clone()
+        .filter(|l| l.starts_with("/institution/jobs/") || l.starts_with("/department/jobs/"))
+    else {
         return r;
     };
     while app::jobs::run_once(&t.app).await.unwrap() {}
@@ -772,4 +777,74 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     let j = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
     assert_eq!(j.status, "done", "{:?}", j.error);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 5);
+}
+
+/// L-03: the bank's management department imports learner accounts no institution
+/// created; its records, job pages and files stay within its departments.
+async fn the_bank_imports_learner_accounts(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let existing = common::id("44010619900101123");
+    common::seed_learner(t, "张晓明", &existing, "13812345678", "abc12345").await;
+    let mut c = t.client();
+    c.sign_in("department", "gd_edu", "Pass1234").await;
+    let form = c.get("/department/learners/import").await;
+    assert!(form.has("学员账户导入") && form.has("暂无导入记录"));
+    assert!(c.get("/department/learners/template").await.body.starts_with("PK"));
+    let fresh = common::id("44010619910101123");
+    let file = sheet(
+        &["*学员姓名", "*身份证号"],
+        &[
+            vec!["王芳", &fresh],
+            vec!["李四", &existing],
+            vec!["王芳", &fresh],
+            vec!["赵六", &common::id("44010619920101123")],
+        ],
+    );
+    let page = import(
+        t,
+        &mut c,
+        "/department/learners/import",
+        &[],
+        &[("file", "国开学员.xlsx", &file)],
+    )
+    .await;
+    assert!(
+        page.has("成功导入符合要求数据2条；未导入不符合要求数据2条")
+            && page.has("该身份证号已有学员账户")
+            && page.has("与第2行重复"),
+        "{}",
+        page.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .skip(1500)
+            .take(900)
+            .collect::<String>()
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'inactive' AND created_by_institution IS NULL")
+            .await,
+        2
+    );
+    let records = c.get("/department/learners/import").await;
+    assert!(records.has("国开学员.xlsx") && records.has("点击下载表格"));
+    let rejected: i64 = t
+        .scalar("SELECT rejected_file_id FROM imports WHERE department_id IS NOT NULL")
+        .await;
+    assert_eq!(c.get(&format!("/files/{rejected}")).await.status, 200);
+    let job: i64 = t.scalar("SELECT id FROM jobs WHERE department_id IS NOT NULL").await;
+    // The centre above sees it; a sibling province and institutions do not.
+    let mut center = t.client();
+    center.sign_in("department", "center_admin", "Pass1234").await;
+    assert!(center.get("/department/learners/import").await.has("国开学员.xlsx"));
+    let mut sd = t.client();
+    sd.sign_in("department", "sd_edu", "Pass1234").await;
+    assert!(!sd.get("/department/learners/import").await.has("国开学员.xlsx"));
+    assert_eq!(sd.get(&format!("/department/jobs/{job}")).await.status, 404);
+    assert_eq!(sd.get(&format!("/files/{rejected}")).await.status, 404);
+    let mut school = t.client();
+    school.sign_in("institution", "4144051234", "Pass1234").await;
+    assert_eq!(school.get(&format!("/institution/jobs/{job}")).await.status, 404);
+    assert_eq!(school.get(&format!("/files/{rejected}")).await.status, 404);
+    assert!(!school.get("/institution/imports").await.has("国开学员.xlsx"));
 }
