@@ -80,7 +80,9 @@ async fn enqueue(
         (_, Owner::Institution(i)) => i,
         (LEARNERS, Owner::Bank { .. }) => 0,
         // The bank imports learner accounts only; outcomes belong to institutions.
-        (_, Owner::Bank { .. }) => return Err(AppError::not_found()),
+        (_, Owner::Bank { .. }) => {
+            return Err(AppError::Forbidden("学分银行只导入学员账户；成果由所属机构导入".into()));
+        }
     };
     if kind == HOLDINGS {
         let id = target_id.ok_or_else(AppError::not_found)?;

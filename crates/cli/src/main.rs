@@ -40,8 +40,11 @@ enum Command {
         #[arg(long)]
         kind: String,
         /// The institution's code (its login account).
+        #[arg(long, required_unless_present = "department", conflicts_with = "department")]
+        institution: Option<String>,
+        /// For the bank's own learner imports (L-03): the importing department's name.
         #[arg(long)]
-        institution: String,
+        department: Option<String>,
         /// Subtype code for catalog imports, e.g. higher_course.
         #[arg(long)]
         subtype: Option<String>,
@@ -216,17 +219,27 @@ async fn main() -> anyhow::Result<()> {
             file,
             kind,
             institution,
+            department,
             subtype,
             outcome,
         } => {
-            import(
-                App::build(config).await?,
-                &file,
-                &kind,
-                &institution,
-                (subtype.as_deref(), outcome),
-            )
-            .await
+            let app = App::build(config).await?;
+            let owner = match (institution, department) {
+                (Some(code), _) => app::import::Owner::Institution(
+                    store::institutions::by_code(&app.db.pool, &code)
+                        .await?
+                        .with_context(|| format!("机构“{code}”不存在"))?
+                        .id,
+                ),
+                (None, Some(name)) => app::import::Owner::Bank {
+                    department: store::directory::department_by_name(&app.db.pool, &name)
+                        .await?
+                        .with_context(|| format!("部门“{name}”不存在"))?
+                        .id,
+                },
+                (None, None) => anyhow::bail!("须指定 --institution 或 --department"),
+            };
+            import(app, &file, &kind, owner, (subtype.as_deref(), outcome)).await
         }
         Command::Worker => {
             let app = App::build(config).await?;
@@ -387,17 +400,15 @@ async fn admin(app: App, action: AdminAction) -> anyhow::Result<()> {
 }
 
 /// Queues the import and runs it here, drawing its progress from the job row. The
-/// target is the subtype code (catalog) or the catalog outcome's id (holdings).
+/// target is the subtype code (catalog) or the catalog outcome's id (holdings); the owner
+/// is an institution, or a department for the bank's own learner imports.
 async fn import(
     app: App,
     file: &std::path::Path,
     kind: &str,
-    institution: &str,
+    owner: app::import::Owner,
     (subtype, outcome): (Option<&str>, Option<i64>),
 ) -> anyhow::Result<()> {
-    let inst = store::institutions::by_code(&app.db.pool, institution)
-        .await?
-        .with_context(|| format!("机构“{institution}”不存在"))?;
     let (kind, target) = match kind {
         "catalog" => {
             let code = subtype.context("catalog 导入须指定 --subtype（成果子类型代码）")?;
@@ -419,16 +430,9 @@ async fn import(
         name: Some("creditbank import".into()),
         ip: None,
     };
-    let job = app::jobs::enqueue_import_file(
-        &app,
-        kind,
-        app::import::Owner::Institution(inst.id),
-        target,
-        file,
-        &actor,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let job = app::jobs::enqueue_import_file(&app, kind, owner, target, file, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let runner = tokio::spawn({
         let app = app.clone();
         async move { app::jobs::run_once(&app).await }
