@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/department/institutions/{id}/decision", post(decide))
 }
 
-fn principal(a: &DepartmentAuth) -> Principal {
+pub(crate) fn principal(a: &DepartmentAuth) -> Principal {
     Principal::Department {
         user: a.user.clone(),
         department: a.department.clone(),

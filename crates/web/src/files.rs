@@ -101,17 +101,7 @@ async fn serve(s: &AppState, file: &store::files::StoredFile) -> Result<Response
         .await
         .map_err(|e| WebError(app::AppError::Internal(e)))?;
     // The name was cleaned on upload; percent-encode it for the header.
-    let encoded: String = file
-        .original_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::views::header_file_name(&file.original_name);
     Ok((
         [
             (header::CONTENT_TYPE, file.mime.clone()),

@@ -5,7 +5,7 @@ use app::auth::Principal;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::role::Area;
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{ClientIp, InstitutionAuth};
 use crate::forms::CsrfMultipart;
-use crate::views::{FormErrors, PageCtx, datetime, form_status, page, render};
+use crate::views::{FormErrors, PageCtx, datetime, form_status, page, render, xlsx_download};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -132,30 +132,42 @@ async fn template(
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let (name, bytes) = app::import::template(&s.app, subtype).await?;
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
+    Ok(xlsx_download(&name, bytes))
+}
+
+/// Import records with their times in Beijing time, for the records tables.
+pub(crate) fn with_times(records: Vec<store::imports::ImportRecord>) -> Vec<(store::imports::ImportRecord, String)> {
+    records
+        .into_iter()
+        .map(|r| {
+            let at = datetime(r.created_at);
+            (r, at)
         })
-        .collect();
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+        .collect()
+}
+
+/// Queues the file sent as `file` for import and shows the job; a refused file goes
+/// back to `back` with the reason (a target the user may not see is a 404).
+pub(crate) async fn queue_upload(
+    s: &AppState,
+    session: &tower_sessions::Session,
+    form: &CsrfMultipart,
+    (kind, owner, target): (&str, app::import::Owner, Option<i64>),
+    actor: &store::audit::Actor,
+    (jobs, back): (&str, &str),
+) -> Result<Response, WebError> {
+    let queued = match form.file("file") {
+        Some((_, name, bytes)) => app::jobs::enqueue_import(&s.app, kind, owner, target, name, bytes, actor).await,
+        None => Err(app::AppError::field("file", "请选择要导入的文件")),
+    };
+    match queued {
+        Ok(job) => Ok(axum::response::Redirect::to(&format!("{jobs}/{job}")).into_response()),
+        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => {
+            crate::views::flash(session, "error", e.to_string()).await?;
+            Ok(axum::response::Redirect::to(back).into_response())
+        }
+    }
 }
 
 #[derive(Template)]
@@ -169,14 +181,7 @@ struct RecordsPage {
 async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let year_ago = store::now() - 365 * 86_400;
-    let rows = store::imports::of_institution(&s.app.db.pool, a.institution.id, year_ago)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let at = datetime(r.created_at);
-            (r, at)
-        })
-        .collect();
+    let rows = with_times(store::imports::of_institution(&s.app.db.pool, a.institution.id, year_ago).await?);
     let ctx = PageCtx::new("导入记录", &a.session, Some(&inst(&a)), "/institution/outcomes").await?;
     Ok(page(&RecordsPage { ctx, rows }))
 }
@@ -267,41 +272,25 @@ async fn import_holdings(
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let result = async {
-        let (_, name, bytes) = form
-            .file("file")
-            .ok_or_else(|| app::AppError::field("file", "请选择要导入的文件"))?;
-        app::jobs::enqueue_import(
-            &s.app,
+    queue_upload(
+        &s,
+        &a.session,
+        &form,
+        (
             app::jobs::HOLDINGS,
             app::import::Owner::Institution(a.institution.id),
             Some(id),
-            name,
-            bytes,
-            &inst(&a).actor(&ip),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(job) => Ok(axum::response::Redirect::to(&format!("/institution/jobs/{job}")).into_response()),
-        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => {
-            crate::views::flash(&a.session, "error", e.to_string()).await?;
-            Ok(axum::response::Redirect::to(&format!("/institution/outcomes/{id}/store")).into_response())
-        }
-    }
+        ),
+        &inst(&a).actor(&ip),
+        ("/institution/jobs", &format!("/institution/outcomes/{id}/store")),
+    )
+    .await
 }
 
 async fn holdings_template(a: InstitutionAuth) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let bytes = app::import::holdings_template()?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (header::CONTENT_DISPOSITION, "attachment; filename*=UTF-8''%E5%AD%A6%E5%91%98%E6%88%90%E6%9E%9C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(xlsx_download(
+        "学员成果导入模板.xlsx",
+        app::import::holdings_template()?,
+    ))
 }

@@ -284,40 +284,25 @@ async fn import(
     form: crate::forms::CsrfMultipart,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let result = async {
-        let (_, name, bytes) = form
-            .file("file")
-            .ok_or_else(|| app::AppError::field("file", "请选择要导入的文件"))?;
-        app::jobs::enqueue_import(
-            &s.app,
+    crate::imports::queue_upload(
+        &s,
+        &a.session,
+        &form,
+        (
             app::jobs::LEARNERS,
             app::import::Owner::Institution(a.institution.id),
             None,
-            name,
-            bytes,
-            &principal(&a).actor(&ip),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(job) => Ok(Redirect::to(&format!("/institution/jobs/{job}")).into_response()),
-        Err(e) => {
-            flash(&a.session, "error", e.to_string()).await?;
-            Ok(Redirect::to("/institution/learners").into_response())
-        }
-    }
+        ),
+        &principal(&a).actor(&ip),
+        ("/institution/jobs", "/institution/learners"),
+    )
+    .await
 }
 
 async fn template(a: InstitutionAuth) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let bytes = app::import::learners_template()?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename*=UTF-8''%E5%AD%A6%E5%91%98%E4%BF%A1%E6%81%AF%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::views::xlsx_download(
+        "学员信息导入模板.xlsx",
+        app::import::learners_template()?,
+    ))
 }

@@ -229,3 +229,35 @@ pub fn form_status(e: &AppError) -> StatusCode {
 }
 
 pub use domain::time::beijing as datetime;
+
+/// A file name for `Content-Disposition: …; filename*=UTF-8''…` (percent-encoded).
+pub fn header_file_name(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// An .xlsx the browser saves under `name` (templates).
+pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", header_file_name(name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -741,19 +741,23 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
         config: std::sync::Arc::new(config),
         ..t.app.clone()
     };
-    let job = app::jobs::enqueue_import(
-        &small,
-        app::jobs::HOLDINGS,
-        app::import::Owner::Institution(gd),
-        Some(o),
-        "学员.xlsx",
-        &holdings_file(6),
-        &actor,
-    )
-    .await
-    .unwrap();
-    assert!(app::jobs::run_once(&small).await.unwrap());
-    let j = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
+    // Runs an import of `rows` rows to its end and returns the job.
+    let run = async |rows: usize| {
+        let job = app::jobs::enqueue_import(
+            &small,
+            app::jobs::HOLDINGS,
+            app::import::Owner::Institution(gd),
+            Some(o),
+            "学员.xlsx",
+            &holdings_file(rows),
+            &actor,
+        )
+        .await
+        .unwrap();
+        assert!(app::jobs::run_once(&small).await.unwrap());
+        store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap()
+    };
+    let j = run(6).await;
     assert_eq!(j.status, "failed");
     assert!(
         j.error.as_deref().unwrap_or("").contains("数据超过5行"),
@@ -762,19 +766,7 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 0);
     // Five rows are within the limit.
-    let job = app::jobs::enqueue_import(
-        &small,
-        app::jobs::HOLDINGS,
-        app::import::Owner::Institution(gd),
-        Some(o),
-        "学员.xlsx",
-        &holdings_file(5),
-        &actor,
-    )
-    .await
-    .unwrap();
-    assert!(app::jobs::run_once(&small).await.unwrap());
-    let j = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
+    let j = run(5).await;
     assert_eq!(j.status, "done", "{:?}", j.error);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 5);
 }
