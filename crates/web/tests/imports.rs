@@ -651,22 +651,20 @@ async fn holdings_setup(t: &TestApp) -> (common::Bank, i64, i64, store::audit::A
     (bank, gd, o, actor)
 }
 
+/// Queues a learner-outcome import of `file` for catalog outcome `o` of institution `gd`.
+async fn queue_holdings(app: &app::App, gd: i64, o: i64, file: &[u8], actor: &store::audit::Actor) -> i64 {
+    let owner = app::import::Owner::Institution(gd);
+    app::jobs::enqueue_import(app, app::jobs::HOLDINGS, owner, Some(o), "学员.xlsx", file, actor)
+        .await
+        .unwrap()
+}
+
 /// The worker's task is aborted while it runs (after it reported progress): nothing of
 /// the file is stored; when the lease runs out the job is taken again and completes once.
 async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
     let (_, gd, o, actor) = holdings_setup(t).await;
     let file = holdings_file(6_000);
-    let job = app::jobs::enqueue_import(
-        &t.app,
-        app::jobs::HOLDINGS,
-        app::import::Owner::Institution(gd),
-        Some(o),
-        "学员.xlsx",
-        &file,
-        &actor,
-    )
-    .await
-    .unwrap();
+    let job = queue_holdings(&t.app, gd, o, &file, &actor).await;
     let worker = tokio::spawn({
         let app = t.app.clone();
         async move { app::jobs::run_once(&app).await }
@@ -705,17 +703,7 @@ async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
     // The same file again imports nothing twice: every row already holds the outcome.
-    let again = app::jobs::enqueue_import(
-        &t.app,
-        app::jobs::HOLDINGS,
-        app::import::Owner::Institution(gd),
-        Some(o),
-        "学员.xlsx",
-        &file,
-        &actor,
-    )
-    .await
-    .unwrap();
+    let again = queue_holdings(&t.app, gd, o, &file, &actor).await;
     assert!(app::jobs::run_once(&t.app).await.unwrap());
     let j = store::jobs::by_id(&t.app.db.pool, again).await.unwrap().unwrap();
     let result: serde_json::Value = serde_json::from_str(j.result.as_deref().unwrap()).unwrap();
@@ -743,17 +731,7 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     };
     // Runs an import of `rows` rows to its end and returns the job.
     let run = async |rows: usize| {
-        let job = app::jobs::enqueue_import(
-            &small,
-            app::jobs::HOLDINGS,
-            app::import::Owner::Institution(gd),
-            Some(o),
-            "学员.xlsx",
-            &holdings_file(rows),
-            &actor,
-        )
-        .await
-        .unwrap();
+        let job = queue_holdings(&small, gd, o, &holdings_file(rows), &actor).await;
         assert!(app::jobs::run_once(&small).await.unwrap());
         store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap()
     };
