@@ -464,7 +464,7 @@ pub async fn in_scope(app: &App, scope: &[i64], id: i64) -> AppResult<Holding> {
     Ok(h)
 }
 
-#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct StoreForLearnerForm {
     #[serde(default)]
     pub learner_name: String,
@@ -516,6 +516,31 @@ impl StoreRow {
     pub(crate) fn learner_name(&self) -> &str {
         self.name.as_str()
     }
+
+    /// What an import keeps of a checked row until it writes it: what varies between
+    /// the rows of one catalog outcome.
+    pub(crate) fn imported(&self, learner: Option<i64>) -> ImportedHolding {
+        ImportedHolding {
+            name: self.name.as_str().to_string(),
+            id_number: self.id.as_str().to_string(),
+            learner,
+            number: self.parsed.number.clone(),
+            issued_on: self.parsed.issued_on.clone(),
+            score: self.parsed.score.clone(),
+        }
+    }
+}
+
+/// A checked import row of a learner's holding (name and ID number already normalised),
+/// the learner's account when there is one.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ImportedHolding {
+    name: String,
+    id_number: String,
+    learner: Option<i64>,
+    number: Option<String>,
+    issued_on: Option<String>,
+    score: Option<String>,
 }
 
 /// Checks one learner's holding of a catalog outcome (the form).
@@ -575,17 +600,18 @@ pub(crate) fn check_store(ctx: &HoldingContext, f: &StoreForLearnerForm, v: &mut
 pub(crate) async fn store_many(
     tx: &mut Tx,
     o: &store::catalog::CatalogOutcome,
-    rows: &[StoreRow],
+    template: &StoreRow,
+    rows: &[ImportedHolding],
     actor: &Actor,
     t: i64,
 ) -> AppResult<()> {
-    let Some(first) = rows.first() else {
+    if rows.is_empty() {
         return Ok(());
-    };
+    }
     let new: Vec<(&str, &str, String)> = rows
         .iter()
         .filter(|r| r.learner.is_none())
-        .map(|r| (r.name.as_str(), r.id.as_str(), crate::learners::new_card_no()))
+        .map(|r| (r.name.as_str(), r.id_number.as_str(), crate::learners::new_card_no()))
         .collect();
     let new: Vec<(&str, &str, &str)> = new.iter().map(|(n, id, c)| (*n, *id, c.as_str())).collect();
     let created: std::collections::HashMap<String, i64> =
@@ -595,7 +621,7 @@ pub(crate) async fn store_many(
             .collect();
     // Everything but the learner, number, date and score is the same for every row.
     let common = new_holding(
-        &first.parsed,
+        &template.parsed,
         0,
         SOURCE_INSTITUTION,
         STORED,
@@ -608,15 +634,10 @@ pub(crate) async fn store_many(
         let learner = match r.learner {
             Some(id) => id,
             None => *created
-                .get(r.id.as_str())
+                .get(&r.id_number)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("imported learner not found")))?,
         };
-        per_row.push((
-            learner,
-            r.parsed.number.as_deref(),
-            r.parsed.issued_on.as_deref(),
-            r.parsed.score.as_deref(),
-        ));
+        per_row.push((learner, r.number.as_deref(), r.issued_on.as_deref(), r.score.as_deref()));
     }
     let stored = store::holdings::insert_for_learners(tx, &common, &per_row)
         .await

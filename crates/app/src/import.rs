@@ -733,7 +733,10 @@ pub async fn holdings(
     )
     .await?;
     let mut seen = Seen::default();
-    let mut valid: Spill<(StoreForLearnerForm, Option<i64>)> = Spill::new()?;
+    let mut valid: Spill<crate::holdings::ImportedHolding> = Spill::new()?;
+    // The first valid row: what is the same for every row (the catalog outcome's name,
+    // issuer and fields) is taken from it when writing.
+    let mut template = None;
     while let Some(chunk) = walk.next().await? {
         let forms: Vec<StoreForLearnerForm> = chunk
             .iter()
@@ -782,7 +785,7 @@ pub async fn holdings(
             .into_iter()
             .map(|(_, l)| l)
             .collect();
-        for ((row, form), c) in chunk.iter().zip(forms).zip(checked) {
+        for (row, c) in chunk.iter().zip(checked) {
             let account = c.as_ref().ok().and_then(|r| accounts.get(r.id_number()));
             let reason = match &c {
                 Err(reason) => Some(reason.clone()),
@@ -799,7 +802,8 @@ pub async fn holdings(
                 (Some(reason), _) => walk.reject(row, reason)?,
                 (None, Ok(r)) => {
                     seen.add(r.id_number(), row.number);
-                    valid.push(&(form, account.map(|(id, _)| *id)))?;
+                    valid.push(&r.imported(account.map(|(id, _)| *id)))?;
+                    template.get_or_insert(r);
                 }
                 (None, Err(_)) => {}
             }
@@ -807,16 +811,10 @@ pub async fn holdings(
     }
     let imported = valid.count;
     let mut tx = open(app, src, walk.rejected.file()?, actor).await?;
-    for chunk in valid.chunks()? {
-        let mut rows = Vec::new();
-        for (form, learner) in chunk? {
-            let mut v = crate::error::Checks::default();
-            let mut row = check_store(&ctx, &form, &mut v)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a checked row failed its checks")))?;
-            row.learner = learner;
-            rows.push(row);
+    if let Some(template) = &template {
+        for chunk in valid.chunks()? {
+            crate::holdings::store_many(&mut tx.tx, &o, template, &chunk?, actor, tx.t).await?;
         }
-        crate::holdings::store_many(&mut tx.tx, &o, &rows, actor, tx.t).await?;
     }
     let record = close(
         tx,
