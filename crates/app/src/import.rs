@@ -738,7 +738,8 @@ pub async fn holdings(
     // issuer and fields) is taken from it when writing.
     let mut template = None;
     while let Some(chunk) = walk.next().await? {
-        let forms: Vec<StoreForLearnerForm> = chunk
+        // Each row on its own, with the rules of the form.
+        let checked: Vec<Result<crate::holdings::StoreRow, String>> = chunk
             .iter()
             .map(|row| {
                 let get = |c: usize| row.cells.get(c).cloned().unwrap_or_default();
@@ -748,21 +749,16 @@ pub async fn holdings(
                 {
                     issued = d;
                 }
-                StoreForLearnerForm {
+                let form = StoreForLearnerForm {
                     learner_name: get(0),
                     id_number: get(1),
                     number: get(2),
                     issued_on: issued,
                     score: get(4),
-                }
-            })
-            .collect();
-        let checked: Vec<Result<crate::holdings::StoreRow, String>> = forms
-            .iter()
-            .map(|f| {
+                };
                 let mut v = crate::error::Checks::default();
-                let row = check_store(&ctx, f, &mut v);
-                match (v.finish(), row) {
+                let checked = check_store(&ctx, &form, &mut v);
+                match (v.finish(), checked) {
                     (Ok(()), Some(r)) => Ok(r),
                     (Err(AppError::Invalid(errors)), _) => {
                         Err(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))

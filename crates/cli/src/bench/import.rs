@@ -70,41 +70,16 @@ pub async fn run(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
             std::fs::metadata(&file)?.len() as f64 / 1e6,
             t.elapsed().as_secs_f64()
         );
+        // The machine is noisy: smaller sizes run three times, each in a fresh database,
+        // and keep the best import rate and the best floor; a million rows run once.
+        let reps = if n <= 100_000 { 3 } else { 1 };
         for db in ["sqlite", "postgres"] {
-            println!("{db}: importing {n} rows …");
-            let pg_name = format!("cb_bench_import_{}_{n}", std::process::id());
-            let url = if db == "sqlite" {
-                format!("sqlite://{}/bench-{n}.db", tmp.display())
-            } else {
-                pg.create(&pg_name).await?
-            };
-            let mut child = std::process::Command::new(&exe);
-            child
-                .args([
-                    "bench",
-                    "import-run",
-                    "--db",
-                    db,
-                    "--url",
-                    &url,
-                    "--rows",
-                    &n.to_string(),
-                    "--file",
-                ])
-                .arg(&file)
-                .arg("--files")
-                .arg(tmp.join("files"))
-                .stderr(std::process::Stdio::inherit());
-            let out = tokio::task::spawn_blocking(move || child.output()).await??;
-            if db == "postgres" {
-                pg.drop_db(&pg_name).await?;
+            println!("{db}: importing {n} rows ({reps}×) …");
+            let mut results = Vec::new();
+            for rep in 0..reps {
+                results.push(child_run(&exe, &pg, &tmp, db, n, rep, &file).await?);
             }
-            let text = String::from_utf8_lossy(&out.stdout);
-            if !out.status.success() {
-                anyhow::bail!("{db} {n}: {text}");
-            }
-            let line = text.lines().last().context("no result from the child")?;
-            runs.push(serde_json::from_str::<serde_json::Value>(line)?);
+            runs.push(best_of(&results));
         }
         std::fs::remove_file(&file)?;
     }
@@ -122,6 +97,66 @@ pub async fn run(sizes: &[usize], pg_admin: &str) -> anyhow::Result<()> {
             ("peak RSS", "peak_rss_mb", Cell::Mb),
         ],
     )
+}
+
+/// Runs one (database, size) in a child process on a fresh database.
+async fn child_run(
+    exe: &Path,
+    pg: &PgScratch,
+    tmp: &Path,
+    db: &str,
+    n: usize,
+    rep: usize,
+    file: &Path,
+) -> anyhow::Result<serde_json::Value> {
+    let pg_name = format!("cb_bench_import_{}_{n}_{rep}", std::process::id());
+    let url = if db == "sqlite" {
+        format!("sqlite://{}/bench-{n}-{rep}.db", tmp.display())
+    } else {
+        pg.create(&pg_name).await?
+    };
+    let mut child = std::process::Command::new(exe);
+    child
+        .args([
+            "bench",
+            "import-run",
+            "--db",
+            db,
+            "--url",
+            &url,
+            "--rows",
+            &n.to_string(),
+            "--file",
+        ])
+        .arg(file)
+        .arg("--files")
+        .arg(tmp.join("files"))
+        .stderr(std::process::Stdio::inherit());
+    let out = tokio::task::spawn_blocking(move || child.output()).await??;
+    if db == "postgres" {
+        pg.drop_db(&pg_name).await?;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        anyhow::bail!("{db} {n}: {text}");
+    }
+    let line = text.lines().last().context("no result from the child")?;
+    Ok(serde_json::from_str(line)?)
+}
+
+/// The best import rate and the best floor of repeated runs (the ratio of the two), and
+/// the highest peak RSS.
+fn best_of(results: &[serde_json::Value]) -> serde_json::Value {
+    let max = |key: &str| results.iter().filter_map(|r| r[key].as_f64()).fold(0.0, f64::max);
+    let mut best = results.first().cloned().unwrap_or_default();
+    let (rate, floor) = (max("rows_per_s"), max("floor_rows_per_s"));
+    best["rows_per_s"] = rate.into();
+    best["floor_rows_per_s"] = floor.into();
+    best["parse_rows_per_s"] = max("parse_rows_per_s").into();
+    best["ratio"] = ((rate / floor * 100.0).round() / 100.0).into();
+    best["peak_rss_mb"] = max("peak_rss_mb").into();
+    best["repetitions"] = results.len().into();
+    best
 }
 
 /// One (database, size) in this process; prints the result as one JSON line.
