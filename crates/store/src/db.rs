@@ -171,11 +171,12 @@ impl Db {
         let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
             // WAL lets readers run beside the one writer; busy_timeout makes writers
-            // queue instead of failing with SQLITE_BUSY.
+            // queue instead of failing with SQLITE_BUSY, long enough to outwait the
+            // write transaction of a million-row import (about 25 s of inserts).
             pool = pool.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                     )
                     .await?;
