@@ -315,6 +315,10 @@ pub struct Filter {
     pub learner_id: Option<i64>,
     pub issuer_institution_id: Option<i64>,
     pub institution_outcome_id: Option<i64>,
+    /// Holdings of any of these catalog outcomes (empty: no restriction).
+    pub institution_outcome_ids: Vec<i64>,
+    /// The learner's name or ID number contains this.
+    pub learner: Option<String>,
     pub statuses: Vec<&'static str>,
     pub recognition: Vec<&'static str>,
     /// `true`: only 转换获取; `false`: all but 转换获取.
@@ -339,6 +343,15 @@ fn where_for(f: &Filter) -> Where {
     }
     if let Some(v) = f.institution_outcome_id {
         w.int("lo.institution_outcome_id = ?", v);
+    }
+    if !f.institution_outcome_ids.is_empty() {
+        w.any_of("lo.institution_outcome_id", &f.institution_outcome_ids);
+    }
+    if let Some(q) = f.learner.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        w.text(
+            "(l.name LIKE ? ESCAPE '\\' OR l.id_number LIKE ? ESCAPE '\\')",
+            crate::like_pattern(&q.to_uppercase()),
+        );
     }
     if !f.statuses.is_empty() {
         let list: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();

@@ -653,45 +653,72 @@ struct BatchPage {
     ctx: PageCtx,
     rule_id: i64,
     rule_code: String,
+    q: String,
     rows: Vec<(i64, String, String, String, String)>,
+    pager: Pager,
 }
 
-async fn batch_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+#[derive(serde::Deserialize, Default)]
+struct BatchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default = "first_page")]
+    page: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+
+/// The learners holding a source outcome of the rule stored by this institution, a page
+/// at a time, found by name or ID number.
+async fn batch_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    Query(bq): Query<BatchQuery>,
+) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
     let rule = store::conversion::rule(&s.app.db.pool, id)
         .await?
         .ok_or_else(not_found)?;
-    let mut rows = Vec::new();
-    let mut listed = std::collections::HashSet::new();
-    for src in store::conversion::sources(&s.app.db.pool, id).await? {
-        let f = store::holdings::Filter {
-            institution_outcome_id: Some(src),
-            issuer_institution_id: Some(a.institution.id),
-            statuses: vec!["stored"],
-            ..Default::default()
-        };
-        for h in store::holdings::list(&s.app.db, &f, 1, 1000).await?.rows {
-            if listed.insert(h.learner_id) {
-                rows.push((
-                    h.learner_id,
-                    h.learner_name.clone(),
-                    mask::id_number(&h.learner_id_number),
-                    h.name.clone(),
-                    h.score.clone().unwrap_or_else(|| "-".into()),
-                ));
-            }
-        }
-    }
-    let related = store::conversion::uses_sources_of(&s.app.db.pool, id, a.institution.id).await?;
-    if !related {
+    if !store::conversion::uses_sources_of(&s.app.db.pool, id, a.institution.id).await? {
         return Err(not_found());
     }
+    let f = store::holdings::Filter {
+        institution_outcome_ids: store::conversion::sources(&s.app.db.pool, id).await?,
+        issuer_institution_id: Some(a.institution.id),
+        statuses: vec!["stored"],
+        learner: Some(bq.q.clone()),
+        ..Default::default()
+    };
+    let result = store::holdings::list(&s.app.db, &f, bq.page, PER_PAGE).await?;
+    // A learner holding two source outcomes is listed once on a page.
+    let mut listed = std::collections::HashSet::new();
+    let rows = result
+        .rows
+        .iter()
+        .filter(|h| listed.insert(h.learner_id))
+        .map(|h| {
+            (
+                h.learner_id,
+                h.learner_name.clone(),
+                mask::id_number(&h.learner_id_number),
+                h.name.clone(),
+                h.score.clone().unwrap_or_else(|| "-".into()),
+            )
+        })
+        .collect();
+    let path = format!("/institution/rules/{id}/batch");
+    let pager = Pager::new(result.total, bq.page, &path, &[("q", &bq.q)]);
     let ctx = PageCtx::new("申请转换", &a.session, Some(&inst(&a)), "/institution/rules").await?;
     Ok(page(&BatchPage {
         ctx,
         rule_id: id,
         rule_code: rule.code,
+        q: bq.q,
         rows,
+        pager,
     }))
 }
 

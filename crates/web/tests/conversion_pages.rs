@@ -161,6 +161,13 @@ async fn conversion_through_the_pages(t: &TestApp) {
             .has("高等数学转换工程数学")
     );
     assert!(src.get(&format!("/institution/rules/{rule}/batch")).await.has("张晓明"));
+    let found = src.get(&format!("/institution/rules/{rule}/batch?q=晓明")).await;
+    assert!(found.has("张晓明") && found.has("共 1 条"));
+    assert!(
+        src.get(&format!("/institution/rules/{rule}/batch?q=%E7%8E%8B"))
+            .await
+            .has("没有符合条件的学员")
+    );
     assert!(
         src.get("/institution/outcomes").await.has("tab=related\">1</a>"),
         "linked-rule count"
