@@ -37,6 +37,8 @@ pub const MAX_COLS: usize = 256;
 pub const MAX_READ_CHARS: usize = 32_768;
 /// Rows handed over at a time.
 const CHUNK: usize = 1_000;
+/// The last row of an Excel sheet.
+const MAX_SHEET_ROW: usize = 1_048_576;
 /// Rows a sheet may hold above its data (title rows and the header), beyond the limit
 /// of data rows; the importer, which knows where the header is, counts data rows exactly.
 pub const HEADER_ROWS: usize = 5;
@@ -680,6 +682,10 @@ fn parse_sheet<B: BufRead>(
         match &ev {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"row" => {
                 row_no = attr(e, b"r").and_then(|v| v.parse().ok()).unwrap_or(row_no + 1);
+                // Excel sheets end at row 1 048 576; a larger number is a crafted file.
+                if row_no > MAX_SHEET_ROW {
+                    return Err(corrupt());
+                }
                 cells.clear();
                 next_col = 0;
                 if matches!(ev, Event::Empty(_)) && !out.push(row_no, Vec::new())? {
@@ -693,7 +699,7 @@ fn parse_sheet<B: BufRead>(
             }
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"c" => {
                 let col = attr(e, b"r").and_then(|v| column_of(&v)).unwrap_or(next_col);
-                next_col = col + 1;
+                next_col = col.saturating_add(1);
                 let style: usize = attr(e, b"s").and_then(|v| v.parse().ok()).unwrap_or(0);
                 if matches!(ev, Event::Start(_)) {
                     cell = Some(CellState {
@@ -821,6 +827,19 @@ mod tests {
             ]
         );
         assert_eq!(check(Cursor::new(&file)).unwrap().rows["xl/worksheets/data.xml"], 6);
+    }
+
+    /// Crafted references (a row past the sheet's end, a column past any) are a file
+    /// error or ignored, never a panic.
+    #[test]
+    fn crafted_references() {
+        let book = "<workbook><sheets><sheet name=\"a\" sheetId=\"1\"/></sheets></workbook>";
+        let wide = r#"<worksheet><sheetData><row r="1"><c r="ZZZZZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>y</t></is></c></row></sheetData></worksheet>"#;
+        let file = zip_of(&[("xl/workbook.xml", book), ("xl/worksheets/sheet1.xml", wide)]);
+        assert!(read_all(&file, 10).unwrap().is_empty());
+        let deep = r#"<worksheet><sheetData><row r="18446744073709551615"><c t="inlineStr"><is><t>x</t></is></c></row><row><c t="inlineStr"><is><t>y</t></is></c></row></sheetData></worksheet>"#;
+        let file = zip_of(&[("xl/workbook.xml", book), ("xl/worksheets/sheet1.xml", deep)]);
+        assert!(read_all(&file, 10).unwrap_err().to_string().contains("已损坏"));
     }
 
     #[test]
