@@ -842,6 +842,112 @@ mod tests {
         assert!(read_all(&file, 10).unwrap_err().to_string().contains("已损坏"));
     }
 
+    /// A BIFF8 record.
+    fn record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// A minimal .xls (an OLE compound file holding a BIFF8 `Workbook` stream) with one
+    /// sheet of text cells and one number, since no .xls writer is at hand.
+    fn xls_of(rows: &[Vec<&str>], number: f64) -> Vec<u8> {
+        let bof = |kind: u16| [&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0u8; 12]].concat();
+        let mut globals = Vec::new();
+        record(&mut globals, 0x0809, &bof(0x0005));
+        record(&mut globals, 0x0042, &1200u16.to_le_bytes());
+        let name = utf16("导入数据");
+        let sheet_record_len = 4 + 6 + 2 + name.len();
+        let sheet_at = (globals.len() + sheet_record_len + 4) as u32;
+        let boundsheet = [&sheet_at.to_le_bytes()[..], &[0, 0, 4, 1], &name].concat();
+        record(&mut globals, 0x0085, &boundsheet);
+        record(&mut globals, 0x000A, &[]);
+        assert_eq!(globals.len() as u32, sheet_at);
+        let mut stream = globals;
+        record(&mut stream, 0x0809, &bof(0x0010));
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let text = utf16(v);
+                let cch = (text.len() / 2) as u16;
+                let head = [
+                    (r as u16).to_le_bytes(),
+                    (c as u16).to_le_bytes(),
+                    [0, 0],
+                    cch.to_le_bytes(),
+                ]
+                .concat();
+                record(&mut stream, 0x0204, &[&head[..], &[1], &text].concat());
+            }
+        }
+        let r = rows.len() as u16;
+        record(
+            &mut stream,
+            0x0203,
+            &[&r.to_le_bytes()[..], &[0, 0, 0, 0], &number.to_le_bytes()].concat(),
+        );
+        record(&mut stream, 0x000A, &[]);
+        // Streams under 4 096 bytes live in the mini stream; pad past it to keep one FAT.
+        stream.resize(stream.len().max(4096).div_ceil(512) * 512, 0);
+        let data_sectors = (stream.len() / 512) as u32;
+        let (end, free, fat_sect, no_stream) = (0xFFFF_FFFEu32, 0xFFFF_FFFFu32, 0xFFFF_FFFDu32, 0xFFFF_FFFFu32);
+        let mut header = vec![0u8; 512];
+        header[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+        header[24..26].copy_from_slice(&0x003Eu16.to_le_bytes());
+        header[26..28].copy_from_slice(&3u16.to_le_bytes());
+        header[28..30].copy_from_slice(&0xFFFEu16.to_le_bytes());
+        header[30..32].copy_from_slice(&9u16.to_le_bytes());
+        header[32..34].copy_from_slice(&6u16.to_le_bytes());
+        header[44..48].copy_from_slice(&1u32.to_le_bytes()); // one FAT sector
+        header[48..52].copy_from_slice(&1u32.to_le_bytes()); // directory in sector 1
+        header[56..60].copy_from_slice(&4096u32.to_le_bytes());
+        header[60..64].copy_from_slice(&end.to_le_bytes());
+        header[68..72].copy_from_slice(&end.to_le_bytes());
+        for i in 0..109 {
+            let v = if i == 0 { 0 } else { free };
+            header[76 + i * 4..80 + i * 4].copy_from_slice(&v.to_le_bytes());
+        }
+        let mut fat = vec![fat_sect, end];
+        fat.extend((0..data_sectors).map(|i| if i + 1 == data_sectors { end } else { 3 + i }));
+        fat.resize(128, free);
+        let entry = |name: &str, kind: u8, child: u32, start: u32, size: u32| {
+            let mut e = vec![0u8; 128];
+            let n = utf16(name);
+            e[..n.len()].copy_from_slice(&n);
+            e[64..66].copy_from_slice(&((n.len() + 2) as u16).to_le_bytes());
+            e[66] = kind;
+            e[67] = 1;
+            e[68..72].copy_from_slice(&no_stream.to_le_bytes());
+            e[72..76].copy_from_slice(&no_stream.to_le_bytes());
+            e[76..80].copy_from_slice(&child.to_le_bytes());
+            e[116..120].copy_from_slice(&start.to_le_bytes());
+            e[120..124].copy_from_slice(&size.to_le_bytes());
+            e
+        };
+        let mut dir = [
+            entry("Root Entry", 5, 1, end, 0),
+            entry("Workbook", 2, no_stream, 2, stream.len() as u32),
+        ]
+        .concat();
+        dir.resize(512, 0);
+        let fat: Vec<u8> = fat.iter().flat_map(|v| v.to_le_bytes()).collect();
+        [header, fat, dir, stream].concat()
+    }
+
+    #[test]
+    fn reads_xls() {
+        let file = xls_of(&[vec!["学员姓名", "身份证号"], vec!["王芳", "００１２３"]], 45292.0);
+        assert_eq!(check(Cursor::new(&file)).unwrap().kind, Kind::Xls);
+        let rows: Vec<Vec<String>> = read_all(&file, 10).unwrap().into_iter().map(|r| r.cells).collect();
+        assert_eq!(
+            rows,
+            vec![vec!["学员姓名", "身份证号"], vec!["王芳", "00123"], vec!["45292"]]
+        );
+    }
+
     #[test]
     fn date_formats() {
         assert!(is_date_format("yyyy/m/d"));
