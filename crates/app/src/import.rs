@@ -36,6 +36,12 @@ fn bad_file(m: &str) -> AppError {
     AppError::field("file", m)
 }
 
+/// A date column's cell: an Excel serial day number typed as text (or in a cell not
+/// formatted as a date) becomes `YYYY-MM-DD`; anything else is left for the date rules.
+fn date_cell(v: String) -> String {
+    v.parse::<f64>().ok().and_then(excel_date).unwrap_or(v)
+}
+
 /// The first sheet's non-blank rows as text (templates, tests and benchmarks).
 pub fn read_rows(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
     Ok(sheet::read_all(bytes, usize::MAX - 1)?
@@ -324,20 +330,25 @@ fn key_hash(key: &str) -> u64 {
 impl Seen {
     /// The row where this key first appeared.
     fn first(&self, key: &str) -> Option<u32> {
-        let k = key_hash(key);
-        let number = self.recent.get(&k).copied().or_else(|| {
-            self.runs.iter().enumerate().find_map(|(r, (keys, places))| {
-                let i = keys.binary_search(&k).ok()?;
-                Some((r * RUN) as u32 + u32::from(places[i]))
-            })
-        })?;
+        let number = self.number_of(key_hash(key))?;
         let at = self.jumps.partition_point(|(n, _)| *n <= number).checked_sub(1)?;
         let (n, row) = self.jumps[at];
         Some(row + (number - n))
     }
 
+    /// The number of a hash seen before.
+    fn number_of(&self, k: u64) -> Option<u32> {
+        self.recent.get(&k).copied().or_else(|| {
+            self.runs.iter().enumerate().find_map(|(r, (keys, places))| {
+                let i = keys.binary_search(&k).ok()?;
+                Some((r * RUN) as u32 + u32::from(places[i]))
+            })
+        })
+    }
+
     fn add(&mut self, key: &str, row: usize) {
-        if self.first(key).is_some() {
+        let k = key_hash(key);
+        if self.number_of(k).is_some() {
             return;
         }
         let (number, row) = (self.count, row as u32);
@@ -346,7 +357,7 @@ impl Seen {
         }
         self.last_row = row;
         self.count += 1;
-        self.recent.insert(key_hash(key), number);
+        self.recent.insert(k, number);
         if self.recent.len() == RUN {
             let start = (self.runs.len() * RUN) as u32;
             let mut run: Vec<(u64, u16)> = self.recent.drain().map(|(k, n)| (k, (n - start) as u16)).collect();
@@ -451,13 +462,8 @@ pub async fn catalog(
             };
             let mut values = std::collections::BTreeMap::new();
             for (c, f) in specs.iter().enumerate() {
-                let mut v = get(c + 1);
-                if f.kind == FieldKind::Date
-                    && let Ok(serial) = v.parse::<f64>()
-                    && let Some(d) = excel_date(serial)
-                {
-                    v = d;
-                }
+                let v = get(c + 1);
+                let v = if f.kind == FieldKind::Date { date_cell(v) } else { v };
                 values.insert(f.key.clone(), v);
             }
             let fields = match domain::taxonomy::validate(&specs, &values, today) {
@@ -496,21 +502,8 @@ pub async fn catalog(
         )
         .await?;
     }
-    let record = close(
-        o,
-        Owner::Institution(institution_id),
-        "catalog",
-        Some(s.id),
-        (imported, &walk.rejected),
-        src.job,
-        actor,
-    )
-    .await?;
-    Ok(Summary {
-        record,
-        imported,
-        rejected: walk.rejected.count,
-    })
+    let target = (Owner::Institution(institution_id), "catalog", Some(s.id));
+    close(o, src, target, imported, &walk.rejected, actor).await
 }
 
 /// Rows as a simple .xlsx, written in constant memory.
@@ -580,9 +573,7 @@ pub async fn learners(app: &App, owner: Owner, src: &Source<'_>, actor: &Actor) 
         for (row, c) in chunk.iter().zip(checked) {
             let reason = match c {
                 Err(reasons) => Some(reasons.join("；")),
-                Ok((_, id)) if seen.first(&id).is_some() => {
-                    Some(format!("与第{}行重复", seen.first(&id).unwrap_or_default()))
-                }
+                Ok((_, id)) if let Some(first) = seen.first(&id) => Some(format!("与第{first}行重复")),
                 Ok((_, id)) if taken.contains(&id) => Some("该身份证号已有学员账户".into()),
                 Ok(v) => {
                     seen.add(&v.1, row.number);
@@ -607,12 +598,7 @@ pub async fn learners(app: &App, owner: Owner, src: &Source<'_>, actor: &Actor) 
             .collect();
         store::learners::insert_imported(&mut o.tx, &rows, crate::password::INITIAL, owner.institution(), o.t).await?;
     }
-    let record = close(o, owner, "learners", None, (imported, &walk.rejected), src.job, actor).await?;
-    Ok(Summary {
-        record,
-        imported,
-        rejected: walk.rejected.count,
-    })
+    close(o, src, (owner, "learners", None), imported, &walk.rejected, actor).await
 }
 
 /// An import under way: the files are stored and recorded in the open transaction; the
@@ -665,14 +651,13 @@ async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Ac
 
 async fn close(
     mut o: Opened,
-    owner: Owner,
-    kind: &str,
-    subtype_id: Option<i64>,
-    outcome: (usize, &Rejections),
-    job: Option<i64>,
+    src: &Source<'_>,
+    (owner, kind, subtype_id): (Owner, &str, Option<i64>),
+    imported: usize,
+    rejected: &Rejections,
     actor: &Actor,
-) -> AppResult<i64> {
-    let counts = (outcome.0, outcome.1.count);
+) -> AppResult<Summary> {
+    let counts = (imported, rejected.count);
     let row = store::imports::NewImport {
         institution_id: owner.institution(),
         department_id: owner.department(),
@@ -698,10 +683,10 @@ async fn close(
         o.t,
     )
     .await?;
-    if let Some(job) = job {
+    if let Some(job) = src.job {
         // The job is done exactly when its rows are in: the same transaction.
         let result = serde_json::json!({
-            "record": record, "imported": counts.0, "rejected": counts.1, "reasons": outcome.1.shown,
+            "record": record, "imported": counts.0, "rejected": counts.1, "reasons": rejected.shown,
         });
         if !store::jobs::finish(&mut *o.tx, job, &result.to_string(), o.t).await? {
             // Another worker took the job over (this one overran its lease): keep theirs.
@@ -709,7 +694,11 @@ async fn close(
         }
     }
     store::commit(o.tx).await?;
-    Ok(record)
+    Ok(Summary {
+        record,
+        imported,
+        rejected: rejected.count,
+    })
 }
 
 /// The template of learners' outcomes for one catalog outcome (学员成果导入).
@@ -758,12 +747,7 @@ pub async fn holdings(
             .iter()
             .map(|row| {
                 let get = |c: usize| row.cells.get(c).cloned().unwrap_or_default();
-                let mut issued = get(3);
-                if let Ok(serial) = issued.parse::<f64>()
-                    && let Some(d) = excel_date(serial)
-                {
-                    issued = d;
-                }
+                let issued = date_cell(get(3));
                 let form = StoreForLearnerForm {
                     learner_name: get(0),
                     id_number: get(1),
@@ -827,21 +811,8 @@ pub async fn holdings(
             crate::holdings::store_many(&mut tx.tx, &o, template, &chunk?, actor, tx.t).await?;
         }
     }
-    let record = close(
-        tx,
-        Owner::Institution(institution_id),
-        "holdings",
-        Some(o.id),
-        (imported, &walk.rejected),
-        src.job,
-        actor,
-    )
-    .await?;
-    Ok(Summary {
-        record,
-        imported,
-        rejected: walk.rejected.count,
-    })
+    let target = (Owner::Institution(institution_id), "holdings", Some(o.id));
+    close(tx, src, target, imported, &walk.rejected, actor).await
 }
 
 #[cfg(test)]
