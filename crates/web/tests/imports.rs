@@ -108,11 +108,7 @@ async fn import_catalog_outcomes(t: &TestApp) {
     assert!(
         r.has("成功导入符合要求数据2条；未导入不符合要求数据4条"),
         "{}",
-        r.body
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .take(2000)
-            .collect::<String>()
+        r.excerpt(0, 2000)
     );
     assert!(r.has("第4行") && r.has("层次须为以下之一"));
     assert!(r.has("第5行") && r.has("成果名称：请输入成果名称"));
@@ -221,16 +217,7 @@ async fn import_catalog_outcomes(t: &TestApp) {
         &[("file", "学历.xlsx", &dip)],
     )
     .await;
-    assert!(
-        r.has("成功导入符合要求数据2条"),
-        "{}",
-        r.body
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .skip(2500)
-            .take(1500)
-            .collect::<String>()
-    );
+    assert!(r.has("成功导入符合要求数据2条"), "{}", r.excerpt(2500, 1500));
     let n: i64 = t
         .scalar("SELECT COUNT(*) FROM institution_outcomes WHERE fields LIKE '%\"valid_from\":\"2024-01-01\"%'")
         .await;
@@ -297,15 +284,7 @@ async fn hostile_files_are_refused(t: &TestApp) {
         )
         .await;
         assert_eq!(r.status, 422, "{expected}");
-        assert!(
-            r.has(expected),
-            "{expected}: {}",
-            r.body
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .take(600)
-                .collect::<String>()
-        );
+        assert!(r.has(expected), "{expected}: {}", r.excerpt(0, 600));
     }
     // A cell of 30 000 characters (Excel allows 32 767) is a row error, not a crash.
     let long = "长".repeat(30_000);
@@ -327,12 +306,7 @@ async fn hostile_files_are_refused(t: &TestApp) {
     assert!(
         r.has("成功导入符合要求数据1条") && r.has("内容超过2000个字"),
         "{}",
-        r.body
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .skip(2500)
-            .take(1500)
-            .collect::<String>()
+        r.excerpt(2500, 1500)
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1);
     assert_eq!(
@@ -412,12 +386,7 @@ async fn import_learner_accounts(t: &TestApp) {
     assert!(
         page.has("成功导入符合要求数据2条；未导入不符合要求数据3条"),
         "{}",
-        page.body
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .skip(1500)
-            .take(800)
-            .collect::<String>()
+        page.excerpt(1500, 800)
     );
     assert!(page.has("校验位不正确") && page.has("与第2行重复"));
     assert_eq!(
@@ -575,12 +544,7 @@ async fn import_learner_outcomes(t: &TestApp) {
     assert!(
         page.has("成功导入符合要求数据2条；未导入不符合要求数据3条"),
         "{}",
-        page.body
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .skip(2000)
-            .take(1200)
-            .collect::<String>()
+        page.excerpt(2000, 1200)
     );
     assert!(page.has("学员姓名与身份证号不一致") && page.has("请输入个人成果编号") && page.has("与第3行重复"));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 2);
@@ -784,12 +748,7 @@ async fn the_bank_imports_learner_accounts(t: &TestApp) {
             && page.has("该身份证号已有学员账户")
             && page.has("与第2行重复"),
         "{}",
-        page.body
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .skip(1500)
-            .take(900)
-            .collect::<String>()
+        page.excerpt(1500, 900)
     );
     assert_eq!(
         t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'inactive' AND created_by_institution IS NULL")

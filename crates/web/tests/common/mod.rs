@@ -171,6 +171,15 @@ impl Resp {
     pub fn has(&self, text: &str) -> bool {
         self.body.contains(text)
     }
+    /// Part of the body without whitespace, for assertion messages.
+    pub fn excerpt(&self, skip: usize, take: usize) -> String {
+        self.body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .skip(skip)
+            .take(take)
+            .collect()
+    }
     /// The value of the hidden or text input with this name.
     pub fn input(&self, name: &str) -> Option<String> {
         let key = format!("name=\"{name}\" value=\"");
