@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use app::AppError;
 use app::conversion::{MethodAction, Reviewer, RuleAction, RuleForm};
-use common::{TestApp, id, seed_bank, seed_institution};
+use common::{TestApp, id, seed_bank, seed_institution, subtype, vals};
 use store::audit::Actor;
 
 both!(
@@ -24,18 +22,6 @@ fn actor(role: &str, id: i64) -> Actor {
         name: Some("测试".into()),
         ip: None,
     }
-}
-
-fn vals(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
-
-async fn subtype(t: &TestApp, code: &str) -> i64 {
-    store::taxonomy::subtype_by_code(&t.app.db.pool, code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 struct World {

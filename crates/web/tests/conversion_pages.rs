@@ -3,26 +3,16 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
-use common::{TestApp, id, seed_bank, seed_institution};
+use common::{TestApp, id, seed_bank, seed_institution, subtype, vals};
 use store::audit::Actor;
 
 both!(conversion_through_the_pages);
-
-fn vals(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
 
 async fn conversion_through_the_pages(t: &TestApp) {
     let bank = seed_bank(t).await;
     let a = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let b = seed_institution(t, "4144051235", "广州番禺职业技术学院", bank.guangdong, "13900000002").await;
-    let course = store::taxonomy::subtype_by_code(&t.app.db.pool, "higher_course")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let course = subtype(t, "higher_course").await;
     let ia = Actor::default();
     let x = app::catalog::create(
         &t.app,

@@ -6,7 +6,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{TestApp, seed_bank, seed_institution};
+use common::{TestApp, seed_bank, seed_institution, subtype, vals};
 
 both!(
     import_catalog_outcomes,
@@ -19,14 +19,6 @@ both!(
     files_over_the_row_limit_are_refused,
     the_bank_imports_learner_accounts
 );
-
-async fn subtype(t: &TestApp, code: &str) -> i64 {
-    store::taxonomy::subtype_by_code(&t.app.db.pool, code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
 
 /// Posts an import like the page does, runs the queued job as the worker would, and
 /// returns the job page (or the refusal when the file never reached the queue).
@@ -407,10 +399,7 @@ async fn export_learner_outcomes(t: &TestApp) {
     let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let course = subtype(t, "higher_course").await;
     let a = store::audit::Actor::default();
-    let vals: std::collections::BTreeMap<String, String> = [("course_code", "M1"), ("orig_credits", "2")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let vals = vals(&[("course_code", "M1"), ("orig_credits", "2")]);
     let o = app::catalog::create(&t.app, gd, course, "高等数学", &vals, &a)
         .await
         .unwrap();
@@ -599,10 +588,7 @@ async fn holdings_setup(t: &TestApp) -> (common::Bank, i64, i64, store::audit::A
     let bank = seed_bank(t).await;
     let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let course = subtype(t, "higher_course").await;
-    let vals: std::collections::BTreeMap<String, String> = [("course_code", "M1"), ("orig_credits", "2")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let vals = vals(&[("course_code", "M1"), ("orig_credits", "2")]);
     let actor = store::audit::Actor {
         role: Some("institution".into()),
         id: Some(1),

@@ -4,21 +4,13 @@
 
 mod common;
 
-use common::{TestApp, id, seed_bank, seed_institution, seed_learner};
+use common::{TestApp, id, seed_bank, seed_institution, seed_learner, subtype, vals};
 
 both!(
     outcome_pages_end_to_end,
     scope_of_outcome_pages,
     learner_accounts_of_an_institution
 );
-
-async fn subtype(t: &TestApp, code: &str) -> i64 {
-    store::taxonomy::subtype_by_code(&t.app.db.pool, code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
 
 const DIPLOMA: [(&str, &str); 7] = [
     ("name", "经济统计学毕业证书(本科)"),
@@ -586,15 +578,8 @@ async fn learner_accounts_of_an_institution(t: &TestApp) {
     );
     assert!(c.get("/institution/learners").await.has("王小芳"));
     // An outcome stops deletion; the other can go.
-    let diploma = store::taxonomy::subtype_by_code(&t.app.db.pool, "higher_course")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let vals: std::collections::BTreeMap<String, String> = [("course_code", "M1"), ("orig_credits", "2")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let diploma = subtype(t, "higher_course").await;
+    let vals = vals(&[("course_code", "M1"), ("orig_credits", "2")]);
     let a = store::audit::Actor::default();
     let o = app::catalog::create(&t.app, gd, diploma, "高等数学", &vals, &a)
         .await

@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use app::AppError;
-use common::{TestApp, id, seed_bank, seed_institution, seed_learner};
+use common::{TestApp, id, seed_bank, seed_institution, seed_learner, subtype, vals};
 use store::audit::Actor;
 
 both!(
@@ -24,18 +22,6 @@ fn actor(role: &str, id: i64) -> Actor {
         name: Some("测试".into()),
         ip: None,
     }
-}
-
-async fn subtype(t: &TestApp, code: &str) -> i64 {
-    store::taxonomy::subtype_by_code(&t.app.db.pool, code)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 const DIPLOMA: [(&str, &str); 6] = [
@@ -57,16 +43,9 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
     let a = actor("institution", 1);
     let diploma = subtype(t, "higher_diploma").await;
     // Bad input names each field; nothing stored.
-    let err = app::catalog::create(
-        &t.app,
-        gd,
-        diploma,
-        "",
-        &values(&[("level", "大专"), ("years", "x")]),
-        &a,
-    )
-    .await
-    .unwrap_err();
+    let err = app::catalog::create(&t.app, gd, diploma, "", &vals(&[("level", "大专"), ("years", "x")]), &a)
+        .await
+        .unwrap_err();
     let AppError::Invalid(errors) = err else {
         panic!("expected field errors")
     };
@@ -78,10 +57,10 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
     // Restricted and synced subtypes.
     let x = subtype(t, "x_cert").await;
     assert!(
-        matches!(app::catalog::create(&t.app, gd, x, "X证书", &values(&[("grade", "中级")]), &a).await, Err(AppError::Forbidden(m)) if m.contains("同步"))
+        matches!(app::catalog::create(&t.app, gd, x, "X证书", &vals(&[("grade", "中级")]), &a).await, Err(AppError::Forbidden(m)) if m.contains("同步"))
     );
     let mohrss = subtype(t, "mohrss_cert").await;
-    let cert = values(&[("grade", "三级"), ("occupation", "电工")]);
+    let cert = vals(&[("grade", "三级"), ("occupation", "电工")]);
     assert!(
         matches!(app::catalog::create(&t.app, gd, mohrss, "电工三级", &cert, &a).await, Err(AppError::Forbidden(m)) if m.contains("授权"))
     );
@@ -98,11 +77,11 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
         .await
         .unwrap();
 
-    let o = app::catalog::create(&t.app, gd, diploma, "经济统计学毕业证书(本科)", &values(&DIPLOMA), &a)
+    let o = app::catalog::create(&t.app, gd, diploma, "经济统计学毕业证书(本科)", &vals(&DIPLOMA), &a)
         .await
         .unwrap();
     assert!(
-        app::catalog::create(&t.app, gd, diploma, "经济统计学毕业证书(本科)", &values(&DIPLOMA), &a)
+        app::catalog::create(&t.app, gd, diploma, "经济统计学毕业证书(本科)", &vals(&DIPLOMA), &a)
             .await
             .is_err(),
         "same name twice"
@@ -231,7 +210,7 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
         gd,
         course,
         "高等数学",
-        &values(&[("course_code", "MATH101"), ("orig_credits", "4")]),
+        &vals(&[("course_code", "MATH101"), ("orig_credits", "4")]),
         &a,
     )
     .await
@@ -295,7 +274,7 @@ async fn learner_outcome_lifecycle(t: &TestApp) {
         gd,
         diploma,
         "经济统计学毕业证书(本科)",
-        &values(&DIPLOMA),
+        &vals(&DIPLOMA),
         &actor("institution", 1),
     )
     .await
@@ -439,7 +418,7 @@ async fn informal_recognition_two_stages(t: &TestApp) {
         name: "全国职业院校技能大赛一等奖".into(),
         issuer: "教育部".into(),
         issued_on: "2024-06-01".into(),
-        fields: values(&[
+        fields: vals(&[
             ("organiser", "教育部"),
             ("award_level", "国家级"),
             ("contest", "全国职业院校技能大赛"),
@@ -573,13 +552,13 @@ async fn withdrawal_is_all_or_nothing(t: &TestApp) {
     let sd = seed_institution(t, "4137051201", "山东商业职业技术学院", bank.shandong, "13900000002").await;
     let a = actor("institution", 1);
     let diploma = subtype(t, "higher_diploma").await;
-    let o = app::catalog::create(&t.app, gd, diploma, "经济统计学毕业证书(本科)", &values(&DIPLOMA), &a)
+    let o = app::catalog::create(&t.app, gd, diploma, "经济统计学毕业证书(本科)", &vals(&DIPLOMA), &a)
         .await
         .unwrap();
     app::catalog::recognise(&t.app, &[bank.guangdong], &actor("department", 1), o, true, "4")
         .await
         .unwrap();
-    let so = app::catalog::create(&t.app, sd, diploma, "会计学毕业证书(本科)", &values(&DIPLOMA), &a)
+    let so = app::catalog::create(&t.app, sd, diploma, "会计学毕业证书(本科)", &vals(&DIPLOMA), &a)
         .await
         .unwrap();
     let form = |idn: &str| app::holdings::StoreForLearnerForm {

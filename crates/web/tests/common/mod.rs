@@ -337,6 +337,20 @@ pub fn id(first17: &str) -> String {
     format!("{first17}{}", c as char)
 }
 
+/// The id of the subtype with this code (from the preset taxonomy).
+pub async fn subtype(t: &TestApp, code: &str) -> i64 {
+    store::taxonomy::subtype_by_code(&t.app.db.pool, code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// Field values of a form or a catalog outcome.
+pub fn vals(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
 /// Creates an active learner directly.
 pub async fn seed_learner(t: &TestApp, name: &str, id_number: &str, mobile: &str, password: &str) -> i64 {
     let hash = app::password::hash(password).unwrap();
