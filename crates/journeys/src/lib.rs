@@ -1,0 +1,1 @@
+//! Nothing here: the journeys are the integration tests under `tests/`.
