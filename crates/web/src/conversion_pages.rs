@@ -17,10 +17,10 @@ use store::conversion::{ApplicationFilter, Rule, RuleFilter};
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{self, ClientIp, CsrfForm, DepartmentAuth, ExpertAuth, InstitutionAuth, LearnerAuth};
-use crate::forms::{self, CsrfMultipart, PER_PAGE, Pager};
-use crate::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{self, ClientIp, CsrfForm, DepartmentAuth, ExpertAuth, InstitutionAuth, LearnerAuth};
+use crate::kit::forms::{self, CsrfMultipart, PER_PAGE, Pager};
+use crate::kit::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

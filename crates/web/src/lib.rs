@@ -3,27 +3,13 @@
 //! them, call a use case in `app`, and render.
 
 mod api;
-mod bank_imports;
-mod catalog;
-mod certificates;
 mod conversion_pages;
-mod csrf;
 mod department;
-mod error;
 mod expert;
-mod extract;
-mod files;
-mod forms;
-mod imports;
-mod inst_learners;
-mod inst_outcomes;
 mod institution;
+mod kit;
 mod learner;
-mod learner_outcomes;
-mod portal;
-mod register;
-mod reviews;
-mod views;
+mod public;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -36,7 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-pub use error::WebError;
+pub use kit::error::WebError;
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -61,24 +47,14 @@ pub fn router(app: App) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     Router::new()
-        .merge(portal::routes())
-        .merge(catalog::routes())
-        .merge(register::routes())
+        .merge(public::routes())
         .merge(learner::routes())
-        .merge(learner_outcomes::routes())
         .merge(institution::routes())
-        .merge(inst_outcomes::routes())
-        .merge(inst_learners::routes())
-        .merge(imports::routes())
         .merge(department::routes())
-        .merge(bank_imports::routes())
         .merge(expert::routes())
-        .merge(reviews::routes())
-        .merge(files::routes())
         .merge(conversion_pages::routes())
-        .merge(certificates::routes())
         .nest("/api", api::routes())
-        .fallback(error::not_found)
+        .fallback(kit::error::not_found)
         .with_state(state)
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))

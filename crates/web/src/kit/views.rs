@@ -10,8 +10,8 @@ use domain::FieldError;
 use domain::role::Area;
 use tower_sessions::Session;
 
-use crate::csrf;
-use crate::error::{WebError, status_of};
+use crate::kit::csrf;
+use crate::kit::error::{WebError, status_of};
 
 pub struct MenuItem {
     pub group: &'static str,

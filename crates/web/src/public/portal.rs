@@ -15,10 +15,11 @@ use domain::mobile::Mobile;
 use domain::role::Role;
 use tower_sessions::Session;
 
-use crate::error::{ApiError, WebError};
-use crate::extract::{self, ClientIp, CsrfForm};
-use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
-use crate::{AppState, csrf};
+use crate::AppState;
+use crate::kit::csrf;
+use crate::kit::error::{ApiError, WebError};
+use crate::kit::extract::{self, ClientIp, CsrfForm};
+use crate::kit::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,7 +39,7 @@ pub fn routes() -> Router<AppState> {
                         (header::CONTENT_TYPE, "text/css; charset=utf-8"),
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
-                    include_str!("../static/app.css"),
+                    include_str!("../../static/app.css"),
                 )
             }),
         )
@@ -50,7 +51,7 @@ pub fn routes() -> Router<AppState> {
                         (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
-                    include_str!("../static/app.js"),
+                    include_str!("../../static/app.js"),
                 )
             }),
         )

@@ -12,10 +12,10 @@ use domain::mask;
 use domain::role::Area;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{ClientIp, CsrfForm, InstitutionAuth};
-use crate::forms::{PER_PAGE, Pager};
-use crate::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, CsrfForm, InstitutionAuth};
+use crate::kit::forms::{PER_PAGE, Pager};
+use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -281,10 +281,10 @@ async fn import(
     State(s): State<AppState>,
     a: InstitutionAuth,
     ClientIp(ip): ClientIp,
-    form: crate::forms::CsrfMultipart,
+    form: crate::kit::forms::CsrfMultipart,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    crate::imports::queue_upload(
+    crate::institution::imports::queue_upload(
         &s,
         &a.session,
         &form,
@@ -301,7 +301,7 @@ async fn import(
 
 async fn template(a: InstitutionAuth) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    Ok(crate::views::xlsx_download(
+    Ok(crate::kit::views::xlsx_download(
         "学员信息导入模板.xlsx",
         app::import::learners_template()?,
     ))

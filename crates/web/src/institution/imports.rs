@@ -11,10 +11,10 @@ use axum::routing::get;
 use domain::role::Area;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{ClientIp, InstitutionAuth};
-use crate::forms::CsrfMultipart;
-use crate::views::{FormErrors, PageCtx, datetime, form_status, page, render, xlsx_download};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, InstitutionAuth};
+use crate::kit::forms::CsrfMultipart;
+use crate::kit::views::{FormErrors, PageCtx, datetime, form_status, page, render, xlsx_download};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -164,7 +164,7 @@ pub(crate) async fn queue_upload(
         Ok(job) => Ok(axum::response::Redirect::to(&format!("{jobs}/{job}")).into_response()),
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            crate::views::flash(session, "error", e.to_string()).await?;
+            crate::kit::views::flash(session, "error", e.to_string()).await?;
             Ok(axum::response::Redirect::to(back).into_response())
         }
     }

@@ -10,10 +10,10 @@ use domain::credits::Credits;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract;
-use crate::forms::{self, PER_PAGE, Pager};
-use crate::views::{PageCtx, page};
+use crate::kit::error::WebError;
+use crate::kit::extract;
+use crate::kit::forms::{self, PER_PAGE, Pager};
+use crate::kit::views::{PageCtx, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

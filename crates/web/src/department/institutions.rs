@@ -13,9 +13,9 @@ use domain::mask;
 use store::institutions::Institution;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{ClientIp, CsrfForm, DepartmentAuth};
-use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
+use crate::kit::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

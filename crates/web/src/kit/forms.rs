@@ -9,9 +9,9 @@ use domain::taxonomy::FieldSpec;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::csrf;
-use crate::error::WebError;
-use crate::views::FormErrors;
+use crate::kit::csrf;
+use crate::kit::error::WebError;
+use crate::kit::views::FormErrors;
 
 /// One input of a subtype's fields, ready for `dyn_fields.html`.
 pub struct FieldInput {
@@ -161,7 +161,7 @@ impl FromRequest<AppState> for CsrfMultipart {
     type Rejection = Response;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
-        let session: Session = crate::extract::session(&mut parts, state).await?;
+        let session: Session = crate::kit::extract::session(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let mut mp = Multipart::from_request(req, state)
             .await
@@ -315,7 +315,7 @@ pub async fn holding_view(
                 decision.to_string(),
                 r.opinion.unwrap_or_default(),
                 r.reviewer_name.unwrap_or_default(),
-                crate::views::datetime(r.created_at),
+                crate::kit::views::datetime(r.created_at),
             )
         })
         .collect();

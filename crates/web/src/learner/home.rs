@@ -15,9 +15,9 @@ use domain::mask;
 use store::holdings::Filter;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{AnyLearner, ClientIp, CsrfForm, LearnerAuth};
-use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{AnyLearner, ClientIp, CsrfForm, LearnerAuth};
+use crate::kit::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -15,9 +15,9 @@ use domain::role::Role;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{self, AnyInstitutionUser, ClientIp, CsrfForm};
-use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{self, AnyInstitutionUser, ClientIp, CsrfForm};
+use crate::kit::views::{FormErrors, PageCtx, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -190,7 +190,7 @@ struct DirectoryQuery {
 async fn directory(
     State(s): State<AppState>,
     Query(q): Query<DirectoryQuery>,
-) -> Result<Json<serde_json::Value>, crate::error::ApiError> {
+) -> Result<Json<serde_json::Value>, crate::kit::error::ApiError> {
     let kind = if q.kind == "org" { "org" } else { "school" };
     let rows = store::directory::unregistered(&s.app.db.pool, q.department_id, kind).await?;
     Ok(Json(

@@ -10,12 +10,12 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::department::principal;
-use crate::error::WebError;
-use crate::extract::{ClientIp, DepartmentAuth};
-use crate::forms::CsrfMultipart;
-use crate::imports::{JobPage, queue_upload, with_times};
-use crate::views::{PageCtx, page, xlsx_download};
+use crate::department::institutions::principal;
+use crate::institution::imports::{JobPage, queue_upload, with_times};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, DepartmentAuth};
+use crate::kit::forms::CsrfMultipart;
+use crate::kit::views::{PageCtx, page, xlsx_download};
 
 const HOME: &str = "/department/learners/import";
 

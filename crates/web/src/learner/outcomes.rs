@@ -14,10 +14,10 @@ use domain::credits::Credits;
 use store::holdings::{Filter, Holding};
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{ClientIp, CsrfForm, LearnerAuth};
-use crate::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
-use crate::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, CsrfForm, LearnerAuth};
+use crate::kit::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
+use crate::kit::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -15,10 +15,10 @@ use domain::taxonomy::FieldKind;
 use store::holdings::{Filter, Holding};
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{ClientIp, CsrfForm, DepartmentAuth, ExpertAuth};
-use crate::forms::{self, PER_PAGE, Pager};
-use crate::views::{FormErrors, PageCtx, flash, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth, ExpertAuth};
+use crate::kit::forms::{self, PER_PAGE, Pager};
+use crate::kit::views::{FormErrors, PageCtx, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -10,8 +10,8 @@ use domain::institution::InstitutionStatus;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::ApiError;
-use crate::extract;
+use crate::kit::error::ApiError;
+use crate::kit::extract;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

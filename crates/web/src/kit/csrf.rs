@@ -5,7 +5,7 @@ use app::AppError;
 use rand::Rng;
 use tower_sessions::Session;
 
-use crate::error::WebError;
+use crate::kit::error::WebError;
 
 const KEY: &str = "csrf";
 

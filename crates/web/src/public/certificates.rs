@@ -10,10 +10,10 @@ use axum::routing::{get, post};
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{self, ClientIp, CsrfForm, LearnerAuth};
-use crate::forms;
-use crate::views::{PageCtx, datetime, flash, page};
+use crate::kit::error::WebError;
+use crate::kit::extract::{self, ClientIp, CsrfForm, LearnerAuth};
+use crate::kit::forms;
+use crate::kit::views::{PageCtx, datetime, flash, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

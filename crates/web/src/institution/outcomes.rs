@@ -16,10 +16,10 @@ use domain::mask;
 use domain::role::Area;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{ClientIp, CsrfForm, InstitutionAuth};
-use crate::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
-use crate::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, CsrfForm, InstitutionAuth};
+use crate::kit::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
+use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -333,7 +333,7 @@ async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i6
             "学分银行学分".into(),
             o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
         ),
-        ("入库时间".into(), crate::views::datetime(o.created_at)),
+        ("入库时间".into(), crate::kit::views::datetime(o.created_at)),
     ];
     Ok(page(&Detail {
         ctx: ctx(&a, "成果详情", "/institution/outcomes").await?,

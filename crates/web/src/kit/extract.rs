@@ -18,8 +18,8 @@ use store::staff::StaffUser;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::csrf;
-use crate::error::WebError;
+use crate::kit::csrf;
+use crate::kit::error::WebError;
 
 pub const USER_KEY: &str = "user";
 

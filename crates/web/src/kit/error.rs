@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::views::PageCtx;
+use crate::kit::views::PageCtx;
 
 /// An error shown as an HTML page.
 #[derive(Debug)]

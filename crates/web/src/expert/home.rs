@@ -8,9 +8,9 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::ExpertAuth;
-use crate::views::{PageCtx, page};
+use crate::kit::error::WebError;
+use crate::kit::extract::ExpertAuth;
+use crate::kit::views::{PageCtx, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/expert", get(home))

@@ -14,9 +14,9 @@ use domain::mask;
 use domain::role::{Area, Areas};
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract::{AnyInstitutionUser, ClientIp, CsrfForm, InstitutionAuth};
-use crate::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+use crate::kit::error::WebError;
+use crate::kit::extract::{AnyInstitutionUser, ClientIp, CsrfForm, InstitutionAuth};
+use crate::kit::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -260,7 +260,7 @@ async fn users_form(
         .session
         .remove::<(String, String)>(SHOWN_PASSWORD)
         .await
-        .map_err(crate::csrf::internal)?;
+        .map_err(crate::kit::csrf::internal)?;
     let ctx = PageCtx::new("用户管理", &a.session, Some(&principal(a)), "/institution/users").await?;
     let areas = area_choices(&Areas::parse_list(&form.areas));
     Ok(render(
@@ -295,7 +295,7 @@ async fn add_user(
             a.session
                 .insert(SHOWN_PASSWORD, (f.account.trim().to_string(), initial))
                 .await
-                .map_err(crate::csrf::internal)?;
+                .map_err(crate::kit::csrf::internal)?;
             Ok(Redirect::to("/institution/users").into_response())
         }
         Err(e) => users_form(&s, &a, f, FormErrors::from_error(&e), form_status(&e)).await,
@@ -388,7 +388,7 @@ async fn user_action(
             a.session
                 .insert(SHOWN_PASSWORD, (account, initial))
                 .await
-                .map_err(crate::csrf::internal)?;
+                .map_err(crate::kit::csrf::internal)?;
             return Ok(Redirect::to("/institution/users").into_response());
         }
         "disable" => {

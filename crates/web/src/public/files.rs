@@ -10,8 +10,8 @@ use axum::routing::get;
 use tower_sessions::Session;
 
 use crate::AppState;
-use crate::error::WebError;
-use crate::extract;
+use crate::kit::error::WebError;
+use crate::kit::extract;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/files/{id}", get(download))
@@ -101,7 +101,7 @@ async fn serve(s: &AppState, file: &store::files::StoredFile) -> Result<Response
         .await
         .map_err(|e| WebError(app::AppError::Internal(e)))?;
     // The name was cleaned on upload; percent-encode it for the header.
-    let encoded = crate::views::header_file_name(&file.original_name);
+    let encoded = crate::kit::views::header_file_name(&file.original_name);
     Ok((
         [
             (header::CONTENT_TYPE, file.mime.clone()),

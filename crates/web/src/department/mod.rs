@@ -1,0 +1,17 @@
+//! 综合管理部门: institution registrations, the taxonomy, recognition and storage reviews,
+//! the bank's own imports, conversion reviews and rules in its scope.
+
+pub mod imports;
+pub mod institutions;
+pub mod reviews;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(institutions::routes())
+        .merge(imports::routes())
+        .merge(reviews::routes())
+}

@@ -1,0 +1,11 @@
+//! 专家: final reviews of recognition and conversion applications.
+
+pub mod home;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(home::routes())
+}

@@ -1,0 +1,19 @@
+//! 机构账户中心: the account and its sub-users, outcomes, learners, imports, conversion
+//! methods and rules, conversion reviews.
+
+pub mod account;
+pub mod imports;
+pub mod learners;
+pub mod outcomes;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(account::routes())
+        .merge(outcomes::routes())
+        .merge(learners::routes())
+        .merge(imports::routes())
+}

@@ -1,0 +1,8 @@
+//! What every page and endpoint shares: who is asking (extractors), CSRF tokens, form
+//! parsing, errors and the page context of views.
+
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod forms;
+pub mod views;

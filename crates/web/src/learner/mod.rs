@@ -1,0 +1,12 @@
+//! 个人用户: the personal centre, outcomes, messages, conversion and certificates.
+
+pub mod home;
+pub mod outcomes;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(home::routes()).merge(outcomes::routes())
+}
