@@ -277,3 +277,9 @@ pub async fn load(app: &App, s: SessionUser) -> AppResult<Option<Principal>> {
         }
     })
 }
+
+/// Records a sign-out (the session itself is ended by the caller).
+pub async fn sign_out(app: &App, who: &Principal, ip: &str) -> AppResult<()> {
+    store::audit::record(&app.db.pool, &who.actor(ip), "sign_out", None, None, now()).await?;
+    Ok(())
+}

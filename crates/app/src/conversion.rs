@@ -373,7 +373,7 @@ pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &
     if !inst.is_some_and(|i| scope.contains(&i.department_id)) {
         return Err(AppError::not_found());
     }
-    let reason = parse_label("reason", "下架原因", reason, 500)?;
+    let reason = domain::opinion::Opinion::parse("reason", "下架原因", reason, true)?.into_string();
     if !store::conversion::set_rule_status(&app.db.pool, id, "published", "taken_down", Some(&reason), now()).await? {
         return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
     }
@@ -478,9 +478,16 @@ async fn apply_one(tx: &mut Tx, rule: &Rule, m: &Match, learner: i64, who: &Init
     Ok(id)
 }
 
-/// L-10: the learner applies for conversion under a rule. Where the bank reviews in two
-/// stages (Guangdong), the application carries materials.
-pub async fn apply(app: &App, learner: &Learner, rule_id: i64, materials: &[i64], actor: &Actor) -> AppResult<i64> {
+/// L-10: the learner applies for a rule its stored outcomes meet, with materials (name
+/// and bytes of each file; the two-stage chain requires at least one). The files' rows
+/// are written with the application, so a refused application leaves none behind.
+pub async fn apply(
+    app: &App,
+    learner: &Learner,
+    rule_id: i64,
+    materials: &[(&str, &[u8])],
+    actor: &Actor,
+) -> AppResult<i64> {
     if materials.is_empty() && chain(app).await? == Chain::TwoStage {
         return Err(AppError::field("file", "请上传转换申请材料（jpg、png、gif或pdf）"));
     }
@@ -494,11 +501,16 @@ pub async fn apply(app: &App, learner: &Learner, rule_id: i64, materials: &[i64]
     }
     let m = applicable(&spec(app, &r).await?, &held, &history, chrono::Utc::now().date_naive())
         .ok_or_else(|| AppError::Conflict("您的已存储成果不满足该规则的转换条件".into()))?;
+    let mut uploads = Vec::with_capacity(materials.len());
+    for (name, bytes) in materials {
+        uploads.push(crate::files::check_and_put(app, "file", name, bytes, crate::files::Accept::Evidence).await?);
+    }
     let t = now();
     let mut tx = app.db.begin().await?;
     let id = apply_one(&mut tx, &r, &m, learner.id, &Initiator::Learner, t).await?;
-    for f in materials {
-        store::conversion::attach_file(&mut *tx, id, *f).await?;
+    for up in &uploads {
+        let f = crate::files::record(&mut *tx, up, "learner", learner.id).await?;
+        store::conversion::attach_file(&mut *tx, id, f).await?;
     }
     store::audit::record(&mut *tx, actor, "conversion_applied", Some(&r.code), None, t).await?;
     store::commit(tx).await?;
@@ -601,17 +613,7 @@ pub enum Reviewer<'a> {
 }
 
 fn opinion(text: &str, required: bool) -> AppResult<String> {
-    let o = domain::normalize::half_width(text);
-    if required && o.is_empty() {
-        return Err(AppError::field("opinion", "请填写审核意见"));
-    }
-    if o.chars().count() > 500 {
-        return Err(AppError::field("opinion", "审核意见不能超过500个字"));
-    }
-    if o.contains('<') || o.contains('>') {
-        return Err(AppError::field("opinion", "审核意见不能包含“<”或“>”"));
-    }
-    Ok(o)
+    Ok(domain::opinion::Opinion::parse("opinion", "审核意见", text, required)?.into_string())
 }
 
 /// Decides applications. Exactly one of two reviewers acting at once wins; the other

@@ -97,16 +97,25 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Checks size and content, stores the bytes and records the file. Returns its id.
-pub async fn save(
+/// A file whose bytes were checked and put in the file store, waiting for its row to be
+/// written in the transaction of the change it belongs to. (Bytes without a row are
+/// invisible and harmless; a row without bytes would not be, so bytes go first.)
+pub struct Upload {
+    key: String,
+    sha: String,
+    size: i64,
+    mime: &'static str,
+    original: String,
+}
+
+/// Checks size and content and stores the bytes.
+pub async fn check_and_put(
     app: &App,
     field: &'static str,
     name: &str,
     bytes: &[u8],
     accept: Accept,
-    role: &str,
-    by: i64,
-) -> AppResult<i64> {
+) -> AppResult<Upload> {
     if bytes.is_empty() {
         return Err(AppError::field(field, "请选择要上传的文件"));
     }
@@ -136,21 +145,46 @@ pub async fn save(
     let random: [u8; 8] = rand::random();
     let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
     app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
-    let original = clean_name(name);
+    Ok(Upload {
+        key,
+        sha,
+        size: bytes.len() as i64,
+        mime,
+        original: clean_name(name),
+    })
+}
+
+/// Writes the row of a checked upload, in the caller's transaction. Returns its id.
+pub async fn record<'c>(e: impl store::Exec<'c>, up: &Upload, role: &str, by: i64) -> AppResult<i64> {
     Ok(store::files::insert(
-        &app.db.pool,
+        e,
         &store::files::NewFile {
-            storage_key: &key,
-            sha256: &sha,
-            size: bytes.len() as i64,
-            mime,
-            original_name: &original,
+            storage_key: &up.key,
+            sha256: &up.sha,
+            size: up.size,
+            mime: up.mime,
+            original_name: &up.original,
             role,
             by,
             now: now(),
         },
     )
     .await?)
+}
+
+/// Checks, stores and records a file on its own (documents that are their own change,
+/// such as a generated certificate). Returns its id.
+pub async fn save(
+    app: &App,
+    field: &'static str,
+    name: &str,
+    bytes: &[u8],
+    accept: Accept,
+    role: &str,
+    by: i64,
+) -> AppResult<i64> {
+    let up = check_and_put(app, field, name, bytes, accept).await?;
+    record(&app.db.pool, &up, role, by).await
 }
 
 /// A spreadsheet to store: bytes from an upload, or a file on disk (the command line).

@@ -389,6 +389,25 @@ pub async fn learner_submit(app: &App, learner: &Learner, ids: &[i64], actor: &A
     Ok(())
 }
 
+/// M-01 for several outcomes: each is decided in its own transaction, in order, and
+/// the first refusal stops the rest. Returns how many were decided.
+pub async fn bank_store_many(
+    app: &App,
+    scope: &[i64],
+    actor: &Actor,
+    ids: &[i64],
+    approve: bool,
+    opinion: &str,
+) -> AppResult<usize> {
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "没有待审核的成果"));
+    }
+    for id in ids {
+        bank_store(app, scope, actor, *id, approve, opinion).await?;
+    }
+    Ok(ids.len())
+}
+
 /// M-01: the department stores a submitted outcome (学分银行存储) or returns it to 登记.
 pub async fn bank_store(
     app: &App,
@@ -399,13 +418,8 @@ pub async fn bank_store(
     opinion: &str,
 ) -> AppResult<()> {
     let h = in_scope(app, scope, id).await?;
-    let opinion = domain::normalize::half_width(opinion);
-    if !approve && opinion.is_empty() {
-        return Err(AppError::field("opinion", "请填写退回原因"));
-    }
-    if opinion.chars().count() > 500 {
-        return Err(AppError::field("opinion", "审核意见不能超过500个字"));
-    }
+    let label = if approve { "审核意见" } else { "退回原因" };
+    let opinion = domain::opinion::Opinion::parse("opinion", label, opinion, !approve)?.into_string();
     let t = now();
     let mut tx = app.db.begin().await?;
     let moved = if approve {
@@ -741,13 +755,7 @@ pub async fn withdraw(
     if ids.is_empty() {
         return Err(AppError::field("ids", "请选择要撤回的学员成果"));
     }
-    let reason = domain::normalize::half_width(reason);
-    if reason.is_empty() {
-        return Err(AppError::field("reason", "请填写撤回原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::field("reason", "撤回原因不能超过500个字"));
-    }
+    let reason = domain::opinion::Opinion::parse("reason", "撤回原因", reason, true)?.into_string();
     let t = now();
     let mut tx = app.db.begin().await?;
     for id in ids {

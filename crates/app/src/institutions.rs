@@ -365,13 +365,7 @@ pub async fn decide(
         .await?
         .filter(|i| scope.contains(&i.department_id))
         .ok_or_else(AppError::not_found)?;
-    let reason = domain::normalize::half_width(reason);
-    if !approve && reason.is_empty() {
-        return Err(AppError::field("reason", "请填写驳回原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::field("reason", "审核意见不能超过500个字"));
-    }
+    let reason = domain::opinion::Opinion::parse("reason", "驳回原因", reason, !approve)?.into_string();
     let status = if approve {
         InstitutionStatus::Approved
     } else {

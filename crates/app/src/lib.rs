@@ -10,6 +10,7 @@ pub mod config;
 pub mod conversion;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod files;
 pub mod holdings;
@@ -18,6 +19,7 @@ pub mod institutions;
 pub mod jobs;
 pub mod learners;
 pub mod password;
+pub mod queries;
 pub mod recognition;
 pub mod senders;
 pub mod sheet;
@@ -65,6 +67,26 @@ impl App {
             sms,
             email,
             files,
+        }
+    }
+}
+
+/// The session store the web face keeps its sessions in (server-side, in the database).
+pub use store::sessions::DbSessionStore;
+
+impl App {
+    /// A session store on this bank's database.
+    pub fn session_store(&self) -> DbSessionStore {
+        DbSessionStore::new(self.db.clone())
+    }
+
+    /// Periodic housekeeping: purges expired codes and lets the database optimise itself.
+    pub async fn housekeeping(&self) {
+        if let Err(e) = store::codes::purge_expired(&self.db, store::now()).await {
+            tracing::warn!(error = %e, "purge of expired codes failed");
+        }
+        if let Err(e) = self.db.optimize().await {
+            tracing::warn!(error = %e, "optimize failed");
         }
     }
 }

@@ -10,17 +10,7 @@ use store::now;
 use crate::{App, AppError, AppResult, holdings};
 
 fn opinion(text: &str, required: bool) -> AppResult<String> {
-    let o = domain::normalize::half_width(text);
-    if required && o.is_empty() {
-        return Err(AppError::field("opinion", "请填写审核意见"));
-    }
-    if o.chars().count() > 500 {
-        return Err(AppError::field("opinion", "审核意见不能超过500个字"));
-    }
-    if o.contains('<') || o.contains('>') {
-        return Err(AppError::field("opinion", "审核意见不能包含“<”或“>”"));
-    }
-    Ok(o)
+    Ok(domain::opinion::Opinion::parse("opinion", "审核意见", text, required)?.into_string())
 }
 
 /// The learner applies for recognition of informal outcomes; each needs evidence.

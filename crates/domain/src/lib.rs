@@ -14,6 +14,8 @@ pub mod mask;
 pub mod mobile;
 pub mod name;
 pub mod normalize;
+pub mod opinion;
+pub mod outcome;
 pub mod password;
 pub mod role;
 pub mod taxonomy;

@@ -375,17 +375,7 @@ async fn two_stage_journey(t: &TestApp) {
         matches!(app::conversion::apply(&t.app, &me, r, &[], &actor("learner", w.learner)).await, Err(AppError::Invalid(e)) if e[0].message.contains("申请材料")),
         "the two-stage chain needs materials"
     );
-    let material = app::files::save(
-        &t.app,
-        "file",
-        "成绩单.pdf",
-        b"%PDF-1.4 transcript",
-        app::files::Accept::Evidence,
-        "learner",
-        w.learner,
-    )
-    .await
-    .unwrap();
+    let material: (&str, &[u8]) = ("成绩单.pdf", b"%PDF-1.4 transcript");
     let application = app::conversion::apply(&t.app, &me, r, &[material], &actor("learner", w.learner))
         .await
         .unwrap();
@@ -396,6 +386,19 @@ async fn two_stage_journey(t: &TestApp) {
             .len(),
         1
     );
+    // A refused application (a second one under the same rule) leaves no file behind.
+    let files = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM files")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap()
+    };
+    let before = files().await;
+    assert!(matches!(
+        app::conversion::apply(&t.app, &me, r, &[material], &actor("learner", w.learner)).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert_eq!(files().await, before, "a refused application keeps no materials");
     let ia = actor("institution", 2);
     assert!(
         matches!(

@@ -311,7 +311,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
     gd.get(&format!("/department/rules/{rule}")).await;
     gd.post(&format!("/department/rules/{rule}/take-down"), &[("reason", "")])
         .await;
-    assert!(gd.get(&format!("/department/rules/{rule}")).await.has("请输入下架原因"));
+    assert!(gd.get(&format!("/department/rules/{rule}")).await.has("请填写下架原因"));
     gd.post(
         &format!("/department/rules/{rule}/take-down"),
         &[("reason", "课程调整")],

@@ -3,7 +3,6 @@
 //! them, call a use case in `app`, and render.
 
 mod api;
-mod conversion_pages;
 mod department;
 mod expert;
 mod institution;
@@ -36,7 +35,7 @@ const SESSION_IDLE: time::Duration = time::Duration::hours(2);
 /// The whole router: pages, API, static files, with sessions and security headers.
 pub fn router(app: App) -> Router {
     let secure = app.config.secure_cookies;
-    let sessions = SessionManagerLayer::new(store::sessions::DbSessionStore::new(app.db.clone()))
+    let sessions = SessionManagerLayer::new(app.session_store())
         .with_name("cb_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -52,7 +51,6 @@ pub fn router(app: App) -> Router {
         .merge(institution::routes())
         .merge(department::routes())
         .merge(expert::routes())
-        .merge(conversion_pages::routes())
         .nest("/api", api::routes())
         .fallback(kit::error::not_found)
         .with_state(state)
@@ -71,15 +69,10 @@ pub fn router(app: App) -> Router {
 /// codes and sessions.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     tokio::spawn(app::jobs::worker(app.clone()));
-    let db = app.db.clone();
+    let housekeeping = app.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = store::codes::purge_expired(&db, store::now()).await {
-                tracing::warn!(error = %e, "purge of expired codes failed");
-            }
-            if let Err(e) = db.optimize().await {
-                tracing::warn!(error = %e, "optimize failed");
-            }
+            housekeeping.housekeeping().await;
             tokio::time::sleep(Duration::from_secs(600)).await;
         }
     });

@@ -38,7 +38,7 @@ async fn institutions(State(s): State<AppState>, session: Session) -> Result<Jso
     let Principal::Department { scope, .. } = who(&session, &s).await? else {
         return Err(AppError::forbidden().into());
     };
-    let rows = store::institutions::list_in(&s.app.db.pool, &scope, None).await?;
+    let rows = app::queries::institutions::in_scope(&s.app, &scope, None).await?;
     Ok(Json(serde_json::json!({
         "items": rows.iter().map(|i| serde_json::json!({
             "id": i.id, "code": i.code, "name": i.name, "kind": i.kind,

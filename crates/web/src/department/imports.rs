@@ -31,12 +31,11 @@ pub fn routes() -> Router<AppState> {
 struct ImportPage {
     ctx: PageCtx,
     /// The bank's imports of the last year by this department and those below it.
-    rows: Vec<(store::imports::ImportRecord, String)>,
+    rows: Vec<(app::queries::ImportRecord, String)>,
 }
 
 async fn import_page(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let year_ago = store::now() - 365 * 86_400;
-    let rows = with_times(store::imports::of_departments(&s.app.db.pool, &a.scope, year_ago).await?);
+    let rows = with_times(app::queries::imports::records_of_departments(&s.app, &a.scope).await?);
     let ctx = PageCtx::new("学员账户导入", &a.session, Some(&principal(&a)), HOME).await?;
     Ok(page(&ImportPage { ctx, rows }))
 }
@@ -70,10 +69,7 @@ async fn template(_: DepartmentAuth) -> Result<Response, WebError> {
 
 /// The progress of one of the bank's import jobs (this department's or one below it).
 async fn job(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let job = store::jobs::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|j| j.department_id.is_some_and(|d| a.scope.contains(&d)))
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let job = app::queries::imports::job_of_departments(&s.app, &a.scope, id).await?;
     let ctx = PageCtx::new("导入进度", &a.session, Some(&principal(&a)), HOME).await?;
     Ok(page(&JobPage::new(ctx, job, HOME, HOME)))
 }

@@ -2,6 +2,7 @@
 //! registrations under it (M-01). Every query is limited to the department's scope.
 
 use app::auth::Principal;
+use app::queries::Institution;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -10,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::institution::{InstitutionKind, InstitutionStatus};
 use domain::mask;
-use store::institutions::Institution;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -46,7 +46,7 @@ struct Home {
 }
 
 async fn home(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let all = store::institutions::list_in(&s.app.db.pool, &a.scope, None).await?;
+    let all = app::queries::institutions::in_scope(&s.app, &a.scope, None).await?;
     let count = |st: InstitutionStatus| all.iter().filter(|i| i.status == st.code()).count();
     let ctx = PageCtx::new("工作台", &a.session, Some(&principal(&a)), "/department").await?;
     Ok(page(&Home {
@@ -95,10 +95,9 @@ async fn render_list(
     heading: &'static str,
     active: &str,
 ) -> Result<Response, WebError> {
-    let pool = &s.app.db.pool;
-    let departments = store::directory::departments(pool).await?;
+    let departments = app::queries::institutions::departments(&s.app).await?;
     let filter = InstitutionStatus::from_code(&status);
-    let rows = store::institutions::list_in(pool, &a.scope, (!status.is_empty()).then_some(filter.code()))
+    let rows = app::queries::institutions::in_scope(&s.app, &a.scope, (!status.is_empty()).then_some(filter.code()))
         .await?
         .into_iter()
         .map(|i| Row {
@@ -173,10 +172,7 @@ struct Detail {
 
 /// An institution in the department's scope; any other is "not found".
 async fn scoped(s: &AppState, a: &DepartmentAuth, id: i64) -> Result<Institution, WebError> {
-    store::institutions::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|i| a.scope.contains(&i.department_id))
-        .ok_or_else(|| WebError(app::AppError::not_found()))
+    Ok(app::queries::institutions::scoped(&s.app, &a.scope, id).await?)
 }
 
 async fn detail_page(
@@ -187,10 +183,7 @@ async fn detail_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let department = store::directory::department(&s.app.db.pool, inst.department_id)
-        .await?
-        .map(|d| d.name)
-        .unwrap_or_default();
+    let department = app::queries::institutions::department_name(&s.app, inst.department_id).await?;
     let ctx = PageCtx::new(
         "机构注册信息",
         &a.session,

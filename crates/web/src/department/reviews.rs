@@ -3,6 +3,8 @@
 //! recognition applications (M-03), and the expert's final review (E-01).
 
 use app::auth::Principal;
+use app::queries::holdings::Queue;
+use app::queries::{CatalogFilter, Holding};
 use app::taxonomy::FieldForm;
 use askama::Template;
 use axum::Router;
@@ -12,7 +14,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::credits::Credits;
 use domain::taxonomy::FieldKind;
-use store::holdings::{Filter, Holding};
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -112,16 +113,10 @@ async fn taxonomy_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let pool = &s.app.db.pool;
-    let preset = store::taxonomy::get_setting(pool, "preset").await?.unwrap_or_default();
-    let preset = domain::taxonomy::PRESETS
-        .iter()
-        .find(|p| p.0 == preset)
-        .map(|p| p.1.to_string())
-        .unwrap_or(preset);
+    let preset = app::queries::taxonomy::preset_label(&s.app).await?;
     let mut groups: Vec<SubtypeGroup> = Vec::new();
-    for st in store::taxonomy::subtypes(pool).await? {
-        let n = store::taxonomy::fields(pool, st.id).await?.len();
+    for st in app::queries::taxonomy::subtypes(&s.app).await? {
+        let n = app::queries::taxonomy::fields(&s.app, st.id).await?.len();
         let how = if st.synced != 0 {
             "平台同步"
         } else if st.restricted != 0 {
@@ -140,7 +135,7 @@ async fn taxonomy_page(
             g.items.push((st.id, st.name, n, how));
         }
     }
-    let types = store::taxonomy::types(pool)
+    let types = app::queries::taxonomy::types(&s.app)
         .await?
         .into_iter()
         .map(|t| (t.id, t.name))
@@ -181,7 +176,7 @@ async fn subtype_form(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let (st, _) = app::taxonomy::subtype(&s.app, id).await?;
-    let fields = store::taxonomy::fields(&s.app.db.pool, id)
+    let fields = app::queries::taxonomy::fields(&s.app, id)
         .await?
         .into_iter()
         .map(|f| (f.id, f.key, f.label, f.kind, f.required != 0, f.options))
@@ -251,9 +246,7 @@ async fn change_field(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<ChangeField>,
 ) -> Result<Response, WebError> {
-    let row = store::taxonomy::field(&s.app.db.pool, id)
-        .await?
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let row = app::queries::taxonomy::field(&s.app, id).await?;
     let actor = dept(&a).actor(&ip);
     let result = if f.op == "delete" {
         app::taxonomy::delete_field(&s.app, id, &actor).await
@@ -316,8 +309,7 @@ async fn authorisations(
     a: DepartmentAuth,
     Query(q): Query<AuthQuery>,
 ) -> Result<Response, WebError> {
-    let pool = &s.app.db.pool;
-    let institutions: Vec<(i64, String)> = store::institutions::list_in(pool, &a.scope, Some("approved"))
+    let institutions: Vec<(i64, String)> = app::queries::institutions::in_scope(&s.app, &a.scope, Some("approved"))
         .await?
         .into_iter()
         .map(|i| (i.id, i.name))
@@ -325,8 +317,8 @@ async fn authorisations(
     let selected = q.institution.filter(|id| institutions.iter().any(|i| i.0 == *id));
     let mut subtypes = Vec::new();
     if let Some(inst) = selected {
-        let granted = store::taxonomy::authorised(pool, inst).await?;
-        subtypes = store::taxonomy::subtypes(pool)
+        let granted = app::queries::taxonomy::authorised(&s.app, inst).await?;
+        subtypes = app::queries::taxonomy::subtypes(&s.app)
             .await?
             .into_iter()
             .filter(|s| s.restricted != 0)
@@ -404,13 +396,12 @@ async fn catalog(
     a: DepartmentAuth,
     Query(q): Query<CatalogQuery>,
 ) -> Result<Response, WebError> {
-    let f = store::catalog::Filter {
-        departments: Some(a.scope.clone()),
+    let f = CatalogFilter {
         name: Some(q.name.clone()).filter(|n| !n.trim().is_empty()),
         recognition: Some(q.recognition.clone()).filter(|r| !r.is_empty()),
         ..Default::default()
     };
-    let result = store::catalog::list(&s.app.db, &f, q.page.max(1), PER_PAGE).await?;
+    let result = app::queries::catalog::in_departments(&s.app, &a.scope, f, q.page.max(1), PER_PAGE).await?;
     let rows = result
         .rows
         .into_iter()
@@ -510,37 +501,8 @@ struct ReviewPage {
     errors: FormErrors,
 }
 
-/// Which review queue a page shows.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Queue {
-    Storage,
-    Initial,
-    Final,
-}
-
-impl Queue {
-    fn filter(self, scope: Option<Vec<i64>>) -> Filter {
-        match self {
-            Queue::Storage => Filter {
-                statuses: vec!["submitted"],
-                departments: scope,
-                ..Default::default()
-            },
-            Queue::Initial => Filter {
-                recognition: vec!["applied"],
-                departments: scope,
-                ..Default::default()
-            },
-            Queue::Final => Filter {
-                recognition: vec!["initial_passed"],
-                ..Default::default()
-            },
-        }
-    }
-}
-
-async fn queue_rows(s: &AppState, q: Queue, scope: Option<Vec<i64>>) -> Result<Vec<Holding>, WebError> {
-    Ok(store::holdings::list(&s.app.db, &q.filter(scope), 1, 200).await?.rows)
+async fn queue_rows(s: &AppState, who: &Principal, q: Queue) -> Result<Vec<Holding>, WebError> {
+    Ok(app::queries::holdings::queue(&s.app, who, q).await?)
 }
 
 async fn review_page(
@@ -553,8 +515,8 @@ async fn review_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let mut out = Vec::new();
-    for h in rows {
-        let files = store::files::of_outcome(&s.app.db.pool, h.id).await?.len();
+    let counts = app::queries::holdings::evidence_counts(&s.app, &rows).await?;
+    for (h, files) in rows.into_iter().zip(counts) {
         out.push(ReviewRow {
             state: if q == Queue::Storage {
                 app::holdings::status_label(&h)
@@ -620,7 +582,7 @@ async fn review_page(
 }
 
 async fn storage(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let rows = queue_rows(&s, Queue::Storage, Some(a.scope.clone())).await?;
+    let rows = queue_rows(&s, &dept(&a), Queue::Storage).await?;
     review_page(
         &s,
         dctx(&a, "学习成果存储审核", "/department/storage").await?,
@@ -634,7 +596,7 @@ async fn storage(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respons
 }
 
 async fn initial(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let rows = queue_rows(&s, Queue::Initial, Some(a.scope.clone())).await?;
+    let rows = queue_rows(&s, &dept(&a), Queue::Initial).await?;
     review_page(
         &s,
         dctx(&a, "成果认定初审", "/department/recognition").await?,
@@ -647,18 +609,8 @@ async fn initial(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respons
     .await
 }
 
-/// The ids ticked, or every id of the queue when none is ("review all").
-async fn picked(
-    s: &AppState,
-    q: Queue,
-    scope: Option<Vec<i64>>,
-    pairs: &[(String, String)],
-) -> Result<Vec<i64>, WebError> {
-    let ids = forms::ids(pairs);
-    if !ids.is_empty() {
-        return Ok(ids);
-    }
-    Ok(queue_rows(s, q, scope).await?.into_iter().map(|h| h.id).collect())
+async fn picked(s: &AppState, who: &Principal, q: Queue, pairs: &[(String, String)]) -> Result<Vec<i64>, WebError> {
+    Ok(app::queries::holdings::ticked_or_all(&s.app, who, q, forms::ids(pairs)).await?)
 }
 
 async fn store_decide(
@@ -667,23 +619,16 @@ async fn store_decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
-    let ids = picked(&s, Queue::Storage, Some(a.scope.clone()), &pairs).await?;
+    let ids = picked(&s, &dept(&a), Queue::Storage, &pairs).await?;
     let actor = dept(&a).actor(&ip);
-    let mut result = Ok(());
-    for id in &ids {
-        result = app::holdings::bank_store(&s.app, &a.scope, &actor, *id, f.decision == "pass", &f.opinion).await;
-        if result.is_err() {
-            break;
-        }
-    }
-    match result {
-        Ok(()) => {
-            flash(&a.session, "ok", format!("已处理{}项成果", ids.len())).await?;
+    match app::holdings::bank_store_many(&s.app, &a.scope, &actor, &ids, f.decision == "pass", &f.opinion).await {
+        Ok(n) => {
+            flash(&a.session, "ok", format!("已处理{n}项成果")).await?;
             Ok(Redirect::to("/department/storage").into_response())
         }
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            let rows = queue_rows(&s, Queue::Storage, Some(a.scope.clone())).await?;
+            let rows = queue_rows(&s, &dept(&a), Queue::Storage).await?;
             review_page(
                 &s,
                 dctx(&a, "学习成果存储审核", "/department/storage").await?,
@@ -704,7 +649,7 @@ async fn initial_decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
-    let ids = picked(&s, Queue::Initial, Some(a.scope.clone()), &pairs).await?;
+    let ids = picked(&s, &dept(&a), Queue::Initial, &pairs).await?;
     match app::recognition::initial_review(
         &s.app,
         &a.scope,
@@ -721,7 +666,7 @@ async fn initial_decide(
         }
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            let rows = queue_rows(&s, Queue::Initial, Some(a.scope.clone())).await?;
+            let rows = queue_rows(&s, &dept(&a), Queue::Initial).await?;
             review_page(
                 &s,
                 dctx(&a, "成果认定初审", "/department/recognition").await?,
@@ -766,7 +711,7 @@ fn expert(a: &ExpertAuth) -> Principal {
 }
 
 async fn final_list(State(s): State<AppState>, a: ExpertAuth) -> Result<Response, WebError> {
-    let rows = queue_rows(&s, Queue::Final, None).await?;
+    let rows = queue_rows(&s, &expert(&a), Queue::Final).await?;
     let ctx = PageCtx::new("成果认定终审", &a.session, Some(&expert(&a)), "/expert/recognition").await?;
     review_page(&s, ctx, Queue::Final, rows, None, FormErrors::default(), StatusCode::OK).await
 }
@@ -777,7 +722,7 @@ async fn final_decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
-    let ids = picked(&s, Queue::Final, None, &pairs).await?;
+    let ids = picked(&s, &expert(&a), Queue::Final, &pairs).await?;
     match app::recognition::final_review(
         &s.app,
         &expert(&a).actor(&ip),
@@ -794,7 +739,7 @@ async fn final_decide(
         }
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            let rows = queue_rows(&s, Queue::Final, None).await?;
+            let rows = queue_rows(&s, &expert(&a), Queue::Final).await?;
             let ctx = PageCtx::new("成果认定终审", &a.session, Some(&expert(&a)), "/expert/recognition").await?;
             review_page(
                 &s,
@@ -812,10 +757,7 @@ async fn final_decide(
 
 /// Experts see outcomes that went through recognition.
 async fn expert_detail(State(s): State<AppState>, a: ExpertAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let h = store::holdings::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|h| h.recognition != "none")
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let h = app::queries::holdings::get(&s.app, &expert(&a), id).await?;
     let v = forms::holding_view(&s.app, &h, false).await?;
     let ctx = PageCtx::new("成果详情", &a.session, Some(&expert(&a)), "/expert/recognition").await?;
     Ok(page(&DetailPage {

@@ -27,11 +27,11 @@ struct Home {
 }
 
 async fn home(State(s): State<AppState>, a: ExpertAuth) -> Result<Response, WebError> {
-    let filter = store::holdings::Filter {
+    let filter = app::queries::HoldingFilter {
         recognition: vec!["initial_passed"],
         ..Default::default()
     };
-    let pending = store::holdings::count(&s.app.db, &filter).await?;
+    let pending = app::queries::holdings::count(&s.app, &Principal::Expert(a.user.clone()), filter).await?;
     let u = a.user.clone();
     let ctx = PageCtx::new("专家工作台", &a.session, Some(&Principal::Expert(a.user)), "/expert").await?;
     Ok(page(&Home {

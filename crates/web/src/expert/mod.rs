@@ -1,5 +1,6 @@
 //! 专家: final reviews of recognition and conversion applications.
 
+pub mod conversions;
 pub mod home;
 
 use axum::Router;
@@ -7,5 +8,5 @@ use axum::Router;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(home::routes())
+    Router::new().merge(conversions::routes()).merge(home::routes())
 }

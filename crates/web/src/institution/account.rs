@@ -39,7 +39,7 @@ fn principal(a: &InstitutionAuth) -> Principal {
 #[template(path = "institution/home.html")]
 struct Home {
     ctx: PageCtx,
-    inst: store::institutions::Institution,
+    inst: app::queries::Institution,
     account: String,
     is_primary: bool,
     may_profile: bool,
@@ -58,59 +58,8 @@ struct Home {
 }
 
 async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
-    let pool = &s.app.db.pool;
-    let department = store::directory::department(pool, a.institution.department_id)
-        .await?
-        .map(|d| d.name)
-        .unwrap_or_default();
-    let sub_users = store::institutions::users_of(pool, a.institution.id)
-        .await?
-        .iter()
-        .filter(|u| u.is_primary == 0)
-        .count();
+    let o = app::queries::institutions::overview(&s.app, &a.institution).await?;
     let ctx = PageCtx::new("机构账户中心", &a.session, Some(&principal(&a)), "/institution").await?;
-    let inst_id = a.institution.id;
-    let mut catalog_by_type = Vec::new();
-    let mut holdings_by_type = Vec::new();
-    for t in store::taxonomy::types(pool).await? {
-        let c = store::catalog::list(
-            &s.app.db,
-            &store::catalog::Filter {
-                institution_id: Some(inst_id),
-                type_id: Some(t.id),
-                ..Default::default()
-            },
-            1,
-            1,
-        )
-        .await?
-        .total;
-        let h = store::holdings::count(
-            &s.app.db,
-            &store::holdings::Filter {
-                issuer_institution_id: Some(inst_id),
-                type_id: Some(t.id),
-                ..Default::default()
-            },
-        )
-        .await?;
-        catalog_by_type.push((t.id, t.name.clone(), c));
-        holdings_by_type.push((t.id, t.name, h));
-    }
-    let mut rule_counts = Vec::new();
-    for (label, statuses) in [
-        ("规则总数", vec![]),
-        ("未发布", vec!["draft", "withdrawn"]),
-        ("已发布", vec!["published"]),
-        ("下架", vec!["taken_down"]),
-    ] {
-        let f = store::conversion::RuleFilter {
-            institution_id: Some(inst_id),
-            statuses,
-            ..Default::default()
-        };
-        rule_counts.push((label, store::conversion::rules(&s.app.db, &f, 1, 1).await?.total));
-    }
     let inst = a.institution;
     Ok(page(&Home {
         ctx,
@@ -119,16 +68,16 @@ async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response,
         may_profile: app::institutions::may(&a.user, Area::Profile),
         areas: Areas::parse_list(&a.user.areas).labels(),
         kind_label: InstitutionKind::from_code(&inst.kind).map(|k| k.label()).unwrap_or("-"),
-        department,
+        department: o.department,
         contact_mobile: inst.contact_mobile.as_deref().map(mask::mobile).unwrap_or_default(),
-        sub_users,
+        sub_users: o.sub_users,
         may_outcomes: app::institutions::may(&a.user, Area::Outcomes),
-        catalog_total: catalog_by_type.iter().map(|c| c.2).sum(),
-        holdings_total: holdings_by_type.iter().map(|c| c.2).sum(),
-        catalog_by_type,
-        holdings_by_type,
+        catalog_total: o.catalog_by_type.iter().map(|c| c.2).sum(),
+        holdings_total: o.holdings_by_type.iter().map(|c| c.2).sum(),
+        catalog_by_type: o.catalog_by_type,
+        holdings_by_type: o.holdings_by_type,
         may_rules: app::institutions::may(&a.user, Area::Rules),
-        rule_counts,
+        rule_counts: o.rule_counts,
         inst,
     }))
 }
@@ -242,10 +191,9 @@ async fn users_form(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let users = store::institutions::users_of(&s.app.db.pool, a.institution.id)
+    let users = app::queries::institutions::sub_users(&s.app, a.institution.id)
         .await?
         .into_iter()
-        .filter(|u| u.is_primary == 0)
         .map(|u| UserRow {
             id: u.id,
             account: u.account,
@@ -337,10 +285,7 @@ async fn edit_form(
 
 async fn edit_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     a.require_primary()?;
-    let u = store::institutions::user_by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|u| u.institution_id == a.institution.id && u.is_primary == 0)
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let u = app::queries::institutions::sub_user(&s.app, a.institution.id, id).await?;
     let form = SubUserForm {
         account: u.account,
         name: u.name,
@@ -381,10 +326,9 @@ async fn user_action(
     let message = match action.as_str() {
         "reset" => {
             let initial = app::institutions::reset_sub_user(&s.app, &a.user, id, &actor).await?;
-            let account = store::institutions::user_by_id(&s.app.db.pool, id)
+            let account = app::queries::institutions::sub_user(&s.app, a.institution.id, id)
                 .await?
-                .map(|u| u.account)
-                .unwrap_or_default();
+                .account;
             a.session
                 .insert(SHOWN_PASSWORD, (account, initial))
                 .await

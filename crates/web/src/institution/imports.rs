@@ -2,6 +2,7 @@
 //! import records of the last year.
 
 use app::auth::Principal;
+use app::queries::{ImportRecord, Job};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -48,7 +49,7 @@ struct ImportPage {
 /// Subtypes this institution may import (not synced, authorised when restricted).
 async fn storable(s: &AppState, a: &InstitutionAuth) -> Result<Vec<(i64, String)>, WebError> {
     let mut out = Vec::new();
-    for st in store::taxonomy::subtypes(&s.app.db.pool).await? {
+    for st in app::queries::taxonomy::subtypes(&s.app).await? {
         if app::taxonomy::may_store(&s.app, a.institution.id, &st).await?.is_ok() {
             out.push((st.id, format!("{}-{}", st.type_name, st.name)));
         }
@@ -136,7 +137,7 @@ async fn template(
 }
 
 /// Import records with their times in Beijing time, for the records tables.
-pub(crate) fn with_times(records: Vec<store::imports::ImportRecord>) -> Vec<(store::imports::ImportRecord, String)> {
+pub(crate) fn with_times(records: Vec<ImportRecord>) -> Vec<(ImportRecord, String)> {
     records
         .into_iter()
         .map(|r| {
@@ -153,7 +154,7 @@ pub(crate) async fn queue_upload(
     session: &tower_sessions::Session,
     form: &CsrfMultipart,
     (kind, owner, target): (&str, app::import::Owner, Option<i64>),
-    actor: &store::audit::Actor,
+    actor: &app::queries::Actor,
     (jobs, back): (&str, &str),
 ) -> Result<Response, WebError> {
     let queued = match form.file("file") {
@@ -175,13 +176,12 @@ pub(crate) async fn queue_upload(
 struct RecordsPage {
     ctx: PageCtx,
     /// Each record with its time in Beijing time.
-    rows: Vec<(store::imports::ImportRecord, String)>,
+    rows: Vec<(ImportRecord, String)>,
 }
 
 async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let year_ago = store::now() - 365 * 86_400;
-    let rows = with_times(store::imports::of_institution(&s.app.db.pool, a.institution.id, year_ago).await?);
+    let rows = with_times(app::queries::imports::records_of_institution(&s.app, a.institution.id).await?);
     let ctx = PageCtx::new("导入记录", &a.session, Some(&inst(&a)), "/institution/outcomes").await?;
     Ok(page(&RecordsPage { ctx, rows }))
 }
@@ -190,7 +190,7 @@ async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Respon
 #[template(path = "institution/job.html")]
 pub(crate) struct JobPage {
     ctx: PageCtx,
-    job: store::jobs::Job,
+    job: Job,
     status_label: &'static str,
     running: bool,
     result: Option<JobResult>,
@@ -208,7 +208,7 @@ struct JobResult {
 
 impl JobPage {
     /// The progress page of a job; it reloads itself while the job runs.
-    pub(crate) fn new(ctx: PageCtx, job: store::jobs::Job, back: &'static str, records: &'static str) -> Self {
+    pub(crate) fn new(ctx: PageCtx, job: Job, back: &'static str, records: &'static str) -> Self {
         let result = job
             .result
             .as_deref()
@@ -250,10 +250,7 @@ impl JobPage {
 /// The progress of an import job of this institution.
 async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let job = store::jobs::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|j| j.institution_id == Some(a.institution.id))
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let job = app::queries::imports::job_of_institution(&s.app, a.institution.id, id).await?;
     let back = if job.kind == app::jobs::LEARNERS {
         "/institution/learners"
     } else {

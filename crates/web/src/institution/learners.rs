@@ -79,8 +79,8 @@ async fn list_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let result = store::learners::of_institution(
-        &s.app.db,
+    let result = app::queries::institutions::learners(
+        &s.app,
         a.institution.id,
         &q.name,
         &q.id_number,
@@ -170,10 +170,7 @@ async fn add(
 
 async fn edit_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let l = store::learners::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|l| l.created_by_institution == Some(a.institution.id) && !l.is_active())
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let l = app::queries::institutions::inactive_learner(&s.app, a.institution.id, id).await?;
     let form = LearnerAccountForm {
         name: l.name,
         id_number: l.id_number,
@@ -244,18 +241,7 @@ struct ViewPage {
 
 async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let l = store::learners::by_id(&s.app.db.pool, id)
-        .await?
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
-    let filter = store::holdings::Filter {
-        learner_id: Some(id),
-        issuer_institution_id: Some(a.institution.id),
-        ..Default::default()
-    };
-    let holdings = store::holdings::list(&s.app.db, &filter, 1, 200).await?.rows;
-    if l.created_by_institution != Some(a.institution.id) && holdings.is_empty() {
-        return Err(WebError(app::AppError::not_found()));
-    }
+    let (l, holdings) = app::queries::institutions::learner(&s.app, a.institution.id, id).await?;
     let rows = holdings
         .iter()
         .map(|h| {

@@ -2,9 +2,12 @@
 //! methods and rules, conversion reviews.
 
 pub mod account;
+pub mod conversions;
 pub mod imports;
 pub mod learners;
+pub mod methods;
 pub mod outcomes;
+pub mod rules;
 
 use axum::Router;
 
@@ -12,6 +15,9 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(conversions::routes())
+        .merge(rules::routes())
+        .merge(methods::routes())
         .merge(account::routes())
         .merge(outcomes::routes())
         .merge(learners::routes())

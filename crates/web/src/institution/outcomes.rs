@@ -94,15 +94,15 @@ struct ListPage {
 
 async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let filter = store::catalog::Filter {
-        institution_id: Some(a.institution.id),
+    let filter = app::queries::CatalogFilter {
         type_id: forms::opt_id(&q.type_),
         subtype_id: forms::opt_id(&q.subtype),
         name: Some(q.name.clone()).filter(|n| !n.trim().is_empty()),
         recognition: Some(q.recognition.clone()).filter(|r| !r.is_empty()),
         ..Default::default()
     };
-    let result = store::catalog::list(&s.app.db, &filter, q.page.max(1), PER_PAGE).await?;
+    let result =
+        app::queries::catalog::of_institution(&s.app, a.institution.id, filter, q.page.max(1), PER_PAGE).await?;
     let rows = result
         .rows
         .into_iter()
@@ -175,8 +175,8 @@ struct Choose {
 
 async fn choose(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let subtypes = store::taxonomy::subtypes(&s.app.db.pool).await?;
-    let authorised = store::taxonomy::authorised(&s.app.db.pool, a.institution.id).await?;
+    let subtypes = app::queries::taxonomy::subtypes(&s.app).await?;
+    let authorised = app::queries::taxonomy::authorised(&s.app, a.institution.id).await?;
     let groups = forms::group_subtypes(&subtypes, |st| {
         if st.synced != 0 {
             Some("由证书平台定期同步，无需存储".into())
@@ -301,11 +301,8 @@ async fn create(
 }
 
 /// An outcome of this institution, or 404.
-async fn own(s: &AppState, a: &InstitutionAuth, id: i64) -> Result<store::catalog::CatalogOutcome, WebError> {
-    store::catalog::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|o| o.institution_id == a.institution.id)
-        .ok_or_else(|| WebError(app::AppError::not_found()))
+async fn own(s: &AppState, a: &InstitutionAuth, id: i64) -> Result<app::queries::CatalogOutcome, WebError> {
+    Ok(app::queries::catalog::own(&s.app, a.institution.id, id).await?)
 }
 
 #[derive(Template)]
@@ -480,15 +477,14 @@ async fn holdings_page(
     reason: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let filter = store::holdings::Filter {
-        issuer_institution_id: Some(a.institution.id),
+    let filter = app::queries::HoldingFilter {
         institution_outcome_id: forms::opt_id(&q.outcome),
         type_id: forms::opt_id(&q.type_),
         name: Some(q.name.clone()),
         year: q.year.parse().ok(),
         ..Default::default()
     };
-    let result = store::holdings::list(&s.app.db, &filter, q.page.max(1), PER_PAGE).await?;
+    let result = app::queries::holdings::list(&s.app, &principal(a), filter, q.page.max(1), PER_PAGE).await?;
     let rows = result
         .rows
         .iter()
@@ -598,10 +594,7 @@ struct HoldingPage {
 
 async fn holding(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let h = store::holdings::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|h| h.issuer_institution_id == Some(a.institution.id))
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let h = app::queries::holdings::get(&s.app, &principal(&a), id).await?;
     let v = forms::holding_view(&s.app, &h, false).await?;
     Ok(page(&HoldingPage {
         ctx: ctx(&a, "成果详情", "/institution/learner-outcomes").await?,
@@ -622,8 +615,7 @@ async fn export(
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let ids = forms::ids(&form.fields);
-    let filter = store::holdings::Filter {
-        issuer_institution_id: Some(a.institution.id),
+    let filter = app::queries::HoldingFilter {
         institution_outcome_id: forms::opt_id(&form.text("outcome")),
         type_id: forms::opt_id(&form.text("type")),
         name: Some(form.text("name")),
@@ -647,7 +639,9 @@ async fn export(
     let written = async {
         let mut out = app::export::Export::start(&s.app, &a.user, &form.text("sms_code"), &headers).await?;
         for page in 1.. {
-            let rows = store::holdings::list(&s.app.db, &filter, page, 5_000).await?.rows;
+            let rows = app::queries::holdings::list(&s.app, &principal(&a), filter.clone(), page, 5_000)
+                .await?
+                .rows;
             if rows.is_empty() {
                 break;
             }

@@ -5,16 +5,13 @@
 use std::net::SocketAddr;
 
 use app::auth::{Principal, SessionUser};
+use app::queries::{Department, Institution, InstitutionUser, Learner, StaffUser};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::institution::InstitutionStatus;
 use domain::role::{Area, Role};
 use serde::de::DeserializeOwned;
-use store::directory::Department;
-use store::institutions::{Institution, InstitutionUser};
-use store::learners::Learner;
-use store::staff::StaffUser;
 use tower_sessions::Session;
 
 use crate::AppState;

@@ -211,8 +211,8 @@ pub struct TypeGroup {
 }
 
 pub fn group_subtypes(
-    subtypes: &[store::taxonomy::Subtype],
-    why_not: impl Fn(&store::taxonomy::Subtype) -> Option<String>,
+    subtypes: &[app::queries::Subtype],
+    why_not: impl Fn(&app::queries::Subtype) -> Option<String>,
 ) -> Vec<TypeGroup> {
     let mut groups: Vec<TypeGroup> = Vec::new();
     for s in subtypes {
@@ -245,11 +245,7 @@ pub struct HoldingView {
 
 /// Builds the detail of a learner outcome; `full_id` shows the ID number unmasked
 /// (only to the learner it belongs to).
-pub async fn holding_view(
-    app: &app::App,
-    h: &store::holdings::Holding,
-    full_id: bool,
-) -> Result<HoldingView, WebError> {
+pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bool) -> Result<HoldingView, WebError> {
     let (_, specs) = app::taxonomy::subtype(app, h.subtype_id).await?;
     let id = if full_id {
         h.learner_id_number.clone()
@@ -285,18 +281,13 @@ pub async fn holding_view(
     if let Some(r) = &h.withdraw_reason {
         base.push(("撤回原因".into(), r.clone()));
     }
-    let mut files: Vec<(i64, String)> = store::files::of_outcome(&app.db.pool, h.id)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f.original_name))
-        .collect();
-    if let Some(f) = h.withdraw_file
-        && let Some(f) = store::files::by_id(&app.db.pool, f).await?
-    {
+    let docs = app::queries::holdings::documents(app, h).await?;
+    let mut files: Vec<(i64, String)> = docs.files.into_iter().map(|f| (f.id, f.original_name)).collect();
+    if let Some(f) = docs.withdraw_file {
         files.push((f.id, format!("撤回原因文件：{}", f.original_name)));
     }
-    let reviews = store::holdings::reviews(&app.db.pool, h.id)
-        .await?
+    let reviews = docs
+        .reviews
         .into_iter()
         .map(|r| {
             let stage = match r.stage.as_str() {
@@ -329,12 +320,12 @@ pub async fn holding_view(
 
 /// Filter values of the type and subtype selects.
 pub async fn type_choices(app: &app::App) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), WebError> {
-    let types = store::taxonomy::types(&app.db.pool)
+    let types = app::queries::taxonomy::types(app)
         .await?
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
-    let subtypes = store::taxonomy::subtypes(&app.db.pool)
+    let subtypes = app::queries::taxonomy::subtypes(app)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))

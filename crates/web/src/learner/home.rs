@@ -12,7 +12,6 @@ use axum::routing::get;
 use domain::credits::Credits;
 use domain::id_card::IdType;
 use domain::mask;
-use store::holdings::Filter;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -47,19 +46,7 @@ struct Home {
 
 async fn home(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
     let l = a.learner.clone();
-    let db = &s.app.db;
-    let mine = |statuses: Vec<&'static str>, converted: Option<bool>| Filter {
-        learner_id: Some(l.id),
-        statuses,
-        converted,
-        ..Default::default()
-    };
-    let outcome_total = store::holdings::count(db, &mine(vec![], None)).await?;
-    let registered = store::holdings::count(db, &mine(vec!["registered"], None)).await?;
-    let stored = store::holdings::count(db, &mine(vec!["stored"], None)).await?;
-    let converted = store::holdings::count(db, &mine(vec![], Some(true))).await?;
-    let total_credits = Credits(store::ledger::balance(&db.pool, l.id).await?).to_string();
-    let unread = store::messages::unread(&db.pool, "learner", l.id).await?;
+    let o = app::queries::learner::overview(&s.app, &l).await?;
     let ctx = PageCtx::new("个人中心", &a.session, Some(&Principal::Learner(a.learner)), "/learner").await?;
     let validity = match (&l.id_valid_from, &l.id_valid_to) {
         (Some(f), Some(t)) => format!("{f} 至 {t}"),
@@ -75,12 +62,12 @@ async fn home(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, Web
         validity,
         opened: datetime(l.activated_at.unwrap_or(l.created_at)),
         name: l.name,
-        total_credits,
-        unread,
-        outcome_total,
-        registered,
-        stored,
-        converted,
+        total_credits: Credits(o.total_credits).to_string(),
+        unread: o.unread,
+        outcome_total: o.outcome_total,
+        registered: o.registered,
+        stored: o.stored,
+        converted: o.converted,
     }))
 }
 
@@ -171,10 +158,9 @@ struct CreditsPage {
 
 /// 我的成就: the ledger behind the total.
 async fn credits(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
-    let pool = &s.app.db.pool;
-    let total = Credits(store::ledger::balance(pool, a.learner.id).await?).to_string();
-    let rows = store::ledger::entries(pool, a.learner.id)
-        .await?
+    let (balance, entries) = app::queries::learner::ledger(&s.app, &a.learner).await?;
+    let total = Credits(balance).to_string();
+    let rows = entries
         .into_iter()
         .map(|e| {
             (

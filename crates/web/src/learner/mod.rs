@@ -1,5 +1,6 @@
 //! 个人用户: the personal centre, outcomes, messages, conversion and certificates.
 
+pub mod conversions;
 pub mod home;
 pub mod outcomes;
 
@@ -8,5 +9,8 @@ use axum::Router;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(home::routes()).merge(outcomes::routes())
+    Router::new()
+        .merge(conversions::routes())
+        .merge(home::routes())
+        .merge(outcomes::routes())
 }

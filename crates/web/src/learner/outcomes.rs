@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use app::auth::Principal;
 use app::holdings::HoldingForm;
+use app::queries::{Holding, HoldingFilter as Filter};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -11,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::credits::Credits;
-use store::holdings::{Filter, Holding};
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -103,25 +103,29 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         statuses: STATUSES.iter().map(|s| s.0).filter(|s| *s == q.status).collect(),
         ..Default::default()
     };
-    let personal_count = store::holdings::count(
-        &s.app.db,
-        &Filter {
+    let me = Principal::Learner(a.learner.clone());
+    let personal_count = app::queries::holdings::count(
+        &s.app,
+        &me,
+        Filter {
             converted: Some(false),
             ..base.clone()
         },
     )
     .await?;
-    let converted_count = store::holdings::count(
-        &s.app.db,
-        &Filter {
+    let converted_count = app::queries::holdings::count(
+        &s.app,
+        &me,
+        Filter {
             converted: Some(true),
             ..base.clone()
         },
     )
     .await?;
-    let result = store::holdings::list(
-        &s.app.db,
-        &Filter {
+    let result = app::queries::holdings::list(
+        &s.app,
+        &me,
+        Filter {
             converted: Some(converted),
             ..base
         },
@@ -217,7 +221,7 @@ struct Choose {
 }
 
 async fn choose(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
-    let subtypes = store::taxonomy::subtypes(&s.app.db.pool).await?;
+    let subtypes = app::queries::taxonomy::subtypes(&s.app).await?;
     let groups = forms::group_subtypes(&subtypes, |st| {
         (st.synced != 0).then(|| "由证书平台同步到您的账户".to_string())
     });
@@ -284,8 +288,9 @@ async fn form_page(
     let mut values = st.values;
     let mut picked = false;
     if let Some(p) = st.pick {
-        let o = store::catalog::by_id(&s.app.db.pool, p)
-            .await?
+        let o = app::queries::catalog::get(&s.app, p)
+            .await
+            .ok()
             .filter(|o| o.subtype_id == sub.id)
             .ok_or_else(|| WebError(app::AppError::NotFound("所选的名录成果不存在".into())))?;
         form.name = o.name;
@@ -299,14 +304,14 @@ async fn form_page(
     let matches = if !searching {
         Vec::new()
     } else {
-        let f = store::catalog::Filter {
+        let f = app::queries::CatalogFilter {
             subtype_id: Some(sub.id),
             name: Some(st.search.clone()),
             major: Some(st.search_major.clone()),
             institution_id: st.search_institution,
             ..Default::default()
         };
-        store::catalog::list(&s.app.db, &f, 1, 20)
+        app::queries::catalog::search(&s.app, &f, 1, 20)
             .await?
             .rows
             .into_iter()
@@ -318,12 +323,7 @@ async fn form_page(
         Some(id) => format!("/learner/outcomes/{id}/edit"),
         None => format!("/learner/outcomes/new/{}", sub.id),
     };
-    let all: Vec<i64> = store::directory::departments(&s.app.db.pool)
-        .await?
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    let institutions = store::institutions::list_in(&s.app.db.pool, &all, Some("approved"))
+    let institutions = app::queries::institutions::approved(&s.app)
         .await?
         .into_iter()
         .map(|i| (i.id, i.name))
@@ -454,10 +454,7 @@ async fn create(
 }
 
 async fn own(s: &AppState, a: &LearnerAuth, id: i64) -> Result<Holding, WebError> {
-    store::holdings::by_id(&s.app.db.pool, id)
-        .await?
-        .filter(|h| h.learner_id == a.learner.id)
-        .ok_or_else(|| WebError(app::AppError::not_found()))
+    Ok(app::queries::holdings::get(&s.app, &Principal::Learner(a.learner.clone()), id).await?)
 }
 
 #[derive(Template)]
@@ -581,31 +578,17 @@ async fn edit(
 async fn upload(
     State(s): State<AppState>,
     a: LearnerAuth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    let h = own(&s, &a, id).await?;
-    let result = async {
-        if h.status == "withdrawn" || matches!(h.recognition.as_str(), "applied" | "initial_passed" | "recognised") {
-            return Err(app::AppError::Conflict("该成果当前不能补充材料".into()));
-        }
-        let (_, name, bytes) = form
-            .file("file")
-            .ok_or_else(|| app::AppError::field("file", "请选择要上传的文件"))?;
-        let file = app::files::save(
-            &s.app,
-            "file",
-            name,
-            bytes,
-            app::files::Accept::Evidence,
-            "learner",
-            a.learner.id,
-        )
-        .await?;
-        store::files::attach(&s.app.db.pool, h.id, file).await?;
-        Ok(())
-    }
-    .await;
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    let result = match form.file("file") {
+        Some((_, name, bytes)) => app::evidence::attach(&s.app, &a.learner, id, name, bytes, &actor)
+            .await
+            .map(|_| ()),
+        None => Err(app::AppError::field("file", "请选择要上传的文件")),
+    };
     match result {
         Ok(()) => {
             flash(&a.session, "ok", "材料已上传").await?;
@@ -629,10 +612,11 @@ async fn recognition(State(s): State<AppState>, a: LearnerAuth) -> Result<Respon
         statuses: vec!["registered", "submitted", "stored"],
         ..Default::default()
     };
-    let result = store::holdings::list(&s.app.db, &f, 1, 200).await?;
+    let me = Principal::Learner(a.learner.clone());
+    let result = app::queries::holdings::list(&s.app, &me, f, 1, 200).await?;
     let mut rows = Vec::new();
     for h in result.rows {
-        let files = store::files::of_outcome(&s.app.db.pool, h.id).await?.len();
+        let files = app::queries::holdings::documents(&s.app, &h).await?.files.len();
         let can = files > 0 && matches!(h.recognition.as_str(), "none" | "rejected");
         rows.push((
             h.id,
@@ -674,12 +658,13 @@ struct MessagesPage {
 }
 
 async fn messages(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
-    let rows = store::messages::list(&s.app.db.pool, "learner", a.learner.id, 100)
+    let me = Principal::Learner(a.learner.clone());
+    let rows = app::queries::learner::messages(&s.app, &me, 100)
         .await?
         .into_iter()
         .map(|m| (m.id, m.title, m.body, datetime(m.created_at), m.read_at.is_some()))
         .collect();
-    let unread = store::messages::unread(&s.app.db.pool, "learner", a.learner.id).await?;
+    let unread = app::queries::learner::unread(&s.app, &me).await?;
     Ok(page(&MessagesPage {
         ctx: ctx(&a, "我的消息", "/learner/messages").await?,
         unread,
@@ -690,9 +675,7 @@ async fn messages(State(s): State<AppState>, a: LearnerAuth) -> Result<Response,
 
 /// Opens a message (marks it read) and goes to what it is about.
 async fn open_message(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let m = store::messages::open(&s.app.db.pool, "learner", a.learner.id, id, store::now())
-        .await?
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let m = app::queries::learner::open_message(&s.app, &Principal::Learner(a.learner.clone()), id).await?;
     let to = m
         .link
         .filter(|l| l.starts_with("/learner/"))

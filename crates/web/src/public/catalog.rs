@@ -66,14 +66,14 @@ async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
-    let f = store::catalog::Filter {
+    let f = app::queries::CatalogFilter {
         institution_id: forms::opt_id(&q.institution),
         type_id: forms::opt_id(&q.type_),
         name: Some(q.q.chars().take(50).collect::<String>()).filter(|n| !n.trim().is_empty()),
         level: Some(q.level.clone()).filter(|l| !l.is_empty()),
         ..Default::default()
     };
-    let result = store::catalog::list(&s.app.db, &f, q.page.max(1), PER_PAGE).await?;
+    let result = app::queries::catalog::search(&s.app, &f, q.page.max(1), PER_PAGE).await?;
     let rows = result
         .rows
         .into_iter()
@@ -94,7 +94,7 @@ async fn search(
             }
         })
         .collect();
-    let institutions = store::institutions::list_in(&s.app.db.pool, &all_departments(&s).await?, Some("approved"))
+    let institutions = app::queries::institutions::approved(&s.app)
         .await?
         .into_iter()
         .map(|i| (i.id, i.name))
@@ -122,14 +122,6 @@ async fn search(
     }))
 }
 
-async fn all_departments(s: &AppState) -> Result<Vec<i64>, WebError> {
-    Ok(store::directory::departments(&s.app.db.pool)
-        .await?
-        .into_iter()
-        .map(|d| d.id)
-        .collect())
-}
-
 #[derive(Template)]
 #[template(path = "portal/catalog_item.html")]
 struct ItemPage {
@@ -141,9 +133,7 @@ struct ItemPage {
 
 async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
-    let o = store::catalog::by_id(&s.app.db.pool, id)
-        .await?
-        .ok_or_else(|| WebError(app::AppError::not_found()))?;
+    let o = app::queries::catalog::get(&s.app, id).await?;
     let (_, specs) = app::taxonomy::subtype(&s.app, o.subtype_id).await?;
     let base = vec![
         ("颁证机构".to_string(), o.institution_name.clone()),

@@ -32,7 +32,7 @@ struct ListPage {
 
 async fn list(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
     let mut rows = Vec::new();
-    for c in store::certificates::of_learner(&s.app.db.pool, a.learner.id).await? {
+    for c in app::queries::learner::certificates(&s.app, &a.learner).await? {
         let valid = app::certificates::check(&s.app, &c.number).await?.revoked.is_none();
         rows.push((
             c.number,

@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod files;
 pub mod portal;
 pub mod register;
+pub mod rules;
 
 use axum::Router;
 
@@ -13,6 +14,7 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(rules::routes())
         .merge(portal::routes())
         .merge(catalog::routes())
         .merge(register::routes())

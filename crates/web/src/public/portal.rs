@@ -176,10 +176,11 @@ async fn login(
 async fn logout(
     State(s): State<AppState>,
     session: Session,
+    ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
     if let Some(p) = extract::principal(&session, &s).await? {
-        store::audit::record(&s.app.db.pool, &p.actor(""), "sign_out", None, None, store::now()).await?;
+        app::auth::sign_out(&s.app, &p, &ip).await?;
     }
     session.flush().await.map_err(csrf::internal)?;
     Ok(Redirect::to("/").into_response())
@@ -313,10 +314,7 @@ struct Outbox {
 
 /// The development outbox, only in demo mode.
 async fn outbox(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
-    if !s.app.config.demo {
-        return Err(WebError(AppError::not_found()));
-    }
-    let rows = store::outbox::latest(&s.app.db.pool, 50)
+    let rows = app::queries::institutions::outbox(&s.app, 50)
         .await?
         .into_iter()
         .map(|m| {

@@ -112,20 +112,18 @@ async fn start_form(
     form: StartForm,
     errors: FormErrors,
 ) -> Result<StartPage, WebError> {
-    let departments = store::directory::departments(&s.app.db.pool)
+    let departments = app::queries::institutions::departments(&s.app)
         .await?
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
     // Without JavaScript the school list is filled for the department already chosen.
     let directory = match form.department_id.parse::<i64>() {
-        Ok(dep) => {
-            store::directory::unregistered(&s.app.db.pool, dep, if form.kind == "org" { "org" } else { "school" })
-                .await?
-                .into_iter()
-                .map(|e| (e.code, e.name))
-                .collect()
-        }
+        Ok(dep) => app::queries::institutions::unregistered(&s.app, dep, form.kind == "org")
+            .await?
+            .into_iter()
+            .map(|e| (e.code, e.name))
+            .collect(),
         Err(_) => Vec::new(),
     };
     Ok(StartPage {
@@ -191,8 +189,7 @@ async fn directory(
     State(s): State<AppState>,
     Query(q): Query<DirectoryQuery>,
 ) -> Result<Json<serde_json::Value>, crate::kit::error::ApiError> {
-    let kind = if q.kind == "org" { "org" } else { "school" };
-    let rows = store::directory::unregistered(&s.app.db.pool, q.department_id, kind).await?;
+    let rows = app::queries::institutions::unregistered(&s.app, q.department_id, q.kind == "org").await?;
     Ok(Json(
         rows.into_iter()
             .map(|e| serde_json::json!({"code": e.code, "name": e.name}))

@@ -1,0 +1,281 @@
+//! Conversion methods, rules and applications as each role may see them.
+
+use crate::auth::Principal;
+use crate::{App, AppError, AppResult};
+
+use super::{Application, ApplicationFilter, CatalogOutcome, Holding, HoldingFilter, Learner, Method, Page};
+use super::{PublishedMethod, Review, Rule, RuleFilter, Target};
+
+/// Rule states that others may see once a rule has been published.
+const PUBLIC_HISTORY: [&str; 3] = ["published", "withdrawn", "taken_down"];
+
+// ---------------------------------------------------------------- methods
+
+pub async fn methods_of(app: &App, institution_id: i64) -> AppResult<Vec<Method>> {
+    Ok(store::conversion::methods_of(&app.db.pool, institution_id).await?)
+}
+
+/// Whether the institution accepted the 信息发布安全承诺书.
+pub async fn pledged(app: &App, institution_id: i64) -> AppResult<bool> {
+    Ok(store::conversion::pledged(&app.db.pool, institution_id).await?)
+}
+
+pub async fn own_method(app: &App, institution_id: i64, id: i64) -> AppResult<Method> {
+    store::conversion::method(&app.db.pool, id)
+        .await?
+        .filter(|m| m.institution_id == institution_id)
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn has_published_method(app: &App, institution_id: i64) -> AppResult<bool> {
+    Ok(store::conversion::has_published_method(&app.db.pool, institution_id).await?)
+}
+
+pub async fn published_methods(app: &App) -> AppResult<Vec<PublishedMethod>> {
+    Ok(store::conversion::published_methods(&app.db.pool).await?)
+}
+
+// ---------------------------------------------------------------- rules
+
+/// Which rules a list shows.
+pub enum RuleList<'a> {
+    /// 我发布的: every rule of this institution.
+    Mine(i64),
+    /// 与我相关: published (or once published) rules using this institution's outcomes.
+    Related(i64),
+    /// A department's: published and taken-down rules of its institutions.
+    Departments(&'a [i64]),
+    /// The public catalog: published rules, found by name or code.
+    Public(String),
+}
+
+pub async fn rules(app: &App, list: RuleList<'_>, page: i64, per_page: i64) -> AppResult<Page<Rule>> {
+    let f = match list {
+        RuleList::Mine(i) => RuleFilter {
+            institution_id: Some(i),
+            ..Default::default()
+        },
+        RuleList::Related(i) => RuleFilter {
+            source_institution_id: Some(i),
+            statuses: PUBLIC_HISTORY.to_vec(),
+            ..Default::default()
+        },
+        RuleList::Departments(scope) => RuleFilter {
+            departments: Some(scope.to_vec()),
+            statuses: vec!["published", "taken_down"],
+            ..Default::default()
+        },
+        RuleList::Public(q) => RuleFilter {
+            statuses: vec!["published"],
+            name: Some(q.chars().take(50).collect()),
+            ..Default::default()
+        },
+    };
+    Ok(store::conversion::rules(&app.db, &f, page, per_page).await?)
+}
+
+/// One rule, if the caller may see it: its own institution always; an institution whose
+/// outcomes it uses once it has been published; a department over its institution; and
+/// everyone else (anonymous visitors, learners, experts) only while it is published.
+pub async fn rule(app: &App, who: Option<&Principal>, id: i64) -> AppResult<Rule> {
+    let pool = &app.db.pool;
+    let r = store::conversion::rule(pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let visible = match who {
+        Some(Principal::Institution { institution, .. }) => {
+            r.institution_id == institution.id
+                || (PUBLIC_HISTORY.contains(&r.status.as_str())
+                    && store::conversion::uses_sources_of(pool, id, institution.id).await?)
+        }
+        Some(Principal::Department { scope, .. }) => store::institutions::by_id(pool, r.institution_id)
+            .await?
+            .is_some_and(|i| scope.contains(&i.department_id)),
+        _ => r.status == "published",
+    };
+    if visible { Ok(r) } else { Err(AppError::not_found()) }
+}
+
+/// What a rule turns into what: its source outcomes and its targets with their
+/// catalog entries.
+pub struct RuleDetail {
+    pub sources: Vec<CatalogOutcome>,
+    pub targets: Vec<(Target, CatalogOutcome)>,
+}
+
+/// The detail of a rule the caller was allowed to see.
+pub async fn rule_detail(app: &App, r: &Rule) -> AppResult<RuleDetail> {
+    let pool = &app.db.pool;
+    let sources = super::catalog::many(app, &store::conversion::sources(pool, r.id).await?).await?;
+    let mut targets = Vec::new();
+    for t in store::conversion::targets(pool, r.id).await? {
+        if let Some(o) = store::catalog::by_id(pool, t.institution_outcome_id).await? {
+            targets.push((t, o));
+        }
+    }
+    Ok(RuleDetail { sources, targets })
+}
+
+/// The learners to whom this institution issued a source outcome of the rule (stored),
+/// for a batch application, found by name or ID number.
+pub async fn batch_candidates(
+    app: &App,
+    who: &Principal,
+    rule_id: i64,
+    learner: &str,
+    page: i64,
+    per_page: i64,
+) -> AppResult<(Rule, Page<Holding>)> {
+    let Principal::Institution { institution, .. } = who else {
+        return Err(AppError::forbidden());
+    };
+    let pool = &app.db.pool;
+    let r = store::conversion::rule(pool, rule_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !store::conversion::uses_sources_of(pool, rule_id, institution.id).await? {
+        return Err(AppError::not_found());
+    }
+    let f = HoldingFilter {
+        institution_outcome_ids: store::conversion::sources(pool, rule_id).await?,
+        statuses: vec!["stored"],
+        learner: Some(learner.to_string()),
+        ..Default::default()
+    };
+    Ok((r, super::holdings::list(app, who, f, page, per_page).await?))
+}
+
+// ---------------------------------------------------------------- applications
+
+/// Narrows an application filter to the caller's rows: a learner's own; an institution's
+/// received (or, when asked, initiated) applications; a department's scope. Experts
+/// review every application of the two-stage chain.
+pub fn scoped(who: &Principal, mut f: ApplicationFilter) -> ApplicationFilter {
+    match who {
+        Principal::Learner(l) => f.learner_id = Some(l.id),
+        Principal::Institution { institution, .. } => {
+            if f.initiator_institution_id != Some(institution.id) {
+                f.initiator_institution_id = None;
+                f.target_institution_id = Some(institution.id);
+            }
+        }
+        Principal::Department { scope, .. } => f.departments = Some(scope.clone()),
+        Principal::Expert(_) => {}
+    }
+    f
+}
+
+/// An application with its review history and materials.
+pub struct ApplicationRow {
+    pub application: Application,
+    pub reviews: Vec<Review>,
+    pub files: Vec<(i64, String)>,
+}
+
+pub async fn applications(
+    app: &App,
+    who: &Principal,
+    f: ApplicationFilter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Page<ApplicationRow>> {
+    let pool = &app.db.pool;
+    let result = store::conversion::applications(&app.db, &scoped(who, f), page.max(1), per_page).await?;
+    let mut rows = Vec::with_capacity(result.rows.len());
+    for a in result.rows {
+        rows.push(ApplicationRow {
+            reviews: store::conversion::application_reviews(pool, a.id).await?,
+            files: store::conversion::files_of(pool, a.id).await?,
+            application: a,
+        });
+    }
+    Ok(Page {
+        rows,
+        total: result.total,
+    })
+}
+
+pub async fn count_applications(app: &App, who: &Principal, f: ApplicationFilter) -> AppResult<i64> {
+    Ok(store::conversion::applications(&app.db, &scoped(who, f), 1, 1)
+        .await?
+        .total)
+}
+
+/// At most this many applications are decided by one "review all pending".
+const REVIEW_ALL_LIMIT: i64 = 1000;
+
+/// The ids ticked, or every application of the filter the caller may see when none is.
+pub async fn ticked_or_all(app: &App, who: &Principal, f: ApplicationFilter, ticked: Vec<i64>) -> AppResult<Vec<i64>> {
+    if !ticked.is_empty() {
+        return Ok(ticked);
+    }
+    Ok(
+        store::conversion::applications(&app.db, &scoped(who, f), 1, REVIEW_ALL_LIMIT)
+            .await?
+            .rows
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------- the learner's rules
+
+/// A published rule the learner's stored outcomes meet, with the names of what it
+/// would use and what it would grant.
+pub struct LearnerMatch {
+    pub rule: Rule,
+    pub uses: Vec<String>,
+    pub gains: Vec<String>,
+}
+
+/// Per stored outcome: its name, how many rules apply now, how many used it.
+pub type OutcomeUse = (String, usize, usize);
+
+pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMatch>, Vec<OutcomeUse>)> {
+    let pool = &app.db.pool;
+    let found = crate::conversion::matches(app, l.id).await?;
+    let mut rows = Vec::new();
+    for (r, m) in &found {
+        let mut uses = Vec::new();
+        for h in &m.holdings {
+            if let Some(h) = store::holdings::by_id(pool, *h).await? {
+                uses.push(h.name);
+            }
+        }
+        let gains = super::catalog::many(app, &m.new_targets)
+            .await?
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        rows.push(LearnerMatch {
+            rule: r.clone(),
+            uses,
+            gains,
+        });
+    }
+    let f = HoldingFilter {
+        statuses: vec!["stored"],
+        ..Default::default()
+    };
+    let consumed = store::conversion::consumed(pool, l.id).await?;
+    let outcomes = super::holdings::list(app, &Principal::Learner(l.clone()), f, 1, 500)
+        .await?
+        .rows
+        .into_iter()
+        .map(|h| {
+            let applies = found.iter().filter(|(_, m)| m.holdings.contains(&h.id)).count();
+            let used = consumed.iter().filter(|(_, hid)| *hid == h.id).count();
+            (h.name, applies, used)
+        })
+        .collect();
+    Ok((rows, outcomes))
+}
+
+/// Whether the learner may apply for this rule now.
+pub async fn learner_may_apply(app: &App, l: &Learner, rule_id: i64) -> AppResult<bool> {
+    Ok(crate::conversion::matches(app, l.id)
+        .await?
+        .iter()
+        .any(|(r, _)| r.id == rule_id))
+}

@@ -1,0 +1,141 @@
+//! Learner outcomes (学员成果) as each role may see them.
+
+use crate::auth::Principal;
+use crate::{App, AppError, AppResult};
+
+use super::{Holding, HoldingFilter, Page, Review, StoredFile};
+
+/// Recognition states an expert works on: every one but "never applied".
+const EXPERT_RECOGNITION: [&str; 4] = ["applied", "initial_passed", "recognised", "rejected"];
+
+/// Narrows a filter to the caller's rows: a learner's own, an institution's issued, a
+/// department's scope, an expert's recognition cases.
+pub fn scoped(who: &Principal, mut f: HoldingFilter) -> HoldingFilter {
+    match who {
+        Principal::Learner(l) => f.learner_id = Some(l.id),
+        Principal::Institution { institution, .. } => f.issuer_institution_id = Some(institution.id),
+        Principal::Department { scope, .. } => f.departments = Some(scope.clone()),
+        Principal::Expert(_) => {
+            f.recognition.retain(|r| EXPERT_RECOGNITION.contains(r));
+            if f.recognition.is_empty() {
+                f.recognition = EXPERT_RECOGNITION.to_vec();
+            }
+        }
+    }
+    f
+}
+
+pub async fn list(app: &App, who: &Principal, f: HoldingFilter, page: i64, per_page: i64) -> AppResult<Page<Holding>> {
+    Ok(store::holdings::list(&app.db, &scoped(who, f), page, per_page).await?)
+}
+
+pub async fn count(app: &App, who: &Principal, f: HoldingFilter) -> AppResult<i64> {
+    Ok(store::holdings::count(&app.db, &scoped(who, f)).await?)
+}
+
+/// Whether this caller may see this learner outcome.
+pub async fn may_see(app: &App, who: &Principal, h: &Holding) -> AppResult<bool> {
+    Ok(match who {
+        Principal::Learner(l) => h.learner_id == l.id,
+        Principal::Institution { user, institution } => {
+            h.issuer_institution_id == Some(institution.id)
+                && crate::institutions::may(user, domain::role::Area::Outcomes)
+        }
+        Principal::Department { scope, .. } => match h.issuer_institution_id {
+            Some(inst) => store::institutions::by_id(&app.db.pool, inst)
+                .await?
+                .is_some_and(|i| scope.contains(&i.department_id)),
+            None => true,
+        },
+        Principal::Expert(_) => EXPERT_RECOGNITION.contains(&h.recognition.as_str()),
+    })
+}
+
+/// One learner outcome, or "not found" for anyone who may not see it.
+pub async fn get(app: &App, who: &Principal, id: i64) -> AppResult<Holding> {
+    let h = store::holdings::by_id(&app.db.pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if may_see(app, who, &h).await? {
+        Ok(h)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+/// What a detail page shows beside the outcome: its evidence files, the file that
+/// explains a withdrawal, and the review history.
+pub struct Documents {
+    pub files: Vec<StoredFile>,
+    pub withdraw_file: Option<StoredFile>,
+    pub reviews: Vec<Review>,
+}
+
+/// The documents of an outcome the caller has already been allowed to see.
+pub async fn documents(app: &App, h: &Holding) -> AppResult<Documents> {
+    let pool = &app.db.pool;
+    let withdraw_file = match h.withdraw_file {
+        Some(f) => store::files::by_id(pool, f).await?,
+        None => None,
+    };
+    Ok(Documents {
+        files: store::files::of_outcome(pool, h.id).await?,
+        withdraw_file,
+        reviews: store::holdings::reviews(pool, h.id).await?,
+    })
+}
+
+/// The review queues of learner outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// 成果存储审核: submitted outcomes, for the department.
+    Storage,
+    /// 成果认定初审: recognition applications, for the department.
+    Initial,
+    /// 成果认定终审: applications that passed the initial review, for experts.
+    Final,
+}
+
+impl Queue {
+    fn filter(self) -> HoldingFilter {
+        match self {
+            Queue::Storage => HoldingFilter {
+                statuses: vec!["submitted"],
+                ..Default::default()
+            },
+            Queue::Initial => HoldingFilter {
+                recognition: vec!["applied"],
+                ..Default::default()
+            },
+            Queue::Final => HoldingFilter {
+                recognition: vec!["initial_passed"],
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// Review queues show at most this many rows, oldest decisions first.
+pub const QUEUE_ROWS: i64 = 200;
+
+/// The rows of a review queue the caller may see.
+pub async fn queue(app: &App, who: &Principal, q: Queue) -> AppResult<Vec<Holding>> {
+    Ok(list(app, who, q.filter(), 1, QUEUE_ROWS).await?.rows)
+}
+
+/// The ids ticked, or every id of the queue when none is ("review all pending").
+pub async fn ticked_or_all(app: &App, who: &Principal, q: Queue, ticked: Vec<i64>) -> AppResult<Vec<i64>> {
+    if !ticked.is_empty() {
+        return Ok(ticked);
+    }
+    Ok(queue(app, who, q).await?.into_iter().map(|h| h.id).collect())
+}
+
+/// The number of evidence files of each outcome, for list pages.
+pub async fn evidence_counts(app: &App, rows: &[Holding]) -> AppResult<Vec<usize>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for h in rows {
+        out.push(store::files::of_outcome(&app.db.pool, h.id).await?.len());
+    }
+    Ok(out)
+}

@@ -1,0 +1,376 @@
+//! 转换规则管理 (I-08): the institution's rules (我发布的 / 与我相关), making a rule, publishing
+//! and withdrawing it, and applying for a batch of its learners under a related rule.
+
+use app::conversion::{RuleAction, RuleForm};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::mask;
+use domain::role::Area;
+
+use crate::AppState;
+use app::queries::CatalogFilter;
+use app::queries::conversion::RuleList;
+
+use crate::kit::conversion::*;
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, CsrfForm, InstitutionAuth};
+use crate::kit::forms::{self, CsrfMultipart, PER_PAGE, Pager};
+use crate::kit::views::{FormErrors, PageCtx, flash, page, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/institution/rules", get(rules))
+        .route("/institution/rules/new", get(new_rule_page).post(create_rule))
+        .route("/institution/rules/{id}", get(inst_rule))
+        .route("/institution/rules/{id}/batch", get(batch_page).post(batch_apply))
+        .route("/institution/rules/{id}/{action}", post(rule_action))
+}
+
+async fn rules(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<TabQuery>) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let list = if q.tab == "related" {
+        RuleList::Related(a.institution.id)
+    } else {
+        RuleList::Mine(a.institution.id)
+    };
+    let result = app::queries::conversion::rules(&s.app, list, q.page.max(1), PER_PAGE).await?;
+    let pager = Pager::new(result.total, q.page, "/institution/rules", &[("tab", &q.tab)]);
+    let ctx = PageCtx::new("转换规则管理", &a.session, Some(&inst(&a)), "/institution/rules").await?;
+    Ok(page(&RulesPage {
+        ctx,
+        base: "/institution/rules",
+        tab: q.tab,
+        rows: rule_rows(result.rows),
+        pager,
+    }))
+}
+
+#[derive(Default)]
+struct RuleFormValues {
+    name: String,
+    kind: String,
+    ratio: String,
+    explanation: String,
+    min_score: String,
+    max_age_years: String,
+}
+
+#[derive(Template)]
+#[template(path = "conversion/rule_new.html")]
+struct NewRulePage {
+    ctx: PageCtx,
+    form: RuleFormValues,
+    kinds: [&'static str; 4],
+    source_q: String,
+    source_options: Vec<(i64, String, String, String, bool)>,
+    target_options: Vec<(i64, String, String, bool, String, String)>,
+    errors: FormErrors,
+}
+
+async fn new_rule_form(
+    s: &AppState,
+    a: &InstitutionAuth,
+    form: RuleFormValues,
+    source_q: String,
+    picked: &RuleForm,
+    pairs: &[(String, String)],
+    shown: Shown,
+) -> Result<Response, WebError> {
+    let Shown { errors, status } = shown;
+    let f = CatalogFilter {
+        name: Some(source_q.clone()).filter(|q| !q.trim().is_empty()),
+        ..Default::default()
+    };
+    let mut sources: Vec<(i64, String, String, String, bool)> = app::queries::catalog::search(&s.app, &f, 1, 100)
+        .await?
+        .rows
+        .into_iter()
+        .map(|o| {
+            (
+                o.id,
+                o.name,
+                o.institution_name,
+                o.subtype_name,
+                picked.sources.contains(&o.id),
+            )
+        })
+        .collect();
+    // Keep ticked sources visible even when the filter hides them.
+    let hidden: Vec<i64> = picked
+        .sources
+        .iter()
+        .copied()
+        .filter(|id| !sources.iter().any(|x| x.0 == *id))
+        .collect();
+    for o in app::queries::catalog::many(&s.app, &hidden).await? {
+        sources.insert(0, (o.id, o.name, o.institution_name, o.subtype_name, true));
+    }
+    let text = |k: String| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let targets = app::queries::catalog::of_institution(&s.app, a.institution.id, CatalogFilter::default(), 1, 500)
+        .await?
+        .rows
+        .into_iter()
+        .map(|o| {
+            (
+                o.id,
+                o.name,
+                o.subtype_name,
+                picked.targets.contains(&o.id),
+                text(format!("module_{}", o.id)),
+                text(format!("module_credits_{}", o.id)),
+            )
+        })
+        .collect();
+    let ctx = PageCtx::new("制定转换规则", &a.session, Some(&inst(a)), "/institution/rules").await?;
+    Ok(render(
+        status,
+        &NewRulePage {
+            ctx,
+            form,
+            kinds: app::conversion::RULE_KINDS,
+            source_q,
+            source_options: sources,
+            target_options: targets,
+            errors,
+        },
+    ))
+}
+
+async fn new_rule_page(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    if !app::queries::conversion::has_published_method(&s.app, a.institution.id).await? {
+        flash(&a.session, "error", "请先发布本机构的转换办法，再制定转换规则").await?;
+        return Ok(Redirect::to("/institution/methods").into_response());
+    }
+    new_rule_form(
+        &s,
+        &a,
+        RuleFormValues::default(),
+        String::new(),
+        &RuleForm::default(),
+        &[],
+        Shown::ok(),
+    )
+    .await
+}
+
+async fn create_rule(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let ids = |key: &str| {
+        form.fields
+            .iter()
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, v)| v.parse::<i64>().ok())
+            .collect::<Vec<_>>()
+    };
+    let targets = ids("target");
+    let mut rf = RuleForm {
+        name: form.text("name"),
+        kind: form.text("kind"),
+        sources: ids("source"),
+        exemptions: targets
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    form.text(&format!("module_{t}")),
+                    form.text(&format!("module_credits_{t}")),
+                )
+            })
+            .collect(),
+        targets,
+        ratio: form.text("ratio"),
+        explanation: form.text("explanation"),
+        min_score: form.text("min_score"),
+        max_age_years: form.text("max_age_years"),
+        file_id: None,
+    };
+    let values = RuleFormValues {
+        name: rf.name.clone(),
+        kind: rf.kind.clone(),
+        ratio: rf.ratio.clone(),
+        explanation: rf.explanation.clone(),
+        min_score: rf.min_score.clone(),
+        max_age_years: rf.max_age_years.clone(),
+    };
+    if form.text("op") == "filter" {
+        return new_rule_form(&s, &a, values, form.text("source_q"), &rf, &form.fields, Shown::ok()).await;
+    }
+    let result = async {
+        rf.file_id = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
+        app::conversion::create_rule(&s.app, a.institution.id, &rf, &inst(&a).actor(&ip)).await
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            flash(&a.session, "ok", "转换规则已保存（未提交），核对后可发布").await?;
+            Ok(Redirect::to(&format!("/institution/rules/{id}")).into_response())
+        }
+        Err(e) => {
+            new_rule_form(
+                &s,
+                &a,
+                values,
+                form.text("source_q"),
+                &rf,
+                &form.fields,
+                Shown::from(&e),
+            )
+            .await
+        }
+    }
+}
+
+async fn inst_rule(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let rule = app::queries::conversion::rule(&s.app, Some(&inst(&a)), id).await?;
+    let own = rule.institution_id == a.institution.id;
+    let ctx = PageCtx::new("转换规则", &a.session, Some(&inst(&a)), "/institution/rules").await?;
+    rule_page(
+        &s,
+        ctx,
+        rule,
+        RuleView {
+            own,
+            can_take_down: false,
+            can_apply: false,
+            back: "/institution/rules",
+        },
+    )
+    .await
+}
+
+async fn rule_action(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path((id, action)): Path<(i64, String)>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let action = match action.as_str() {
+        "publish" => RuleAction::Publish,
+        "withdraw" => RuleAction::Withdraw,
+        _ => return Err(not_found()),
+    };
+    match app::conversion::act_on_rule(&s.app, a.institution.id, id, action, &inst(&a).actor(&ip)).await {
+        Ok(()) => {
+            flash(
+                &a.session,
+                "ok",
+                if action == RuleAction::Publish {
+                    "规则已发布"
+                } else {
+                    "规则已撤回"
+                },
+            )
+            .await?
+        }
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to(&format!("/institution/rules/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "conversion/batch.html")]
+struct BatchPage {
+    ctx: PageCtx,
+    rule_id: i64,
+    rule_code: String,
+    q: String,
+    rows: Vec<(i64, String, String, String, String)>,
+    pager: Pager,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct BatchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default = "first_page")]
+    page: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+
+/// The learners holding a source outcome of the rule stored by this institution, a page
+/// at a time, found by name or ID number.
+async fn batch_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    Query(bq): Query<BatchQuery>,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let (rule, result) =
+        app::queries::conversion::batch_candidates(&s.app, &inst(&a), id, &bq.q, bq.page, PER_PAGE).await?;
+    // A learner holding two source outcomes is listed once on a page.
+    let mut listed = std::collections::HashSet::new();
+    let rows = result
+        .rows
+        .iter()
+        .filter(|h| listed.insert(h.learner_id))
+        .map(|h| {
+            (
+                h.learner_id,
+                h.learner_name.clone(),
+                mask::id_number(&h.learner_id_number),
+                h.name.clone(),
+                h.score.clone().unwrap_or_else(|| "-".into()),
+            )
+        })
+        .collect();
+    let path = format!("/institution/rules/{id}/batch");
+    let pager = Pager::new(result.total, bq.page, &path, &[("q", &bq.q)]);
+    let ctx = PageCtx::new("申请转换", &a.session, Some(&inst(&a)), "/institution/rules").await?;
+    Ok(page(&BatchPage {
+        ctx,
+        rule_id: id,
+        rule_code: rule.code,
+        q: bq.q,
+        rows,
+        pager,
+    }))
+}
+
+async fn batch_apply(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    CsrfForm(_, pairs): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    match app::conversion::batch_apply(&s.app, a.institution.id, id, &forms::ids(&pairs), &inst(&a).actor(&ip)).await {
+        Ok((made, skipped)) if skipped.is_empty() => {
+            flash(&a.session, "ok", format!("已为{made}名学员申请转换")).await?
+        }
+        Ok((made, skipped)) => {
+            flash(
+                &a.session,
+                "ok",
+                format!("已为{made}名学员申请转换；{}不满足条件或已申请", skipped.join("、")),
+            )
+            .await?
+        }
+        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
+        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+    }
+    Ok(Redirect::to(&format!("/institution/rules/{id}/batch")).into_response())
+}

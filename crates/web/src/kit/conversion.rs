@@ -1,0 +1,363 @@
+//! Views of conversion that several roles share: rule lists and the rule page, the
+//! application lists with their review forms, and the filters of records pages.
+
+use app::auth::Principal;
+use app::queries::{ApplicationFilter, Rule};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::credits::Credits;
+use domain::mask;
+
+use crate::AppState;
+use crate::kit::error::WebError;
+use crate::kit::extract::{DepartmentAuth, InstitutionAuth};
+use crate::kit::forms::{self, PER_PAGE, Pager};
+use crate::kit::views::{FormErrors, PageCtx, datetime, form_status, page, render};
+
+pub(crate) fn inst(a: &InstitutionAuth) -> Principal {
+    Principal::Institution {
+        user: a.user.clone(),
+        institution: a.institution.clone(),
+    }
+}
+
+pub(crate) fn dept(a: &DepartmentAuth) -> Principal {
+    Principal::Department {
+        user: a.user.clone(),
+        department: a.department.clone(),
+        scope: a.scope.clone(),
+    }
+}
+
+pub(crate) fn not_found() -> WebError {
+    WebError(app::AppError::not_found())
+}
+
+/// Errors to show on a form and the status to answer with.
+pub(crate) struct Shown {
+    pub(crate) errors: FormErrors,
+    pub(crate) status: StatusCode,
+}
+
+impl Shown {
+    pub(crate) fn ok() -> Self {
+        Self {
+            errors: FormErrors::default(),
+            status: StatusCode::OK,
+        }
+    }
+    pub(crate) fn from(e: &app::AppError) -> Self {
+        Self {
+            errors: FormErrors::from_error(e),
+            status: form_status(e),
+        }
+    }
+}
+
+pub(crate) struct RuleRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) institution: String,
+    pub(crate) status: String,
+    pub(crate) status_label: &'static str,
+}
+
+pub(crate) fn rule_rows(rows: Vec<Rule>) -> Vec<RuleRow> {
+    rows.into_iter()
+        .map(|r| RuleRow {
+            status_label: app::conversion::rule_status_label(&r.status),
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            institution: r.institution_name,
+            status: r.status,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "conversion/rules.html")]
+pub(crate) struct RulesPage {
+    pub(crate) ctx: PageCtx,
+    pub(crate) base: &'static str,
+    pub(crate) tab: String,
+    pub(crate) rows: Vec<RuleRow>,
+    pub(crate) pager: Pager,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct TabQuery {
+    #[serde(default)]
+    pub(crate) tab: String,
+    #[serde(default)]
+    pub(crate) page: i64,
+    /// Applied on or after / on or before these dates (records filters).
+    #[serde(default)]
+    pub(crate) from: String,
+    #[serde(default)]
+    pub(crate) to: String,
+    /// `learner` (个人) or `institution` (机构).
+    #[serde(default)]
+    pub(crate) initiator: String,
+}
+
+impl TabQuery {
+    /// The date and initiator filters as an application filter.
+    pub(crate) fn narrow(&self, mut f: ApplicationFilter) -> ApplicationFilter {
+        let day = |s: &str| {
+            domain::id_card::parse_date(s)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp() - 8 * 3600)
+        };
+        f.from = day(&self.from);
+        f.to = day(&self.to).map(|t| t + 86_400);
+        f.initiator = match self.initiator.as_str() {
+            "learner" => Some("learner"),
+            "institution" => Some("institution"),
+            _ => f.initiator,
+        };
+        f
+    }
+}
+
+#[derive(Template)]
+#[template(path = "conversion/rule.html")]
+pub(crate) struct RulePage {
+    pub(crate) ctx: PageCtx,
+    pub(crate) rule: Rule,
+    pub(crate) status_label: &'static str,
+    pub(crate) conditions: String,
+    pub(crate) sources: Vec<(String, String, String)>,
+    pub(crate) targets: Vec<(String, String, String, String)>,
+    pub(crate) own: bool,
+    pub(crate) can_take_down: bool,
+    pub(crate) can_apply: bool,
+    pub(crate) file_base: &'static str,
+    pub(crate) back: &'static str,
+}
+
+pub(crate) struct RuleView {
+    pub(crate) own: bool,
+    pub(crate) can_take_down: bool,
+    pub(crate) can_apply: bool,
+    pub(crate) back: &'static str,
+}
+
+pub(crate) async fn rule_page(s: &AppState, ctx: PageCtx, rule: Rule, v: RuleView) -> Result<Response, WebError> {
+    let detail = app::queries::conversion::rule_detail(&s.app, &rule).await?;
+    let sources = detail
+        .sources
+        .into_iter()
+        .map(|o| (o.name, o.institution_name, o.subtype_name))
+        .collect();
+    let targets = detail
+        .targets
+        .into_iter()
+        .map(|(t, o)| {
+            let credits = t
+                .credits
+                .or(o.credits)
+                .map(|c| Credits(c).to_string())
+                .unwrap_or_else(|| "-".into());
+            (o.name, o.subtype_name, credits, t.note.unwrap_or_else(|| "-".into()))
+        })
+        .collect();
+    let mut conditions = Vec::new();
+    if let Some(m) = rule.min_score {
+        conditions.push(format!("成绩不低于{}", Credits(m)));
+    }
+    if let Some(y) = rule.max_age_years {
+        conditions.push(format!("获得时间在{y}年以内"));
+    }
+    let conditions = if conditions.is_empty() {
+        "持有全部源成果且已存储".to_string()
+    } else {
+        format!("持有全部源成果且已存储；{}", conditions.join("；"))
+    };
+    let status_label = app::conversion::rule_status_label(&rule.status);
+    Ok(page(&RulePage {
+        ctx,
+        status_label,
+        conditions,
+        sources,
+        targets,
+        own: v.own,
+        can_take_down: v.can_take_down,
+        can_apply: v.can_apply,
+        file_base: "/files/",
+        back: v.back,
+        rule,
+    }))
+}
+
+pub(crate) struct AppRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) rule: String,
+    pub(crate) learner: String,
+    pub(crate) id_number: String,
+    pub(crate) initiator: &'static str,
+    pub(crate) created: String,
+    pub(crate) status: String,
+    pub(crate) status_label: &'static str,
+    pub(crate) history: String,
+    pub(crate) files: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "conversion/applications.html")]
+pub(crate) struct AppsPage {
+    pub(crate) ctx: PageCtx,
+    pub(crate) heading: &'static str,
+    pub(crate) tabs: Vec<(String, String, bool)>,
+    pub(crate) rows: Vec<AppRow>,
+    pub(crate) empty: &'static str,
+    pub(crate) action: &'static str,
+    pub(crate) reviewing: bool,
+    /// Learner records offer a conversion certificate for passed applications.
+    pub(crate) certificates: bool,
+    /// Institution lists offer an SMS-verified export of this tab.
+    pub(crate) export_tab: Option<&'static str>,
+    /// Records pages filter by date and initiator: (path, tab, from, to, initiator).
+    pub(crate) filter: Option<(&'static str, String, String, String, String)>,
+    pub(crate) opinion: String,
+    pub(crate) errors: FormErrors,
+    pub(crate) pager: Pager,
+}
+
+/// A page of the applications the caller may see, as rows of the list.
+pub(crate) async fn app_rows(
+    s: &AppState,
+    who: &Principal,
+    f: &ApplicationFilter,
+    page_no: i64,
+    full_id: bool,
+) -> Result<(Vec<AppRow>, i64), WebError> {
+    let result = app::queries::conversion::applications(&s.app, who, f.clone(), page_no, PER_PAGE).await?;
+    let mut rows = Vec::new();
+    for row in result.rows {
+        let a = row.application;
+        let history = row
+            .reviews
+            .into_iter()
+            .map(|r| {
+                let stage = match r.stage.as_str() {
+                    "initial" => "初审",
+                    "final" => "终审",
+                    _ => "审核",
+                };
+                let d = if r.decision == "pass" { "通过" } else { "不通过" };
+                format!(
+                    "{stage}{d}（{}）{}",
+                    r.reviewer_name.unwrap_or_default(),
+                    r.opinion
+                        .filter(|o| !o.is_empty())
+                        .map(|o| format!("：{o}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        rows.push(AppRow {
+            id: a.id,
+            code: a.rule_code,
+            rule: a.rule_name,
+            learner: a.learner_name,
+            id_number: if full_id {
+                a.learner_id_number
+            } else {
+                mask::id_number(&a.learner_id_number)
+            },
+            initiator: if a.initiator == "institution" {
+                "机构发起"
+            } else {
+                "个人申请"
+            },
+            created: datetime(a.created_at),
+            status_label: app::conversion::status_label(&a.status),
+            status: a.status,
+            history: if history.is_empty() { "-".into() } else { history },
+            files: row.files,
+        });
+    }
+    Ok((rows, result.total))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Decision {
+    #[serde(default)]
+    pub(crate) decision: String,
+    #[serde(default)]
+    pub(crate) opinion: String,
+}
+
+/// Ticked ids, or every application the reviewer has pending when none is ticked.
+pub(crate) async fn picked(
+    s: &AppState,
+    who: &Principal,
+    f: &ApplicationFilter,
+    pairs: &[(String, String)],
+) -> Result<Vec<i64>, WebError> {
+    Ok(app::queries::conversion::ticked_or_all(&s.app, who, f.clone(), forms::ids(pairs)).await?)
+}
+
+pub(crate) fn tab(label: &str, href: &str, on: bool) -> (String, String, bool) {
+    (label.to_string(), href.to_string(), on)
+}
+
+/// A review stage of the two-stage chain: its heading and where its form posts.
+pub(crate) struct Stage {
+    pub(crate) heading: &'static str,
+    pub(crate) action: &'static str,
+}
+
+pub(crate) const INITIAL: Stage = Stage {
+    heading: "转换申请初审",
+    action: "/department/conversions",
+};
+
+pub(crate) const FINAL: Stage = Stage {
+    heading: "转换申请终审",
+    action: "/expert/conversions",
+};
+
+pub(crate) async fn two_stage_page(
+    s: &AppState,
+    who: &Principal,
+    ctx: PageCtx,
+    stage: Stage,
+    f: &ApplicationFilter,
+    opinion: String,
+    shown: Shown,
+) -> Result<Response, WebError> {
+    let Shown { errors, status } = shown;
+    let Stage { heading, action } = stage;
+    let (rows, total) = app_rows(s, who, f, 1, false).await?;
+    let two = app::conversion::chain(&s.app).await? == app::conversion::Chain::TwoStage;
+    Ok(render(
+        status,
+        &AppsPage {
+            ctx,
+            heading,
+            tabs: Vec::new(),
+            rows,
+            empty: if two {
+                "暂无待审核的转换申请。"
+            } else {
+                "本学分银行的转换申请由目标机构审核。"
+            },
+            action,
+            reviewing: two,
+            certificates: false,
+            export_tab: None,
+            filter: None,
+            opinion,
+            errors,
+            pager: Pager::new(total, 1, action, &[]),
+        },
+    ))
+}
