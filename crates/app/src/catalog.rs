@@ -26,7 +26,7 @@ pub async fn create(
     }
     let mut v = Checks::default();
     let name = v.check(domain::name::parse_label("name", "成果名称", name, 100));
-    let today = chrono::Utc::now().date_naive();
+    let today = domain::time::today();
     let values = match domain::taxonomy::validate(&fields, values, today) {
         Ok(values) => Some(values),
         Err(errors) => {

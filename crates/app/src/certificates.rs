@@ -36,14 +36,12 @@ pub async fn public_key(app: &App) -> AppResult<PublicKey> {
 }
 
 fn number(prefix: &str) -> String {
-    let day = chrono::Utc::now().format("%Y%m%d");
+    let day = domain::time::today().format("%Y%m%d");
     format!("{prefix}{day}{:08}", rand::thread_rng().gen_range(0..100_000_000))
 }
 
 fn today() -> String {
-    chrono::DateTime::from_timestamp(now() + 8 * 3600, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    domain::time::beijing_day(now()).format("%Y-%m-%d").to_string()
 }
 
 fn credits(c: Option<i64>) -> String {

@@ -193,8 +193,10 @@ pub struct RuleForm {
     pub file_id: Option<i64>,
 }
 
-fn is_course(subtype_name: &str) -> bool {
-    subtype_name.contains("课程")
+/// Whether a catalog outcome is a course, by its subtype's fields in the taxonomy.
+async fn is_course(app: &App, o: &store::catalog::CatalogOutcome) -> AppResult<bool> {
+    let fields = store::taxonomy::fields(&app.db.pool, o.subtype_id).await?;
+    Ok(domain::taxonomy::is_course(fields.iter().map(|f| f.key.as_str())))
 }
 
 /// Makes a rule (未提交). A published method is required before the first rule.
@@ -253,11 +255,14 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
     if f.targets.iter().any(|t| f.sources.contains(t)) {
         v.fail("targets", "目标成果不能同时是源成果");
     }
-    let majors = targets
-        .iter()
-        .filter(|o| o.category == "academic" && !is_course(&o.subtype_name))
-        .count();
-    let courses = targets.iter().filter(|o| is_course(&o.subtype_name)).count();
+    let (mut majors, mut courses) = (0, 0);
+    for o in &targets {
+        if is_course(app, o).await? {
+            courses += 1;
+        } else if o.category == "academic" {
+            majors += 1;
+        }
+    }
     if majors > 0 && courses == 0 {
         v.fail("targets", "目标为专业（学历证书）时，须至少选择一门课程");
     }
@@ -286,9 +291,7 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
         return Err(AppError::Conflict("请先发布本机构的转换办法，再制定转换规则".into()));
     }
     let t = now();
-    let day = chrono::DateTime::from_timestamp(t + 8 * 3600, 0)
-        .map(|d| d.format("%Y%m%d").to_string())
-        .unwrap_or_default();
+    let day = domain::time::beijing_day(t).format("%Y%m%d").to_string();
     let mut tx = app.db.begin().await?;
     let code = store::conversion::next_code(&mut *tx, &day).await?;
     let id = store::conversion::insert_rule(
@@ -429,7 +432,7 @@ async fn held_and_history(app: &App, learner_id: i64) -> AppResult<(Vec<Held>, H
 pub async fn matches(app: &App, learner_id: i64) -> AppResult<Vec<(Rule, Match)>> {
     let (held, history) = held_and_history(app, learner_id).await?;
     let catalog: Vec<i64> = held.iter().filter(|h| h.stored).filter_map(|h| h.catalog_id).collect();
-    let today = chrono::Utc::now().date_naive();
+    let today = domain::time::today();
     // Candidates, their sources and targets in a fixed number of queries.
     let pool = &app.db.pool;
     let ids = store::conversion::published_rules_with_sources(pool, &catalog).await?;
@@ -499,7 +502,7 @@ pub async fn apply(
     if history.live_rules.contains(&r.id) {
         return Err(AppError::Conflict("已申请过该规则的转换，请勿重复申请".into()));
     }
-    let m = applicable(&spec(app, &r).await?, &held, &history, chrono::Utc::now().date_naive())
+    let m = applicable(&spec(app, &r).await?, &held, &history, domain::time::today())
         .ok_or_else(|| AppError::Conflict("您的已存储成果不满足该规则的转换条件".into()))?;
     let mut uploads = Vec::with_capacity(materials.len());
     for (name, bytes) in materials {
@@ -550,7 +553,7 @@ pub async fn batch_apply(
     }
     let t = now();
     let batch = format!("{}-{}", r.code, t);
-    let today = chrono::Utc::now().date_naive();
+    let today = domain::time::today();
     let rule_spec = spec(app, &r).await?;
     let mut skipped = Vec::new();
     let mut made = 0;
@@ -731,7 +734,7 @@ async fn grant(tx: &mut Tx, a: &Application, actor: &Actor, t: i64) -> AppResult
             continue;
         };
         let number = format!("ZH{}", a.id);
-        let issued = chrono::DateTime::from_timestamp(t + 8 * 3600, 0).map(|d| d.format("%Y-%m-%d").to_string());
+        let issued = Some(domain::time::beijing_day(t).format("%Y-%m-%d").to_string());
         let hid = store::holdings::insert(
             &mut **tx,
             &store::holdings::NewHolding {

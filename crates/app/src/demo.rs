@@ -57,7 +57,7 @@ pub async fn load(app: &App) -> AppResult<Vec<DemoAccount>> {
         seed(app).await?;
     }
     let imported = imported_learner_id();
-    let initial = imported[imported.len() - 6..].to_string();
+    let initial = domain::id_card::initial_password(&imported);
     let acc = |role, login: &str, password: &str, note| DemoAccount {
         role,
         login: login.into(),

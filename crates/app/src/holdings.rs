@@ -157,7 +157,7 @@ impl HoldingContext {
             s,
             specs,
             catalog,
-            today: chrono::Utc::now().date_naive(),
+            today: domain::time::today(),
         })
     }
 }

@@ -438,7 +438,7 @@ pub async fn catalog(
         .iter()
         .map(|n| key_hash(n))
         .collect();
-    let today = chrono::Utc::now().date_naive();
+    let today = domain::time::today();
     let mut seen = Seen::default();
     let mut valid: Spill<(String, String)> = Spill::new()?;
     while let Some(chunk) = walk.next().await? {

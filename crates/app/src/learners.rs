@@ -180,7 +180,7 @@ pub async fn complete(app: &App, learner: &Learner, f: &CompleteForm, ip: &str) 
     if learner.is_active() {
         return Err(AppError::Conflict("账户信息已完善".into()));
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = domain::time::today();
     let mut v = Checks::default();
     let validity = v.check(IdValidity::parse(&f.valid_from, &f.valid_to, today));
     let mobile = v.check(Mobile::parse(&f.mobile));

@@ -2,6 +2,7 @@
 //! the store directly for anything that changes state.
 
 pub mod admin;
+pub mod api_keys;
 pub mod auth;
 pub mod captcha;
 pub mod catalog;

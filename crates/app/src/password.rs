@@ -29,18 +29,16 @@ pub const INITIAL: &str = "!initial";
 /// number when the account still has one.
 pub fn verify_account(password: &str, stored: &str, id_number: Option<&str>) -> bool {
     if stored == INITIAL {
-        let expected = id_number
-            .map(|id| id[id.len().saturating_sub(6)..].to_string())
-            .unwrap_or_default();
-        return !expected.is_empty()
-            && password.len() == expected.len()
-            && password
-                .bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0;
+        let expected = id_number.map(domain::id_card::initial_password).unwrap_or_default();
+        return !expected.is_empty() && same(password.as_bytes(), expected.as_bytes());
     }
     verify(password, stored)
+}
+
+/// Compares secrets (tokens, initial passwords, key hashes) in constant time.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// A hash that never matches, verified against when an account does not exist so that

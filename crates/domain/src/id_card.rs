@@ -83,7 +83,7 @@ impl IdNumber {
             return Err(FieldError::new("id_number", "请输入证件号码"));
         }
         match kind {
-            IdType::Resident => parse_resident(&s, chrono::Utc::now().date_naive())?,
+            IdType::Resident => parse_resident(&s, crate::time::today())?,
             _ => {
                 if !(5..=20).contains(&s.len()) || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
                     return Err(FieldError::new(
@@ -111,8 +111,7 @@ impl IdNumber {
 
     /// The initial password of a pre-imported account: the last six characters.
     pub fn initial_password(&self) -> String {
-        let v = &self.value;
-        v[v.len().saturating_sub(6)..].to_string()
+        initial_password(&self.value)
     }
 
     /// Birth date, for resident ID numbers.
@@ -205,6 +204,13 @@ pub fn parse_date(input: &str) -> Option<NaiveDate> {
         _ => return None,
     };
     NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// The initial password of a pre-imported account (the manuals' rule): the last six
+/// characters of its ID number, as stored (upper case).
+pub fn initial_password(id_number: &str) -> String {
+    let chars: Vec<char> = id_number.chars().collect();
+    chars[chars.len().saturating_sub(6)..].iter().collect()
 }
 
 #[cfg(test)]

@@ -112,6 +112,16 @@ pub struct TypeSpec {
     pub subtypes: Vec<SubtypeSpec>,
 }
 
+/// The field that makes a subtype a course (课程): every course subtype of every preset
+/// records its 课程代码 / 课程号 under this key, and a department adding a course subtype
+/// gives it one too.
+pub const COURSE_KEY: &str = "course_code";
+
+/// Whether a subtype with these field keys is a course.
+pub fn is_course<'a>(field_keys: impl IntoIterator<Item = &'a str>) -> bool {
+    field_keys.into_iter().any(|k| k == COURSE_KEY)
+}
+
 /// Maximum length of a free-text field value.
 pub const MAX_TEXT: usize = 200;
 pub const MAX_TEXTAREA: usize = 2000;

@@ -7,10 +7,42 @@ pub fn beijing(ts: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Beijing time is UTC+8 all year.
+const BEIJING_OFFSET: i64 = 8 * 3600;
+
+/// The calendar day in Beijing at unix time `ts`.
+pub fn beijing_day(ts: i64) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp(ts + BEIJING_OFFSET, 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
+}
+
+/// Today in Beijing: certificate numbers, rule codes, ages of outcomes and ID validity
+/// all count days by this clock, whatever the server's time zone.
+pub fn today() -> chrono::NaiveDate {
+    beijing_day(chrono::Utc::now().timestamp())
+}
+
+/// This year in Beijing.
+pub fn this_year() -> i32 {
+    use chrono::Datelike;
+    today().year()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn shifts_to_beijing() {
         assert_eq!(super::beijing(0), "1970-01-01 08:00");
+    }
+
+    #[test]
+    fn a_beijing_day_starts_at_16_00_utc() {
+        // 2026-12-01 15:59:59 UTC is still 1 December in Beijing; a second later it is the 2nd.
+        let t = 1_796_140_799;
+        assert_eq!(super::beijing_day(t).to_string(), "2026-12-01");
+        assert_eq!(super::beijing_day(t + 1).to_string(), "2026-12-02");
+        // 00:30 in Beijing is the previous day in UTC.
+        assert_eq!(super::beijing_day(1_796_142_600).to_string(), "2026-12-02");
     }
 }

@@ -128,7 +128,18 @@ const MIGRATIONS: &[Migration] = &[
         name: "bank_imports",
         sql: include_str!("../migrations/0008_bank_imports.sql"),
     },
+    Migration {
+        version: 9,
+        name: "api_and_states",
+        sql: include_str!("../migrations/0009_api_and_states.sql"),
+    },
 ];
+
+/// The SHA-256 of a migration's text, as recorded when it is applied.
+fn checksum(sql: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(sql.as_bytes()))
+}
 
 /// Keeps the lines meant for this backend: those between `-- @sqlite` (or
 /// `-- @postgres`) and `-- @end` apply to that backend only.
@@ -226,13 +237,47 @@ impl Db {
     async fn migrate_locked(&self, conn: &mut sqlx::AnyConnection) -> Result<()> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
-             name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+             name TEXT NOT NULL, applied_at BIGINT NOT NULL, checksum TEXT)",
         )
         .execute(&mut *conn)
         .await?;
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        // Databases made before checksums were kept lack the column.
+        if sqlx::query("SELECT checksum FROM schema_migrations LIMIT 1")
+            .execute(&mut *conn)
+            .await
+            .is_err()
+        {
+            sqlx::query("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let applied: Vec<(i64, Option<String>)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations")
             .fetch_all(&mut *conn)
             .await?;
+        for (version, recorded) in &applied {
+            let Some(m) = MIGRATIONS.iter().find(|m| m.version == *version) else {
+                tracing::warn!(version, "the database has a migration this program does not know");
+                continue;
+            };
+            match recorded {
+                // Applied before checksums were kept: trust it and keep its checksum now.
+                None => {
+                    sqlx::query("UPDATE schema_migrations SET checksum = $1 WHERE version = $2")
+                        .bind(checksum(m.sql))
+                        .bind(version)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Some(c) if *c != checksum(m.sql) => {
+                    return Err(StoreError::Migration(format!(
+                        "{} {} was changed after it was applied to this database; add a new migration instead",
+                        m.version, m.name
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let applied: Vec<i64> = applied.into_iter().map(|(v, _)| v).collect();
         let id = match self.backend {
             Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
             Backend::Postgres => "BIGSERIAL PRIMARY KEY",
@@ -244,10 +289,11 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::Migration(format!("{} {}: {e}", m.version, m.name)))?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)
                 .bind(m.name)
                 .bind(now())
+                .bind(checksum(m.sql))
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

@@ -3,6 +3,7 @@
 //! query is written once. Migrations are one set of files with a tiny dialect
 //! substitution.
 
+pub mod api_keys;
 pub mod audit;
 pub mod catalog;
 pub mod certificates;

@@ -101,7 +101,7 @@ async fn list_page(
             name: l.name,
         })
         .collect();
-    let this_year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap_or(2026);
+    let this_year: i32 = domain::time::this_year();
     let pager = Pager::new(
         result.total,
         q.page,

@@ -505,7 +505,7 @@ async fn holdings_page(
         })
         .collect();
     let (types, _) = forms::type_choices(&s.app).await?;
-    let this_year = chrono::Utc::now().format("%Y").to_string().parse().unwrap_or(2026);
+    let this_year = domain::time::this_year();
     let pager = Pager::new(
         result.total,
         q.page,

@@ -30,16 +30,12 @@ pub async fn rotate(session: &Session) -> Result<(), WebError> {
 
 pub async fn verify(session: &Session, given: &str) -> Result<(), WebError> {
     let expected = session.get::<String>(KEY).await.map_err(internal)?.unwrap_or_default();
-    if expected.is_empty() || !constant_eq(expected.as_bytes(), given.as_bytes()) {
+    if expected.is_empty() || !app::password::same(expected.as_bytes(), given.as_bytes()) {
         return Err(WebError(AppError::Forbidden(
             "页面已过期或请求来源无效，请刷新页面后重试".into(),
         )));
     }
     Ok(())
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub fn internal(e: impl std::fmt::Display) -> WebError {
