@@ -262,3 +262,16 @@ pub async fn check(app: &App, number: &str) -> AppResult<Check> {
     }
     Ok(Check { facts, revoked })
 }
+
+/// Verifications per client address per minute: enough for anyone scanning codes, too
+/// few to walk the number space.
+pub const VERIFY_PER_MINUTE: i64 = 30;
+
+/// Counts a verification by this client; refused over the limit.
+pub async fn throttle_verify(app: &App, ip: &str) -> AppResult<()> {
+    let hits = store::rate_limit::hit(&app.db.pool, &format!("verify:{ip}"), 60, now()).await?;
+    if hits > VERIFY_PER_MINUTE {
+        return Err(AppError::TooManyRequests("核验过于频繁，请一分钟后再试".into()));
+    }
+    Ok(())
+}

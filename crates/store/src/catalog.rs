@@ -125,6 +125,8 @@ pub struct Filter {
     pub level: Option<String>,
     /// Text in the `major` field (专业 / 项目名称).
     pub major: Option<String>,
+    /// Keyset pagination: only rows with a smaller id (the API's cursor).
+    pub before_id: Option<i64>,
 }
 
 fn where_for(db: &Db, f: &Filter) -> Where {
@@ -143,6 +145,9 @@ fn where_for(db: &Db, f: &Filter) -> Where {
     }
     if let Some(s) = f.subtype_id {
         w.int("io.subtype_id = ?", s);
+    }
+    if let Some(id) = f.before_id {
+        w.int("io.id < ?", id);
     }
     if let Some(r) = &f.recognition {
         w.text("io.recognition = ?", r.clone());

@@ -328,6 +328,8 @@ pub struct RuleFilter {
     pub statuses: Vec<&'static str>,
     pub name: Option<String>,
     pub departments: Option<Vec<i64>>,
+    /// Keyset pagination: only rows with a smaller id (the API's cursor).
+    pub before_id: Option<i64>,
 }
 
 pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<Page<Rule>> {
@@ -350,6 +352,9 @@ pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<
     }
     if let Some(d) = &f.departments {
         w.in_departments("r.institution_id", d, false);
+    }
+    if let Some(id) = f.before_id {
+        w.int("r.id < ?", id);
     }
     let total: i64 = bind_scalar(
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM conversion_rules r{}", w.sql())),
@@ -506,6 +511,8 @@ pub struct ApplicationFilter {
     pub to: Option<i64>,
     /// Only these applications (export of the ticked rows).
     pub ids: Option<Vec<i64>>,
+    /// Keyset pagination: only rows with a smaller id (the API's cursor).
+    pub before_id: Option<i64>,
 }
 
 pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i64) -> Result<Page<Application>> {
@@ -537,6 +544,9 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
     }
     if let Some(ids) = &f.ids {
         w.any_of("a.id", ids);
+    }
+    if let Some(id) = f.before_id {
+        w.int("a.id < ?", id);
     }
     let from = "FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id JOIN learners l ON l.id = a.learner_id";
     let total: i64 = bind_scalar(

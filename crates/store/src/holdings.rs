@@ -331,6 +331,8 @@ pub struct Filter {
     pub departments: Option<Vec<i64>>,
     /// Created in this year (入库年份), Beijing time.
     pub year: Option<i32>,
+    /// Keyset pagination: only rows with a smaller id (the API's cursor).
+    pub before_id: Option<i64>,
 }
 
 fn where_for(f: &Filter) -> Where {
@@ -384,6 +386,9 @@ fn where_for(f: &Filter) -> Where {
     }
     if let Some((start, end)) = f.year.and_then(crate::db::year_bounds) {
         w.int("lo.created_at >= ?", start).int("lo.created_at < ?", end);
+    }
+    if let Some(id) = f.before_id {
+        w.int("lo.id < ?", id);
     }
     w
 }

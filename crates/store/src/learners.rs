@@ -154,16 +154,28 @@ pub async fn count<'c>(e: impl Exec<'c>) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM learners").fetch_one(e).await?)
 }
 
+/// What a list of an institution's learners is narrowed by.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// The name contains this.
+    pub name: String,
+    /// The ID number is this.
+    pub id_number: String,
+    /// Created in this year, Beijing time.
+    pub year: Option<i32>,
+    /// Keyset pagination: only rows with a smaller id (the API's cursor).
+    pub before_id: Option<i64>,
+}
+
 /// Learners an institution may see: those it created and those holding its outcomes.
 pub async fn of_institution(
     db: &crate::Db,
     institution_id: i64,
-    name: &str,
-    id_number: &str,
-    year: Option<i32>,
+    f: &Filter,
     page: i64,
     per_page: i64,
 ) -> Result<crate::Page<Learner>> {
+    let (name, id_number, year) = (&f.name, &f.id_number, f.year);
     let mut w = crate::Where::new();
     w.int(
         "(created_by_institution = ? OR id IN (SELECT learner_id FROM learner_outcomes WHERE issuer_institution_id = ?))",
@@ -177,6 +189,9 @@ pub async fn of_institution(
     }
     if let Some((start, end)) = year.and_then(crate::db::year_bounds) {
         w.int("created_at >= ?", start).int("created_at < ?", end);
+    }
+    if let Some(id) = f.before_id {
+        w.int("id < ?", id);
     }
     let total: i64 = crate::bind_scalar(
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM learners{}", w.sql())),

@@ -51,7 +51,7 @@ pub fn router(app: App) -> Router {
         .merge(institution::routes())
         .merge(department::routes())
         .merge(expert::routes())
-        .nest("/api", api::routes())
+        .merge(api::routes(state.clone()))
         .fallback(kit::error::not_found)
         .with_state(state)
         .layer(sessions)

@@ -134,13 +134,11 @@ pub async fn outbox(app: &App, limit: i64) -> AppResult<Vec<super::OutboxMessage
 pub async fn learners(
     app: &App,
     institution_id: i64,
-    name: &str,
-    id_number: &str,
-    year: Option<i32>,
+    f: &super::LearnerFilter,
     page: i64,
     per_page: i64,
 ) -> AppResult<super::Page<super::Learner>> {
-    Ok(store::learners::of_institution(&app.db, institution_id, name, id_number, year, page, per_page).await?)
+    Ok(store::learners::of_institution(&app.db, institution_id, f, page, per_page).await?)
 }
 
 /// A pre-imported learner this institution created and may still edit.

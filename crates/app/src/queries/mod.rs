@@ -23,7 +23,7 @@ pub use store::holdings::{Filter as HoldingFilter, Holding, Review};
 pub use store::imports::ImportRecord;
 pub use store::institutions::{Institution, InstitutionUser};
 pub use store::jobs::Job;
-pub use store::learners::Learner;
+pub use store::learners::{Filter as LearnerFilter, Learner};
 pub use store::ledger::Entry as LedgerEntry;
 pub use store::messages::Message;
 pub use store::outbox::OutboxMessage;

@@ -79,16 +79,13 @@ async fn list_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let result = app::queries::institutions::learners(
-        &s.app,
-        a.institution.id,
-        &q.name,
-        &q.id_number,
-        q.year.parse().ok(),
-        q.page.max(1),
-        PER_PAGE,
-    )
-    .await?;
+    let f = app::queries::LearnerFilter {
+        name: q.name.clone(),
+        id_number: q.id_number.clone(),
+        year: q.year.parse().ok(),
+        before_id: None,
+    };
+    let result = app::queries::institutions::learners(&s.app, a.institution.id, &f, q.page.max(1), PER_PAGE).await?;
     let rows = result
         .rows
         .into_iter()

@@ -2,8 +2,7 @@
 
 use app::AppError;
 use askama::Template;
-use axum::Json;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::kit::views::PageCtx;
@@ -76,31 +75,6 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = status_of(&self.0);
-        if status.is_server_error() {
-            tracing::error!(error = ?self.0, "API request failed");
-        }
-        let slug = match &self.0 {
-            AppError::Invalid(_) => "validation",
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not-found",
-            AppError::Conflict(_) => "conflict",
-            AppError::TooManyRequests(_) => "too-many-requests",
-            AppError::Store(_) | AppError::Internal(_) => "internal",
-        };
-        let mut body = serde_json::json!({
-            "type": format!("/api/problems/{slug}"),
-            "title": status.canonical_reason().unwrap_or("error"),
-            "status": status.as_u16(),
-            "detail": self.0.to_string(),
-        });
-        if let AppError::Invalid(errors) = &self.0 {
-            body["errors"] = errors
-                .iter()
-                .map(|e| serde_json::json!({"field": e.field, "message": e.message}))
-                .collect();
-        }
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+        crate::api::problem::Problem::from(self.0).into_response()
     }
 }

@@ -1,0 +1,156 @@
+//! Who is calling, the department's institutions, and certificate verification (public).
+
+use app::api_keys::Scope;
+use app::auth::Principal;
+use axum::Json;
+use axum::extract::State;
+use domain::institution::InstitutionStatus;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::Caller;
+use super::extract::Params;
+use super::problem::{ApiResult, Problem, ProblemDoc};
+use crate::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(institutions))
+        .routes(routes!(verify))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `learner`, `institution`, `department` or `expert`.
+    pub role: String,
+    pub name: String,
+    /// The institution, for institution accounts and keys.
+    pub institution_id: Option<i64>,
+    /// The key's scopes (`read`, `write`, `import`); absent for a browser session.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// 当前调用者
+#[utoipa::path(get, path = "/api/v1/me", tag = "账户",
+    responses((status = 200, body = Me), (status = 401, body = ProblemDoc)),
+    security(("api_key" = []), ("session" = [])))]
+async fn me(c: Caller) -> ApiResult<Json<Me>> {
+    Ok(Json(Me {
+        role: c.principal.role().code().to_string(),
+        name: c.principal.name().to_string(),
+        institution_id: match &c.principal {
+            Principal::Institution { institution, .. } => Some(institution.id),
+            _ => None,
+        },
+        scopes: c
+            .key
+            .as_ref()
+            .map(|k| k.scopes.iter().map(|s| s.code().to_string()).collect()),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// `school` or `org`.
+    pub kind: String,
+    pub status: String,
+    pub status_label: String,
+    pub department_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionList {
+    pub items: Vec<InstitutionRow>,
+}
+
+/// 本部门及下级部门的机构
+#[utoipa::path(get, path = "/api/v1/department/institutions", tag = "部门",
+    responses((status = 200, body = InstitutionList), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)),
+    security(("session" = [])))]
+async fn institutions(State(s): State<AppState>, c: Caller) -> ApiResult<Json<InstitutionList>> {
+    c.need(Scope::Read)?;
+    let Principal::Department { scope, .. } = &c.principal else {
+        return Err(app::AppError::Forbidden("该接口只供综合管理部门使用".into()).into());
+    };
+    let rows = app::queries::institutions::in_scope(&s.app, scope, None).await?;
+    Ok(Json(InstitutionList {
+        items: rows
+            .into_iter()
+            .map(|i| InstitutionRow {
+                status_label: InstitutionStatus::from_code(&i.status).label().to_string(),
+                id: i.id,
+                code: i.code,
+                name: i.name,
+                kind: i.kind,
+                status: i.status,
+                department_id: i.department_id,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// 证书编号
+    pub number: String,
+}
+
+/// What a certificate says and whether it still holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    pub number: String,
+    /// `holdings` (成果证明) or `conversion` (转换证明).
+    pub kind: String,
+    pub issuer: String,
+    pub issued_on: String,
+    pub learner: String,
+    /// Masked ID number.
+    pub id_number: String,
+    pub lines: Vec<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub valid: bool,
+    /// Why it no longer holds.
+    pub revoked: Option<String>,
+}
+
+/// 证书核验
+///
+/// Looks a certificate up by number. Public; limited per client address.
+#[utoipa::path(get, path = "/api/v1/certificates/verify", tag = "公开",
+    params(VerifyQuery),
+    responses((status = 200, body = Verification), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc),
+        (status = 429, body = ProblemDoc)),
+    security(()))]
+async fn verify(
+    State(s): State<AppState>,
+    crate::kit::extract::ClientIp(ip): crate::kit::extract::ClientIp,
+    Params(q): Params<VerifyQuery>,
+) -> ApiResult<Json<Verification>> {
+    if q.number.trim().is_empty() || q.number.chars().count() > 40 {
+        return Err(Problem::from(app::AppError::field("number", "请输入证书编号")));
+    }
+    app::certificates::throttle_verify(&s.app, &ip).await?;
+    let c = app::certificates::check(&s.app, &q.number).await?;
+    let f = c.facts;
+    Ok(Json(Verification {
+        valid: c.revoked.is_none(),
+        revoked: c.revoked,
+        number: f.number,
+        kind: f.kind,
+        issuer: f.issuer,
+        issued_on: f.issued_on,
+        learner: f.learner,
+        id_number: f.id_number,
+        lines: f.lines,
+        headers: f.headers,
+        rows: f.rows,
+    }))
+}
