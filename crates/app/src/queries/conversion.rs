@@ -50,7 +50,11 @@ pub enum RuleList<'a> {
 }
 
 pub async fn rules(app: &App, list: RuleList<'_>, page: i64, per_page: i64) -> AppResult<Page<Rule>> {
-    let f = match list {
+    Ok(store::conversion::rules(&app.db, &rule_filter(list), page, per_page).await?)
+}
+
+fn rule_filter(list: RuleList<'_>) -> RuleFilter {
+    match list {
         RuleList::Mine(i) => RuleFilter {
             institution_id: Some(i),
             ..Default::default()
@@ -70,8 +74,7 @@ pub async fn rules(app: &App, list: RuleList<'_>, page: i64, per_page: i64) -> A
             name: Some(q.chars().take(50).collect()),
             ..Default::default()
         },
-    };
-    Ok(store::conversion::rules(&app.db, &f, page, per_page).await?)
+    }
 }
 
 /// One rule, if the caller may see it: its own institution always; an institution whose
@@ -278,4 +281,11 @@ pub async fn learner_may_apply(app: &App, l: &Learner, rule_id: i64) -> AppResul
         .await?
         .iter()
         .any(|(r, _)| r.id == rule_id))
+}
+
+/// The same lists a page at a time by keyset: rows with an id below `before`.
+pub async fn rules_before(app: &App, list: RuleList<'_>, before: Option<i64>, limit: i64) -> AppResult<Page<Rule>> {
+    let mut f = rule_filter(list);
+    f.before_id = before;
+    Ok(store::conversion::rules(&app.db, &f, 1, limit).await?)
 }

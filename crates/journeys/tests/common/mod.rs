@@ -156,6 +156,79 @@ impl TestApp {
     }
 }
 
+/// A machine client of `/api/v1`: every request carries the bearer token.
+pub struct Api<'a> {
+    t: &'a TestApp,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn api(&self, token: &str) -> Api<'_> {
+        Api {
+            t: self,
+            token: token.to_string(),
+        }
+    }
+}
+
+impl Api<'_> {
+    pub async fn send(&self, req: axum::http::request::Builder, body: Body) -> Resp {
+        let req = req
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .body(body)
+            .unwrap();
+        self.t.client().send(req).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(Request::builder().uri(path), Body::empty()).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(Request::builder().method("DELETE").uri(path), Body::empty())
+            .await
+    }
+
+    /// Sends JSON with a method, and an `Idempotency-Key` when given.
+    pub async fn json(&self, method: &str, path: &str, body: &serde_json::Value, key: Option<&str>) -> Resp {
+        self.raw(method, path, &body.to_string(), key).await
+    }
+
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> Resp {
+        self.json("POST", path, body, None).await
+    }
+
+    pub async fn raw(&self, method: &str, path: &str, body: &str, key: Option<&str>) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = key {
+            b = b.header("idempotency-key", k);
+        }
+        self.send(b, Body::from(body.to_string())).await
+    }
+
+    /// Uploads a file as multipart with text fields.
+    pub async fn upload(&self, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Resp {
+        let boundary = "----creditbank-api-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).as_bytes());
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let b = Request::builder().method("POST").uri(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        self.send(b, Body::from(body)).await
+    }
+}
+
 #[derive(Debug)]
 pub struct Resp {
     pub status: u16,
@@ -170,6 +243,10 @@ impl Resp {
     }
     pub fn has(&self, text: &str) -> bool {
         self.body.contains(text)
+    }
+    /// The body as JSON (panics with the body when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     /// Part of the body without whitespace, for assertion messages.
     pub fn excerpt(&self, skip: usize, take: usize) -> String {
@@ -232,7 +309,7 @@ impl Client<'_> {
         }
     }
 
-    fn builder(&self, method: &str, path: &str) -> axum::http::request::Builder {
+    pub fn builder(&self, method: &str, path: &str) -> axum::http::request::Builder {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(c) = &self.cookie {
             b = b.header(header::COOKIE, c);

@@ -13,10 +13,13 @@ use super::problem::Problem;
 /// JSON bodies are at most this large; imports are uploaded as multipart.
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
-/// A JSON request body.
-pub struct Body<T>(pub T);
+/// Bodies that carry a document (base64) may be as large as any request.
+pub const DOCUMENT_LIMIT: usize = 12 * 1024 * 1024;
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+/// A JSON request body of at most `LIMIT` bytes.
+pub struct Body<T, const LIMIT: usize = JSON_LIMIT>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for Body<T, LIMIT> {
     type Rejection = Problem;
     async fn from_request(req: Request, _: &S) -> Result<Self, Problem> {
         let json = req
@@ -35,11 +38,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 "请求内容须为 JSON（Content-Type: application/json）",
             ));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT).await.map_err(|_| {
+        let bytes = axum::body::to_bytes(req.into_body(), LIMIT).await.map_err(|_| {
             Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!("请求内容不能超过{}KB", JSON_LIMIT / 1024),
+                format!("请求内容不能超过{}KB", LIMIT / 1024),
             )
         })?;
         parse(&bytes).map(Body)

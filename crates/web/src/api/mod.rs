@@ -4,9 +4,13 @@
 //! is generated from the handlers (utoipa) and served with an interactive page.
 
 pub mod auth;
+mod conversion;
 mod docs;
 pub mod extract;
+mod holdings;
 mod idempotency;
+mod imports;
+mod learners;
 mod outcomes;
 pub mod problem;
 mod public;
@@ -92,6 +96,10 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(public::routes())
         .merge(outcomes::routes())
+        .merge(learners::routes())
+        .merge(holdings::routes())
+        .merge(imports::routes())
+        .merge(conversion::routes())
         .split_for_parts()
 }
 
@@ -102,6 +110,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let doc = Arc::new(doc);
     api.merge(docs::routes(doc))
         .route_layer(axum::middleware::from_fn_with_state(state, idempotency::layer))
+        // Uploads are limited to 10 MB by the import checks; the multipart reader's
+        // own limit (axum's 2 MB default) must not cut them off first.
+        .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024))
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))
 }

@@ -2,6 +2,7 @@
 //! methods and rules, conversion reviews.
 
 pub mod account;
+pub mod api_keys;
 pub mod conversions;
 pub mod imports;
 pub mod learners;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .merge(rules::routes())
         .merge(methods::routes())
         .merge(account::routes())
+        .merge(api_keys::routes())
         .merge(outcomes::routes())
         .merge(learners::routes())
         .merge(imports::routes())

@@ -143,6 +143,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             }
             if user.is_primary == 1 {
                 m.push(item("账户管理", "用户管理", "/institution/users"));
+                m.push(item("账户管理", "接口密钥", "/institution/api-keys"));
             }
             m
         }
