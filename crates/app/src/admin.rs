@@ -37,16 +37,10 @@ pub async fn create_department(app: &App, name: &str, parent: Option<&str>) -> A
     {
         return Err(AppError::field("name", format!("部门“{name}”已存在")));
     }
-    let id = store::directory::insert_department(&app.db.pool, &name, parent_id, now()).await?;
-    store::audit::record(
-        &app.db.pool,
-        &operator(),
-        "department_created",
-        Some(&name),
-        None,
-        now(),
-    )
-    .await?;
+    let mut tx = app.db.begin().await?;
+    let id = store::directory::insert_department(&mut *tx, &name, parent_id, now()).await?;
+    store::audit::record(&mut *tx, &operator(), "department_created", Some(&name), None, now()).await?;
+    store::commit(tx).await?;
     Ok(id)
 }
 
@@ -85,8 +79,9 @@ pub async fn create_staff(app: &App, n: &NewStaffAccount<'_>) -> AppResult<Strin
         None => initial_password(),
     };
     let hash = password::hash(&pw)?;
+    let mut tx = app.db.begin().await?;
     store::staff::insert(
-        &app.db.pool,
+        &mut *tx,
         &store::staff::NewStaff {
             role: n.role.code(),
             account: account.as_str(),
@@ -107,7 +102,7 @@ pub async fn create_staff(app: &App, n: &NewStaffAccount<'_>) -> AppResult<Strin
         }
     })?;
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         &operator(),
         "staff_created",
         Some(account.as_str()),
@@ -115,6 +110,7 @@ pub async fn create_staff(app: &App, n: &NewStaffAccount<'_>) -> AppResult<Strin
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(pw)
 }
 
@@ -143,9 +139,10 @@ pub async fn reset_password(app: &App, role: Role, account: &str) -> AppResult<S
     };
     let id = id.ok_or_else(|| AppError::NotFound(format!("账号“{account}”不存在")))?;
     let pw = initial_password();
-    store::lockout::set_password(pool, table, id, &password::hash(&pw)?).await?;
+    let mut tx = app.db.begin().await?;
+    store::lockout::set_password(&mut *tx, table, id, &password::hash(&pw)?).await?;
     store::audit::record(
-        pool,
+        &mut *tx,
         &operator(),
         "password_reset",
         Some(account),
@@ -153,5 +150,31 @@ pub async fn reset_password(app: &App, role: Role, account: &str) -> AppResult<S
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(pw)
+}
+
+/// Creates an API key for an institution from the command line (operators and CI):
+/// `account` is the institution's primary login account. Returns the token.
+pub async fn create_api_key(app: &App, account: &str, name: &str, scopes: &[String]) -> AppResult<String> {
+    let user = store::institutions::user_by_account(&app.db.pool, account)
+        .await?
+        .filter(|u| u.is_primary == 1)
+        .ok_or_else(|| AppError::NotFound(format!("没有机构主账号 {account}")))?;
+    let who = crate::auth::load(
+        app,
+        crate::auth::SessionUser {
+            role: domain::role::Role::Institution,
+            id: user.id,
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("机构主账号 {account} 已停用")))?;
+    let actor = store::audit::Actor {
+        role: Some("operator".into()),
+        name: Some("creditbank admin".into()),
+        ..Default::default()
+    };
+    let (_, token) = crate::api_keys::create(app, &who, name, scopes, &actor).await?;
+    Ok(token)
 }

@@ -118,11 +118,12 @@ pub async fn request_recognition(app: &App, institution_id: i64, id: i64, actor:
         .await?
         .filter(|o| o.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
-    if !store::catalog::set_recognition(&app.db.pool, o.id, &[UNRECOGNISED], RECOGNISING, None, None, now()).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::catalog::set_recognition(&mut *tx, o.id, &[UNRECOGNISED], RECOGNISING, None, None, now()).await? {
         return Err(AppError::Conflict("该成果已在认定中或已认定".into()));
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "catalog_recognition_requested",
         Some(&id.to_string()),
@@ -130,6 +131,7 @@ pub async fn request_recognition(app: &App, institution_id: i64, id: i64, actor:
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 

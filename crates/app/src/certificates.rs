@@ -84,8 +84,9 @@ async fn issue(
     )
     .await?;
     let ids: Vec<String> = holdings.iter().map(i64::to_string).collect();
+    let mut tx = app.db.begin().await?;
     store::certificates::insert(
-        &app.db.pool,
+        &mut *tx,
         &store::certificates::NewCertificate {
             number: &facts.number,
             kind: &facts.kind,
@@ -98,15 +99,8 @@ async fn issue(
         },
     )
     .await?;
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "certificate_issued",
-        Some(&facts.number),
-        None,
-        now(),
-    )
-    .await?;
+    store::audit::record(&mut *tx, actor, "certificate_issued", Some(&facts.number), None, now()).await?;
+    store::commit(tx).await?;
     Ok((facts.number, pdf))
 }
 

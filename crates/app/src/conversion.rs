@@ -53,9 +53,10 @@ pub fn rule_status_label(s: &str) -> &'static str {
 // ---------------------------------------------------------------- methods (I-07)
 
 pub async fn accept_pledge(app: &App, institution_id: i64, actor: &Actor) -> AppResult<()> {
-    store::conversion::pledge(&app.db.pool, institution_id, actor.id.unwrap_or_default(), now()).await?;
+    let mut tx = app.db.begin().await?;
+    store::conversion::pledge(&mut *tx, institution_id, actor.id.unwrap_or_default(), now()).await?;
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "pledge_accepted",
         Some(&institution_id.to_string()),
@@ -63,6 +64,7 @@ pub async fn accept_pledge(app: &App, institution_id: i64, actor: &Actor) -> App
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -79,17 +81,11 @@ pub async fn create_method(
         v.fail("file", "请上传转换办法文件（PDF）");
     }
     v.finish()?;
-    let id = store::conversion::insert_method(&app.db.pool, institution_id, &checked(title)?, checked(file_id)?, now())
-        .await?;
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "method_created",
-        Some(&id.to_string()),
-        None,
-        now(),
-    )
-    .await?;
+    let mut tx = app.db.begin().await?;
+    let id =
+        store::conversion::insert_method(&mut *tx, institution_id, &checked(title)?, checked(file_id)?, now()).await?;
+    store::audit::record(&mut *tx, actor, "method_created", Some(&id.to_string()), None, now()).await?;
+    store::commit(tx).await?;
     Ok(id)
 }
 
@@ -102,18 +98,12 @@ pub async fn update_method(
     actor: &Actor,
 ) -> AppResult<()> {
     let title = parse_label("title", "办法名称", title, 100)?;
-    if !store::conversion::update_method(&app.db.pool, id, institution_id, &title, file_id, now()).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::conversion::update_method(&mut *tx, id, institution_id, &title, file_id, now()).await? {
         return Err(AppError::Conflict("已发布的转换办法不能修改，请先撤回".into()));
     }
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "method_changed",
-        Some(&id.to_string()),
-        None,
-        now(),
-    )
-    .await?;
+    store::audit::record(&mut *tx, actor, "method_changed", Some(&id.to_string()), None, now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -137,6 +127,7 @@ pub async fn act_on_method(
         .ok_or_else(AppError::not_found)?;
     let pool = &app.db.pool;
     let t = now();
+    let mut tx = app.db.begin().await?;
     match action {
         MethodAction::Publish => {
             if !store::conversion::pledged(pool, institution_id).await? {
@@ -147,23 +138,23 @@ pub async fn act_on_method(
                     "已有已发布的转换办法，同一时间只能发布一个，请先撤回".into(),
                 ));
             }
-            if !store::conversion::set_method_status(pool, id, institution_id, &m.status, "published", t).await? {
+            if !store::conversion::set_method_status(&mut *tx, id, institution_id, &m.status, "published", t).await? {
                 return Err(AppError::Conflict("该转换办法状态已变化，请刷新页面".into()));
             }
         }
         MethodAction::Withdraw => {
-            if !store::conversion::set_method_status(pool, id, institution_id, "published", "withdrawn", t).await? {
+            if !store::conversion::set_method_status(&mut *tx, id, institution_id, "published", "withdrawn", t).await? {
                 return Err(AppError::Conflict("只有已发布的转换办法可以撤回".into()));
             }
         }
         MethodAction::Delete => {
-            if !store::conversion::delete_method(pool, id, institution_id).await? {
+            if !store::conversion::delete_method(&mut *tx, id, institution_id).await? {
                 return Err(AppError::Conflict("已发布的转换办法不能删除，请先撤回".into()));
             }
         }
     }
     store::audit::record(
-        pool,
+        &mut *tx,
         actor,
         &format!("method_{action:?}").to_lowercase(),
         Some(&id.to_string()),
@@ -171,6 +162,7 @@ pub async fn act_on_method(
         t,
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -336,12 +328,13 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
         .filter(|r| r.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
     let t = now();
+    let mut tx = app.db.begin().await?;
     let ok = match action {
         RuleAction::Publish if matches!(r.status.as_str(), "draft" | "withdrawn") => {
-            store::conversion::set_rule_status(&app.db.pool, id, &r.status, "published", None, t).await?
+            store::conversion::set_rule_status(&mut *tx, id, &r.status, "published", None, t).await?
         }
         RuleAction::Withdraw => {
-            store::conversion::set_rule_status(&app.db.pool, id, "published", "withdrawn", None, t).await?
+            store::conversion::set_rule_status(&mut *tx, id, "published", "withdrawn", None, t).await?
         }
         RuleAction::Publish => false,
     };
@@ -352,7 +345,7 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
         )));
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         if action == RuleAction::Publish {
             "rule_published"
@@ -364,6 +357,7 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
         t,
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -377,18 +371,12 @@ pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &
         return Err(AppError::not_found());
     }
     let reason = domain::opinion::Opinion::parse("reason", "下架原因", reason, true)?.into_string();
-    if !store::conversion::set_rule_status(&app.db.pool, id, "published", "taken_down", Some(&reason), now()).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::conversion::set_rule_status(&mut *tx, id, "published", "taken_down", Some(&reason), now()).await? {
         return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
     }
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "rule_taken_down",
-        Some(&r.code),
-        Some(&reason),
-        now(),
-    )
-    .await?;
+    store::audit::record(&mut *tx, actor, "rule_taken_down", Some(&r.code), Some(&reason), now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 

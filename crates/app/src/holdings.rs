@@ -335,8 +335,9 @@ pub async fn learner_update(app: &App, learner: &Learner, id: i64, f: &HoldingFo
     };
     let p = parse(app, &f, true).await?;
     let t = now();
+    let mut tx = app.db.begin().await?;
     if !store::holdings::update_registered(
-        &app.db.pool,
+        &mut *tx,
         id,
         learner.id,
         &new_holding(&p, learner.id, SOURCE_PERSONAL, REGISTERED, None, None, t),
@@ -346,25 +347,20 @@ pub async fn learner_update(app: &App, learner: &Learner, id: i64, f: &HoldingFo
     {
         return Err(AppError::Conflict("已提交存储的成果不能修改或删除".into()));
     }
-    store::audit::record(&app.db.pool, actor, "outcome_changed", Some(&id.to_string()), None, t).await?;
+    store::audit::record(&mut *tx, actor, "outcome_changed", Some(&id.to_string()), None, t).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
 /// L-07: delete while 登记.
 pub async fn learner_delete(app: &App, learner: &Learner, id: i64, actor: &Actor) -> AppResult<()> {
     own_registered(app, learner, id).await?;
-    if !store::holdings::delete_registered(&app.db.pool, id, learner.id).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::holdings::delete_registered(&mut *tx, id, learner.id).await? {
         return Err(AppError::Conflict("已提交存储的成果不能修改或删除".into()));
     }
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "outcome_deleted",
-        Some(&id.to_string()),
-        None,
-        now(),
-    )
-    .await?;
+    store::audit::record(&mut *tx, actor, "outcome_deleted", Some(&id.to_string()), None, now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 

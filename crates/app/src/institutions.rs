@@ -538,8 +538,9 @@ pub async fn edit_sub_user(
 ) -> AppResult<()> {
     primary_only(primary)?;
     let (name, mobile, areas) = parse_sub_user(f)?;
+    let mut tx = app.db.begin().await?;
     let ok = store::institutions::update_sub_user(
-        &app.db.pool,
+        &mut *tx,
         primary.institution_id,
         id,
         name.as_str(),
@@ -551,7 +552,7 @@ pub async fn edit_sub_user(
         return Err(AppError::not_found());
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "sub_user_changed",
         Some(&id.to_string()),
@@ -559,6 +560,7 @@ pub async fn edit_sub_user(
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -577,25 +579,26 @@ pub async fn act_on_sub_user(
     actor: &Actor,
 ) -> AppResult<()> {
     primary_only(primary)?;
-    let pool = &app.db.pool;
+    let mut tx = app.db.begin().await?;
     let (ok, name) = match action {
         SubUserAction::Disable => (
-            store::institutions::set_sub_user_disabled(pool, primary.institution_id, id, true).await?,
+            store::institutions::set_sub_user_disabled(&mut *tx, primary.institution_id, id, true).await?,
             "sub_user_disabled",
         ),
         SubUserAction::Enable => (
-            store::institutions::set_sub_user_disabled(pool, primary.institution_id, id, false).await?,
+            store::institutions::set_sub_user_disabled(&mut *tx, primary.institution_id, id, false).await?,
             "sub_user_enabled",
         ),
         SubUserAction::Delete => (
-            store::institutions::delete_sub_user(pool, primary.institution_id, id).await?,
+            store::institutions::delete_sub_user(&mut *tx, primary.institution_id, id).await?,
             "sub_user_deleted",
         ),
     };
     if !ok {
         return Err(AppError::not_found());
     }
-    store::audit::record(pool, actor, name, Some(&id.to_string()), None, now()).await?;
+    store::audit::record(&mut *tx, actor, name, Some(&id.to_string()), None, now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -604,11 +607,12 @@ pub async fn reset_sub_user(app: &App, primary: &InstitutionUser, id: i64, actor
     primary_only(primary)?;
     let initial = initial_password();
     let hash = password::hash(&initial)?;
-    if !store::institutions::reset_sub_user_password(&app.db.pool, primary.institution_id, id, &hash).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::institutions::reset_sub_user_password(&mut *tx, primary.institution_id, id, &hash).await? {
         return Err(AppError::not_found());
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "sub_user_password_reset",
         Some(&id.to_string()),
@@ -616,6 +620,7 @@ pub async fn reset_sub_user(app: &App, primary: &InstitutionUser, id: i64, actor
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(initial)
 }
 
@@ -632,9 +637,11 @@ pub async fn change_initial_password(
         return Err(AppError::field("password", "新密码不能与初始密码相同"));
     }
     let hash = password::hash(pw.as_str())?;
-    store::lockout::set_password(&db.pool, store::lockout::AccountTable::InstitutionUsers, user.id, &hash).await?;
-    store::institutions::clear_must_change(&db.pool, user.id).await?;
-    store::audit::record(&db.pool, actor, "password_changed", None, None, now()).await?;
+    let mut tx = db.begin().await?;
+    store::lockout::set_password(&mut *tx, store::lockout::AccountTable::InstitutionUsers, user.id, &hash).await?;
+    store::institutions::clear_must_change(&mut *tx, user.id).await?;
+    store::audit::record(&mut *tx, actor, "password_changed", None, None, now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 

@@ -129,20 +129,25 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
 /// Creates a pre-imported account (未激活) whose initial password is the last six
 /// characters of the ID number. Used by the bank's import and by institutions.
 pub async fn pre_import(app: &App, name: &str, id_number: &str, institution: Option<i64>) -> AppResult<i64> {
+    let mut tx = app.db.begin().await?;
+    let id = pre_import_in(&mut tx, name, id_number, institution).await?;
+    store::commit(tx).await?;
+    Ok(id)
+}
+
+/// The same inside the caller's transaction.
+async fn pre_import_in(tx: &mut store::Tx, name: &str, id_number: &str, institution: Option<i64>) -> AppResult<i64> {
     let mut v = Checks::default();
     let name = v.check(PersonName::parse(name));
     let id = v.check(IdNumber::resident(id_number));
     v.finish()?;
     let (name, id) = (checked(name)?, checked(id)?);
-    if store::learners::by_id_number(&app.db.pool, id.as_str())
-        .await?
-        .is_some()
-    {
+    if store::learners::by_id_number(&mut **tx, id.as_str()).await?.is_some() {
         return Err(AppError::field("id_number", "该证件号码已存在"));
     }
     let hash = password::INITIAL.to_string();
     Ok(store::learners::insert(
-        &app.db.pool,
+        &mut **tx,
         &NewLearner {
             name: name.as_str(),
             id_type: id.kind().code(),
@@ -254,14 +259,16 @@ pub async fn reset_password(app: &App, f: &ResetForm, ip: &str) -> AppResult<()>
     sms::verify_code(&app.db, mobile.as_str(), Purpose::ResetPassword, &f.sms_code).await?;
     let hash = password::hash(pw.as_str())?;
     let t = now();
-    store::lockout::set_password(&app.db.pool, AccountTable::Learners, learner.id, &hash).await?;
+    let mut tx = app.db.begin().await?;
+    store::lockout::set_password(&mut *tx, AccountTable::Learners, learner.id, &hash).await?;
     let actor = Actor {
         role: Some("learner".into()),
         id: Some(learner.id),
         name: Some(learner.name.clone()),
         ip: Some(ip.into()),
     };
-    store::audit::record(&app.db.pool, &actor, "password_reset", None, None, t).await?;
+    store::audit::record(&mut *tx, &actor, "password_reset", None, None, t).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -297,9 +304,10 @@ pub struct LearnerAccountForm {
 
 /// I-05: an institution adds a learner account (未激活 until the learner signs up).
 pub async fn institution_add(app: &App, institution_id: i64, f: &LearnerAccountForm, actor: &Actor) -> AppResult<i64> {
-    let id = pre_import(app, &f.name, &f.id_number, Some(institution_id)).await?;
+    let mut tx = app.db.begin().await?;
+    let id = pre_import_in(&mut tx, &f.name, &f.id_number, Some(institution_id)).await?;
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "learner_added_by_institution",
         Some(&id.to_string()),
@@ -307,6 +315,7 @@ pub async fn institution_add(app: &App, institution_id: i64, f: &LearnerAccountF
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(id)
 }
 
@@ -338,20 +347,14 @@ pub async fn institution_edit(
     v.finish()?;
     let (name, id) = (checked(name)?, checked(id)?);
     let hash = password::INITIAL.to_string();
-    if !store::learners::update_inactive(
-        &app.db.pool,
-        learner_id,
-        institution_id,
-        name.as_str(),
-        id.as_str(),
-        &hash,
-    )
-    .await?
+    let mut tx = app.db.begin().await?;
+    if !store::learners::update_inactive(&mut *tx, learner_id, institution_id, name.as_str(), id.as_str(), &hash)
+        .await?
     {
         return Err(AppError::Conflict("已激活的学员账户不能修改".into()));
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "learner_changed_by_institution",
         Some(&learner_id.to_string()),
@@ -359,6 +362,7 @@ pub async fn institution_edit(
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -371,11 +375,12 @@ pub async fn institution_delete(app: &App, institution_id: i64, learner_id: i64,
     if l.is_active() {
         return Err(AppError::Conflict("已激活的学员账户不能删除".into()));
     }
-    if !store::learners::delete_inactive(&app.db.pool, learner_id, institution_id).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::learners::delete_inactive(&mut *tx, learner_id, institution_id).await? {
         return Err(AppError::Conflict(format!("学员{}已有学习成果，不能删除", l.name)));
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "learner_deleted_by_institution",
         Some(&learner_id.to_string()),
@@ -383,5 +388,6 @@ pub async fn institution_delete(app: &App, institution_id: i64, learner_id: i64,
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }

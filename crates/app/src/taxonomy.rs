@@ -104,9 +104,10 @@ pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, actor: &Actor)
     if fields.iter().any(|x| x.key == spec.key) {
         return Err(AppError::field("key", "该子类型已有相同代码的字段"));
     }
-    store::taxonomy::insert_field(&app.db.pool, subtype_id, &spec, fields.len() as i64).await?;
+    let mut tx = app.db.begin().await?;
+    store::taxonomy::insert_field(&mut *tx, subtype_id, &spec, fields.len() as i64).await?;
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "taxonomy_field_added",
         Some(&s.code),
@@ -114,6 +115,7 @@ pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, actor: &Actor)
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -125,16 +127,10 @@ pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, actor: &Actor
         key: row.key.clone(),
         ..f.clone()
     })?;
-    store::taxonomy::update_field(&app.db.pool, field_id, &spec).await?;
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "taxonomy_field_changed",
-        Some(&row.key),
-        None,
-        now(),
-    )
-    .await?;
+    let mut tx = app.db.begin().await?;
+    store::taxonomy::update_field(&mut *tx, field_id, &spec).await?;
+    store::audit::record(&mut *tx, actor, "taxonomy_field_changed", Some(&row.key), None, now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -142,16 +138,10 @@ pub async fn delete_field(app: &App, field_id: i64, actor: &Actor) -> AppResult<
     let row = store::taxonomy::field(&app.db.pool, field_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    store::taxonomy::delete_field(&app.db.pool, field_id).await?;
-    store::audit::record(
-        &app.db.pool,
-        actor,
-        "taxonomy_field_deleted",
-        Some(&row.key),
-        None,
-        now(),
-    )
-    .await?;
+    let mut tx = app.db.begin().await?;
+    store::taxonomy::delete_field(&mut *tx, field_id).await?;
+    store::audit::record(&mut *tx, actor, "taxonomy_field_deleted", Some(&row.key), None, now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -199,17 +189,29 @@ pub async fn add_subtype(app: &App, f: &SubtypeForm, actor: &Actor) -> AppResult
         .iter()
         .filter(|s| s.type_id == type_id)
         .count() as i64;
-    let id = store::taxonomy::insert_subtype(pool, type_id, &code, &name, f.restricted.is_some(), false, sort).await?;
-    store::audit::record(pool, actor, "taxonomy_subtype_added", Some(&code), Some(&name), now()).await?;
+    let mut tx = app.db.begin().await?;
+    let id =
+        store::taxonomy::insert_subtype(&mut *tx, type_id, &code, &name, f.restricted.is_some(), false, sort).await?;
+    store::audit::record(
+        &mut *tx,
+        actor,
+        "taxonomy_subtype_added",
+        Some(&code),
+        Some(&name),
+        now(),
+    )
+    .await?;
+    store::commit(tx).await?;
     Ok(id)
 }
 
 pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, actor: &Actor) -> AppResult<()> {
-    if !store::taxonomy::set_restricted(&app.db.pool, subtype_id, restricted).await? {
+    let mut tx = app.db.begin().await?;
+    if !store::taxonomy::set_restricted(&mut *tx, subtype_id, restricted).await? {
         return Err(AppError::not_found());
     }
     store::audit::record(
-        &app.db.pool,
+        &mut *tx,
         actor,
         "taxonomy_restricted",
         Some(&subtype_id.to_string()),
@@ -217,6 +219,7 @@ pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, actor:
         now(),
     )
     .await?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -238,13 +241,15 @@ pub async fn authorise(
     if s.restricted == 0 {
         return Err(AppError::Conflict("该子类型无需授权".into()));
     }
+    let mut tx = app.db.begin().await?;
     if grant {
-        store::taxonomy::authorise(&app.db.pool, inst.id, s.id, actor.id.unwrap_or_default(), now()).await?;
+        store::taxonomy::authorise(&mut *tx, inst.id, s.id, actor.id.unwrap_or_default(), now()).await?;
     } else {
-        store::taxonomy::revoke(&app.db.pool, inst.id, s.id).await?;
+        store::taxonomy::revoke(&mut *tx, inst.id, s.id).await?;
     }
     let action = if grant { "subtype_authorised" } else { "subtype_revoked" };
-    store::audit::record(&app.db.pool, actor, action, Some(&inst.code), Some(&s.code), now()).await?;
+    store::audit::record(&mut *tx, actor, action, Some(&inst.code), Some(&s.code), now()).await?;
+    store::commit(tx).await?;
     Ok(())
 }
 

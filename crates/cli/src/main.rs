@@ -173,6 +173,16 @@ enum AdminAction {
     },
     /// List department and expert accounts.
     ListStaff,
+    /// Create an API key for an institution (接口密钥) and print it once.
+    CreateApiKey {
+        /// The institution's primary login account.
+        account: String,
+        #[arg(long, default_value = "命令行创建")]
+        name: String,
+        /// Extra scopes beside read: write, import (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -377,6 +387,9 @@ async fn admin(app: App, action: AdminAction) -> anyhow::Result<()> {
                 .await
                 .map(|pw| format!("账号 {account} 的新密码：{pw}（已解除锁定）"))
         }
+        AdminAction::CreateApiKey { account, name, scopes } => admin::create_api_key(&app, &account, &name, &scopes)
+            .await
+            .map(|token| token.to_string()),
         AdminAction::ListStaff => {
             for s in store::staff::list(&app.db.pool).await? {
                 println!(

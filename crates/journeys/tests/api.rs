@@ -103,6 +103,9 @@ async fn institution_journey_through_the_api(t: &TestApp) {
         (reused.status, reused.json()["code"].clone()),
         (422, json!("idempotency_key_reused"))
     );
+    insta::assert_json_snapshot!("outcome_created", first.json(), {
+        ".id" => "[id]", ".institution_id" => "[id]", ".subtype_id" => "[id]", ".created_at" => "[time]"
+    });
     let outcome = first.json()["id"].as_i64().unwrap();
     let list = src.get("/api/v1/institution/outcomes?name=高等").await.json();
     assert_eq!(
@@ -286,6 +289,7 @@ async fn bad_requests_get_problems(t: &TestApp) {
     let course = subtype(t, "higher_course").await;
     let no_fields = api.post(path, &json!({"subtype_id": course, "name": "高等数学"})).await;
     problem(&no_fields, 422, "validation_failed");
+    insta::assert_json_snapshot!("problem_invalid_fields", no_fields.json());
     assert!(
         no_fields.json()["errors"]
             .as_array()

@@ -23,6 +23,11 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use kit::error::WebError;
 
+/// The API's OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(api::documented().1).unwrap_or_default()
+}
+
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {

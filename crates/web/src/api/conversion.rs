@@ -92,7 +92,7 @@ pub struct RuleQuery {
 /// 转换规则列表
 #[utoipa::path(get, path = "/api/v1/institution/rules", tag = "转换规则",
     params(RuleQuery, PageQuery),
-    responses((status = 200, description = "成功", body = RulePage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = RulePage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn rules(
     State(s): State<AppState>,
@@ -170,8 +170,8 @@ pub struct Document {
 #[utoipa::path(post, path = "/api/v1/institution/rules", tag = "转换规则",
     request_body = NewRule,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值，不会重复创建")),
-    responses((status = 201, description = "已创建", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 201, description = "已创建", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn create_rule(
     State(s): State<AppState>,
@@ -218,7 +218,7 @@ async fn create_rule(
 /// 查看转换规则
 #[utoipa::path(get, path = "/api/v1/institution/rules/{id}", tag = "转换规则",
     params(("id" = i64, Path, description = "规则ID")),
-    responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn get_rule(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<RuleDto>> {
     c.need(Scope::Read)?;
@@ -246,8 +246,8 @@ async fn act(s: &AppState, c: &Caller, id: i64, action: RuleAction) -> ApiResult
 /// 未提交 or 撤回 → 已发布; a published rule cannot be changed.
 #[utoipa::path(post, path = "/api/v1/institution/rules/{id}/publish", tag = "转换规则",
     params(("id" = i64, Path, description = "规则ID"), ("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值")),
-    responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn publish(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<RuleDto>> {
     act(&s, &c, id, RuleAction::Publish).await
@@ -258,8 +258,8 @@ async fn publish(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<
 /// 已发布 → 撤回.
 #[utoipa::path(post, path = "/api/v1/institution/rules/{id}/withdraw", tag = "转换规则",
     params(("id" = i64, Path, description = "规则ID"), ("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值")),
-    responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn withdraw(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<RuleDto>> {
     act(&s, &c, id, RuleAction::Withdraw).await
@@ -346,8 +346,8 @@ const STATUSES: [&str; 4] = ["pending", "initial_passed", "passed", "failed"];
 /// 转换申请与转换记录
 #[utoipa::path(get, path = "/api/v1/institution/applications", tag = "转换申请",
     params(ApplicationQuery, PageQuery),
-    responses((status = 200, description = "成功", body = ApplicationPage), (status = 400, description = "请求格式有误", body = ProblemDoc), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc),
-        (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = ApplicationPage), (status = 400, description = "请求格式有误", content_type = "application/problem+json", body = ProblemDoc), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn applications(
     State(s): State<AppState>,
@@ -407,8 +407,8 @@ pub struct Decision {
 #[utoipa::path(post, path = "/api/v1/institution/applications/{id}/decision", tag = "转换申请",
     request_body = Decision,
     params(("id" = i64, Path, description = "申请ID"), ("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值")),
-    responses((status = 200, description = "成功", body = ApplicationDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc),
-        (status = 404, description = "不存在，或无权查看", body = ProblemDoc), (status = 409, description = "与当前状态冲突", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = ApplicationDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc), (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn decide(
     State(s): State<AppState>,

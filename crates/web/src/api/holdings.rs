@@ -101,7 +101,7 @@ pub struct HoldingQuery {
 /// 学员成果列表
 #[utoipa::path(get, path = "/api/v1/institution/learner-outcomes", tag = "学员成果",
     params(HoldingQuery, PageQuery),
-    responses((status = 200, description = "成功", body = LearnerOutcomePage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = LearnerOutcomePage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn list(
     State(s): State<AppState>,
@@ -157,8 +157,8 @@ pub struct StoreBody {
 #[utoipa::path(post, path = "/api/v1/institution/learner-outcomes", tag = "学员成果",
     request_body = StoreBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值，不会重复存储")),
-    responses((status = 201, description = "已创建", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc),
-        (status = 404, description = "不存在，或无权查看", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 201, description = "已创建", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn store_for_learner(
     State(s): State<AppState>,
@@ -182,7 +182,7 @@ async fn store_for_learner(
 /// 查看学员成果
 #[utoipa::path(get, path = "/api/v1/institution/learner-outcomes/{id}", tag = "学员成果",
     params(("id" = i64, Path, description = "学员成果ID")),
-    responses((status = 200, description = "成功", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<LearnerOutcome>> {
     c.need(Scope::Read)?;
@@ -207,8 +207,8 @@ pub struct WithdrawBody {
     request_body = WithdrawBody,
     params(("id" = i64, Path, description = "学员成果ID"),
         ("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值")),
-    responses((status = 200, description = "成功", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn withdraw(
     State(s): State<AppState>,

@@ -114,9 +114,9 @@ fn field_problem(field: &str, message: &str) -> Problem {
 #[utoipa::path(post, path = "/api/v1/institution/imports", tag = "导入",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值，不会重复导入")),
-    responses((status = 202, description = "已受理，导入任务已排队", body = ImportJob), (status = 400, description = "请求格式有误", body = ProblemDoc), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc),
-        (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc), (status = 413, description = "请求内容过大", body = ProblemDoc),
-        (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 202, description = "已受理，导入任务已排队", body = ImportJob), (status = 400, description = "请求格式有误", content_type = "application/problem+json", body = ProblemDoc), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc), (status = 413, description = "请求内容过大", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn upload(State(s): State<AppState>, c: Caller, mut form: Multipart) -> ApiResult<(StatusCode, Json<ImportJob>)> {
     c.need(Scope::Import)?;
@@ -178,7 +178,7 @@ async fn upload(State(s): State<AppState>, c: Caller, mut form: Multipart) -> Ap
 /// 导入进度
 #[utoipa::path(get, path = "/api/v1/institution/jobs/{id}", tag = "导入",
     params(("id" = i64, Path, description = "导入任务ID")),
-    responses((status = 200, description = "成功", body = ImportJob), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = ImportJob), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn job(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<ImportJob>> {
     c.need(Scope::Read)?;
@@ -233,7 +233,7 @@ pub struct RecordList {
 ///
 /// The institution's import records of the last year, newest first.
 #[utoipa::path(get, path = "/api/v1/institution/imports", tag = "导入",
-    responses((status = 200, description = "成功", body = RecordList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = RecordList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn records(State(s): State<AppState>, c: Caller) -> ApiResult<Json<RecordList>> {
     c.need(Scope::Read)?;
@@ -251,7 +251,7 @@ async fn records(State(s): State<AppState>, c: Caller) -> ApiResult<Json<RecordL
 #[utoipa::path(get, path = "/api/v1/institution/files/{id}", tag = "导入",
     params(("id" = i64, Path, description = "文件ID")),
     responses((status = 200, description = "成功", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc)),
+        (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn file(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Response> {
     c.need(Scope::Read)?;

@@ -79,7 +79,7 @@ pub struct LearnerQuery {
 /// Learners the institution created and learners holding its outcomes, newest first.
 #[utoipa::path(get, path = "/api/v1/institution/learners", tag = "学员账户",
     params(LearnerQuery, PageQuery),
-    responses((status = 200, description = "成功", body = LearnerPage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = LearnerPage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn list(
     State(s): State<AppState>,
@@ -131,8 +131,8 @@ impl AccountBody {
 #[utoipa::path(post, path = "/api/v1/institution/learners", tag = "学员账户",
     request_body = AccountBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值，不会重复创建")),
-    responses((status = 201, description = "已创建", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 201, description = "已创建", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn create(
     State(s): State<AppState>,
@@ -149,7 +149,7 @@ async fn create(
 /// 查看学员账户
 #[utoipa::path(get, path = "/api/v1/institution/learners/{id}", tag = "学员账户",
     params(("id" = i64, Path, description = "学员ID")),
-    responses((status = 200, description = "成功", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<LearnerAccount>> {
     c.need(Scope::Read)?;
@@ -164,8 +164,8 @@ async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<
 #[utoipa::path(put, path = "/api/v1/institution/learners/{id}", tag = "学员账户",
     request_body = AccountBody,
     params(("id" = i64, Path, description = "学员ID")),
-    responses((status = 200, description = "成功", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn edit(
     State(s): State<AppState>,
@@ -185,8 +185,8 @@ async fn edit(
 /// Deletes an account this institution created, while 未激活 and without outcomes.
 #[utoipa::path(delete, path = "/api/v1/institution/learners/{id}", tag = "学员账户",
     params(("id" = i64, Path, description = "学员ID")),
-    responses((status = 200, description = "成功", body = Deleted), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = Deleted), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn delete(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<Deleted>> {
     c.need(Scope::Write)?;

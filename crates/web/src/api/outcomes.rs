@@ -98,7 +98,7 @@ pub struct OutcomeFilter {
 /// The institution's catalog outcomes, newest first, with the filters of the page.
 #[utoipa::path(get, path = "/api/v1/institution/outcomes", tag = "机构成果",
     params(OutcomeFilter, PageQuery),
-    responses((status = 200, description = "成功", body = OutcomePage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = OutcomePage), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn list(
     State(s): State<AppState>,
@@ -146,8 +146,8 @@ pub struct NewOutcome {
 #[utoipa::path(post, path = "/api/v1/institution/outcomes", tag = "机构成果",
     request_body = NewOutcome,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时携带同一值，不会重复创建")),
-    responses((status = 201, description = "已创建", body = Outcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc),
-        (status = 404, description = "不存在，或无权查看", body = ProblemDoc), (status = 422, description = "内容未通过校验", body = ProblemDoc)),
+    responses((status = 201, description = "已创建", body = Outcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn create(
     State(s): State<AppState>,
@@ -177,7 +177,7 @@ fn fields_by_key(e: app::AppError) -> super::problem::Problem {
 /// 查看机构成果
 #[utoipa::path(get, path = "/api/v1/institution/outcomes/{id}", tag = "机构成果",
     params(("id" = i64, Path, description = "成果ID")),
-    responses((status = 200, description = "成功", body = Outcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = Outcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<Outcome>> {
     c.need(Scope::Read)?;
@@ -190,8 +190,8 @@ async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<
 /// Deletes an outcome while it is 未认定; learners who store it keep theirs.
 #[utoipa::path(delete, path = "/api/v1/institution/outcomes/{id}", tag = "机构成果",
     params(("id" = i64, Path, description = "成果ID")),
-    responses((status = 200, description = "成功", body = Deleted), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 409, description = "与当前状态冲突", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = Deleted), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn delete(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<Deleted>> {
     c.need(Scope::Write)?;

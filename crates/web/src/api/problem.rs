@@ -94,11 +94,7 @@ impl From<AppError> for Problem {
         if status.is_server_error() {
             tracing::error!(error = ?e, "API request failed");
         }
-        let detail = match &e {
-            AppError::Unauthenticated => "缺少或无效的接口密钥，或登录已失效".to_string(),
-            other => other.to_string(),
-        };
-        let mut p = Problem::new(status, code, detail);
+        let mut p = Problem::new(status, code, e.to_string());
         if let AppError::Invalid(errors) = e {
             for f in errors {
                 p = p.with_field(f.field.to_string(), f.message);

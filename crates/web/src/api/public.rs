@@ -44,7 +44,7 @@ pub struct MessageList {
 ///
 /// The caller's latest 100 messages, newest first.
 #[utoipa::path(get, path = "/api/v1/messages", tag = "消息",
-    responses((status = 200, description = "成功", body = MessageList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = MessageList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn messages(State(s): State<AppState>, c: Caller) -> ApiResult<Json<MessageList>> {
     c.need(Scope::Read)?;
@@ -78,7 +78,7 @@ pub struct Me {
 
 /// 当前调用者
 #[utoipa::path(get, path = "/api/v1/me", tag = "账户",
-    responses((status = 200, description = "成功", body = Me), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = Me), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
 async fn me(c: Caller) -> ApiResult<Json<Me>> {
     Ok(Json(Me {
@@ -114,7 +114,7 @@ pub struct InstitutionList {
 
 /// 本部门及下级部门的机构
 #[utoipa::path(get, path = "/api/v1/department/institutions", tag = "部门",
-    responses((status = 200, description = "成功", body = InstitutionList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = InstitutionList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc)),
     security(("session" = [])))]
 async fn institutions(State(s): State<AppState>, c: Caller) -> ApiResult<Json<InstitutionList>> {
     c.need(Scope::Read)?;
@@ -169,8 +169,8 @@ pub struct Verification {
 /// Looks a certificate up by number. Public; limited per client address.
 #[utoipa::path(get, path = "/api/v1/certificates/verify", tag = "公开",
     params(VerifyQuery),
-    responses((status = 200, description = "成功", body = Verification), (status = 400, description = "请求格式有误", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", body = ProblemDoc),
-        (status = 429, description = "请求过于频繁", body = ProblemDoc)),
+    responses((status = 200, description = "成功", body = Verification), (status = 400, description = "请求格式有误", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
+        (status = 429, description = "请求过于频繁", content_type = "application/problem+json", body = ProblemDoc)),
     security(()))]
 async fn verify(
     State(s): State<AppState>,
