@@ -85,7 +85,7 @@ async fn dept_decide(
 }
 
 #[derive(Template)]
-#[template(path = "conversion/rules.html")]
+#[template(path = "kit/rules.html")]
 struct DeptRulesPage {
     ctx: PageCtx,
     base: &'static str,

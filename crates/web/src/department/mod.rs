@@ -5,6 +5,7 @@ pub mod conversions;
 pub mod imports;
 pub mod institutions;
 pub mod reviews;
+pub mod taxonomy;
 
 use axum::Router;
 
@@ -16,4 +17,5 @@ pub fn routes() -> Router<AppState> {
         .merge(institutions::routes())
         .merge(imports::routes())
         .merge(reviews::routes())
+        .merge(taxonomy::routes())
 }

@@ -2,11 +2,15 @@
 
 pub mod conversions;
 pub mod home;
+pub mod reviews;
 
 use axum::Router;
 
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(conversions::routes()).merge(home::routes())
+    Router::new()
+        .merge(reviews::routes())
+        .merge(conversions::routes())
+        .merge(home::routes())
 }

@@ -35,7 +35,7 @@ struct MethodRow {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/methods.html")]
+#[template(path = "institution/methods.html")]
 struct MethodsPage {
     ctx: PageCtx,
     pledged: bool,

@@ -5,6 +5,7 @@ pub mod account;
 pub mod api_keys;
 pub mod conversions;
 pub mod imports;
+pub mod learner_outcomes;
 pub mod learners;
 pub mod methods;
 pub mod outcomes;
@@ -16,6 +17,7 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(learner_outcomes::routes())
         .merge(conversions::routes())
         .merge(rules::routes())
         .merge(methods::routes())

@@ -59,7 +59,7 @@ struct RuleFormValues {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/rule_new.html")]
+#[template(path = "institution/rule_new.html")]
 struct NewRulePage {
     ctx: PageCtx,
     form: RuleFormValues,
@@ -287,7 +287,7 @@ async fn rule_action(
 }
 
 #[derive(Template)]
-#[template(path = "conversion/batch.html")]
+#[template(path = "institution/batch.html")]
 struct BatchPage {
     ctx: PageCtx,
     rule_id: i64,

@@ -80,7 +80,7 @@ pub(crate) fn rule_rows(rows: Vec<Rule>) -> Vec<RuleRow> {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/rules.html")]
+#[template(path = "kit/rules.html")]
 pub(crate) struct RulesPage {
     pub(crate) ctx: PageCtx,
     pub(crate) base: &'static str,
@@ -125,7 +125,7 @@ impl TabQuery {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/rule.html")]
+#[template(path = "kit/rule.html")]
 pub(crate) struct RulePage {
     pub(crate) ctx: PageCtx,
     pub(crate) rule: Rule,
@@ -209,7 +209,7 @@ pub(crate) struct AppRow {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/applications.html")]
+#[template(path = "kit/applications.html")]
 pub(crate) struct AppsPage {
     pub(crate) ctx: PageCtx,
     pub(crate) heading: &'static str,

@@ -30,7 +30,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
 }
 
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "kit/error.html")]
 struct ErrorPage {
     ctx: PageCtx,
     status: u16,

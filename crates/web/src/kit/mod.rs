@@ -6,4 +6,5 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod forms;
+pub mod reviews;
 pub mod views;

@@ -34,7 +34,7 @@ struct MatchRow {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/learner_rules.html")]
+#[template(path = "learner/conversion_rules.html")]
 struct LearnerRulesPage {
     ctx: PageCtx,
     rows: Vec<MatchRow>,

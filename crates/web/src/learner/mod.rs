@@ -2,7 +2,9 @@
 
 pub mod conversions;
 pub mod home;
+pub mod messages;
 pub mod outcomes;
+pub mod recognition;
 
 use axum::Router;
 
@@ -10,6 +12,8 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(messages::routes())
+        .merge(recognition::routes())
         .merge(conversions::routes())
         .merge(home::routes())
         .merge(outcomes::routes())

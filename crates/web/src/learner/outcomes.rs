@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, LearnerAuth};
 use crate::kit::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
-use crate::kit::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
+use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,9 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/learner/outcomes/{id}", get(detail))
         .route("/learner/outcomes/{id}/edit", get(edit_page).post(edit))
         .route("/learner/outcomes/{id}/files", post(upload))
-        .route("/learner/recognition", get(recognition).post(apply))
-        .route("/learner/messages", get(messages))
-        .route("/learner/messages/{id}", get(open_message))
 }
 
 async fn ctx(a: &LearnerAuth, title: &str, active: &str) -> Result<PageCtx, WebError> {
@@ -211,7 +208,7 @@ async fn action(
 }
 
 #[derive(Template)]
-#[template(path = "subtypes.html")]
+#[template(path = "kit/subtypes.html")]
 struct Choose {
     ctx: PageCtx,
     heading: &'static str,
@@ -596,89 +593,4 @@ async fn upload(
         }
         Err(e) => detail_page(&s, &a, id, FormErrors::from_error(&e), form_status(&e)).await,
     }
-}
-
-#[derive(Template)]
-#[template(path = "learner/recognition.html")]
-struct RecognitionPage {
-    ctx: PageCtx,
-    rows: Vec<(i64, String, String, usize, &'static str, String, bool)>,
-}
-
-async fn recognition(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
-    let f = Filter {
-        learner_id: Some(a.learner.id),
-        informal_only: true,
-        statuses: vec!["registered", "submitted", "stored"],
-        ..Default::default()
-    };
-    let me = Principal::Learner(a.learner.clone());
-    let result = app::queries::holdings::list(&s.app, &me, f, 1, 200).await?;
-    let mut rows = Vec::new();
-    for h in result.rows {
-        let files = app::queries::holdings::documents(&s.app, &h).await?.files.len();
-        let can = files > 0 && matches!(h.recognition.as_str(), "none" | "rejected");
-        rows.push((
-            h.id,
-            h.name,
-            h.subtype_name,
-            files,
-            app::holdings::recognition_label(&h.recognition),
-            credits(h.credits),
-            can,
-        ));
-    }
-    Ok(page(&RecognitionPage {
-        ctx: ctx(&a, "成果认定", "/learner/recognition").await?,
-        rows,
-    }))
-}
-
-async fn apply(
-    State(s): State<AppState>,
-    a: LearnerAuth,
-    ClientIp(ip): ClientIp,
-    CsrfForm(_, pairs): CsrfForm<serde::de::IgnoredAny>,
-) -> Result<Response, WebError> {
-    let ids = forms::ids(&pairs);
-    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
-    let result = app::recognition::apply(&s.app, &a.learner, &ids, &actor)
-        .await
-        .map(|()| "认定申请已提交，等待审核".to_string());
-    flash_outcome(&a.session, result, "/learner/recognition").await
-}
-
-#[derive(Template)]
-#[template(path = "learner/messages.html")]
-struct MessagesPage {
-    ctx: PageCtx,
-    unread: i64,
-    base: &'static str,
-    rows: Vec<(i64, String, String, String, bool)>,
-}
-
-async fn messages(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
-    let me = Principal::Learner(a.learner.clone());
-    let rows = app::queries::learner::messages(&s.app, &me, 100)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.title, m.body, datetime(m.created_at), m.read_at.is_some()))
-        .collect();
-    let unread = app::queries::learner::unread(&s.app, &me).await?;
-    Ok(page(&MessagesPage {
-        ctx: ctx(&a, "我的消息", "/learner/messages").await?,
-        unread,
-        base: "/learner/messages",
-        rows,
-    }))
-}
-
-/// Opens a message (marks it read) and goes to what it is about.
-async fn open_message(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let m = app::queries::learner::open_message(&s.app, &Principal::Learner(a.learner.clone()), id).await?;
-    let to = m
-        .link
-        .filter(|l| l.starts_with("/learner/"))
-        .unwrap_or_else(|| "/learner/messages".into());
-    Ok(Redirect::to(&to).into_response())
 }

@@ -49,7 +49,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "portal/catalog.html")]
+#[template(path = "public/catalog.html")]
 struct SearchPage {
     ctx: PageCtx,
     q: SearchQuery,
@@ -123,7 +123,7 @@ async fn search(
 }
 
 #[derive(Template)]
-#[template(path = "portal/catalog_item.html")]
+#[template(path = "public/catalog_item.html")]
 struct ItemPage {
     ctx: PageCtx,
     name: String,

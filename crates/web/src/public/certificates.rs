@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "certs/list.html")]
+#[template(path = "learner/certificates.html")]
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<(String, &'static str, String, &'static str, i64)>,
@@ -101,7 +101,7 @@ struct VerifyQuery {
 }
 
 #[derive(Template)]
-#[template(path = "certs/verify.html")]
+#[template(path = "public/verify.html")]
 struct VerifyPage {
     ctx: PageCtx,
     number: String,

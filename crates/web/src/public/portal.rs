@@ -58,7 +58,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "portal/home.html")]
+#[template(path = "public/home.html")]
 struct Home {
     ctx: PageCtx,
     demo: bool,
@@ -76,7 +76,7 @@ async fn home(State(s): State<AppState>, session: Session) -> Result<Response, W
 }
 
 #[derive(Template)]
-#[template(path = "portal/login.html")]
+#[template(path = "public/login.html")]
 struct Login {
     ctx: PageCtx,
     role: &'static str,
@@ -255,7 +255,7 @@ async fn send_sms(
 }
 
 #[derive(Template)]
-#[template(path = "portal/forgot.html")]
+#[template(path = "public/forgot.html")]
 struct Forgot {
     ctx: PageCtx,
     form: ResetForm,
@@ -306,7 +306,7 @@ async fn forgot(
 }
 
 #[derive(Template)]
-#[template(path = "portal/outbox.html")]
+#[template(path = "public/outbox.html")]
 struct Outbox {
     ctx: PageCtx,
     rows: Vec<(String, &'static str, String, String)>,

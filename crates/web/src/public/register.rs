@@ -37,7 +37,7 @@ fn id_types() -> Vec<(&'static str, &'static str)> {
 }
 
 #[derive(Template)]
-#[template(path = "register/learner.html")]
+#[template(path = "public/register/learner.html")]
 struct LearnerPage {
     ctx: PageCtx,
     form: RegisterForm,
@@ -96,7 +96,7 @@ async fn learner_register(
 }
 
 #[derive(Template)]
-#[template(path = "register/institution_start.html")]
+#[template(path = "public/register/institution_start.html")]
 struct StartPage {
     ctx: PageCtx,
     form: StartForm,
@@ -227,7 +227,7 @@ async fn status(a: AnyInstitutionUser) -> Result<Response, WebError> {
 }
 
 #[derive(Template)]
-#[template(path = "register/done.html")]
+#[template(path = "public/register/done.html")]
 struct Done {
     ctx: PageCtx,
     step: u8,
@@ -238,7 +238,7 @@ struct Done {
 }
 
 #[derive(Template)]
-#[template(path = "register/registrant.html")]
+#[template(path = "public/register/registrant.html")]
 struct RegistrantPage {
     ctx: PageCtx,
     step: u8,
@@ -308,7 +308,7 @@ async fn registrant(
 }
 
 #[derive(Template)]
-#[template(path = "register/info.html")]
+#[template(path = "public/register/info.html")]
 struct InfoPage {
     ctx: PageCtx,
     step: u8,

@@ -29,7 +29,7 @@ struct PublicQuery {
 }
 
 #[derive(Template)]
-#[template(path = "conversion/public_rules.html")]
+#[template(path = "public/rules.html")]
 struct PublicRulesPage {
     ctx: PageCtx,
     q: String,
