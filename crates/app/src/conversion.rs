@@ -31,23 +31,13 @@ pub async fn chain(app: &App) -> AppResult<Chain> {
 }
 
 pub fn status_label(s: &str) -> &'static str {
-    match s {
-        "pending" => "审核中",
-        "initial_passed" => "初审通过",
-        "passed" => "转换成功",
-        "failed" => "转换失败",
-        _ => "未知",
-    }
+    ApplicationStatus::parse(s)
+        .map(ApplicationStatus::label)
+        .unwrap_or("未知")
 }
 
 pub fn rule_status_label(s: &str) -> &'static str {
-    match s {
-        "draft" => "未提交",
-        "published" => "已发布",
-        "withdrawn" => "已撤回",
-        "taken_down" => "已下架",
-        _ => "未知",
-    }
+    RuleStatus::parse(s).map(RuleStatus::label).unwrap_or("未知")
 }
 
 // ---------------------------------------------------------------- methods (I-07)
@@ -314,11 +304,8 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
     Ok(id)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleAction {
-    Publish,
-    Withdraw,
-}
+pub use domain::lifecycle::RuleAction;
+use domain::lifecycle::{ApplicationStatus, RuleStatus, Stage};
 
 /// Publishes a rule (未提交/撤回 → 已发布) or withdraws it (已发布 → 撤回). Published rules
 /// are immutable: a change is a new rule.
@@ -328,15 +315,16 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
         .filter(|r| r.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
     let t = now();
+    let from = RuleStatus::parse(&r.status).map_err(|e| AppError::Internal(e.into()))?;
+    let to = match action {
+        RuleAction::Publish | RuleAction::Withdraw => from.after(action),
+        // Taking a rule down is the department's (`take_down`).
+        RuleAction::TakeDown => None,
+    };
     let mut tx = app.db.begin().await?;
-    let ok = match action {
-        RuleAction::Publish if matches!(r.status.as_str(), "draft" | "withdrawn") => {
-            store::conversion::set_rule_status(&mut *tx, id, &r.status, "published", None, t).await?
-        }
-        RuleAction::Withdraw => {
-            store::conversion::set_rule_status(&mut *tx, id, "published", "withdrawn", None, t).await?
-        }
-        RuleAction::Publish => false,
+    let ok = match to {
+        Some(to) => store::conversion::set_rule_status(&mut *tx, id, from.code(), to.code(), None, t).await?,
+        None => false,
     };
     if !ok {
         return Err(AppError::Conflict(format!(
@@ -371,8 +359,12 @@ pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &
         return Err(AppError::not_found());
     }
     let reason = domain::opinion::Opinion::parse("reason", "下架原因", reason, true)?.into_string();
+    let from = RuleStatus::parse(&r.status).map_err(|e| AppError::Internal(e.into()))?;
+    let Some(to) = from.after(RuleAction::TakeDown) else {
+        return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
+    };
     let mut tx = app.db.begin().await?;
-    if !store::conversion::set_rule_status(&mut *tx, id, "published", "taken_down", Some(&reason), now()).await? {
+    if !store::conversion::set_rule_status(&mut *tx, id, from.code(), to.code(), Some(&reason), now()).await? {
         return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
     }
     store::audit::record(&mut *tx, actor, "rule_taken_down", Some(&r.code), Some(&reason), now()).await?;
@@ -629,22 +621,21 @@ pub async fn review(
         let a = store::conversion::application(&mut *tx, *id)
             .await?
             .ok_or_else(AppError::not_found)?;
-        let (stage, from, to) = match (&who, chain) {
-            (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => {
-                ("single", "pending", if pass { "passed" } else { "failed" })
-            }
+        let st = match (&who, chain) {
+            (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => Stage::Single,
             (Reviewer::Department(scope), Chain::TwoStage) => {
                 let inst = store::institutions::by_id(&mut *tx, a.target_institution_id).await?;
                 if !inst.is_some_and(|i| scope.contains(&i.department_id)) {
                     return Err(AppError::not_found());
                 }
-                ("initial", "pending", if pass { "initial_passed" } else { "failed" })
+                Stage::Initial
             }
-            (Reviewer::Expert, Chain::TwoStage) => ("final", "initial_passed", if pass { "passed" } else { "failed" }),
+            (Reviewer::Expert, Chain::TwoStage) => Stage::Final,
             (Reviewer::Institution(_), _) | (Reviewer::Department(_), _) | (Reviewer::Expert, _) => {
                 return Err(AppError::not_found());
             }
         };
+        let (stage, from, to) = (st.code(), st.decides().code(), st.outcome(pass).code());
         if !store::conversion::set_application_status(&mut *tx, a.id, from, to, t).await? {
             return Err(AppError::Conflict(format!(
                 "{}的申请（规则{}）已被审核，请刷新页面",

@@ -10,6 +10,7 @@ pub mod credits;
 pub mod error;
 pub mod id_card;
 pub mod institution;
+pub mod lifecycle;
 pub mod mask;
 pub mod mobile;
 pub mod name;

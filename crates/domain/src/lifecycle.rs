@@ -1,0 +1,185 @@
+//! The lifecycles of conversion: a rule (未提交 → 已发布 ⇄ 撤回, 已发布 → 下架) and an
+//! application (审核中 → 转换成功/转换失败, or through 初审通过 where the bank reviews in two
+//! stages). Rows hold the codes; these say which moves exist.
+
+use crate::outcome::UnknownState;
+
+macro_rules! codes {
+    ($t:ident { $($v:ident => $code:literal, $label:literal),* $(,)? }) => {
+        impl $t {
+            pub const ALL: &'static [$t] = &[$($t::$v),*];
+            pub fn code(self) -> &'static str {
+                match self { $($t::$v => $code),* }
+            }
+            pub fn label(self) -> &'static str {
+                match self { $($t::$v => $label),* }
+            }
+            pub fn parse(code: &str) -> Result<Self, UnknownState> {
+                Self::ALL.iter().copied().find(|s| s.code() == code).ok_or_else(|| UnknownState(code.into()))
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleStatus {
+    Draft,
+    Published,
+    Withdrawn,
+    TakenDown,
+}
+
+codes!(RuleStatus {
+    Draft => "draft", "未提交",
+    Published => "published", "已发布",
+    Withdrawn => "withdrawn", "已撤回",
+    TakenDown => "taken_down", "已下架",
+});
+
+/// What may be done to a rule: its institution publishes or withdraws it; the
+/// department takes a published rule down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleAction {
+    Publish,
+    Withdraw,
+    TakeDown,
+}
+
+impl RuleStatus {
+    /// The status after `action`, or `None` when the action is not allowed now. A
+    /// published rule never changes its content; taken down is final.
+    pub fn after(self, action: RuleAction) -> Option<RuleStatus> {
+        use RuleStatus::*;
+        match (self, action) {
+            (Draft | Withdrawn, RuleAction::Publish) => Some(Published),
+            (Published, RuleAction::Withdraw) => Some(Withdrawn),
+            (Published, RuleAction::TakeDown) => Some(TakenDown),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApplicationStatus {
+    Pending,
+    InitialPassed,
+    Passed,
+    Failed,
+}
+
+codes!(ApplicationStatus {
+    Pending => "pending", "审核中",
+    InitialPassed => "initial_passed", "初审通过",
+    Passed => "passed", "转换成功",
+    Failed => "failed", "转换失败",
+});
+
+impl ApplicationStatus {
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Passed | Self::Failed)
+    }
+}
+
+/// Who decides an application at which point of the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The target institution decides alone (the national bank).
+    Single,
+    /// The department's initial review of the two-stage chain (Guangdong).
+    Initial,
+    /// The expert's final review of the two-stage chain.
+    Final,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Single => "single",
+            Stage::Initial => "initial",
+            Stage::Final => "final",
+        }
+    }
+
+    /// The status an application must have for this stage to decide it.
+    pub fn decides(self) -> ApplicationStatus {
+        match self {
+            Stage::Single | Stage::Initial => ApplicationStatus::Pending,
+            Stage::Final => ApplicationStatus::InitialPassed,
+        }
+    }
+
+    /// The status after this stage passes or fails it.
+    pub fn outcome(self, pass: bool) -> ApplicationStatus {
+        match (self, pass) {
+            (_, false) => ApplicationStatus::Failed,
+            (Stage::Initial, true) => ApplicationStatus::InitialPassed,
+            (Stage::Single | Stage::Final, true) => ApplicationStatus::Passed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rule_action() -> impl Strategy<Value = RuleAction> {
+        proptest::sample::select(vec![RuleAction::Publish, RuleAction::Withdraw, RuleAction::TakeDown])
+    }
+
+    fn stage() -> impl Strategy<Value = Stage> {
+        proptest::sample::select(vec![Stage::Single, Stage::Initial, Stage::Final])
+    }
+
+    proptest! {
+        #[test]
+        fn taken_down_is_final_and_only_published_rules_come_down(actions in proptest::collection::vec(rule_action(), 0..30)) {
+            let mut at = RuleStatus::Draft;
+            for a in actions {
+                if let Some(next) = at.after(a) {
+                    if next == RuleStatus::TakenDown {
+                        prop_assert_eq!(at, RuleStatus::Published);
+                    }
+                    at = next;
+                }
+            }
+            if at == RuleStatus::TakenDown {
+                for a in [RuleAction::Publish, RuleAction::Withdraw, RuleAction::TakeDown] {
+                    prop_assert_eq!(at.after(a), None);
+                }
+            }
+        }
+
+        #[test]
+        fn decisions_only_move_forward(stages in proptest::collection::vec((stage(), any::<bool>()), 0..10)) {
+            let mut at = ApplicationStatus::Pending;
+            for (s, pass) in stages {
+                if at == s.decides() {
+                    let next = s.outcome(pass);
+                    prop_assert!(next != at);
+                    // Only a single or final review grants; the initial one never does.
+                    if next == ApplicationStatus::Passed {
+                        prop_assert!(s != Stage::Initial);
+                    }
+                    at = next;
+                }
+            }
+            if at.is_final() {
+                for s in [Stage::Single, Stage::Initial, Stage::Final] {
+                    prop_assert!(at != s.decides(), "a decided application is never decided again");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in RuleStatus::ALL {
+            assert_eq!(RuleStatus::parse(s.code()), Ok(*s));
+        }
+        for s in ApplicationStatus::ALL {
+            assert_eq!(ApplicationStatus::parse(s.code()), Ok(*s));
+        }
+        assert!(RuleStatus::parse("archived").is_err());
+    }
+}
