@@ -232,8 +232,12 @@ pub struct LearnerMatch {
     pub gains: Vec<String>,
 }
 
-/// Per stored outcome: its name, how many rules apply now, how many used it.
-pub type OutcomeUse = (String, usize, usize);
+/// A stored outcome: how many rules apply to it now and how many used it.
+pub struct OutcomeUse {
+    pub name: String,
+    pub applies: usize,
+    pub used: usize,
+}
 
 pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMatch>, Vec<OutcomeUse>)> {
     let pool = &app.db.pool;
@@ -269,7 +273,11 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
         .map(|h| {
             let applies = found.iter().filter(|(_, m)| m.holdings.contains(&h.id)).count();
             let used = consumed.iter().filter(|(_, hid)| *hid == h.id).count();
-            (h.name, applies, used)
+            OutcomeUse {
+                name: h.name,
+                applies,
+                used,
+            }
         })
         .collect();
     Ok((rows, outcomes))

@@ -71,11 +71,23 @@ pub async fn sub_user(app: &App, institution_id: i64, id: i64) -> AppResult<Inst
 pub struct Overview {
     pub department: String,
     pub sub_users: usize,
-    /// Per type: id, name, catalog outcomes.
-    pub catalog_by_type: Vec<(i64, String, i64)>,
-    /// Per type: id, name, learner outcomes issued.
-    pub holdings_by_type: Vec<(i64, String, i64)>,
-    pub rule_counts: Vec<(&'static str, i64)>,
+    /// Catalog outcomes per type.
+    pub catalog_by_type: Vec<TypeCount>,
+    /// Learner outcomes issued per type.
+    pub holdings_by_type: Vec<TypeCount>,
+    /// Rules by state: all, unpublished, published, taken down.
+    pub rule_counts: Vec<RuleCount>,
+}
+
+pub struct TypeCount {
+    pub id: i64,
+    pub name: String,
+    pub count: i64,
+}
+
+pub struct RuleCount {
+    pub label: &'static str,
+    pub count: i64,
 }
 
 pub async fn overview(app: &App, inst: &Institution) -> AppResult<Overview> {
@@ -95,8 +107,16 @@ pub async fn overview(app: &App, inst: &Institution) -> AppResult<Overview> {
             ..Default::default()
         };
         let h = store::holdings::count(&app.db, &h).await?;
-        catalog_by_type.push((t.id, t.name.clone(), c));
-        holdings_by_type.push((t.id, t.name, h));
+        catalog_by_type.push(TypeCount {
+            id: t.id,
+            name: t.name.clone(),
+            count: c,
+        });
+        holdings_by_type.push(TypeCount {
+            id: t.id,
+            name: t.name,
+            count: h,
+        });
     }
     let mut rule_counts = Vec::new();
     for (label, statuses) in [
@@ -110,7 +130,8 @@ pub async fn overview(app: &App, inst: &Institution) -> AppResult<Overview> {
             statuses,
             ..Default::default()
         };
-        rule_counts.push((label, store::conversion::rules(&app.db, &f, 1, 1).await?.total));
+        let count = store::conversion::rules(&app.db, &f, 1, 1).await?.total;
+        rule_counts.push(RuleCount { label, count });
     }
     Ok(Overview {
         department: department_name(app, inst.department_id).await?,

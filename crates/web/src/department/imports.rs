@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
 struct ImportPage {
     ctx: PageCtx,
     /// The bank's imports of the last year by this department and those below it.
-    rows: Vec<(app::queries::ImportRecord, String)>,
+    rows: Vec<crate::institution::imports::RecordLine>,
 }
 
 async fn import_page(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {

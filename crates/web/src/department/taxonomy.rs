@@ -50,6 +50,29 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     KINDS.iter().map(|k| (k.code(), k.label())).collect()
 }
 
+/// A restricted subtype and whether the institution may store it.
+struct Grant {
+    id: i64,
+    name: String,
+    granted: bool,
+}
+
+struct SubtypeLine {
+    id: i64,
+    name: String,
+    fields: usize,
+    how: &'static str,
+}
+
+struct FieldLine {
+    id: i64,
+    key: String,
+    label: String,
+    kind: String,
+    required: bool,
+    options: String,
+}
+
 #[derive(Template)]
 #[template(path = "department/taxonomy.html")]
 struct TaxonomyPage {
@@ -61,11 +84,11 @@ struct TaxonomyPage {
     errors: FormErrors,
 }
 
-/// A type and its subtypes: (id, name, number of fields, how it is stored).
+/// A type and its subtypes.
 struct SubtypeGroup {
     name: String,
     category: &'static str,
-    items: Vec<(i64, String, usize, &'static str)>,
+    items: Vec<SubtypeLine>,
 }
 
 async fn taxonomy(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
@@ -120,7 +143,12 @@ async fn taxonomy_page(
             });
         }
         if let Some(g) = groups.last_mut() {
-            g.items.push((st.id, st.name, n, how));
+            g.items.push(SubtypeLine {
+                id: st.id,
+                name: st.name,
+                fields: n,
+                how,
+            });
         }
     }
     let types = app::queries::taxonomy::types(&s.app)
@@ -149,7 +177,7 @@ struct SubtypePage {
     type_name: String,
     subtype_name: String,
     restricted: bool,
-    fields: Vec<(i64, String, String, String, bool, String)>,
+    fields: Vec<FieldLine>,
     kinds: Vec<(&'static str, &'static str)>,
     new: FieldForm,
     errors: FormErrors,
@@ -167,7 +195,14 @@ async fn subtype_form(
     let fields = app::queries::taxonomy::fields(&s.app, id)
         .await?
         .into_iter()
-        .map(|f| (f.id, f.key, f.label, f.kind, f.required != 0, f.options))
+        .map(|f| FieldLine {
+            required: f.required != 0,
+            id: f.id,
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            options: f.options,
+        })
         .collect();
     Ok(render(
         status,
@@ -283,7 +318,7 @@ struct AuthPage {
     ctx: PageCtx,
     institutions: Vec<(i64, String)>,
     selected: Option<i64>,
-    subtypes: Vec<(i64, String, bool)>,
+    subtypes: Vec<Grant>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -310,7 +345,11 @@ async fn authorisations(
             .await?
             .into_iter()
             .filter(|s| s.restricted != 0)
-            .map(|s| (s.id, s.name, granted.contains(&s.id)))
+            .map(|s| Grant {
+                granted: granted.contains(&s.id),
+                id: s.id,
+                name: s.name,
+            })
             .collect();
     }
     Ok(page(&AuthPage {

@@ -3,6 +3,7 @@
 
 use app::auth::Principal;
 use app::institutions::{ORG_TYPES, ProfileForm, SCHOOL_TYPES, SubUserAction, SubUserForm};
+use app::queries::institutions::TypeCount;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -50,11 +51,11 @@ struct Home {
     sub_users: usize,
     may_outcomes: bool,
     catalog_total: i64,
-    catalog_by_type: Vec<(i64, String, i64)>,
+    catalog_by_type: Vec<TypeCount>,
     holdings_total: i64,
-    holdings_by_type: Vec<(i64, String, i64)>,
+    holdings_by_type: Vec<TypeCount>,
     may_rules: bool,
-    rule_counts: Vec<(&'static str, i64)>,
+    rule_counts: Vec<app::queries::institutions::RuleCount>,
 }
 
 async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {
@@ -72,8 +73,8 @@ async fn home(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response,
         contact_mobile: inst.contact_mobile.as_deref().map(mask::mobile).unwrap_or_default(),
         sub_users: o.sub_users,
         may_outcomes: app::institutions::may(&a.user, Area::Outcomes),
-        catalog_total: o.catalog_by_type.iter().map(|c| c.2).sum(),
-        holdings_total: o.holdings_by_type.iter().map(|c| c.2).sum(),
+        catalog_total: o.catalog_by_type.iter().map(|c| c.count).sum(),
+        holdings_total: o.holdings_by_type.iter().map(|c| c.count).sum(),
         catalog_by_type: o.catalog_by_type,
         holdings_by_type: o.holdings_by_type,
         may_rules: app::institutions::may(&a.user, Area::Rules),

@@ -137,12 +137,18 @@ async fn template(
 }
 
 /// Import records with their times in Beijing time, for the records tables.
-pub(crate) fn with_times(records: Vec<ImportRecord>) -> Vec<(ImportRecord, String)> {
+/// An import record with its time as shown.
+pub(crate) struct RecordLine {
+    pub(crate) record: ImportRecord,
+    pub(crate) at: String,
+}
+
+pub(crate) fn with_times(records: Vec<ImportRecord>) -> Vec<RecordLine> {
     records
         .into_iter()
-        .map(|r| {
-            let at = datetime(r.created_at);
-            (r, at)
+        .map(|r| RecordLine {
+            at: datetime(r.created_at),
+            record: r,
         })
         .collect()
 }
@@ -176,7 +182,7 @@ pub(crate) async fn queue_upload(
 struct RecordsPage {
     ctx: PageCtx,
     /// Each record with its time in Beijing time.
-    rows: Vec<(ImportRecord, String)>,
+    rows: Vec<RecordLine>,
 }
 
 async fn records(State(s): State<AppState>, a: InstitutionAuth) -> Result<Response, WebError> {

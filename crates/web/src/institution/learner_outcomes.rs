@@ -196,8 +196,8 @@ struct HoldingPage {
     ctx: PageCtx,
     base: Vec<(String, String)>,
     extra: Vec<(String, String)>,
-    files: Vec<(i64, String)>,
-    reviews: Vec<(String, String, String, String, String)>,
+    files: Vec<crate::kit::forms::FileLink>,
+    reviews: Vec<crate::kit::forms::ReviewLine>,
 }
 
 async fn holding(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {

@@ -233,7 +233,15 @@ struct ViewPage {
     ctx: PageCtx,
     name: String,
     id_number: String,
-    rows: Vec<(i64, String, String, String, &'static str)>,
+    rows: Vec<HoldingLine>,
+}
+
+struct HoldingLine {
+    id: i64,
+    name: String,
+    subtype: String,
+    issued_on: String,
+    status: &'static str,
 }
 
 async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
@@ -241,14 +249,12 @@ async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>
     let (l, holdings) = app::queries::institutions::learner(&s.app, a.institution.id, id).await?;
     let rows = holdings
         .iter()
-        .map(|h| {
-            (
-                h.id,
-                h.name.clone(),
-                h.subtype_name.clone(),
-                h.issued_on.clone().unwrap_or_default(),
-                app::holdings::status_label(h),
-            )
+        .map(|h| HoldingLine {
+            id: h.id,
+            name: h.name.clone(),
+            subtype: h.subtype_name.clone(),
+            issued_on: h.issued_on.clone().unwrap_or_default(),
+            status: app::holdings::status_label(h),
         })
         .collect();
     let ctx = PageCtx::new("学员成果", &a.session, Some(&principal(&a)), "/institution/learners").await?;

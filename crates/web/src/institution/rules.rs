@@ -65,9 +65,26 @@ struct NewRulePage {
     form: RuleFormValues,
     kinds: [&'static str; 4],
     source_q: String,
-    source_options: Vec<(i64, String, String, String, bool)>,
-    target_options: Vec<(i64, String, String, bool, String, String)>,
+    source_options: Vec<SourceOption>,
+    target_options: Vec<TargetOption>,
     errors: FormErrors,
+}
+
+struct SourceOption {
+    id: i64,
+    name: String,
+    institution: String,
+    subtype: String,
+    checked: bool,
+}
+
+struct TargetOption {
+    id: i64,
+    name: String,
+    subtype: String,
+    checked: bool,
+    module: String,
+    module_credits: String,
 }
 
 async fn new_rule_form(
@@ -84,18 +101,20 @@ async fn new_rule_form(
         name: Some(source_q.clone()).filter(|q| !q.trim().is_empty()),
         ..Default::default()
     };
-    let mut sources: Vec<(i64, String, String, String, bool)> = app::queries::catalog::search(&s.app, &f, 1, 100)
+    let option = |o: app::queries::CatalogOutcome, checked: bool| SourceOption {
+        id: o.id,
+        name: o.name,
+        institution: o.institution_name,
+        subtype: o.subtype_name,
+        checked,
+    };
+    let mut sources: Vec<SourceOption> = app::queries::catalog::search(&s.app, &f, 1, 100)
         .await?
         .rows
         .into_iter()
         .map(|o| {
-            (
-                o.id,
-                o.name,
-                o.institution_name,
-                o.subtype_name,
-                picked.sources.contains(&o.id),
-            )
+            let checked = picked.sources.contains(&o.id);
+            option(o, checked)
         })
         .collect();
     // Keep ticked sources visible even when the filter hides them.
@@ -103,10 +122,10 @@ async fn new_rule_form(
         .sources
         .iter()
         .copied()
-        .filter(|id| !sources.iter().any(|x| x.0 == *id))
+        .filter(|id| !sources.iter().any(|x| x.id == *id))
         .collect();
     for o in app::queries::catalog::many(&s.app, &hidden).await? {
-        sources.insert(0, (o.id, o.name, o.institution_name, o.subtype_name, true));
+        sources.insert(0, option(o, true));
     }
     let text = |k: String| {
         pairs
@@ -119,15 +138,13 @@ async fn new_rule_form(
         .await?
         .rows
         .into_iter()
-        .map(|o| {
-            (
-                o.id,
-                o.name,
-                o.subtype_name,
-                picked.targets.contains(&o.id),
-                text(format!("module_{}", o.id)),
-                text(format!("module_credits_{}", o.id)),
-            )
+        .map(|o| TargetOption {
+            checked: picked.targets.contains(&o.id),
+            module: text(format!("module_{}", o.id)),
+            module_credits: text(format!("module_credits_{}", o.id)),
+            id: o.id,
+            name: o.name,
+            subtype: o.subtype_name,
         })
         .collect();
     let ctx = PageCtx::new("制定转换规则", &a.session, Some(&inst(a)), "/institution/rules").await?;
@@ -293,8 +310,16 @@ struct BatchPage {
     rule_id: i64,
     rule_code: String,
     q: String,
-    rows: Vec<(i64, String, String, String, String)>,
+    rows: Vec<BatchRow>,
     pager: Pager,
+}
+
+struct BatchRow {
+    learner_id: i64,
+    name: String,
+    id_number: String,
+    outcome: String,
+    score: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -326,14 +351,12 @@ async fn batch_page(
         .rows
         .iter()
         .filter(|h| listed.insert(h.learner_id))
-        .map(|h| {
-            (
-                h.learner_id,
-                h.learner_name.clone(),
-                mask::id_number(&h.learner_id_number),
-                h.name.clone(),
-                h.score.clone().unwrap_or_else(|| "-".into()),
-            )
+        .map(|h| BatchRow {
+            learner_id: h.learner_id,
+            name: h.learner_name.clone(),
+            id_number: mask::id_number(&h.learner_id_number),
+            outcome: h.name.clone(),
+            score: h.score.clone().unwrap_or_else(|| "-".into()),
         })
         .collect();
     let path = format!("/institution/rules/{id}/batch");

@@ -131,8 +131,8 @@ pub(crate) struct RulePage {
     pub(crate) rule: Rule,
     pub(crate) status_label: &'static str,
     pub(crate) conditions: String,
-    pub(crate) sources: Vec<(String, String, String)>,
-    pub(crate) targets: Vec<(String, String, String, String)>,
+    pub(crate) sources: Vec<SourceLine>,
+    pub(crate) targets: Vec<TargetLine>,
     pub(crate) own: bool,
     pub(crate) can_take_down: bool,
     pub(crate) can_apply: bool,
@@ -147,12 +147,31 @@ pub(crate) struct RuleView {
     pub(crate) back: &'static str,
 }
 
+/// A source outcome of a rule.
+pub(crate) struct SourceLine {
+    pub(crate) name: String,
+    pub(crate) institution: String,
+    pub(crate) subtype: String,
+}
+
+/// A target of a rule with the credits it grants and its exempted module.
+pub(crate) struct TargetLine {
+    pub(crate) name: String,
+    pub(crate) subtype: String,
+    pub(crate) credits: String,
+    pub(crate) note: String,
+}
+
 pub(crate) async fn rule_page(s: &AppState, ctx: PageCtx, rule: Rule, v: RuleView) -> Result<Response, WebError> {
     let detail = app::queries::conversion::rule_detail(&s.app, &rule).await?;
     let sources = detail
         .sources
         .into_iter()
-        .map(|o| (o.name, o.institution_name, o.subtype_name))
+        .map(|o| SourceLine {
+            name: o.name,
+            institution: o.institution_name,
+            subtype: o.subtype_name,
+        })
         .collect();
     let targets = detail
         .targets
@@ -163,7 +182,12 @@ pub(crate) async fn rule_page(s: &AppState, ctx: PageCtx, rule: Rule, v: RuleVie
                 .or(o.credits)
                 .map(|c| Credits(c).to_string())
                 .unwrap_or_else(|| "-".into());
-            (o.name, o.subtype_name, credits, t.note.unwrap_or_else(|| "-".into()))
+            TargetLine {
+                name: o.name,
+                subtype: o.subtype_name,
+                credits,
+                note: t.note.unwrap_or_else(|| "-".into()),
+            }
         })
         .collect();
     let mut conditions = Vec::new();
@@ -205,7 +229,7 @@ pub(crate) struct AppRow {
     pub(crate) status: String,
     pub(crate) status_label: &'static str,
     pub(crate) history: String,
-    pub(crate) files: Vec<(i64, String)>,
+    pub(crate) files: Vec<crate::kit::forms::FileLink>,
 }
 
 #[derive(Template)]
@@ -213,7 +237,7 @@ pub(crate) struct AppRow {
 pub(crate) struct AppsPage {
     pub(crate) ctx: PageCtx,
     pub(crate) heading: &'static str,
-    pub(crate) tabs: Vec<(String, String, bool)>,
+    pub(crate) tabs: Vec<Tab>,
     pub(crate) rows: Vec<AppRow>,
     pub(crate) empty: &'static str,
     pub(crate) action: &'static str,
@@ -223,7 +247,7 @@ pub(crate) struct AppsPage {
     /// Institution lists offer an SMS-verified export of this tab.
     pub(crate) export_tab: Option<&'static str>,
     /// Records pages filter by date and initiator: (path, tab, from, to, initiator).
-    pub(crate) filter: Option<(&'static str, String, String, String, String)>,
+    pub(crate) filter: Option<RecordsFilter>,
     pub(crate) opinion: String,
     pub(crate) errors: FormErrors,
     pub(crate) pager: Pager,
@@ -281,7 +305,11 @@ pub(crate) async fn app_rows(
             status_label: app::conversion::status_label(&a.status),
             status: a.status,
             history: if history.is_empty() { "-".into() } else { history },
-            files: row.files,
+            files: row
+                .files
+                .into_iter()
+                .map(|(id, name)| crate::kit::forms::FileLink { id, name })
+                .collect(),
         });
     }
     Ok((rows, result.total))
@@ -305,8 +333,41 @@ pub(crate) async fn picked(
     Ok(app::queries::conversion::ticked_or_all(&s.app, who, f.clone(), forms::ids(pairs)).await?)
 }
 
-pub(crate) fn tab(label: &str, href: &str, on: bool) -> (String, String, bool) {
-    (label.to_string(), href.to_string(), on)
+/// A tab of a list page.
+pub(crate) struct Tab {
+    pub(crate) label: String,
+    pub(crate) href: String,
+    pub(crate) on: bool,
+}
+
+pub(crate) fn tab(label: &str, href: &str, on: bool) -> Tab {
+    Tab {
+        label: label.to_string(),
+        href: href.to_string(),
+        on,
+    }
+}
+
+/// The date and initiator filters of a records page, as typed.
+pub(crate) struct RecordsFilter {
+    pub(crate) path: &'static str,
+    pub(crate) tab: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) initiator: String,
+}
+
+impl TabQuery {
+    /// The filters of a records page at `path`, as the query gave them.
+    pub(crate) fn shown(&self, path: &'static str) -> Option<RecordsFilter> {
+        Some(RecordsFilter {
+            path,
+            tab: self.tab.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            initiator: self.initiator.clone(),
+        })
+    }
 }
 
 /// A review stage of the two-stage chain: its heading and where its form posts.

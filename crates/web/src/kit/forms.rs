@@ -202,12 +202,19 @@ impl FromRequest<AppState> for CsrfMultipart {
     }
 }
 
+/// A subtype to choose, or why it cannot be used.
+pub struct SubtypeChoice {
+    pub id: i64,
+    pub name: String,
+    pub why_not: Option<String>,
+}
+
 /// A type with its subtypes, for the "choose a subtype" pages; a subtype that cannot be
 /// used says why.
 pub struct TypeGroup {
     pub name: String,
     pub category: &'static str,
-    pub items: Vec<(i64, String, Option<String>)>,
+    pub items: Vec<SubtypeChoice>,
 }
 
 pub fn group_subtypes(
@@ -224,7 +231,11 @@ pub fn group_subtypes(
             });
         }
         if let Some(g) = groups.last_mut() {
-            g.items.push((s.id, s.name.clone(), why_not(s)));
+            g.items.push(SubtypeChoice {
+                id: s.id,
+                name: s.name.clone(),
+                why_not: why_not(s),
+            });
         }
     }
     groups
@@ -239,8 +250,23 @@ pub fn opt_id(s: &str) -> Option<i64> {
 pub struct HoldingView {
     pub base: Vec<(String, String)>,
     pub extra: Vec<(String, String)>,
-    pub files: Vec<(i64, String)>,
-    pub reviews: Vec<(String, String, String, String, String)>,
+    pub files: Vec<FileLink>,
+    pub reviews: Vec<ReviewLine>,
+}
+
+/// A file a page links to.
+pub struct FileLink {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One step of a review history.
+pub struct ReviewLine {
+    pub stage: String,
+    pub decision: String,
+    pub opinion: String,
+    pub reviewer: String,
+    pub at: String,
 }
 
 /// Builds the detail of a learner outcome; `full_id` shows the ID number unmasked
@@ -282,9 +308,19 @@ pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bo
         base.push(("撤回原因".into(), r.clone()));
     }
     let docs = app::queries::holdings::documents(app, h).await?;
-    let mut files: Vec<(i64, String)> = docs.files.into_iter().map(|f| (f.id, f.original_name)).collect();
+    let mut files: Vec<FileLink> = docs
+        .files
+        .into_iter()
+        .map(|f| FileLink {
+            id: f.id,
+            name: f.original_name,
+        })
+        .collect();
     if let Some(f) = docs.withdraw_file {
-        files.push((f.id, format!("撤回原因文件：{}", f.original_name)));
+        files.push(FileLink {
+            id: f.id,
+            name: format!("撤回原因文件：{}", f.original_name),
+        });
     }
     let reviews = docs
         .reviews
@@ -301,13 +337,13 @@ pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bo
                 "fail" => "不通过",
                 _ => "已提交",
             };
-            (
-                stage.to_string(),
-                decision.to_string(),
-                r.opinion.unwrap_or_default(),
-                r.reviewer_name.unwrap_or_default(),
-                crate::kit::views::datetime(r.created_at),
-            )
+            ReviewLine {
+                stage: stage.to_string(),
+                decision: decision.to_string(),
+                opinion: r.opinion.unwrap_or_default(),
+                reviewer: r.reviewer_name.unwrap_or_default(),
+                at: crate::kit::views::datetime(r.created_at),
+            }
         })
         .collect();
     Ok(HoldingView {

@@ -148,6 +148,6 @@ pub(crate) struct DetailPage {
     pub(crate) back: &'static str,
     pub(crate) base: Vec<(String, String)>,
     pub(crate) extra: Vec<(String, String)>,
-    pub(crate) files: Vec<(i64, String)>,
-    pub(crate) reviews: Vec<(String, String, String, String, String)>,
+    pub(crate) files: Vec<crate::kit::forms::FileLink>,
+    pub(crate) reviews: Vec<crate::kit::forms::ReviewLine>,
 }

@@ -38,7 +38,7 @@ struct MatchRow {
 struct LearnerRulesPage {
     ctx: PageCtx,
     rows: Vec<MatchRow>,
-    outcomes: Vec<(String, usize, usize)>,
+    outcomes: Vec<app::queries::conversion::OutcomeUse>,
     /// The two-stage chain asks for materials with each application.
     materials: bool,
 }
@@ -167,13 +167,7 @@ async fn learner_records(
         reviewing: false,
         certificates: true,
         export_tab: None,
-        filter: Some((
-            "/learner/conversions",
-            q.tab.clone(),
-            q.from.clone(),
-            q.to.clone(),
-            q.initiator.clone(),
-        )),
+        filter: q.shown("/learner/conversions"),
         opinion: String::new(),
         errors: FormErrors::default(),
         pager: Pager::new(total, q.page, "/learner/conversions", &[("tab", &q.tab)]),

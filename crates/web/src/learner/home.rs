@@ -153,7 +153,14 @@ async fn complete(
 struct CreditsPage {
     ctx: PageCtx,
     total: String,
-    rows: Vec<(String, String, String, Option<i64>)>,
+    rows: Vec<LedgerRow>,
+}
+
+struct LedgerRow {
+    at: String,
+    reason: String,
+    amount: String,
+    outcome_id: Option<i64>,
 }
 
 /// 我的成就: the ledger behind the total.
@@ -162,13 +169,11 @@ async fn credits(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, 
     let total = Credits(balance).to_string();
     let rows = entries
         .into_iter()
-        .map(|e| {
-            (
-                datetime(e.created_at),
-                e.reason,
-                Credits(e.amount).to_string(),
-                e.learner_outcome_id,
-            )
+        .map(|e| LedgerRow {
+            at: datetime(e.created_at),
+            reason: e.reason,
+            amount: Credits(e.amount).to_string(),
+            outcome_id: e.learner_outcome_id,
         })
         .collect();
     let ctx = PageCtx::new("学分明细", &a.session, Some(&Principal::Learner(a.learner)), "/learner").await?;

@@ -28,7 +28,15 @@ struct MessagesPage {
     ctx: PageCtx,
     unread: i64,
     base: &'static str,
-    rows: Vec<(i64, String, String, String, bool)>,
+    rows: Vec<MessageRow>,
+}
+
+struct MessageRow {
+    id: i64,
+    title: String,
+    body: String,
+    created: String,
+    read: bool,
 }
 
 async fn messages(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
@@ -36,7 +44,13 @@ async fn messages(State(s): State<AppState>, a: LearnerAuth) -> Result<Response,
     let rows = app::queries::learner::messages(&s.app, &me, 100)
         .await?
         .into_iter()
-        .map(|m| (m.id, m.title, m.body, datetime(m.created_at), m.read_at.is_some()))
+        .map(|m| MessageRow {
+            created: datetime(m.created_at),
+            read: m.read_at.is_some(),
+            id: m.id,
+            title: m.title,
+            body: m.body,
+        })
         .collect();
     let unread = app::queries::learner::unread(&s.app, &me).await?;
     Ok(page(&MessagesPage {

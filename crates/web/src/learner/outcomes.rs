@@ -240,6 +240,14 @@ struct FormValues {
     score: String,
 }
 
+/// A catalog entry found while registering an outcome.
+struct CatalogMatch {
+    id: i64,
+    name: String,
+    institution: String,
+    credits: String,
+}
+
 #[derive(Template)]
 #[template(path = "learner/outcome_form.html")]
 struct FormPage {
@@ -254,7 +262,7 @@ struct FormPage {
     search_major: String,
     search_institution: Option<i64>,
     institutions: Vec<(i64, String)>,
-    matches: Vec<(i64, String, String, String)>,
+    matches: Vec<CatalogMatch>,
     pick: Option<i64>,
     picked: bool,
     form: FormValues,
@@ -312,7 +320,12 @@ async fn form_page(
             .await?
             .rows
             .into_iter()
-            .map(|o| (o.id, o.name, o.institution_name, credits(o.credits)))
+            .map(|o| CatalogMatch {
+                credits: credits(o.credits),
+                id: o.id,
+                name: o.name,
+                institution: o.institution_name,
+            })
             .collect()
     };
     let inputs = forms::field_inputs(&specs, &values, &errors, picked);
@@ -464,8 +477,8 @@ struct DetailPage {
     can_upload: bool,
     base: Vec<(String, String)>,
     extra: Vec<(String, String)>,
-    files: Vec<(i64, String)>,
-    reviews: Vec<(String, String, String, String, String)>,
+    files: Vec<crate::kit::forms::FileLink>,
+    reviews: Vec<crate::kit::forms::ReviewLine>,
     errors: FormErrors,
 }
 

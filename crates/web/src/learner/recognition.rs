@@ -32,7 +32,17 @@ fn credits(c: Option<i64>) -> String {
 #[template(path = "learner/recognition.html")]
 struct RecognitionPage {
     ctx: PageCtx,
-    rows: Vec<(i64, String, String, usize, &'static str, String, bool)>,
+    rows: Vec<RecognitionRow>,
+}
+
+struct RecognitionRow {
+    id: i64,
+    name: String,
+    subtype: String,
+    files: usize,
+    recognition: &'static str,
+    credits: String,
+    can_apply: bool,
 }
 
 async fn recognition(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
@@ -48,15 +58,15 @@ async fn recognition(State(s): State<AppState>, a: LearnerAuth) -> Result<Respon
     for h in result.rows {
         let files = app::queries::holdings::documents(&s.app, &h).await?.files.len();
         let can = files > 0 && matches!(h.recognition.as_str(), "none" | "rejected");
-        rows.push((
-            h.id,
-            h.name,
-            h.subtype_name,
+        rows.push(RecognitionRow {
+            id: h.id,
+            name: h.name,
+            subtype: h.subtype_name,
             files,
-            app::holdings::recognition_label(&h.recognition),
-            credits(h.credits),
-            can,
-        ));
+            recognition: app::holdings::recognition_label(&h.recognition),
+            credits: credits(h.credits),
+            can_apply: can,
+        });
     }
     Ok(page(&RecognitionPage {
         ctx: ctx(&a, "成果认定", "/learner/recognition").await?,

@@ -27,24 +27,32 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "learner/certificates.html")]
 struct ListPage {
     ctx: PageCtx,
-    rows: Vec<(String, &'static str, String, &'static str, i64)>,
+    rows: Vec<CertificateLine>,
+}
+
+struct CertificateLine {
+    number: String,
+    kind: &'static str,
+    issued: String,
+    validity: &'static str,
+    file_id: i64,
 }
 
 async fn list(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
     let mut rows = Vec::new();
     for c in app::queries::learner::certificates(&s.app, &a.learner).await? {
         let valid = app::certificates::check(&s.app, &c.number).await?.revoked.is_none();
-        rows.push((
-            c.number,
-            if c.kind == "conversion" {
+        rows.push(CertificateLine {
+            number: c.number,
+            kind: if c.kind == "conversion" {
                 "转换证明"
             } else {
                 "成果证明"
             },
-            datetime(c.created_at),
-            if valid { "有效" } else { "已失效" },
-            c.file_id,
-        ));
+            issued: datetime(c.created_at),
+            validity: if valid { "有效" } else { "已失效" },
+            file_id: c.file_id,
+        });
     }
     let ctx = PageCtx::new(
         "我的证明",

@@ -309,7 +309,14 @@ async fn forgot(
 #[template(path = "public/outbox.html")]
 struct Outbox {
     ctx: PageCtx,
-    rows: Vec<(String, &'static str, String, String)>,
+    rows: Vec<OutboxLine>,
+}
+
+struct OutboxLine {
+    at: String,
+    channel: &'static str,
+    recipient: String,
+    body: String,
 }
 
 /// The development outbox, only in demo mode.
@@ -317,13 +324,11 @@ async fn outbox(State(s): State<AppState>, session: Session) -> Result<Response,
     let rows = app::queries::institutions::outbox(&s.app, 50)
         .await?
         .into_iter()
-        .map(|m| {
-            (
-                datetime(m.created_at),
-                if m.channel == "sms" { "短信" } else { "邮件" },
-                m.recipient,
-                m.body,
-            )
+        .map(|m| OutboxLine {
+            at: datetime(m.created_at),
+            channel: if m.channel == "sms" { "短信" } else { "邮件" },
+            recipient: m.recipient,
+            body: m.body,
         })
         .collect();
     let who = extract::principal(&session, &s).await?;

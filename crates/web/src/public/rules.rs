@@ -28,13 +28,28 @@ struct PublicQuery {
     page: i64,
 }
 
+struct RuleLine {
+    id: i64,
+    code: String,
+    name: String,
+    kind: String,
+    institution: String,
+    published: String,
+}
+
+struct MethodLine {
+    title: String,
+    institution: String,
+    published: String,
+}
+
 #[derive(Template)]
 #[template(path = "public/rules.html")]
 struct PublicRulesPage {
     ctx: PageCtx,
     q: String,
-    rows: Vec<(i64, String, String, String, String, String)>,
-    methods: Vec<(String, String, String)>,
+    rows: Vec<RuleLine>,
+    methods: Vec<MethodLine>,
     pager: Pager,
 }
 
@@ -49,26 +64,22 @@ async fn public_rules(
     let rows = result
         .rows
         .into_iter()
-        .map(|r| {
-            (
-                r.id,
-                r.code,
-                r.name,
-                r.kind,
-                r.institution_name,
-                r.published_at.map(datetime).unwrap_or_default(),
-            )
+        .map(|r| RuleLine {
+            published: r.published_at.map(datetime).unwrap_or_default(),
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            institution: r.institution_name,
         })
         .collect();
     let methods = app::queries::conversion::published_methods(&s.app)
         .await?
         .into_iter()
-        .map(|m| {
-            (
-                m.title,
-                m.institution_name,
-                m.published_at.map(datetime).unwrap_or_default(),
-            )
+        .map(|m| MethodLine {
+            published: m.published_at.map(datetime).unwrap_or_default(),
+            title: m.title,
+            institution: m.institution_name,
         })
         .collect();
     let pager = Pager::new(result.total, q.page, "/rules", &[("q", &q.q)]);
