@@ -59,8 +59,6 @@ pub struct KeyCaller {
     pub scopes: Vec<Scope>,
 }
 
-/// Requests per key per minute.
-pub const RATE_PER_MINUTE: i64 = 600;
 
 const TOKEN_PREFIX: &str = "cbk_";
 
@@ -190,9 +188,10 @@ pub async fn record_use(app: &App, caller: &KeyCaller, what: &str, ip: &str) -> 
     let hits = store::rate_limit::hit(&app.db.pool, &format!("api:{}", caller.key.id), 60, t)
         .await
         .map_err(fail)?;
-    if hits > RATE_PER_MINUTE {
+    let limit = app.config.api_rate_per_minute;
+    if hits > limit {
         return Err((
-            AppError::TooManyRequests(format!("请求过于频繁：每个密钥每分钟最多{RATE_PER_MINUTE}次请求")),
+            AppError::TooManyRequests(format!("请求过于频繁：每个密钥每分钟最多{limit}次请求")),
             60 - t % 60,
         ));
     }

@@ -25,6 +25,8 @@ pub struct Config {
     pub email: EmailConfig,
     /// Data rows one import file may hold.
     pub import_max_rows: usize,
+    /// Requests one API key may make per minute.
+    pub api_rate_per_minute: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -74,6 +76,7 @@ impl Default for Config {
                 ..Default::default()
             },
             import_max_rows: 1_000_000,
+            api_rate_per_minute: 600,
         }
     }
 }
@@ -112,6 +115,9 @@ impl Config {
         set(&mut self.email.from, "CREDITBANK_EMAIL_FROM");
         if let Some(n) = get("CREDITBANK_IMPORT_MAX_ROWS").and_then(|n| n.parse().ok()) {
             self.import_max_rows = n;
+        }
+        if let Some(n) = get("CREDITBANK_API_RATE_PER_MINUTE").and_then(|n| n.parse().ok()) {
+            self.api_rate_per_minute = n;
         }
         if let Some(p) = get("CREDITBANK_SMTP_PORT").and_then(|p| p.parse().ok()) {
             self.email.smtp_port = p;

@@ -393,6 +393,20 @@ async fn keys_are_scoped_and_revocable(t: &TestApp) {
     assert!(c.get("/institution/api-keys").await.has("已作废"));
     let r = writer.get("/api/v1/me").await;
     assert_eq!(r.status, 401);
+    // Each key has its own budget per minute; over it, 429 with Retry-After.
+    let limit = t.app.config.api_rate_per_minute;
+    let mut refused = None;
+    for i in 0..limit + 5 {
+        let r = reader.get("/api/v1/me").await;
+        if r.status == 429 {
+            refused = Some((i, r));
+            break;
+        }
+    }
+    let (at, r) = refused.expect("the key is throttled");
+    assert!(at >= limit - 10, "throttled only past the limit: {at}");
+    assert_eq!(r.json()["code"], "rate_limited");
+    assert!(r.retry_after.as_deref().is_some_and(|s| s.parse::<i64>().is_ok_and(|s| (1..=60).contains(&s))));
     assert!(
         t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key_revoked'")
             .await

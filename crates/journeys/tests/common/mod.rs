@@ -234,6 +234,8 @@ pub struct Resp {
     pub status: u16,
     pub location: Option<String>,
     pub content_type: String,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -288,6 +290,10 @@ impl Client<'_> {
             .headers()
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_string());
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -305,6 +311,7 @@ impl Client<'_> {
             status,
             location,
             content_type,
+            retry_after,
             body,
         }
     }
