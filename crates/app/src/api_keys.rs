@@ -59,7 +59,6 @@ pub struct KeyCaller {
     pub scopes: Vec<Scope>,
 }
 
-
 const TOKEN_PREFIX: &str = "cbk_";
 
 fn sha(secret: &str) -> String {

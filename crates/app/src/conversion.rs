@@ -62,16 +62,17 @@ pub async fn create_method(
     app: &App,
     institution_id: i64,
     title: &str,
-    file_id: Option<i64>,
+    document: Option<&crate::files::Upload>,
     actor: &Actor,
 ) -> AppResult<i64> {
     let mut v = Checks::default();
     let title = v.check(parse_label("title", "办法名称", title, 100));
-    if file_id.is_none() {
+    if document.is_none() {
         v.fail("file", "请上传转换办法文件（PDF）");
     }
     v.finish()?;
     let mut tx = app.db.begin().await?;
+    let file_id = crate::files::record_opt(&mut tx, document, "institution", actor.id.unwrap_or_default()).await?;
     let id =
         store::conversion::insert_method(&mut *tx, institution_id, &checked(title)?, checked(file_id)?, now()).await?;
     store::audit::record(&mut *tx, actor, "method_created", Some(&id.to_string()), None, now()).await?;
@@ -84,11 +85,12 @@ pub async fn update_method(
     institution_id: i64,
     id: i64,
     title: &str,
-    file_id: Option<i64>,
+    document: Option<&crate::files::Upload>,
     actor: &Actor,
 ) -> AppResult<()> {
     let title = parse_label("title", "办法名称", title, 100)?;
     let mut tx = app.db.begin().await?;
+    let file_id = crate::files::record_opt(&mut tx, document, "institution", actor.id.unwrap_or_default()).await?;
     if !store::conversion::update_method(&mut *tx, id, institution_id, &title, file_id, now()).await? {
         return Err(AppError::Conflict("已发布的转换办法不能修改，请先撤回".into()));
     }
@@ -172,7 +174,8 @@ pub struct RuleForm {
     pub explanation: String,
     pub min_score: String,
     pub max_age_years: String,
-    pub file_id: Option<i64>,
+    /// The signed rule document, checked and stored; its row is written with the rule.
+    pub document: Option<crate::files::Upload>,
 }
 
 /// Whether a catalog outcome is a course, by its subtype's fields in the taxonomy.
@@ -265,7 +268,7 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
             exemptions.push((*target, m, c));
         }
     }
-    if f.file_id.is_none() {
+    if f.document.is_none() {
         v.fail("file", "请上传盖章的规则文件（PDF）");
     }
     v.finish()?;
@@ -275,6 +278,13 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
     let t = now();
     let day = domain::time::beijing_day(t).format("%Y%m%d").to_string();
     let mut tx = app.db.begin().await?;
+    let file_id = crate::files::record_opt(
+        &mut tx,
+        f.document.as_ref(),
+        "institution",
+        actor.id.unwrap_or_default(),
+    )
+    .await?;
     let code = store::conversion::next_code(&mut *tx, &day).await?;
     let id = store::conversion::insert_rule(
         &mut *tx,
@@ -285,7 +295,7 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
             kind: &f.kind,
             ratio: &checked(ratio)?,
             explanation: &checked(explanation)?,
-            file_id: f.file_id,
+            file_id,
             min_score,
             max_age_years: max_age,
             now: t,

@@ -481,31 +481,20 @@ async fn seed_conversion(
     let target = crate::catalog::create(app, b, course, "工程数学", &course_fields("ENG-M1", "3"), &inst).await?;
     crate::catalog::recognise(app, &[gd], &dept, target, true, "3").await?;
     let pdf = |name: &str| format!("%PDF-1.4\n% {name}\n%%EOF\n").into_bytes();
-    let method_file = crate::files::save(
+    let method_file =
+        crate::files::check_and_put(app, "file", "转换办法.pdf", &pdf("转换办法"), crate::files::Accept::Pdf).await?;
+    let method = crate::conversion::create_method(
         app,
-        "file",
-        "转换办法.pdf",
-        &pdf("转换办法"),
-        crate::files::Accept::Pdf,
-        "institution",
         b,
+        "广州番禺职业技术学院学习成果转换办法",
+        Some(&method_file),
+        &inst,
     )
     .await?;
-    let method =
-        crate::conversion::create_method(app, b, "广州番禺职业技术学院学习成果转换办法", Some(method_file), &inst)
-            .await?;
     crate::conversion::accept_pledge(app, b, &inst).await?;
     crate::conversion::act_on_method(app, b, method, crate::conversion::MethodAction::Publish, &inst).await?;
-    let rule_file = crate::files::save(
-        app,
-        "file",
-        "转换规则.pdf",
-        &pdf("转换规则"),
-        crate::files::Accept::Pdf,
-        "institution",
-        b,
-    )
-    .await?;
+    let rule_file =
+        crate::files::check_and_put(app, "file", "转换规则.pdf", &pdf("转换规则"), crate::files::Accept::Pdf).await?;
     let form = crate::conversion::RuleForm {
         name: "高等数学转换工程数学".into(),
         kind: "学历→学历".into(),
@@ -514,7 +503,7 @@ async fn seed_conversion(
         ratio: "1:1".into(),
         explanation: "修完广东开放大学《高等数学》且成绩不低于60分者，可转换为本校《工程数学》。".into(),
         min_score: "60".into(),
-        file_id: Some(rule_file),
+        document: Some(rule_file),
         ..Default::default()
     };
     let rule = crate::conversion::create_rule(app, b, &form, &inst).await?;

@@ -100,6 +100,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 /// A file whose bytes were checked and put in the file store, waiting for its row to be
 /// written in the transaction of the change it belongs to. (Bytes without a row are
 /// invisible and harmless; a row without bytes would not be, so bytes go first.)
+#[derive(Debug, Clone)]
 pub struct Upload {
     key: String,
     sha: String,
@@ -170,6 +171,15 @@ pub async fn record<'c>(e: impl store::Exec<'c>, up: &Upload, role: &str, by: i6
         },
     )
     .await?)
+}
+
+/// Records an optional upload in the caller's transaction, as the institution user
+/// `by`. Returns the file's id.
+pub async fn record_opt(tx: &mut store::Tx, up: Option<&Upload>, role: &str, by: i64) -> AppResult<Option<i64>> {
+    match up {
+        Some(up) => Ok(Some(record(&mut **tx, up, role, by).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Checks, stores and records a file on its own (documents that are their own change,

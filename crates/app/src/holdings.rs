@@ -745,7 +745,7 @@ pub async fn withdraw(
     institution_id: i64,
     ids: &[i64],
     reason: &str,
-    file: Option<i64>,
+    file: Option<&crate::files::Upload>,
     actor: &Actor,
 ) -> AppResult<usize> {
     if ids.is_empty() {
@@ -754,6 +754,7 @@ pub async fn withdraw(
     let reason = domain::opinion::Opinion::parse("reason", "撤回原因", reason, true)?.into_string();
     let t = now();
     let mut tx = app.db.begin().await?;
+    let file = crate::files::record_opt(&mut tx, file, "institution", actor.id.unwrap_or_default()).await?;
     for id in ids {
         let h = store::holdings::by_id(&mut *tx, *id)
             .await?

@@ -43,18 +43,10 @@ fn sheet(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
 
 async fn publish_method(t: &TestApp, inst: i64) {
     let a = app::queries::Actor::default();
-    let file = app::files::save(
-        &t.app,
-        "file",
-        "办法.pdf",
-        b"%PDF-1.4 m",
-        app::files::Accept::Pdf,
-        "institution",
-        1,
-    )
-    .await
-    .unwrap();
-    let m = app::conversion::create_method(&t.app, inst, "转换办法", Some(file), &a)
+    let file = app::files::check_and_put(&t.app, "file", "办法.pdf", b"%PDF-1.4 m", app::files::Accept::Pdf)
+        .await
+        .unwrap();
+    let m = app::conversion::create_method(&t.app, inst, "转换办法", Some(&file), &a)
         .await
         .unwrap();
     app::conversion::accept_pledge(&t.app, inst, &a).await.unwrap();
@@ -406,7 +398,11 @@ async fn keys_are_scoped_and_revocable(t: &TestApp) {
     let (at, r) = refused.expect("the key is throttled");
     assert!(at >= limit - 10, "throttled only past the limit: {at}");
     assert_eq!(r.json()["code"], "rate_limited");
-    assert!(r.retry_after.as_deref().is_some_and(|s| s.parse::<i64>().is_ok_and(|s| (1..=60).contains(&s))));
+    assert!(
+        r.retry_after
+            .as_deref()
+            .is_some_and(|s| s.parse::<i64>().is_ok_and(|s| (1..=60).contains(&s)))
+    );
     assert!(
         t.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key_revoked'")
             .await

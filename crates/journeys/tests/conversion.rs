@@ -107,24 +107,16 @@ async fn world(t: &TestApp) -> World {
     }
 }
 
-async fn pdf(t: &TestApp) -> i64 {
-    app::files::save(
-        &t.app,
-        "file",
-        "规则.pdf",
-        b"%PDF-1.4 signed",
-        app::files::Accept::Pdf,
-        "institution",
-        1,
-    )
-    .await
-    .unwrap()
+async fn pdf(t: &TestApp) -> app::files::Upload {
+    app::files::check_and_put(&t.app, "file", "规则.pdf", b"%PDF-1.4 signed", app::files::Accept::Pdf)
+        .await
+        .unwrap()
 }
 
 async fn publish_method(t: &TestApp, inst: i64) {
     let a = actor("institution", 1);
     let file = pdf(t).await;
-    let m = app::conversion::create_method(&t.app, inst, "转换办法", Some(file), &a)
+    let m = app::conversion::create_method(&t.app, inst, "转换办法", Some(&file), &a)
         .await
         .unwrap();
     assert!(
@@ -134,7 +126,7 @@ async fn publish_method(t: &TestApp, inst: i64) {
     app::conversion::act_on_method(&t.app, inst, m, MethodAction::Publish, &a)
         .await
         .unwrap();
-    let second = app::conversion::create_method(&t.app, inst, "新办法", Some(pdf(t).await), &a)
+    let second = app::conversion::create_method(&t.app, inst, "新办法", Some(&pdf(t).await), &a)
         .await
         .unwrap();
     assert!(
@@ -164,7 +156,7 @@ async fn make_rule(t: &TestApp, w: &World) -> i64 {
         ratio: "1:1".into(),
         explanation: "修完高等数学且成绩合格者，可转换为工程数学".into(),
         min_score: "60".into(),
-        file_id: Some(pdf(t).await),
+        document: Some(pdf(t).await),
         ..Default::default()
     };
     assert!(
@@ -519,7 +511,7 @@ async fn rule_codes_are_unique_under_concurrency(t: &TestApp) {
         targets: vec![w.target_course],
         ratio: "1:1".into(),
         explanation: "并发创建".into(),
-        file_id: Some(pdf(t).await),
+        document: Some(pdf(t).await),
         ..Default::default()
     };
     let a = actor("institution", 2);
@@ -536,7 +528,9 @@ async fn rule_codes_are_unique_under_concurrency(t: &TestApp) {
 async fn futures_join(t: &TestApp, f: &RuleForm, a: &Actor, inst: i64) -> Vec<i64> {
     let mut handles = Vec::new();
     for _ in 0..6 {
-        let (app, f, a) = (t.app.clone(), f.clone(), a.clone());
+        let (app, mut f, a) = (t.app.clone(), f.clone(), a.clone());
+        // Each rule comes with its own uploaded document.
+        f.document = Some(pdf(t).await);
         handles.push(tokio::spawn(async move {
             app::conversion::create_rule(&app, inst, &f, &a).await
         }));

@@ -593,24 +593,27 @@ async fn withdrawal_is_all_or_nothing(t: &TestApp) {
         app::holdings::withdraw(&t.app, gd, &[h1], "", None, &a).await,
         Err(AppError::Invalid(_))
     ));
-    let doc = app::files::save(
-        &t.app,
-        "file",
-        "撤回说明.pdf",
-        b"%PDF-1.4 doc",
-        app::files::Accept::Pdf,
-        "institution",
-        1,
-    )
-    .await
-    .unwrap();
-    app::holdings::withdraw(&t.app, gd, &[h1], "发证信息有误", Some(doc), &a)
+    let doc = app::files::check_and_put(&t.app, "file", "撤回说明.pdf", b"%PDF-1.4 doc", app::files::Accept::Pdf)
         .await
         .unwrap();
+    let files = t.scalar("SELECT COUNT(*) FROM files").await;
+    app::holdings::withdraw(&t.app, gd, &[h1], "发证信息有误", Some(&doc), &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM files").await,
+        files + 1,
+        "the document's row comes with the withdrawal"
+    );
     assert!(
-        app::holdings::withdraw(&t.app, gd, &[h1], "再次撤回", None, &a)
+        app::holdings::withdraw(&t.app, gd, &[h1], "再次撤回", Some(&doc), &a)
             .await
             .is_err()
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM files").await,
+        files + 1,
+        "a refused withdrawal keeps no file"
     );
     // The credits are reversed by a new ledger entry, not by deleting the old one.
     assert_eq!(balance(t, learner).await, 0);

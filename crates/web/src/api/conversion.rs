@@ -180,20 +180,11 @@ async fn create_rule(
 ) -> ApiResult<(StatusCode, Json<RuleDto>)> {
     use base64::Engine;
     c.need(Scope::Write)?;
-    let (user, inst) = c.institution(Area::Rules)?;
+    let (_, inst) = c.institution(Area::Rules)?;
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(b.document.content_base64.trim())
         .map_err(|_| app::AppError::field("document.content_base64", "规则文件须为 base64 编码的 PDF"))?;
-    let file = app::files::save(
-        &s.app,
-        "document",
-        &b.document.name,
-        &pdf,
-        app::files::Accept::Pdf,
-        "institution",
-        user.id,
-    )
-    .await?;
+    let file = app::files::check_and_put(&s.app, "document", &b.document.name, &pdf, app::files::Accept::Pdf).await?;
     let form = RuleForm {
         name: b.name,
         kind: b.kind,
@@ -208,7 +199,7 @@ async fn create_rule(
         explanation: b.explanation,
         min_score: b.min_score,
         max_age_years: b.max_age_years,
-        file_id: Some(file),
+        document: Some(file),
     };
     let id = app::conversion::create_rule(&s.app, inst.id, &form, &c.actor()).await?;
     let r = app::queries::conversion::rule(&s.app, Some(&c.principal), id).await?;

@@ -166,8 +166,8 @@ async fn withdraw(
         if ids.is_empty() {
             return Err(app::AppError::field("ids", "请选择要撤回的学员成果"));
         }
-        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
-        app::holdings::withdraw(&s.app, a.institution.id, &ids, &reason, file, &actor).await
+        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf).await?;
+        app::holdings::withdraw(&s.app, a.institution.id, &ids, &reason, file.as_ref(), &actor).await
     }
     .await;
     match result {

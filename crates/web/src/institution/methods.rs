@@ -95,8 +95,8 @@ async fn create_method(
     a.require(Area::Rules)?;
     let title = form.text("title");
     let result = async {
-        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
-        app::conversion::create_method(&s.app, a.institution.id, &title, file, &inst(&a).actor(&ip)).await
+        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf).await?;
+        app::conversion::create_method(&s.app, a.institution.id, &title, file.as_ref(), &inst(&a).actor(&ip)).await
     }
     .await;
     match result {
@@ -119,8 +119,16 @@ async fn edit_method(
     let title = form.text("title");
     let result = async {
         let m = app::queries::conversion::own_method(&s.app, a.institution.id, id).await?;
-        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
-        app::conversion::update_method(&s.app, a.institution.id, m.id, &title, file, &inst(&a).actor(&ip)).await
+        let file = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf).await?;
+        app::conversion::update_method(
+            &s.app,
+            a.institution.id,
+            m.id,
+            &title,
+            file.as_ref(),
+            &inst(&a).actor(&ip),
+        )
+        .await
     }
     .await;
     match result {

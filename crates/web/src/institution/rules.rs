@@ -214,7 +214,7 @@ async fn create_rule(
         explanation: form.text("explanation"),
         min_score: form.text("min_score"),
         max_age_years: form.text("max_age_years"),
-        file_id: None,
+        document: None,
     };
     let values = RuleFormValues {
         name: rf.name.clone(),
@@ -228,7 +228,7 @@ async fn create_rule(
         return new_rule_form(&s, &a, values, form.text("source_q"), &rf, &form.fields, Shown::ok()).await;
     }
     let result = async {
-        rf.file_id = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf, "institution", a.user.id).await?;
+        rf.document = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf).await?;
         app::conversion::create_rule(&s.app, a.institution.id, &rf, &inst(&a).actor(&ip)).await
     }
     .await;

@@ -138,17 +138,16 @@ impl CsrfMultipart {
     }
 }
 
-/// Saves the file sent in a multipart field, if any, checked by content.
+/// Checks and stores the file sent in a multipart field, if any; its row is written by
+/// the use case it belongs to, in that use case's transaction.
 pub async fn upload(
     app: &app::App,
     form: &CsrfMultipart,
     field: &'static str,
     accept: app::files::Accept,
-    role: &str,
-    by: i64,
-) -> Result<Option<i64>, app::AppError> {
+) -> Result<Option<app::files::Upload>, app::AppError> {
     match form.file(field) {
-        Some((_, name, bytes)) => Ok(Some(app::files::save(app, field, name, bytes, accept, role, by).await?)),
+        Some((_, name, bytes)) => Ok(Some(app::files::check_and_put(app, field, name, bytes, accept).await?)),
         None => Ok(None),
     }
 }
