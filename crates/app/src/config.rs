@@ -15,7 +15,10 @@ pub struct Config {
     pub public_url: String,
     /// Send cookies with `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// Demo mode: shows the outbox page and prints demo accounts.
+    /// Demo mode: shows the outbox page and prints demo accounts. Only `serve --demo`
+    /// sets it (never the configuration file or the environment), and the outbox is
+    /// shown only while the bank listens on a loopback address.
+    #[serde(skip)]
     pub demo: bool,
     /// Taxonomy preset loaded into an empty database: `ncb` or `guangdong`.
     pub preset: String,
@@ -27,6 +30,15 @@ pub struct Config {
     pub import_max_rows: usize,
     /// Requests one API key may make per minute.
     pub api_rate_per_minute: i64,
+}
+
+impl Config {
+    /// Whether the bank listens only on this machine (127.0.0.0/8, ::1 or localhost).
+    pub fn listens_on_loopback(&self) -> bool {
+        let host = self.listen.rsplit_once(':').map(|(h, _)| h).unwrap_or(&self.listen);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -157,5 +169,30 @@ mod tests {
         assert_eq!(c.email.smtp_port, 587);
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(Config::default().sqlite_dir(), Some(PathBuf::from("data")));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod demo_tests {
+    use super::Config;
+
+    #[test]
+    fn only_the_command_line_switches_demo_on() {
+        let c: Config = toml::from_str("demo = true\nlisten = \"127.0.0.1:8080\"").unwrap();
+        assert!(!c.demo, "a configuration file cannot expose the outbox");
+    }
+
+    #[test]
+    fn loopback_addresses() {
+        let on = |listen: &str| Config {
+            listen: listen.into(),
+            ..Config::default()
+        };
+        assert!(on("127.0.0.1:8080").listens_on_loopback());
+        assert!(on("[::1]:8080").listens_on_loopback());
+        assert!(on("localhost:8080").listens_on_loopback());
+        assert!(!on("0.0.0.0:8080").listens_on_loopback());
+        assert!(!on("10.1.2.3:80").listens_on_loopback());
     }
 }

@@ -17,8 +17,53 @@ both!(
     import_learner_outcomes,
     an_import_aborted_midway_leaves_nothing,
     files_over_the_row_limit_are_refused,
-    the_bank_imports_learner_accounts
+    the_bank_imports_learner_accounts,
+    uploads_up_to_the_promised_size_reach_the_checks
 );
+
+/// The pages promise 10 MB: a 3 MB upload reaches the content checks (axum's 2 MB
+/// multipart default once cut it off as "文件过大"), and one over the request limit gets
+/// a page, not the plain text `length limit exceeded`.
+async fn uploads_up_to_the_promised_size_reach_the_checks(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await.to_string();
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    c.get("/institution/outcomes/import").await;
+    let mut noise = vec![0u8; 3 * 1024 * 1024];
+    for (i, b) in noise.iter_mut().enumerate() {
+        *b = (i.wrapping_mul(2_654_435_761) >> 13) as u8;
+    }
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &course)],
+            &[("file", "成果.xlsx", &noise)],
+        )
+        .await;
+    assert!(
+        !r.has("文件过大") && !r.has("连接中断"),
+        "a 3 MB file is not too large: {}",
+        r.excerpt(0, 600)
+    );
+    assert_eq!(r.status, 422, "refused by the content check instead");
+    let huge = vec![b'x'; 13 * 1024 * 1024];
+    let r = c
+        .post_multipart(
+            "/institution/outcomes/import",
+            &[("subtype", &course)],
+            &[("file", "成果.xlsx", &huge)],
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    assert!(
+        r.content_type.starts_with("text/html") && r.has("不能超过10MB"),
+        "{} {}",
+        r.content_type,
+        r.excerpt(0, 300)
+    );
+}
 
 /// Posts an import like the page does, runs the queued job as the worker would, and
 /// returns the job page (or the refusal when the file never reached the queue).

@@ -34,6 +34,34 @@ pub struct AppState {
     pub app: App,
 }
 
+/// Requests are at most this large: a 10 MB upload with the rest of its form.
+const REQUEST_LIMIT: usize = 12 * 1024 * 1024;
+
+/// The request limit answers with plain text; people get a page and programs a problem
+/// document instead.
+async fn too_large_as_page(
+    req_path: axum::extract::OriginalUri,
+    res: axum::response::Response,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if res.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        || res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json") || v.as_bytes().starts_with(b"text/html")
+        })
+    {
+        return res;
+    }
+    let message = "上传的内容过大：文件不能超过10MB，更大的文件请用 creditbank import 导入";
+    if req_path.path().starts_with("/api") {
+        api::problem::Problem::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+            .into_response()
+    } else {
+        let mut r = WebError(app::AppError::field("file", message)).into_response();
+        *r.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+        r
+    }
+}
+
 /// Sessions idle for this long expire.
 const SESSION_IDLE: time::Duration = time::Duration::hours(2);
 
@@ -60,7 +88,14 @@ pub fn router(app: App) -> Router {
         .fallback(kit::error::not_found)
         .with_state(state)
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))
+        // Uploads (10 MB files) must not be cut off by the multipart reader's own 2 MB
+        // default; the request limit below is the one that holds.
+        .layer(axum::extract::DefaultBodyLimit::max(REQUEST_LIMIT))
+        .layer(RequestBodyLimitLayer::new(REQUEST_LIMIT))
+        .layer(axum::middleware::map_response(too_large_as_page))
+        // Pages show personal data: no shared or back-button cache keeps them (static
+        // files set their own).
+        .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))

@@ -144,7 +144,7 @@ pub async fn overview(app: &App, inst: &Institution) -> AppResult<Overview> {
 
 /// The development outbox (only for a demo bank; the caller checks).
 pub async fn outbox(app: &App, limit: i64) -> AppResult<Vec<super::OutboxMessage>> {
-    if !app.config.demo {
+    if !app.config.demo || !app.config.listens_on_loopback() {
         return Err(AppError::not_found());
     }
     Ok(store::outbox::latest(&app.db.pool, limit).await?)

@@ -236,6 +236,8 @@ pub struct Resp {
     pub content_type: String,
     /// The `Retry-After` header, when there is one.
     pub retry_after: Option<String>,
+    /// The `Cache-Control` header, when there is one.
+    pub cache_control: Option<String>,
     pub body: String,
 }
 
@@ -294,6 +296,10 @@ impl Client<'_> {
             .headers()
             .get(header::RETRY_AFTER)
             .map(|v| v.to_str().unwrap().to_string());
+        let cache_control = resp
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap().to_string());
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -312,6 +318,7 @@ impl Client<'_> {
             location,
             content_type,
             retry_after,
+            cache_control,
             body,
         }
     }
@@ -364,12 +371,14 @@ impl Client<'_> {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        // As a browser does: the length is known before the body is sent.
         let req = self
             .builder("POST", path)
             .header(
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
+            .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .unwrap();
         self.send(req).await

@@ -122,17 +122,22 @@ struct VerifyPage {
 async fn verify(
     State(s): State<AppState>,
     session: Session,
+    crate::kit::extract::ClientIp(ip): crate::kit::extract::ClientIp,
     Query(q): Query<VerifyQuery>,
 ) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let (mut facts, mut revoked, mut error) = (None, None, None);
     if !q.number.trim().is_empty() {
-        match app::certificates::check(&s.app, &q.number).await {
+        let checked = match app::certificates::throttle_verify(&s.app, &ip).await {
+            Ok(()) => app::certificates::check(&s.app, &q.number).await,
+            Err(e) => Err(e),
+        };
+        match checked {
             Ok(c) => {
                 facts = Some(c.facts);
                 revoked = c.revoked;
             }
-            Err(app::AppError::NotFound(m)) => error = Some(m),
+            Err(app::AppError::NotFound(m) | app::AppError::TooManyRequests(m)) => error = Some(m),
             Err(e) => return Err(WebError(e)),
         }
     }
