@@ -170,6 +170,10 @@ pub struct CompleteForm {
     /// A date, or `5`, `10`, `20`, `long`.
     #[serde(default)]
     pub valid_to: String,
+    /// The period chosen with the radio buttons (`5`, `10`, `20`, `long`); a browser
+    /// sends it beside the (empty) date field, so it has its own name.
+    #[serde(default)]
+    pub valid_period: String,
     #[serde(default)]
     pub mobile: String,
     #[serde(default)]
@@ -187,7 +191,12 @@ pub async fn complete(app: &App, learner: &Learner, f: &CompleteForm, ip: &str) 
     }
     let today = domain::time::today();
     let mut v = Checks::default();
-    let validity = v.check(IdValidity::parse(&f.valid_from, &f.valid_to, today));
+    let valid_to = if f.valid_period.trim().is_empty() {
+        &f.valid_to
+    } else {
+        &f.valid_period
+    };
+    let validity = v.check(IdValidity::parse(&f.valid_from, valid_to, today));
     let mobile = v.check(Mobile::parse(&f.mobile));
     let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
     if let Some(p) = &pw

@@ -324,6 +324,7 @@ async fn preimported_learner_must_complete(t: &TestApp) {
         t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'active'").await,
         2
     );
+    complete_as_a_browser_does(t).await;
 }
 
 async fn forgot_password(t: &TestApp) {
@@ -383,4 +384,36 @@ async fn forgot_password(t: &TestApp) {
         .await;
     assert!(r.redirects_to("/login/learner"), "{r:?}");
     assert!(c.sign_in("learner", &idn, "new12345").await.redirects_to("/learner"));
+}
+
+/// What a browser sends when a period is chosen: the empty date field and the radio
+/// button, each under its own name (both were once `valid_to`, which the form refused
+/// with 422 "表单内容无法识别" — every imported learner's first step).
+async fn complete_as_a_browser_does(t: &TestApp) {
+    let idn = common::id("44010219870303007");
+    app::learners::pre_import(&t.app, "陈晓", &idn, None).await.unwrap();
+    let mut c = t.client();
+    c.sign_in("learner", &idn, &domain::id_card::initial_password(&idn))
+        .await;
+    let page = c.get("/learner/complete").await;
+    assert!(
+        page.has("name=\"valid_period\""),
+        "the radio buttons have their own name"
+    );
+    c.sms("13611118888", "complete_account").await;
+    let code = t.sms_code("13611118888").await;
+    let body = serde_urlencoded::to_string([
+        ("_csrf", c.csrf.as_str()),
+        ("valid_from", "2021-03-01"),
+        ("valid_to", ""),
+        ("valid_period", "10"),
+        ("mobile", "13611118888"),
+        ("sms_code", &code),
+        ("password", "new12345"),
+        ("confirm", "new12345"),
+    ])
+    .unwrap();
+    let r = c.post_raw("/learner/complete", &body).await;
+    assert!(r.redirects_to("/learner"), "{}", r.excerpt(1500, 1500));
+    assert!(c.get("/learner").await.has("2021-03-01 至 2031-03-01"));
 }
