@@ -115,7 +115,7 @@ pub async fn holdings(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) 
             .await?
             .filter(|h| h.learner_id == learner.id)
             .ok_or_else(AppError::not_found)?;
-        if h.status != "stored" {
+        if h.status != domain::outcome::Status::Stored {
             return Err(AppError::Conflict(format!(
                 "“{}”尚未存储，只能为已存储的成果开具证明",
                 h.name
@@ -243,7 +243,7 @@ pub async fn check(app: &App, number: &str) -> AppResult<Check> {
     let mut revoked = None;
     for id in c.holding_ids.split(',').filter_map(|s| s.parse::<i64>().ok()) {
         match store::holdings::by_id(&app.db.pool, id).await? {
-            Some(h) if h.status == "withdrawn" => {
+            Some(h) if h.status == domain::outcome::Status::Withdrawn => {
                 revoked = Some(format!("证书所列成果“{}”已被撤回，证书已失效", h.name));
                 break;
             }

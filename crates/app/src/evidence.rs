@@ -21,7 +21,7 @@ pub async fn attach(
         .await?
         .filter(|h| h.learner_id == learner.id)
         .ok_or_else(AppError::not_found)?;
-    if !domain::outcome::evidence_allowed(&h.status, &h.recognition) {
+    if !domain::outcome::evidence_allowed(h.status, h.recognition) {
         return Err(AppError::Conflict("该成果当前不能补充材料".into()));
     }
     let up = files::check_and_put(app, "file", name, bytes, files::Accept::Evidence).await?;

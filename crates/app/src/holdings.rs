@@ -11,6 +11,8 @@ use store::holdings::{Holding, NewHolding, REGISTERED, STORED, SUBMITTED};
 use store::learners::{Learner, NewLearner};
 use store::{Tx, now};
 
+use domain::outcome::{Recognition, Status};
+
 use crate::error::{Checks, checked};
 use crate::{App, AppError, AppResult, taxonomy};
 
@@ -31,25 +33,18 @@ pub fn source_label(s: &str) -> &'static str {
 
 /// The status as the manuals show it; a stored outcome says who stored it.
 pub fn status_label(h: &Holding) -> &'static str {
-    match (h.status.as_str(), h.stored_by.as_deref()) {
-        ("registered", _) => "登记",
-        ("submitted", _) => "待存储",
-        ("stored", Some("institution")) => "机构存储",
-        ("stored", Some("bank")) => "学分银行存储",
-        ("stored", _) => "存储",
-        ("withdrawn", _) => "撤回",
-        _ => "未知",
+    match (h.status, h.stored_by.as_deref()) {
+        (Status::Registered, _) => "登记",
+        (Status::Submitted, _) => "待存储",
+        (Status::Stored, Some("institution")) => "机构存储",
+        (Status::Stored, Some("bank")) => "学分银行存储",
+        (Status::Stored, _) => "存储",
+        (Status::Withdrawn, _) => "撤回",
     }
 }
 
-pub fn recognition_label(r: &str) -> &'static str {
-    match r {
-        "applied" => "已申请认定",
-        "initial_passed" => "初审通过",
-        "recognised" => "已认定",
-        "rejected" => "认定未通过",
-        _ => "未申请",
-    }
+pub fn recognition_label(r: Recognition) -> &'static str {
+    r.label()
 }
 
 /// Appends credits to the ledger for a holding and records them on it.
@@ -90,7 +85,7 @@ async fn auto_recognise(tx: &mut Tx, holding: i64, actor: &Actor, t: i64) -> App
         return Ok(false);
     };
     match (o.recognition.as_str(), o.credits, h.credits) {
-        ("recognised", Some(c), None) if h.status == STORED => {
+        ("recognised", Some(c), None) if h.status == Status::Stored => {
             grant(
                 tx,
                 h.id,
@@ -320,7 +315,7 @@ async fn own_registered(app: &App, learner: &Learner, id: i64) -> AppResult<Hold
         .await?
         .filter(|h| h.learner_id == learner.id)
         .ok_or_else(AppError::not_found)?;
-    if h.status != REGISTERED {
+    if h.status != Status::Registered {
         return Err(AppError::Conflict("已提交存储的成果不能修改或删除".into()));
     }
     Ok(h)

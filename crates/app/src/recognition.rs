@@ -31,7 +31,7 @@ pub async fn apply(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) -> 
                 h.name
             )));
         }
-        if h.status == store::holdings::WITHDRAWN {
+        if h.status == domain::outcome::Status::Withdrawn {
             return Err(AppError::Conflict(format!("“{}”已撤回", h.name)));
         }
         if store::files::of_outcome(&mut *tx, h.id).await?.is_empty() {
@@ -130,7 +130,7 @@ pub async fn final_review(
         let decision = if pass { "pass" } else { "fail" };
         store::holdings::add_review(&mut *tx, h.id, "final", decision, Some(&text), actor, t).await?;
         if let Some(c) = credits {
-            if h.status != store::holdings::STORED {
+            if h.status != domain::outcome::Status::Stored {
                 store::holdings::force_store(&mut *tx, h.id, actor.id.unwrap_or_default(), t).await?;
             }
             holdings::grant(

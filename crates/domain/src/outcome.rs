@@ -28,7 +28,7 @@ impl std::error::Error for UnknownState {}
 impl Status {
     pub const ALL: [Status; 4] = [Self::Registered, Self::Submitted, Self::Stored, Self::Withdrawn];
 
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             Self::Registered => "registered",
             Self::Submitted => "submitted",
@@ -83,7 +83,7 @@ impl Recognition {
         Self::Rejected,
     ];
 
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             Self::None => "none",
             Self::Applied => "applied",
@@ -129,13 +129,36 @@ impl Recognition {
     }
 }
 
-/// Whether evidence may still be added: not withdrawn, and no recognition under way or
-/// granted. Unknown codes allow nothing.
-pub fn evidence_allowed(status: &str, recognition: &str) -> bool {
-    match (Status::parse(status), Recognition::parse(recognition)) {
-        (Ok(s), Ok(r)) => s != Status::Withdrawn && !r.under_review() && r != Recognition::Recognised,
-        _ => false,
+impl TryFrom<String> for Status {
+    type Error = UnknownState;
+    fn try_from(code: String) -> Result<Self, UnknownState> {
+        Self::parse(&code)
     }
+}
+
+impl TryFrom<String> for Recognition {
+    type Error = UnknownState;
+    fn try_from(code: String) -> Result<Self, UnknownState> {
+        Self::parse(&code)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Display for Recognition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Whether evidence may still be added: not withdrawn, and no recognition under way or
+/// granted.
+pub fn evidence_allowed(status: Status, recognition: Recognition) -> bool {
+    status != Status::Withdrawn && !recognition.under_review() && recognition != Recognition::Recognised
 }
 
 #[cfg(test)]
@@ -182,14 +205,14 @@ mod tests {
                 }
             }
             prop_assert!(Recognition::ALL.contains(&at));
-            prop_assert_eq!(evidence_allowed("stored", at.code()), !at.under_review() && at != Recognition::Recognised);
+            prop_assert_eq!(evidence_allowed(Status::Stored, at), !at.under_review() && at != Recognition::Recognised);
         }
     }
 
     #[test]
     fn unknown_codes_are_refused() {
         assert!(Status::parse("deleted").is_err());
-        assert!(!evidence_allowed("stored", "bogus"));
-        assert!(!evidence_allowed("withdrawn", "none"));
+        assert!(Recognition::try_from("bogus".to_string()).is_err());
+        assert!(!evidence_allowed(Status::Withdrawn, Recognition::None));
     }
 }

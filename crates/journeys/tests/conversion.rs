@@ -324,7 +324,7 @@ async fn single_stage_journey(t: &TestApp) {
             .await;
         let held = store::holdings::by_id(&t.app.db.pool, h).await.unwrap().unwrap();
         assert_eq!(
-            (held.name.as_str(), held.credits, held.status.as_str()),
+            (held.name.as_str(), held.credits, held.status.code()),
             ("工程数学", Some(300), "stored")
         );
         assert_eq!(store::ledger::balance(&t.app.db.pool, w.learner).await.unwrap(), 300);

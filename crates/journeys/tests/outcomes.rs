@@ -295,7 +295,7 @@ async fn learner_outcome_lifecycle(t: &TestApp) {
         .unwrap();
     let held = store::holdings::by_id(&t.app.db.pool, h).await.unwrap().unwrap();
     assert_eq!(
-        (held.status.as_str(), held.source.as_str(), held.issuer.as_str()),
+        (held.status.code(), held.source.as_str(), held.issuer.as_str()),
         ("registered", "personal", "广东开放大学")
     );
     assert!(held.fields.contains("经济统计学"));
@@ -361,7 +361,7 @@ async fn learner_outcome_lifecycle(t: &TestApp) {
     );
     let held = store::holdings::by_id(&t.app.db.pool, h).await.unwrap().unwrap();
     assert_eq!(
-        (held.status.as_str(), held.stored_by.as_deref(), held.credits),
+        (held.status.code(), held.stored_by.as_deref(), held.credits),
         ("stored", Some("bank"), Some(400))
     );
     assert_eq!(app::holdings::status_label(&held), "学分银行存储");
@@ -496,7 +496,7 @@ async fn informal_recognition_two_stages(t: &TestApp) {
         .unwrap();
     let held = store::holdings::by_id(&t.app.db.pool, h).await.unwrap().unwrap();
     assert_eq!(
-        (held.recognition.as_str(), held.status.as_str(), held.credits),
+        (held.recognition.code(), held.status.code(), held.credits),
         ("recognised", "stored", Some(300))
     );
     assert_eq!(balance(t, learner_id).await, 300);
@@ -539,7 +539,8 @@ async fn informal_recognition_two_stages(t: &TestApp) {
             .await
             .unwrap()
             .unwrap()
-            .recognition,
+            .recognition
+            .code(),
         "rejected"
     );
     app::recognition::apply(&t.app, &learner, &[h2], &la).await.unwrap();

@@ -4,10 +4,13 @@ use sqlx::FromRow;
 
 use crate::{Db, Exec, Page, Result, Where, bind_all, bind_scalar};
 
-pub const REGISTERED: &str = "registered";
-pub const SUBMITTED: &str = "submitted";
-pub const STORED: &str = "stored";
-pub const WITHDRAWN: &str = "withdrawn";
+use domain::outcome::Status;
+
+// The codes the rows hold: the domain's, written once there.
+pub const REGISTERED: &str = Status::Registered.code();
+pub const SUBMITTED: &str = Status::Submitted.code();
+pub const STORED: &str = Status::Stored.code();
+pub const WITHDRAWN: &str = Status::Withdrawn.code();
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Holding {
@@ -29,10 +32,13 @@ pub struct Holding {
     pub score: Option<String>,
     pub fields: String,
     pub source: String,
-    pub status: String,
+    /// Decoded here: a row in a state the domain does not know fails to load.
+    #[sqlx(try_from = "String")]
+    pub status: domain::outcome::Status,
     pub stored_by: Option<String>,
     pub stored_at: Option<i64>,
-    pub recognition: String,
+    #[sqlx(try_from = "String")]
+    pub recognition: domain::outcome::Recognition,
     pub credits: Option<i64>,
     pub withdraw_reason: Option<String>,
     pub withdraw_file: Option<i64>,

@@ -47,7 +47,7 @@ pub async fn may_see(app: &App, who: &Principal, h: &Holding) -> AppResult<bool>
                 .is_some_and(|i| scope.contains(&i.department_id)),
             None => true,
         },
-        Principal::Expert(_) => EXPERT_RECOGNITION.contains(&h.recognition.as_str()),
+        Principal::Expert(_) => EXPERT_RECOGNITION.contains(&h.recognition.code()),
     })
 }
 

@@ -70,8 +70,8 @@ impl From<Holding> for LearnerOutcome {
             number: h.number,
             issued_on: h.issued_on,
             score: h.score,
-            status: h.status,
-            recognition: h.recognition,
+            status: h.status.code().to_string(),
+            recognition: h.recognition.code().to_string(),
             withdraw_reason: h.withdraw_reason,
         }
     }

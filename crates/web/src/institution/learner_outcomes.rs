@@ -108,7 +108,7 @@ async fn holdings_page(
                 .as_deref()
                 .map(mask::mobile)
                 .unwrap_or_else(|| "-".into()),
-            status: h.status.clone(),
+            status: h.status.code().to_string(),
             status_label: app::holdings::status_label(h),
         })
         .collect();

@@ -300,7 +300,7 @@ pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bo
     if h.category == "informal" {
         base.push((
             "认定状态".into(),
-            app::holdings::recognition_label(&h.recognition).into(),
+            app::holdings::recognition_label(h.recognition).into(),
         ));
     }
     if let Some(r) = &h.withdraw_reason {

@@ -72,7 +72,7 @@ pub(crate) async fn review_page(
             state: if q == Queue::Storage {
                 app::holdings::status_label(&h)
             } else {
-                app::holdings::recognition_label(&h.recognition)
+                app::holdings::recognition_label(h.recognition)
             },
             id_number: domain::mask::id_number(&h.learner_id_number),
             id: h.id,

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::credits::Credits;
+use domain::outcome::{Recognition, Status};
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -141,7 +142,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
             issuer: h.issuer.clone(),
             credits: credits(h.credits),
             source: app::holdings::source_label(&h.source),
-            status: h.status.clone(),
+            status: h.status.code().to_string(),
             status_label: app::holdings::status_label(h),
         })
         .collect();
@@ -493,17 +494,16 @@ async fn detail_page(
     let v = forms::holding_view(&s.app, &h, true).await?;
     let informal = h.category == "informal";
     let can_apply = informal
-        && h.status != "withdrawn"
-        && matches!(h.recognition.as_str(), "none" | "rejected")
+        && h.status != Status::Withdrawn
+        && matches!(h.recognition, Recognition::None | Recognition::Rejected)
         && !v.files.is_empty();
-    let can_upload =
-        h.status != "withdrawn" && !matches!(h.recognition.as_str(), "applied" | "initial_passed" | "recognised");
+    let can_upload = domain::outcome::evidence_allowed(h.status, h.recognition);
     Ok(render(
         status,
         &DetailPage {
             ctx: ctx(a, "成果详情", "/learner/outcomes").await?,
             id,
-            status: h.status,
+            status: h.status.code().to_string(),
             can_apply,
             can_upload,
             base: v.base,
@@ -521,7 +521,7 @@ async fn detail(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) 
 
 async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     let h = own(&s, &a, id).await?;
-    if h.status != "registered" {
+    if h.status != Status::Registered {
         return Err(WebError(app::AppError::Conflict("已提交存储的成果不能修改".into())));
     }
     let values: BTreeMap<String, String> = serde_json::from_str(&h.fields).unwrap_or_default();

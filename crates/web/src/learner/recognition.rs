@@ -57,13 +57,17 @@ async fn recognition(State(s): State<AppState>, a: LearnerAuth) -> Result<Respon
     let mut rows = Vec::new();
     for h in result.rows {
         let files = app::queries::holdings::documents(&s.app, &h).await?.files.len();
-        let can = files > 0 && matches!(h.recognition.as_str(), "none" | "rejected");
+        let can = files > 0
+            && matches!(
+                h.recognition,
+                domain::outcome::Recognition::None | domain::outcome::Recognition::Rejected
+            );
         rows.push(RecognitionRow {
             id: h.id,
             name: h.name,
             subtype: h.subtype_name,
             files,
-            recognition: app::holdings::recognition_label(&h.recognition),
+            recognition: app::holdings::recognition_label(h.recognition),
             credits: credits(h.credits),
             can_apply: can,
         });
