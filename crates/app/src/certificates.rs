@@ -157,7 +157,7 @@ pub async fn conversion(app: &App, learner: &Learner, application: i64, actor: &
         .await?
         .filter(|a| a.learner_id == learner.id)
         .ok_or_else(AppError::not_found)?;
-    if a.status != "passed" {
+    if a.status != domain::lifecycle::ApplicationStatus::Passed {
         return Err(AppError::Conflict("只有转换成功的申请可以开具转换证明".into()));
     }
     let sources = store::conversion::application_sources(pool, a.id).await?;

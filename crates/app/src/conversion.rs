@@ -3,6 +3,8 @@
 
 use domain::conversion::{Held, History, Match, RuleSpec, applicable};
 use domain::credits::Credits;
+pub use domain::lifecycle::RuleAction;
+use domain::lifecycle::{RuleStatus, Stage};
 use domain::name::parse_label;
 use store::audit::Actor;
 use store::conversion::{Application, NewRule, Rule};
@@ -28,16 +30,6 @@ pub async fn chain(app: &App) -> AppResult<Chain> {
         (Some("two_stage"), _) | (None, Some("guangdong")) => Chain::TwoStage,
         _ => Chain::Single,
     })
-}
-
-pub fn status_label(s: &str) -> &'static str {
-    ApplicationStatus::parse(s)
-        .map(ApplicationStatus::label)
-        .unwrap_or("未知")
-}
-
-pub fn rule_status_label(s: &str) -> &'static str {
-    RuleStatus::parse(s).map(RuleStatus::label).unwrap_or("未知")
 }
 
 // ---------------------------------------------------------------- methods (I-07)
@@ -314,9 +306,6 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
     Ok(id)
 }
 
-pub use domain::lifecycle::RuleAction;
-use domain::lifecycle::{ApplicationStatus, RuleStatus, Stage};
-
 /// Publishes a rule (未提交/撤回 → 已发布) or withdraws it (已发布 → 撤回). Published rules
 /// are immutable: a change is a new rule.
 pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAction, actor: &Actor) -> AppResult<()> {
@@ -325,7 +314,7 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
         .filter(|r| r.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
     let t = now();
-    let from = RuleStatus::parse(&r.status).map_err(|e| AppError::Internal(e.into()))?;
+    let from = r.status;
     let to = match action {
         RuleAction::Publish | RuleAction::Withdraw => from.after(action),
         // Taking a rule down is the department's (`take_down`).
@@ -339,7 +328,7 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
     if !ok {
         return Err(AppError::Conflict(format!(
             "规则当前为“{}”，不能执行该操作",
-            rule_status_label(&r.status)
+            r.status.label()
         )));
     }
     store::audit::record(
@@ -369,7 +358,7 @@ pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &
         return Err(AppError::not_found());
     }
     let reason = domain::opinion::Opinion::parse("reason", "下架原因", reason, true)?.into_string();
-    let from = RuleStatus::parse(&r.status).map_err(|e| AppError::Internal(e.into()))?;
+    let from = r.status;
     let Some(to) = from.after(RuleAction::TakeDown) else {
         return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
     };
@@ -486,7 +475,7 @@ pub async fn apply(
     }
     let r = store::conversion::rule(&app.db.pool, rule_id)
         .await?
-        .filter(|r| r.status == "published")
+        .filter(|r| r.status == RuleStatus::Published)
         .ok_or_else(|| AppError::NotFound("转换规则不存在或已下架".into()))?;
     let (held, history) = held_and_history(app, learner.id).await?;
     if history.live_rules.contains(&r.id) {
@@ -521,7 +510,7 @@ pub async fn batch_apply(
 ) -> AppResult<(usize, Vec<String>)> {
     let r = store::conversion::rule(&app.db.pool, rule_id)
         .await?
-        .filter(|r| r.status == "published")
+        .filter(|r| r.status == RuleStatus::Published)
         .ok_or_else(|| AppError::NotFound("转换规则不存在或已下架".into()))?;
     let sources = store::conversion::sources(&app.db.pool, r.id).await?;
     let mine = store::catalog::list(

@@ -8,7 +8,7 @@ macro_rules! codes {
     ($t:ident { $($v:ident => $code:literal, $label:literal),* $(,)? }) => {
         impl $t {
             pub const ALL: &'static [$t] = &[$($t::$v),*];
-            pub fn code(self) -> &'static str {
+            pub const fn code(self) -> &'static str {
                 match self { $($t::$v => $code),* }
             }
             pub fn label(self) -> &'static str {
@@ -16,6 +16,19 @@ macro_rules! codes {
             }
             pub fn parse(code: &str) -> Result<Self, UnknownState> {
                 Self::ALL.iter().copied().find(|s| s.code() == code).ok_or_else(|| UnknownState(code.into()))
+            }
+        }
+
+        impl TryFrom<String> for $t {
+            type Error = UnknownState;
+            fn try_from(code: String) -> Result<Self, UnknownState> {
+                Self::parse(&code)
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
             }
         }
     };

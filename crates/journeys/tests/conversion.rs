@@ -201,7 +201,7 @@ async fn make_rule(t: &TestApp, w: &World) -> i64 {
     let rule = store::conversion::rule(&t.app.db.pool, r).await.unwrap().unwrap();
     assert_eq!(rule.code.len(), 12);
     assert!(rule.code.ends_with("0001"));
-    assert_eq!(rule.status, "draft");
+    assert_eq!(rule.status.code(), "draft");
     app::conversion::act_on_rule(&t.app, w.target_inst, r, RuleAction::Publish, &a)
         .await
         .unwrap();
@@ -314,7 +314,7 @@ async fn single_stage_journey(t: &TestApp) {
             w.learner
         ))
         .await;
-    if a.status == "passed" {
+    if a.status.code() == "passed" {
         assert_eq!(granted, 1);
         let h: i64 = t
             .scalar(&format!(
@@ -331,7 +331,7 @@ async fn single_stage_journey(t: &TestApp) {
         let sms = store::outbox::latest_to(&t.app.db.pool, "13812345678").await.unwrap();
         assert!(sms.is_none() || sms.is_some_and(|m| m.body.contains("转换")));
     } else {
-        assert_eq!((a.status.as_str(), granted), ("failed", 0));
+        assert_eq!((a.status.code(), granted), ("failed", 0));
         assert_eq!(store::ledger::balance(&t.app.db.pool, w.learner).await.unwrap(), 0);
     }
     let reviews = store::conversion::application_reviews(&t.app.db.pool, application)
@@ -340,7 +340,7 @@ async fn single_stage_journey(t: &TestApp) {
     assert_eq!(reviews.len(), 1);
     // Once passed, the rule is never offered again for the consumed outcome; a failed
     // application can be made again.
-    if a.status == "failed" {
+    if a.status.code() == "failed" {
         app::conversion::apply(&t.app, &me, r, &[], &la).await.unwrap();
     } else {
         assert!(app::conversion::matches(&t.app, w.learner).await.unwrap().is_empty());

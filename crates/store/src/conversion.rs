@@ -179,7 +179,8 @@ pub struct Rule {
     pub file_id: Option<i64>,
     pub min_score: Option<i64>,
     pub max_age_years: Option<i64>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::lifecycle::RuleStatus,
     pub taken_down_reason: Option<String>,
     pub published_at: Option<i64>,
     pub created_at: i64,
@@ -409,7 +410,8 @@ pub struct Application {
     pub initiator: String,
     pub initiator_institution_id: Option<i64>,
     pub batch: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::lifecycle::ApplicationStatus,
     pub created_at: i64,
     pub decided_at: Option<i64>,
 }

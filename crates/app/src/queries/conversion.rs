@@ -88,13 +88,13 @@ pub async fn rule(app: &App, who: Option<&Principal>, id: i64) -> AppResult<Rule
     let visible = match who {
         Some(Principal::Institution { institution, .. }) => {
             r.institution_id == institution.id
-                || (PUBLIC_HISTORY.contains(&r.status.as_str())
+                || (PUBLIC_HISTORY.contains(&r.status.code())
                     && store::conversion::uses_sources_of(pool, id, institution.id).await?)
         }
         Some(Principal::Department { scope, .. }) => store::institutions::by_id(pool, r.institution_id)
             .await?
             .is_some_and(|i| scope.contains(&i.department_id)),
-        _ => r.status == "published",
+        _ => r.status == domain::lifecycle::RuleStatus::Published,
     };
     if visible { Ok(r) } else { Err(AppError::not_found()) }
 }

@@ -69,7 +69,7 @@ impl From<Rule> for RuleDto {
             ratio: r.ratio,
             explanation: r.explanation,
             max_age_years: r.max_age_years,
-            status: r.status,
+            status: r.status.code().to_string(),
             taken_down_reason: r.taken_down_reason,
         }
     }
@@ -310,7 +310,7 @@ impl From<ApplicationRow> for ApplicationDto {
             rule_name: a.rule_name,
             learner_name: a.learner_name,
             initiator: a.initiator,
-            status: a.status,
+            status: a.status.code().to_string(),
         }
     }
 }

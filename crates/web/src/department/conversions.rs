@@ -115,7 +115,7 @@ async fn dept_rules(
 
 async fn dept_rule(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     let rule = app::queries::conversion::rule(&s.app, Some(&dept(&a)), id).await?;
-    let can_take_down = rule.status == "published";
+    let can_take_down = rule.status == domain::lifecycle::RuleStatus::Published;
     let ctx = PageCtx::new("转换规则", &a.session, Some(&dept(&a)), "/department/rules").await?;
     rule_page(
         &s,

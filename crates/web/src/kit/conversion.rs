@@ -68,13 +68,13 @@ pub(crate) struct RuleRow {
 pub(crate) fn rule_rows(rows: Vec<Rule>) -> Vec<RuleRow> {
     rows.into_iter()
         .map(|r| RuleRow {
-            status_label: app::conversion::rule_status_label(&r.status),
+            status_label: r.status.label(),
             id: r.id,
             code: r.code,
             name: r.name,
             kind: r.kind,
             institution: r.institution_name,
-            status: r.status,
+            status: r.status.code().to_string(),
         })
         .collect()
 }
@@ -130,6 +130,8 @@ pub(crate) struct RulePage {
     pub(crate) ctx: PageCtx,
     pub(crate) rule: Rule,
     pub(crate) status_label: &'static str,
+    /// The rule's state code, for the template's conditions.
+    pub(crate) status_code: &'static str,
     pub(crate) conditions: String,
     pub(crate) sources: Vec<SourceLine>,
     pub(crate) targets: Vec<TargetLine>,
@@ -202,10 +204,12 @@ pub(crate) async fn rule_page(s: &AppState, ctx: PageCtx, rule: Rule, v: RuleVie
     } else {
         format!("持有全部源成果且已存储；{}", conditions.join("；"))
     };
-    let status_label = app::conversion::rule_status_label(&rule.status);
+    let status_label = rule.status.label();
+    let status_code = rule.status.code();
     Ok(page(&RulePage {
         ctx,
         status_label,
+        status_code,
         conditions,
         sources,
         targets,
@@ -302,8 +306,8 @@ pub(crate) async fn app_rows(
                 "个人申请"
             },
             created: datetime(a.created_at),
-            status_label: app::conversion::status_label(&a.status),
-            status: a.status,
+            status_label: a.status.label(),
+            status: a.status.code().to_string(),
             history: if history.is_empty() { "-".into() } else { history },
             files: row
                 .files
