@@ -81,10 +81,14 @@ impl App {
         DbSessionStore::new(self.db.clone())
     }
 
-    /// Periodic housekeeping: purges expired codes and lets the database optimise itself.
+    /// Periodic housekeeping: purges expired codes and idempotency keys older than a day,
+    /// and lets the database optimise itself.
     pub async fn housekeeping(&self) {
         if let Err(e) = store::codes::purge_expired(&self.db, store::now()).await {
             tracing::warn!(error = %e, "purge of expired codes failed");
+        }
+        if let Err(e) = store::api_keys::purge(&self.db.pool, store::now() - 86_400).await {
+            tracing::warn!(error = %e, "purge of idempotency keys failed");
         }
         if let Err(e) = self.db.optimize().await {
             tracing::warn!(error = %e, "optimize failed");
