@@ -318,6 +318,11 @@ async fn own_registered(app: &App, learner: &Learner, id: i64) -> AppResult<Hold
     if h.status != Status::Registered {
         return Err(AppError::Conflict("已提交存储的成果不能修改或删除".into()));
     }
+    if !domain::outcome::learner_may_change(h.status, h.recognition) {
+        return Err(AppError::Conflict(
+            "该成果正在认定审核中，审核结束前不能修改或删除".into(),
+        ));
+    }
     Ok(h)
 }
 

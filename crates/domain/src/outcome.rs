@@ -155,6 +155,13 @@ impl fmt::Display for Recognition {
     }
 }
 
+/// Whether the learner may still change or delete the outcome: only while 登记, and
+/// never while a recognition review is under way (the reviewers decide on what they
+/// saw). After a decision a change is allowed, and a new review needs a new application.
+pub fn learner_may_change(status: Status, recognition: Recognition) -> bool {
+    status == Status::Registered && !recognition.under_review()
+}
+
 /// Whether evidence may still be added: not withdrawn, and no recognition under way or
 /// granted.
 pub fn evidence_allowed(status: Status, recognition: Recognition) -> bool {
@@ -207,6 +214,15 @@ mod tests {
             prop_assert!(Recognition::ALL.contains(&at));
             prop_assert_eq!(evidence_allowed(Status::Stored, at), !at.under_review() && at != Recognition::Recognised);
         }
+    }
+
+    #[test]
+    fn an_outcome_under_review_is_read_only() {
+        assert!(learner_may_change(Status::Registered, Recognition::None));
+        assert!(learner_may_change(Status::Registered, Recognition::Rejected));
+        assert!(!learner_may_change(Status::Registered, Recognition::Applied));
+        assert!(!learner_may_change(Status::Registered, Recognition::InitialPassed));
+        assert!(!learner_may_change(Status::Submitted, Recognition::None));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use common::{TestApp, id, seed_bank, seed_institution, seed_learner, subtype, va
 use store::audit::Actor;
 
 both!(
+    an_outcome_under_review_is_read_only,
     catalog_recognition_credits_holders,
     learner_outcome_lifecycle,
     informal_recognition_two_stages,
@@ -630,4 +631,79 @@ async fn withdrawal_is_all_or_nothing(t: &TestApp) {
         .await
         .unwrap();
     assert_eq!(balance(t, learner).await, 400);
+}
+
+/// A 竞赛奖励 at 已申请认定 or 初审通过 cannot be changed or deleted (the expert would
+/// approve a record that changed after the department saw it); once decided it can.
+async fn an_outcome_under_review_is_read_only(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let learner_id = seed_learner(t, "张晓明", &id("44010619900101123"), "13812345678", "abc12345").await;
+    let learner = store::learners::by_id(&t.app.db.pool, learner_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let la = actor("learner", learner_id);
+    let form = app::holdings::HoldingForm {
+        subtype_id: subtype(t, "competition").await,
+        name: "全国职业院校技能大赛一等奖".into(),
+        issuer: "教育部".into(),
+        issued_on: "2024-06-01".into(),
+        fields: vals(&[
+            ("organiser", "教育部"),
+            ("award_level", "国家级"),
+            ("contest", "全国职业院校技能大赛"),
+            ("held_on", "2024-05-20"),
+        ]),
+        ..Default::default()
+    };
+    let h = app::holdings::learner_create(&t.app, &learner, &form, &la)
+        .await
+        .unwrap();
+    app::evidence::attach(&t.app, &learner, h, "award.pdf", b"%PDF-1.4 award", &la)
+        .await
+        .unwrap();
+    app::recognition::apply(&t.app, &learner, &[h], &la).await.unwrap();
+    let changed = app::holdings::HoldingForm {
+        name: "全国职业院校技能大赛特等奖".into(),
+        ..form.clone()
+    };
+    assert!(matches!(
+        app::holdings::learner_update(&t.app, &learner, h, &changed, &la).await,
+        Err(AppError::Conflict(m)) if m.contains("认定审核中")
+    ));
+    assert!(app::holdings::learner_delete(&t.app, &learner, h, &la).await.is_err());
+    let mut c = t.client();
+    c.sign_in("learner", "13812345678", "abc12345").await;
+    let page = c.get(&format!("/learner/outcomes/{h}")).await;
+    assert!(
+        !page.has(&format!("/learner/outcomes/{h}/edit")),
+        "no 修改 while under review"
+    );
+    assert!(
+        !c.get("/learner/outcomes")
+            .await
+            .has(&format!("/learner/outcomes/{h}/edit"))
+    );
+    assert_eq!(c.get(&format!("/learner/outcomes/{h}/edit")).await.status, 409);
+    app::recognition::initial_review(&t.app, &[bank.center], &actor("department", 1), &[h], true, "材料齐全")
+        .await
+        .unwrap();
+    assert!(
+        app::holdings::learner_update(&t.app, &learner, h, &changed, &la)
+            .await
+            .is_err(),
+        "初审通过: still read-only"
+    );
+    app::recognition::final_review(&t.app, &actor("expert", 9), &[h], false, "", "证书不清晰")
+        .await
+        .unwrap();
+    // Decided (认定未通过): the learner may correct it and apply again.
+    app::holdings::learner_update(&t.app, &learner, h, &changed, &la)
+        .await
+        .unwrap();
+    assert!(
+        c.get(&format!("/learner/outcomes/{h}"))
+            .await
+            .has(&format!("/learner/outcomes/{h}/edit"))
+    );
 }

@@ -69,6 +69,8 @@ struct Row {
     source: &'static str,
     status: String,
     status_label: &'static str,
+    /// 登记 and no review under way: 修改 is offered.
+    editable: bool,
 }
 
 #[derive(Template)]
@@ -144,6 +146,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
             source: app::holdings::source_label(&h.source),
             status: h.status.code().to_string(),
             status_label: app::holdings::status_label(h),
+            editable: domain::outcome::learner_may_change(h.status, h.recognition),
         })
         .collect();
     let (types, subtypes) = forms::type_choices(&s.app).await?;
@@ -473,7 +476,7 @@ async fn own(s: &AppState, a: &LearnerAuth, id: i64) -> Result<Holding, WebError
 struct DetailPage {
     ctx: PageCtx,
     id: i64,
-    status: String,
+    editable: bool,
     can_apply: bool,
     can_upload: bool,
     base: Vec<(String, String)>,
@@ -503,7 +506,7 @@ async fn detail_page(
         &DetailPage {
             ctx: ctx(a, "成果详情", "/learner/outcomes").await?,
             id,
-            status: h.status.code().to_string(),
+            editable: domain::outcome::learner_may_change(h.status, h.recognition),
             can_apply,
             can_upload,
             base: v.base,
@@ -523,6 +526,11 @@ async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64
     let h = own(&s, &a, id).await?;
     if h.status != Status::Registered {
         return Err(WebError(app::AppError::Conflict("已提交存储的成果不能修改".into())));
+    }
+    if !domain::outcome::learner_may_change(h.status, h.recognition) {
+        return Err(WebError(app::AppError::Conflict(
+            "该成果正在认定审核中，审核结束前不能修改".into(),
+        )));
     }
     let values: BTreeMap<String, String> = serde_json::from_str(&h.fields).unwrap_or_default();
     let form = FormValues {
