@@ -77,7 +77,7 @@ struct ListPage {
     ctx: PageCtx,
     heading: &'static str,
     status: String,
-    statuses: Vec<(&'static str, &'static str)>,
+    statuses: Vec<crate::kit::views::Code>,
     rows: Vec<Row>,
     empty: &'static str,
 }
@@ -123,7 +123,10 @@ async fn render_list(
         InstitutionStatus::Draft,
     ]
     .iter()
-    .map(|s| (s.code(), s.label()))
+    .map(|s| crate::kit::views::Code {
+        code: s.code(),
+        label: s.label(),
+    })
     .collect();
     let empty = if status == "pending" {
         "暂无待审核的机构注册申请。机构提交注册信息后会出现在这里。"

@@ -67,7 +67,7 @@ struct CatalogRow {
 struct CatalogPage {
     ctx: PageCtx,
     q: CatalogQuery,
-    recognitions: [(&'static str, &'static str); 3],
+    recognitions: Vec<crate::kit::views::Code>,
     rows: Vec<CatalogRow>,
     pager: Pager,
 }
@@ -106,11 +106,11 @@ async fn catalog(
     Ok(page(&CatalogPage {
         ctx: dctx(&a, "机构成果认定", "/department/catalog").await?,
         q,
-        recognitions: [
+        recognitions: crate::kit::views::codes(&[
             ("recognising", "认定中"),
             ("unrecognised", "未认定"),
             ("recognised", "已认定"),
-        ],
+        ]),
         rows,
         pager,
     }))

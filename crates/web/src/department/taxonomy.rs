@@ -46,8 +46,14 @@ const KINDS: [FieldKind; 5] = [
     FieldKind::Select,
 ];
 
-fn kinds() -> Vec<(&'static str, &'static str)> {
-    KINDS.iter().map(|k| (k.code(), k.label())).collect()
+fn kinds() -> Vec<crate::kit::views::Code> {
+    KINDS
+        .iter()
+        .map(|k| crate::kit::views::Code {
+            code: k.code(),
+            label: k.label(),
+        })
+        .collect()
 }
 
 /// A restricted subtype and whether the institution may store it.
@@ -79,7 +85,7 @@ struct TaxonomyPage {
     ctx: PageCtx,
     preset: String,
     groups: Vec<SubtypeGroup>,
-    types: Vec<(i64, String)>,
+    types: Vec<crate::kit::views::Choice>,
     form: app::taxonomy::SubtypeForm,
     errors: FormErrors,
 }
@@ -154,7 +160,10 @@ async fn taxonomy_page(
     let types = app::queries::taxonomy::types(&s.app)
         .await?
         .into_iter()
-        .map(|t| (t.id, t.name))
+        .map(|t| crate::kit::views::Choice {
+            value: t.id,
+            label: t.name,
+        })
         .collect();
     Ok(render(
         status,
@@ -178,7 +187,7 @@ struct SubtypePage {
     subtype_name: String,
     restricted: bool,
     fields: Vec<FieldLine>,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<crate::kit::views::Code>,
     new: FieldForm,
     errors: FormErrors,
 }
@@ -316,7 +325,7 @@ async fn restricted(
 #[template(path = "department/authorisations.html")]
 struct AuthPage {
     ctx: PageCtx,
-    institutions: Vec<(i64, String)>,
+    institutions: Vec<crate::kit::views::Choice>,
     selected: Option<i64>,
     subtypes: Vec<Grant>,
 }
@@ -332,12 +341,16 @@ async fn authorisations(
     a: DepartmentAuth,
     Query(q): Query<AuthQuery>,
 ) -> Result<Response, WebError> {
-    let institutions: Vec<(i64, String)> = app::queries::institutions::in_scope(&s.app, &a.scope, Some("approved"))
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.name))
-        .collect();
-    let selected = q.institution.filter(|id| institutions.iter().any(|i| i.0 == *id));
+    let institutions: Vec<crate::kit::views::Choice> =
+        app::queries::institutions::in_scope(&s.app, &a.scope, Some("approved"))
+            .await?
+            .into_iter()
+            .map(|i| crate::kit::views::Choice {
+                value: i.id,
+                label: i.name,
+            })
+            .collect();
+    let selected = q.institution.filter(|id| institutions.iter().any(|i| i.value == *id));
     let mut subtypes = Vec::new();
     if let Some(inst) = selected {
         let granted = app::queries::taxonomy::authorised(&s.app, inst).await?;

@@ -41,17 +41,20 @@ fn inst(a: &InstitutionAuth) -> Principal {
 #[template(path = "institution/import.html")]
 struct ImportPage {
     ctx: PageCtx,
-    subtypes: Vec<(i64, String)>,
+    subtypes: Vec<crate::kit::views::Choice>,
     selected: Option<i64>,
     errors: FormErrors,
 }
 
 /// Subtypes this institution may import (not synced, authorised when restricted).
-async fn storable(s: &AppState, a: &InstitutionAuth) -> Result<Vec<(i64, String)>, WebError> {
+async fn storable(s: &AppState, a: &InstitutionAuth) -> Result<Vec<crate::kit::views::Choice>, WebError> {
     let mut out = Vec::new();
     for st in app::queries::taxonomy::subtypes(&s.app).await? {
         if app::taxonomy::may_store(&s.app, a.institution.id, &st).await?.is_ok() {
-            out.push((st.id, format!("{}-{}", st.type_name, st.name)));
+            out.push(crate::kit::views::Choice {
+                value: st.id,
+                label: format!("{}-{}", st.type_name, st.name),
+            });
         }
     }
     Ok(out)

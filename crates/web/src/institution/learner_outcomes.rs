@@ -68,7 +68,7 @@ struct HoldingsPage {
     ctx: PageCtx,
     q: HoldingQuery,
     years: Vec<i32>,
-    types: Vec<(i64, String)>,
+    types: Vec<crate::kit::views::Choice>,
     rows: Vec<HoldingRow>,
     filtered: bool,
     offset: usize,

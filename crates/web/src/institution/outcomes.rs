@@ -76,9 +76,9 @@ struct Row {
 struct ListPage {
     ctx: PageCtx,
     q: ListQuery,
-    types: Vec<(i64, String)>,
-    subtypes: Vec<(i64, String)>,
-    recognitions: [(&'static str, &'static str); 3],
+    types: Vec<crate::kit::views::Choice>,
+    subtypes: Vec<crate::kit::views::Choice>,
+    recognitions: Vec<crate::kit::views::Code>,
     rows: Vec<Row>,
     filtered: bool,
     offset: usize,
@@ -132,11 +132,11 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
         q,
         types,
         subtypes,
-        recognitions: [
+        recognitions: crate::kit::views::codes(&[
             ("unrecognised", "未认定"),
             ("recognising", "认定中"),
             ("recognised", "已认定"),
-        ],
+        ]),
         rows,
         filtered,
         pager,

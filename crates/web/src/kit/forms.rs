@@ -354,16 +354,24 @@ pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bo
 }
 
 /// Filter values of the type and subtype selects.
-pub async fn type_choices(app: &app::App) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), WebError> {
+pub async fn type_choices(
+    app: &app::App,
+) -> Result<(Vec<crate::kit::views::Choice>, Vec<crate::kit::views::Choice>), WebError> {
     let types = app::queries::taxonomy::types(app)
         .await?
         .into_iter()
-        .map(|t| (t.id, t.name))
+        .map(|t| crate::kit::views::Choice {
+            value: t.id,
+            label: t.name,
+        })
         .collect();
     let subtypes = app::queries::taxonomy::subtypes(app)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.name))
+        .map(|s| crate::kit::views::Choice {
+            value: s.id,
+            label: s.name,
+        })
         .collect();
     Ok((types, subtypes))
 }

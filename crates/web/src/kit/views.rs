@@ -13,6 +13,23 @@ use tower_sessions::Session;
 use crate::kit::csrf;
 use crate::kit::error::{WebError, status_of};
 
+/// A fixed option (a state, a kind, a period): its code and what is shown.
+pub struct Code {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// Options from (code, label) pairs.
+pub fn codes(pairs: &[(&'static str, &'static str)]) -> Vec<Code> {
+    pairs.iter().map(|&(code, label)| Code { code, label }).collect()
+}
+
+/// One option of a select: what is sent and what is shown.
+pub struct Choice {
+    pub value: i64,
+    pub label: String,
+}
+
 pub struct MenuItem {
     pub group: &'static str,
     /// Set on the first item of a group: the group's heading.

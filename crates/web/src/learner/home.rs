@@ -79,7 +79,7 @@ struct Complete {
     masked_id: String,
     form: CompleteForm,
     errors: FormErrors,
-    periods: [(&'static str, &'static str); 4],
+    periods: Vec<crate::kit::views::Code>,
     sms_purpose: &'static str,
 }
 
@@ -106,7 +106,7 @@ async fn complete_form(
             masked_id: mask::id_number(&a.learner.id_number),
             form,
             errors,
-            periods: PERIODS,
+            periods: crate::kit::views::codes(&PERIODS),
             sms_purpose: Purpose::CompleteAccount.code(),
         },
     ))

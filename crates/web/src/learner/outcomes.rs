@@ -78,15 +78,15 @@ struct Row {
 struct ListPage {
     ctx: PageCtx,
     q: ListQuery,
-    types: Vec<(i64, String)>,
-    subtypes: Vec<(i64, String)>,
+    types: Vec<crate::kit::views::Choice>,
+    subtypes: Vec<crate::kit::views::Choice>,
     rows: Vec<Row>,
     personal_count: i64,
     converted_count: i64,
     filtered: bool,
     offset: usize,
     pager: Pager,
-    statuses: [(&'static str, &'static str); 4],
+    statuses: Vec<crate::kit::views::Code>,
 }
 
 fn credits(c: Option<i64>) -> String {
@@ -173,7 +173,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         converted_count,
         filtered,
         pager,
-        statuses: STATUSES,
+        statuses: crate::kit::views::codes(&STATUSES),
     }))
 }
 
@@ -265,7 +265,7 @@ struct FormPage {
     search: String,
     search_major: String,
     search_institution: Option<i64>,
-    institutions: Vec<(i64, String)>,
+    institutions: Vec<crate::kit::views::Choice>,
     matches: Vec<CatalogMatch>,
     pick: Option<i64>,
     picked: bool,
@@ -340,7 +340,10 @@ async fn form_page(
     let institutions = app::queries::institutions::approved(&s.app)
         .await?
         .into_iter()
-        .map(|i| (i.id, i.name))
+        .map(|i| crate::kit::views::Choice {
+            value: i.id,
+            label: i.name,
+        })
         .collect();
     Ok(render(
         status,

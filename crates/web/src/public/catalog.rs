@@ -53,8 +53,8 @@ struct Row {
 struct SearchPage {
     ctx: PageCtx,
     q: SearchQuery,
-    institutions: Vec<(i64, String)>,
-    types: Vec<(i64, String)>,
+    institutions: Vec<crate::kit::views::Choice>,
+    types: Vec<crate::kit::views::Choice>,
     levels: [&'static str; 7],
     rows: Vec<Row>,
     pager: Pager,
@@ -97,7 +97,10 @@ async fn search(
     let institutions = app::queries::institutions::approved(&s.app)
         .await?
         .into_iter()
-        .map(|i| (i.id, i.name))
+        .map(|i| crate::kit::views::Choice {
+            value: i.id,
+            label: i.name,
+        })
         .collect();
     let (types, _) = forms::type_choices(&s.app).await?;
     let pager = Pager::new(

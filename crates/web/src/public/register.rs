@@ -32,8 +32,14 @@ pub fn routes() -> Router<AppState> {
         .route("/register/institution/info", get(info_page).post(info))
 }
 
-fn id_types() -> Vec<(&'static str, &'static str)> {
-    IdType::ALL.iter().map(|t| (t.code(), t.label())).collect()
+fn id_types() -> Vec<crate::kit::views::Code> {
+    IdType::ALL
+        .iter()
+        .map(|t| crate::kit::views::Code {
+            code: t.code(),
+            label: t.label(),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -42,7 +48,7 @@ struct LearnerPage {
     ctx: PageCtx,
     form: RegisterForm,
     errors: FormErrors,
-    id_types: Vec<(&'static str, &'static str)>,
+    id_types: Vec<crate::kit::views::Code>,
     sms_purpose: &'static str,
 }
 
@@ -101,7 +107,7 @@ struct StartPage {
     ctx: PageCtx,
     form: StartForm,
     errors: FormErrors,
-    departments: Vec<(i64, String)>,
+    departments: Vec<crate::kit::views::Choice>,
     directory: Vec<(String, String)>,
     sms_purpose: &'static str,
 }
@@ -115,7 +121,10 @@ async fn start_form(
     let departments = app::queries::institutions::departments(&s.app)
         .await?
         .into_iter()
-        .map(|d| (d.id, d.name))
+        .map(|d| crate::kit::views::Choice {
+            value: d.id,
+            label: d.name,
+        })
         .collect();
     // Without JavaScript the school list is filled for the department already chosen.
     let directory = match form.department_id.parse::<i64>() {
@@ -244,7 +253,7 @@ struct RegistrantPage {
     step: u8,
     form: RegistrantForm,
     errors: FormErrors,
-    id_types: Vec<(&'static str, &'static str)>,
+    id_types: Vec<crate::kit::views::Code>,
 }
 
 fn primary_registrant(a: &AnyInstitutionUser) -> Result<(), WebError> {
