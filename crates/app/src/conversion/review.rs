@@ -1,0 +1,192 @@
+//! Reviewing conversion applications (I-09, M-03, E-01) and granting what a passed one converts into.
+
+use super::*;
+
+// ---------------------------------------------------------------- reviews and grant
+
+/// Who is reviewing.
+pub enum Reviewer<'a> {
+    /// The target institution (single-stage chain).
+    Institution(i64),
+    /// The department of a scope (initial review, two-stage chain).
+    Department(&'a [i64]),
+    /// An expert (final review, two-stage chain).
+    Expert,
+}
+
+pub(super) fn opinion(text: &str, required: bool) -> AppResult<String> {
+    Ok(domain::opinion::Opinion::parse("opinion", "审核意见", text, required)?.into_string())
+}
+
+/// Decides applications. Exactly one of two reviewers acting at once wins; the other
+/// is told the application was already decided. Returns the number decided.
+pub async fn review(
+    app: &App,
+    who: Reviewer<'_>,
+    ids: &[i64],
+    pass: bool,
+    text: &str,
+    actor: &Actor,
+) -> AppResult<usize> {
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "没有待审核的申请"));
+    }
+    let text = opinion(text, !pass)?;
+    let chain = chain(app).await?;
+    let t = now();
+    let mut tx = app.db.begin().await?;
+    let mut granted = Vec::new();
+    for id in ids {
+        let a = store::conversion::application(&mut *tx, *id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let st = match (&who, chain) {
+            (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => Stage::Single,
+            (Reviewer::Department(scope), Chain::TwoStage) => {
+                let inst = store::institutions::by_id(&mut *tx, a.target_institution_id).await?;
+                if !inst.is_some_and(|i| scope.contains(&i.department_id)) {
+                    return Err(AppError::not_found());
+                }
+                Stage::Initial
+            }
+            (Reviewer::Expert, Chain::TwoStage) => Stage::Final,
+            (Reviewer::Institution(_), _) | (Reviewer::Department(_), _) | (Reviewer::Expert, _) => {
+                return Err(AppError::not_found());
+            }
+        };
+        let (stage, from, to) = (st.code(), st.decides().code(), st.outcome(pass).code());
+        if !store::conversion::set_application_status(&mut *tx, a.id, from, to, t).await? {
+            return Err(AppError::Conflict(format!(
+                "{}的申请（规则{}）已被审核，请刷新页面",
+                a.learner_name, a.rule_code
+            )));
+        }
+        store::conversion::add_application_review(
+            &mut *tx,
+            a.id,
+            stage,
+            if pass { "pass" } else { "fail" },
+            &text,
+            actor,
+            t,
+        )
+        .await?;
+        if to == "passed" {
+            grant(&mut tx, &a, actor, t).await?;
+            granted.push(a.learner_id);
+        } else if to == "failed" {
+            let body = format!(
+                "您按规则{}（{}）提交的转换申请未通过，意见：{text}",
+                a.rule_code, a.rule_name
+            );
+            store::messages::send(
+                &mut *tx,
+                "learner",
+                a.learner_id,
+                "转换申请未通过",
+                &body,
+                Some("/learner/conversions?tab=failed"),
+                t,
+            )
+            .await?;
+        }
+        store::audit::record(
+            &mut *tx,
+            actor,
+            &format!("conversion_review_{stage}"),
+            Some(&a.id.to_string()),
+            Some(to),
+            t,
+        )
+        .await?;
+    }
+    store::commit(tx).await?;
+    for learner in granted {
+        if let Some(mobile) = store::learners::by_id(&app.db.pool, learner)
+            .await?
+            .and_then(|l| l.mobile)
+            && let Err(e) = app
+                .sms
+                .send(
+                    &mobile,
+                    "您的学习成果转换申请已通过，转换获得的成果已存入您的学分银行账户，请登录查看。",
+                )
+                .await
+        {
+            tracing::warn!(error = %e, "conversion SMS not sent");
+        }
+    }
+    Ok(ids.len())
+}
+
+/// Adds the targets the learner does not hold yet as 转换获取 outcomes, with their
+/// credits in the ledger, and tells the learner.
+pub(super) async fn grant(tx: &mut Tx, a: &Application, actor: &Actor, t: i64) -> AppResult<()> {
+    let targets = store::conversion::targets(&mut **tx, a.rule_id).await?;
+    let mut names = Vec::new();
+    for target in targets {
+        if store::holdings::holds(&mut **tx, a.learner_id, target.institution_outcome_id).await? {
+            continue;
+        }
+        let Some(o) = store::catalog::by_id(&mut **tx, target.institution_outcome_id).await? else {
+            continue;
+        };
+        let number = format!("ZH{}", a.id);
+        let issued = Some(domain::time::beijing_day(t).format("%Y-%m-%d").to_string());
+        let hid = store::holdings::insert(
+            &mut **tx,
+            &store::holdings::NewHolding {
+                learner_id: a.learner_id,
+                institution_outcome_id: Some(o.id),
+                subtype_id: o.subtype_id,
+                name: &o.name,
+                issuer: &o.institution_name,
+                issuer_institution_id: Some(o.institution_id),
+                number: Some(&number),
+                issued_on: issued.as_deref(),
+                score: None,
+                fields: &o.fields,
+                source: "conversion",
+                status: "stored",
+                stored_by: Some("bank"),
+                stored_by_id: actor.id,
+                now: t,
+            },
+        )
+        .await?;
+        store::holdings::set_granted_by(&mut **tx, hid, a.id).await?;
+        if let Some(c) = target.credits.or(o.credits) {
+            crate::holdings::grant(
+                tx,
+                hid,
+                a.learner_id,
+                c,
+                &format!("成果转换（规则{}）：{}", a.rule_code, o.name),
+                actor,
+                t,
+            )
+            .await?;
+        }
+        names.push(o.name);
+    }
+    let body = format!(
+        "您按规则{}提交的转换申请已通过，获得：{}。",
+        a.rule_code,
+        if names.is_empty() {
+            "（目标成果均已持有）".to_string()
+        } else {
+            names.join("、")
+        }
+    );
+    store::messages::send(
+        &mut **tx,
+        "learner",
+        a.learner_id,
+        "转换申请已通过",
+        &body,
+        Some("/learner/conversions"),
+        t,
+    )
+    .await?;
+    Ok(())
+}
