@@ -218,3 +218,16 @@ pub async fn change_initial_password(
 pub fn may(user: &InstitutionUser, area: Area) -> bool {
     user.is_primary == 1 || Areas::parse_list(&user.areas).contains(area)
 }
+
+/// Refuses a user that was not given this area, with the words the pages and the API
+/// both show.
+pub fn require(user: &InstitutionUser, area: Area) -> AppResult<()> {
+    if may(user, area) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "您没有“{}”的权限，请联系机构主账号",
+            area.label()
+        )))
+    }
+}

@@ -98,11 +98,7 @@ impl Caller {
                 {
                     return Err(app::AppError::Forbidden("机构账号尚未通过审核".into()).into());
                 }
-                if !app::institutions::may(user, area) {
-                    return Err(
-                        app::AppError::Forbidden(format!("您没有“{}”的权限，请联系机构主账号", area.label())).into(),
-                    );
-                }
+                app::institutions::require(user, area)?;
                 Ok((user, institution))
             }
             _ => Err(app::AppError::Forbidden("该接口只供机构账号使用".into()).into()),

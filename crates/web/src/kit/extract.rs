@@ -125,14 +125,7 @@ pub struct InstitutionAuth {
 impl InstitutionAuth {
     /// Refuses a sub-user that was not given this area.
     pub fn require(&self, area: Area) -> Result<(), WebError> {
-        if app::institutions::may(&self.user, area) {
-            Ok(())
-        } else {
-            Err(WebError(app::AppError::Forbidden(format!(
-                "您没有“{}”的权限，请联系机构主账号",
-                area.label()
-            ))))
-        }
+        Ok(app::institutions::require(&self.user, area)?)
     }
 
     pub fn require_primary(&self) -> Result<(), WebError> {
