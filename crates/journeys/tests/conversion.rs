@@ -6,7 +6,7 @@ mod common;
 
 use app::AppError;
 use app::conversion::{MethodAction, Reviewer, RuleAction, RuleForm};
-use common::{TestApp, id, seed_bank, seed_institution, subtype, vals};
+use common::{TestApp, actor, id, seed_bank, seed_institution, subtype, vals};
 use store::audit::Actor;
 
 both!(
@@ -14,15 +14,6 @@ both!(
     two_stage_journey,
     rule_codes_are_unique_under_concurrency
 );
-
-fn actor(role: &str, id: i64) -> Actor {
-    Actor {
-        role: Some(role.into()),
-        id: Some(id),
-        name: Some("测试".into()),
-        ip: None,
-    }
-}
 
 struct World {
     source_inst: i64,

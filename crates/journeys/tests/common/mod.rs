@@ -551,3 +551,18 @@ pub async fn seed_institution(t: &TestApp, code: &str, name: &str, department: i
     .unwrap();
     inst
 }
+
+/// An actor of a role for calling use cases directly.
+pub fn actor(role: &str, id: i64) -> store::audit::Actor {
+    store::audit::Actor {
+        role: Some(role.into()),
+        id: Some(id),
+        name: Some("测试".into()),
+        ip: None,
+    }
+}
+
+/// A learner's credit balance in hundredths.
+pub async fn balance(t: &TestApp, learner: i64) -> i64 {
+    store::ledger::balance(&t.app.db.pool, learner).await.unwrap()
+}
