@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TestApp, seed_bank, seed_institution, subtype};
+use common::{TestApp, seed_bank, seed_institution, sheet, subtype};
 use serde_json::json;
 
 both!(
@@ -34,11 +34,6 @@ async fn key_from_page(t: &TestApp, account: &str, scopes: &[&str]) -> String {
         .collect();
     assert!(!c.get("/institution/api-keys").await.has(&token), "shown only once");
     token
-}
-
-fn sheet(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
-    app::import::rows_xlsx(headers, &rows).unwrap()
 }
 
 async fn publish_method(t: &TestApp, inst: i64) {

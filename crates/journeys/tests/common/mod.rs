@@ -566,3 +566,41 @@ pub fn actor(role: &str, id: i64) -> store::audit::Actor {
 pub async fn balance(t: &TestApp, learner: i64) -> i64 {
     store::ledger::balance(&t.app.db.pool, learner).await.unwrap()
 }
+
+/// Posts an import like the page does, runs the queued job as the worker would, and
+/// returns the job page (or the refusal when the file never reached the queue).
+pub async fn import(
+    t: &TestApp,
+    c: &mut Client<'_>,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> Resp {
+    let r = c.post_multipart(path, fields, files).await;
+    let Some(job) = r
+        .location
+        .clone()
+        .filter(|l| l.starts_with("/institution/jobs/") || l.starts_with("/department/jobs/"))
+    else {
+        return r;
+    };
+    while app::jobs::run_once(&t.app).await.unwrap() {}
+    c.get(&job).await
+}
+
+/// A spreadsheet with these headers and rows, written as Excel writes one.
+pub fn sheet(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    app::import::rows_xlsx(headers, &rows).unwrap()
+}
+
+/// The headers of the course template (普通高等教育学历课程).
+pub const HEAD: [&str; 7] = [
+    "*成果名称",
+    "*课程代码",
+    "层次",
+    "专业",
+    "原始学时",
+    "*原始学分",
+    "成果简介",
+];
