@@ -161,15 +161,9 @@ pub async fn create_api_key(app: &App, account: &str, name: &str, scopes: &[Stri
         .await?
         .filter(|u| u.is_primary == 1)
         .ok_or_else(|| AppError::NotFound(format!("没有机构主账号 {account}")))?;
-    let who = crate::auth::load(
-        app,
-        crate::auth::SessionUser {
-            role: domain::role::Role::Institution,
-            id: user.id,
-        },
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound(format!("机构主账号 {account} 已停用")))?;
+    let who = crate::auth::account(app, domain::role::Role::Institution, user.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("机构主账号 {account} 已停用")))?;
     let actor = store::audit::Actor {
         role: Some("operator".into()),
         name: Some("creditbank admin".into()),

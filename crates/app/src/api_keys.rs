@@ -11,7 +11,7 @@ use store::api_keys::ApiKey;
 use store::audit::Actor;
 use store::now;
 
-use crate::auth::{Principal, SessionUser};
+use crate::auth::Principal;
 use crate::{App, AppError, AppResult};
 
 /// What a key may do. Every key may read; writing and importing are granted apart.
@@ -155,15 +155,9 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<KeyCaller> {
     if !crate::password::same(sha(secret).as_bytes(), key.secret_sha256.as_bytes()) || key.revoked_at.is_some() {
         return Err(unauthenticated());
     }
-    let principal = crate::auth::load(
-        app,
-        SessionUser {
-            role: Role::Institution,
-            id: key.created_by,
-        },
-    )
-    .await?
-    .ok_or_else(unauthenticated)?;
+    let principal = crate::auth::account(app, Role::Institution, key.created_by)
+        .await?
+        .ok_or_else(unauthenticated)?;
     let Principal::Institution { institution, .. } = &principal else {
         return Err(unauthenticated());
     };

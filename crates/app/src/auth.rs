@@ -18,12 +18,16 @@ pub const LOCK_SECONDS: i64 = 15 * 60;
 pub const IP_ATTEMPTS: i64 = 30;
 pub const IP_WINDOW_SECONDS: i64 = 10 * 60;
 
-/// What the session remembers: the role and the account id. Everything else is loaded
-/// fresh on each request, so disabling an account takes effect at once.
+/// What the session remembers: the role, the account id and the account's session
+/// epoch at sign-in. Everything else is loaded fresh on each request, so disabling an
+/// account takes effect at once, and a password change (which moves the epoch on) ends
+/// every session signed in before it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SessionUser {
     pub role: Role,
     pub id: i64,
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 pub struct SignIn<'a> {
@@ -45,6 +49,7 @@ struct Candidate {
     hash: String,
     locked_until: Option<i64>,
     disabled: bool,
+    epoch: i64,
 }
 
 async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>> {
@@ -65,6 +70,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                 hash: l.password_hash,
                 locked_until: l.locked_until,
                 disabled: false,
+                epoch: l.session_epoch,
             })
         }
         Role::Institution => store::institutions::user_by_account(pool, &login)
@@ -77,6 +83,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                 hash: u.password_hash,
                 locked_until: u.locked_until,
                 disabled: u.disabled != 0,
+                epoch: u.session_epoch,
             }),
         Role::Expert | Role::Department => {
             store::staff::by_account(pool, role.code(), &login)
@@ -89,6 +96,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                     hash: s.password_hash,
                     locked_until: s.locked_until,
                     disabled: s.disabled != 0,
+                    epoch: s.session_epoch,
                 })
         }
     })
@@ -180,6 +188,7 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
     Ok(SessionUser {
         role: req.role,
         id: c.id,
+        epoch: c.epoch,
     })
 }
 
@@ -219,12 +228,27 @@ impl Principal {
         }
     }
 
-    pub fn actor(&self, ip: &str) -> Actor {
-        let id = match self {
-            Principal::Learner(l) => l.id,
-            Principal::Institution { user, .. } => user.id,
-            Principal::Expert(s) | Principal::Department { user: s, .. } => s.id,
+    /// What a session of this account remembers now (after the account's own password
+    /// change, the session that made it carries on under the new epoch).
+    pub fn session_user(&self) -> SessionUser {
+        let (id, epoch) = match self {
+            Principal::Learner(l) => (l.id, l.session_epoch),
+            Principal::Institution { user, .. } => (user.id, user.session_epoch),
+            Principal::Expert(s) | Principal::Department { user: s, .. } => (s.id, s.session_epoch),
         };
+        SessionUser {
+            role: self.role(),
+            id,
+            epoch,
+        }
+    }
+
+    fn epoch(&self) -> i64 {
+        self.session_user().epoch
+    }
+
+    pub fn actor(&self, ip: &str) -> Actor {
+        let id = self.session_user().id;
         Actor {
             role: Some(self.role().code().into()),
             id: Some(id),
@@ -234,8 +258,23 @@ impl Principal {
     }
 }
 
-/// Loads the account behind a session; `None` when it no longer exists or is disabled.
+/// Loads the account behind a session; `None` when it no longer exists, is disabled,
+/// or its password changed after the session signed in.
 pub async fn load(app: &App, s: SessionUser) -> AppResult<Option<Principal>> {
+    Ok(account(app, s.role, s.id).await?.filter(|p| p.epoch() == s.epoch))
+}
+
+/// Reloads the caller after a change to its own account (the session that changed the
+/// password carries on: the caller signs it in again with `session_user`).
+pub async fn reload(app: &App, who: &Principal) -> AppResult<Principal> {
+    let s = who.session_user();
+    account(app, s.role, s.id).await?.ok_or_else(AppError::not_found)
+}
+
+/// Loads an account with what it may see, whatever session asks (API keys and the
+/// operator's commands name the account directly).
+pub async fn account(app: &App, role: Role, id: i64) -> AppResult<Option<Principal>> {
+    let s = SessionUser { role, id, epoch: 0 };
     let pool = &app.db.pool;
     Ok(match s.role {
         Role::Learner => store::learners::by_id(pool, s.id).await?.map(Principal::Learner),

@@ -80,6 +80,8 @@ pub enum Accept {
     Evidence,
     /// pdf only (withdrawal documents, feedback, conversion methods).
     Pdf,
+    /// jpg, png, gif (avatars).
+    Image,
 }
 
 /// The real type of a file from its first bytes, whatever its name says.
@@ -130,12 +132,13 @@ pub async fn check_and_put(
     let ok = match accept {
         Accept::Evidence => mime.is_some(),
         Accept::Pdf => mime == Some("application/pdf"),
+        Accept::Image => mime.is_some_and(|m| m.starts_with("image/")),
     };
     let Some(mime) = mime.filter(|_| ok) else {
-        let allowed = if accept == Accept::Pdf {
-            "PDF"
-        } else {
-            "jpg、png、gif、pdf"
+        let allowed = match accept {
+            Accept::Pdf => "PDF",
+            Accept::Image => "jpg、png、gif图片",
+            Accept::Evidence => "jpg、png、gif、pdf",
         };
         return Err(AppError::field(
             field,

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use domain::role::Area;
 use store::audit::Actor;
 use store::now;
 
@@ -162,12 +163,40 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
         Ok(_) => {}
         // The file itself is the problem: retrying would not help.
         Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
-            store::jobs::fail(&app.db.pool, job.id, &e.to_string(), now()).await?;
+            let t = now();
+            let mut tx = app.db.begin().await?;
+            store::jobs::fail(&mut *tx, job.id, &e.to_string(), t).await?;
+            if let Some(owner) = owner {
+                let body = format!("“{}”导入失败：{e}", job.file_name);
+                notify_owner(&mut tx, owner, job.id, "导入失败", &body, t).await?;
+            }
+            store::commit(tx).await?;
         }
         // Anything else (the database went away …): the lease runs out and it is retried.
         Err(e) => tracing::error!(job = job.id, error = ?e, "job failed, will be retried"),
     }
     Ok(true)
+}
+
+/// Tells whoever started an import how it ended, linked to the job's page.
+pub(crate) async fn notify_owner(
+    tx: &mut store::Tx,
+    owner: Owner,
+    job: i64,
+    title: &str,
+    body: &str,
+    t: i64,
+) -> AppResult<()> {
+    match owner {
+        Owner::Institution(i) => {
+            let link = format!("/institution/jobs/{job}");
+            crate::messages::to_institution(&mut **tx, i, Some(Area::Outcomes), title, body, &link, t).await
+        }
+        Owner::Bank { department } => {
+            let link = format!("/department/jobs/{job}");
+            crate::messages::to_department(&mut **tx, department, title, body, &link, t).await
+        }
+    }
 }
 
 /// Runs jobs until the process stops.

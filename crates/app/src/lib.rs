@@ -1,6 +1,7 @@
 //! Use cases. The web pages, the JSON API and the CLI call these; none of them talks to
 //! the store directly for anything that changes state.
 
+pub mod account;
 pub mod admin;
 pub mod api_keys;
 pub mod auth;
@@ -13,12 +14,14 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod feedback;
 pub mod files;
 pub mod holdings;
 pub mod import;
 pub mod institutions;
 pub mod jobs;
 pub mod learners;
+pub mod messages;
 pub mod password;
 pub mod queries;
 pub mod recognition;

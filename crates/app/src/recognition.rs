@@ -92,6 +92,10 @@ pub async fn initial_review(
         )
         .await?;
     }
+    if pass && !ids.is_empty() {
+        let body = format!("{}项成果认定申请已通过初审，待专家终审。", ids.len());
+        crate::messages::to_experts(&mut *tx, "成果认定待终审", &body, "/expert/recognition", t).await?;
+    }
     store::commit(tx).await?;
     Ok(ids.len())
 }

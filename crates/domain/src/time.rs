@@ -17,6 +17,14 @@ pub fn beijing_day(ts: i64) -> chrono::NaiveDate {
         .unwrap_or_default()
 }
 
+/// The unix time at which a Beijing calendar day starts (00:00 UTC+8).
+pub fn beijing_start(day: chrono::NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc().timestamp())
+        .unwrap_or_default()
+        - BEIJING_OFFSET
+}
+
 /// Today in Beijing: certificate numbers, rule codes, ages of outcomes and ID validity
 /// all count days by this clock, whatever the server's time zone.
 pub fn today() -> chrono::NaiveDate {

@@ -133,6 +133,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_and_states",
         sql: include_str!("../migrations/0009_api_and_states.sql"),
     },
+    Migration {
+        version: 10,
+        name: "service",
+        sql: include_str!("../migrations/0010_service.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

@@ -188,10 +188,12 @@ pub struct InstitutionUser {
     pub locked_until: Option<i64>,
     pub disabled: i64,
     pub created_at: i64,
+    pub session_epoch: i64,
+    pub avatar_file_id: Option<i64>,
 }
 
 const USER_COLUMNS: &str = "id, institution_id, account, name, mobile, is_primary, areas, password_hash, \
-    must_change_password, failed_attempts, locked_until, disabled, created_at";
+    must_change_password, failed_attempts, locked_until, disabled, created_at, session_epoch, avatar_file_id";
 
 pub struct NewUser<'a> {
     pub institution_id: i64,
@@ -280,8 +282,8 @@ pub async fn set_sub_user_disabled<'c>(e: impl Exec<'c>, institution_id: i64, id
 
 pub async fn reset_sub_user_password<'c>(e: impl Exec<'c>, institution_id: i64, id: i64, hash: &str) -> Result<bool> {
     let r = sqlx::query(
-        "UPDATE institution_users SET password_hash = $3, must_change_password = 1, failed_attempts = 0, locked_until = NULL \
-         WHERE id = $2 AND institution_id = $1 AND is_primary = 0",
+        "UPDATE institution_users SET password_hash = $3, must_change_password = 1, failed_attempts = 0, locked_until = NULL, \
+         session_epoch = session_epoch + 1 WHERE id = $2 AND institution_id = $1 AND is_primary = 0",
     )
     .bind(institution_id)
     .bind(id)

@@ -20,6 +20,9 @@ pub struct Learner {
     pub locked_until: Option<i64>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
+    /// Moves on with every password change; sessions of an older epoch are ended.
+    pub session_epoch: i64,
+    pub avatar_file_id: Option<i64>,
 }
 
 pub const ACTIVE: &str = "active";
@@ -44,7 +47,7 @@ pub struct NewLearner<'a> {
 }
 
 const COLUMNS: &str = "id, name, id_type, id_number, mobile, email, password_hash, status, card_no, \
-    id_valid_from, id_valid_to, created_by_institution, failed_attempts, locked_until, created_at, activated_at";
+    id_valid_from, id_valid_to, created_by_institution, failed_attempts, locked_until, created_at, activated_at, session_epoch, avatar_file_id";
 
 pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
     let activated = (n.status == ACTIVE).then_some(n.now);
@@ -137,7 +140,7 @@ pub async fn activate<'c>(
     sqlx::query(
         "UPDATE learners SET status = 'active', mobile = $2, password_hash = $3, \
          id_valid_from = COALESCE($4, id_valid_from), id_valid_to = CASE WHEN $4 IS NULL THEN id_valid_to ELSE $5 END, \
-         activated_at = $6, failed_attempts = 0, locked_until = NULL WHERE id = $1",
+         activated_at = $6, failed_attempts = 0, locked_until = NULL, session_epoch = session_epoch + 1 WHERE id = $1",
     )
     .bind(id)
     .bind(mobile)

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod conversion;
 pub mod db;
 pub mod directory;
+pub mod feedback;
 pub mod files;
 pub mod holdings;
 pub mod imports;

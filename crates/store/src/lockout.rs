@@ -46,12 +46,28 @@ pub async fn reset<'c>(e: impl Exec<'c>, t: AccountTable, id: i64) -> Result<()>
     Ok(())
 }
 
-/// Sets a new password hash; `must_change` marks an initial password.
+/// Sets a new password hash and moves the account's session epoch on, so that every
+/// session signed in before the change ends.
 pub async fn set_password<'c>(e: impl Exec<'c>, t: AccountTable, id: i64, hash: &str) -> Result<()> {
     let sql = format!(
-        "UPDATE {} SET password_hash = $2, failed_attempts = 0, locked_until = NULL WHERE id = $1",
+        "UPDATE {} SET password_hash = $2, failed_attempts = 0, locked_until = NULL, \
+         session_epoch = session_epoch + 1 WHERE id = $1",
         t.name()
     );
     sqlx::query(&sql).bind(id).bind(hash).execute(e).await?;
+    Ok(())
+}
+
+/// Binds a new mobile (the learners' table refuses one already bound: UNIQUE).
+pub async fn set_mobile<'c>(e: impl Exec<'c>, t: AccountTable, id: i64, mobile: &str) -> Result<()> {
+    let sql = format!("UPDATE {} SET mobile = $2 WHERE id = $1", t.name());
+    sqlx::query(&sql).bind(id).bind(mobile).execute(e).await?;
+    Ok(())
+}
+
+/// Sets the avatar file of a learner or an institution user.
+pub async fn set_avatar<'c>(e: impl Exec<'c>, t: AccountTable, id: i64, file: i64) -> Result<()> {
+    let sql = format!("UPDATE {} SET avatar_file_id = $2 WHERE id = $1", t.name());
+    sqlx::query(&sql).bind(id).bind(file).execute(e).await?;
     Ok(())
 }

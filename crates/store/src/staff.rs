@@ -19,10 +19,11 @@ pub struct StaffUser {
     pub locked_until: Option<i64>,
     pub disabled: i64,
     pub created_at: i64,
+    pub session_epoch: i64,
 }
 
 const COLUMNS: &str = "id, role, account, name, mobile, department_id, committee, password_hash, \
-    must_change_password, failed_attempts, locked_until, disabled, created_at";
+    must_change_password, failed_attempts, locked_until, disabled, created_at, session_epoch";
 
 pub struct NewStaff<'a> {
     pub role: &'a str,

@@ -2,6 +2,7 @@
 //! under `/api` with RFC 9457 errors. Handlers take an extractor that says who may call
 //! them, call a use case in `app`, and render.
 
+mod account;
 mod api;
 mod department;
 mod expert;
@@ -80,6 +81,7 @@ pub fn router(app: App) -> Router {
     };
     Router::new()
         .merge(public::routes())
+        .merge(account::routes())
         .merge(learner::routes())
         .merge(institution::routes())
         .merge(department::routes())
@@ -87,6 +89,7 @@ pub fn router(app: App) -> Router {
         .merge(api::routes(state.clone()))
         .fallback(kit::error::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(kit::viewer::layer))
         .layer(sessions)
         // Uploads (10 MB files) must not be cut off by the multipart reader's own 2 MB
         // default; the request limit below is the one that holds.

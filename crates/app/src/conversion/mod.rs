@@ -253,6 +253,16 @@ pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &
     if !store::conversion::set_rule_status(&mut *tx, id, from.code(), to.code(), Some(&reason), now()).await? {
         return Err(AppError::Conflict("只有已发布的规则可以下架".into()));
     }
+    crate::messages::to_institution(
+        &mut *tx,
+        r.institution_id,
+        Some(domain::role::Area::Rules),
+        "转换规则被下架",
+        &format!("您的转换规则{}（{}）已被学分银行下架，原因：{reason}。", r.code, r.name),
+        &format!("/institution/rules/{id}"),
+        now(),
+    )
+    .await?;
     store::audit::record(&mut *tx, actor, "rule_taken_down", Some(&r.code), Some(&reason), now()).await?;
     store::commit(tx).await?;
     Ok(())
@@ -327,6 +337,39 @@ enum Initiator<'a> {
     Institution { id: i64, batch: &'a str },
 }
 
+/// Tells the first reviewer of the chain that `n` applications for the rule wait.
+async fn notify_reviewers(tx: &mut Tx, chain: Chain, rule: &Rule, n: usize, t: i64) -> AppResult<()> {
+    let body = format!("{n}份按规则{}（{}）提交的转换申请待审核。", rule.code, rule.name);
+    match chain {
+        Chain::Single => {
+            crate::messages::to_institution(
+                &mut **tx,
+                rule.institution_id,
+                Some(domain::role::Area::Conversion),
+                "新的转换申请",
+                &body,
+                "/institution/conversions/review",
+                t,
+            )
+            .await
+        }
+        Chain::TwoStage => {
+            let Some(inst) = store::institutions::by_id(&mut **tx, rule.institution_id).await? else {
+                return Ok(());
+            };
+            crate::messages::to_department(
+                &mut **tx,
+                inst.department_id,
+                "新的转换申请",
+                &body,
+                "/department/conversions",
+                t,
+            )
+            .await
+        }
+    }
+}
+
 async fn apply_one(tx: &mut Tx, rule: &Rule, m: &Match, learner: i64, who: &Initiator<'_>, t: i64) -> AppResult<i64> {
     let (initiator, institution, batch) = match who {
         Initiator::Learner => ("learner", None, None),
@@ -374,9 +417,11 @@ pub async fn apply(
     for (name, bytes) in materials {
         uploads.push(crate::files::check_and_put(app, "file", name, bytes, crate::files::Accept::Evidence).await?);
     }
+    let chain = chain(app).await?;
     let t = now();
     let mut tx = app.db.begin().await?;
     let id = apply_one(&mut tx, &r, &m, learner.id, &Initiator::Learner, t).await?;
+    notify_reviewers(&mut tx, chain, &r, 1, t).await?;
     for up in &uploads {
         let f = crate::files::record(&mut *tx, up, "learner", learner.id).await?;
         store::conversion::attach_file(&mut *tx, id, f).await?;
@@ -455,6 +500,9 @@ pub async fn batch_apply(
             }
             None => skipped.push(learner.name),
         }
+    }
+    if made > 0 {
+        notify_reviewers(&mut tx, chain(app).await?, &r, made, t).await?;
     }
     store::audit::record(
         &mut *tx,

@@ -36,6 +36,7 @@ pub async fn review(
     let t = now();
     let mut tx = app.db.begin().await?;
     let mut granted = Vec::new();
+    let mut to_final = 0;
     for id in ids {
         let a = store::conversion::application(&mut *tx, *id)
             .await?
@@ -71,7 +72,9 @@ pub async fn review(
             t,
         )
         .await?;
-        if to == "passed" {
+        if to == "initial_passed" {
+            to_final += 1;
+        } else if to == "passed" {
             grant(&mut tx, &a, actor, t).await?;
             granted.push(a.learner_id);
         } else if to == "failed" {
@@ -99,6 +102,10 @@ pub async fn review(
             t,
         )
         .await?;
+    }
+    if to_final > 0 {
+        let body = format!("{to_final}份转换申请已通过初审，待专家终审。");
+        crate::messages::to_experts(&mut *tx, "转换申请待终审", &body, "/expert/conversions", t).await?;
     }
     store::commit(tx).await?;
     for learner in granted {

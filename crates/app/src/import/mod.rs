@@ -433,6 +433,8 @@ async fn close(
             // Another worker took the job over (this one overran its lease): keep theirs.
             return Err(AppError::Conflict("导入任务已由其他进程完成".into()));
         }
+        let body = format!("“{}”已导入完成：成功{}条，未导入{}条。", o.name, counts.0, counts.1);
+        crate::jobs::notify_owner(&mut o.tx, owner, job, "导入完成", &body, o.t).await?;
     }
     store::commit(o.tx).await?;
     Ok(Summary {

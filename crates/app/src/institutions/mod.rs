@@ -329,6 +329,15 @@ pub async fn save_profile(
     store::institutions::save_profile(&mut *tx, inst.id, &p, status, at).await?;
     if submit {
         store::audit::record(&mut *tx, actor, "institution_submitted", Some(&inst.code), None, t).await?;
+        crate::messages::to_department(
+            &mut *tx,
+            inst.department_id,
+            "新的机构注册申请",
+            &format!("{}（{}）提交了机构注册申请，请审核。", p.name, inst.code),
+            "/department/institutions/pending",
+            t,
+        )
+        .await?;
     }
     store::commit(tx).await?;
     Ok(())
@@ -403,6 +412,20 @@ pub async fn decide(
         t,
     )
     .await?;
+    let (title, body, link) = if approve {
+        (
+            "机构注册审核通过",
+            format!("您的机构账户（{}）注册申请已审核通过。", inst.code),
+            "/institution",
+        )
+    } else {
+        (
+            "机构注册审核未通过",
+            format!("您的机构账户（{}）注册申请未通过审核，原因：{reason}。", inst.code),
+            "/institution/profile",
+        )
+    };
+    crate::messages::to_institution(&mut *tx, inst.id, None, title, &body, link, t).await?;
     store::commit(tx).await?;
     if let Some(mobile) = store::institutions::users_of(pool, inst.id)
         .await?

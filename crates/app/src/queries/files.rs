@@ -40,6 +40,14 @@ pub async fn readable(app: &App, who: Option<&Principal>, id: i64) -> AppResult<
     let Some(who) = who else {
         return Err(AppError::Unauthenticated);
     };
+    let own_avatar = match who {
+        Principal::Learner(l) => l.avatar_file_id,
+        Principal::Institution { user, .. } => user.avatar_file_id,
+        _ => None,
+    };
+    if own_avatar == Some(id) || super::feedback::may_see_file(app, who, id).await? {
+        return Ok(file);
+    }
     let allowed = match who {
         // A draft rule or method is the business of those who manage rules.
         Principal::Institution { user, institution } => {

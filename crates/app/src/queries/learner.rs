@@ -2,9 +2,9 @@
 //! certificates. Every function reads only the given learner's rows.
 
 use crate::auth::Principal;
-use crate::{App, AppError, AppResult};
+use crate::{App, AppResult};
 
-use super::{Certificate, HoldingFilter, Learner, LedgerEntry, Message};
+use super::{Certificate, HoldingFilter, Learner, LedgerEntry};
 
 /// The counts on the personal centre.
 pub struct Overview {
@@ -33,7 +33,7 @@ pub async fn overview(app: &App, l: &Learner) -> AppResult<Overview> {
         stored: count(vec!["stored"], None).await?,
         converted: count(vec![], Some(true)).await?,
         total_credits: store::ledger::balance(&app.db.pool, l.id).await?,
-        unread: unread(app, &who).await?,
+        unread: super::messages::unread(app, &who).await?,
     })
 }
 
@@ -48,33 +48,4 @@ pub async fn ledger(app: &App, l: &Learner) -> AppResult<(i64, Vec<LedgerEntry>)
 
 pub async fn certificates(app: &App, l: &Learner) -> AppResult<Vec<Certificate>> {
     Ok(store::certificates::of_learner(&app.db.pool, l.id).await?)
-}
-
-/// The role and id a message box belongs to.
-fn recipient(who: &Principal) -> (&'static str, i64) {
-    match who {
-        Principal::Learner(l) => ("learner", l.id),
-        Principal::Institution { user, .. } => ("institution", user.id),
-        Principal::Department { user, .. } => ("department", user.id),
-        Principal::Expert(u) => ("expert", u.id),
-    }
-}
-
-/// The caller's latest messages, newest first.
-pub async fn messages(app: &App, who: &Principal, limit: i64) -> AppResult<Vec<Message>> {
-    let (role, id) = recipient(who);
-    Ok(store::messages::list(&app.db.pool, role, id, limit).await?)
-}
-
-pub async fn unread(app: &App, who: &Principal) -> AppResult<i64> {
-    let (role, id) = recipient(who);
-    Ok(store::messages::unread(&app.db.pool, role, id).await?)
-}
-
-/// Opens one of the caller's messages, marking it read.
-pub async fn open_message(app: &App, who: &Principal, id: i64) -> AppResult<Message> {
-    let (role, recipient) = recipient(who);
-    store::messages::open(&app.db.pool, role, recipient, id, store::now())
-        .await?
-        .ok_or_else(AppError::not_found)
 }

@@ -5,11 +5,13 @@
 
 pub mod catalog;
 pub mod conversion;
+pub mod feedback;
 pub mod files;
 pub mod holdings;
 pub mod imports;
 pub mod institutions;
 pub mod learner;
+pub mod messages;
 pub mod taxonomy;
 
 pub use store::Page;

@@ -37,20 +37,33 @@ pub struct MessageDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageList {
     pub items: Vec<MessageDto>,
+    /// All messages of the caller's box.
+    pub total: i64,
     pub unread: i64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// 我的消息
 ///
-/// The caller's latest 100 messages, newest first.
+/// The caller's messages, newest first (an institution's sub-user: those of its areas).
 #[utoipa::path(get, path = "/api/v1/messages", tag = "消息",
+    params(super::extract::PageQuery),
     responses((status = 200, description = "成功", body = MessageList), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn messages(State(s): State<AppState>, c: Caller) -> ApiResult<Json<MessageList>> {
+async fn messages(
+    State(s): State<AppState>,
+    c: Caller,
+    super::extract::Params(p): super::extract::Params<super::extract::PageQuery>,
+) -> ApiResult<Json<MessageList>> {
     c.need(Scope::Read)?;
-    let rows = app::queries::learner::messages(&s.app, &c.principal, 100).await?;
+    let limit = p.limit();
+    let rows = app::queries::messages::list(&s.app, &c.principal, false, p.before()?, limit).await?;
+    let (total, unread) = app::queries::messages::counts(&s.app, &c.principal).await?;
     Ok(Json(MessageList {
-        unread: app::queries::learner::unread(&s.app, &c.principal).await?,
+        next_cursor: super::extract::next_cursor(rows.iter().map(|m| m.id), rows.len(), limit),
+        total,
+        unread,
         items: rows
             .into_iter()
             .map(|m| MessageDto {

@@ -389,13 +389,14 @@ async fn password(
     if a.user.must_change_password == 0 {
         return Ok(Redirect::to("/institution").into_response());
     }
-    let actor = Principal::Institution {
+    let who = Principal::Institution {
         user: a.user.clone(),
         institution: a.institution.clone(),
-    }
-    .actor(&ip);
+    };
+    let actor = who.actor(&ip);
     match app::institutions::change_initial_password(&s.app.db, &a.user, &f.password, &f.confirm, &actor).await {
         Ok(()) => {
+            crate::kit::extract::carry_on(&s, &a.session, &who).await?;
             flash(&a.session, "ok", "密码已设置").await?;
             Ok(Redirect::to("/institution").into_response())
         }

@@ -59,7 +59,14 @@ impl IntoResponse for WebError {
     }
 }
 
-pub async fn not_found() -> WebError {
+/// The fallback: an unknown path, shown with the header of whoever is signed in.
+pub async fn not_found(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    session: tower_sessions::Session,
+) -> WebError {
+    if let Err(e) = crate::kit::extract::principal(&session, &s).await {
+        return e;
+    }
     WebError(AppError::not_found())
 }
 

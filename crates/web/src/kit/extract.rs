@@ -48,8 +48,13 @@ pub async fn principal(session: &Session, state: &AppState) -> Result<Option<Pri
         return Ok(None);
     };
     let p = app::auth::load(&state.app, user).await?;
-    if p.is_none() {
-        session.flush().await.map_err(csrf::internal)?;
+    match &p {
+        None => session.flush().await.map_err(csrf::internal)?,
+        Some(who) => crate::kit::viewer::set(crate::kit::viewer::Viewer {
+            principal: Some(who.clone()),
+            unread: app::queries::messages::unread(&state.app, who).await?,
+            csrf: csrf::token(session).await?,
+        }),
     }
     Ok(p)
 }
@@ -60,6 +65,13 @@ pub async fn sign_in(session: &Session, user: SessionUser) -> Result<(), WebErro
     session.cycle_id().await.map_err(csrf::internal)?;
     session.insert(USER_KEY, user).await.map_err(csrf::internal)?;
     csrf::rotate(session).await
+}
+
+/// After the caller changed its own password (which ends every session of the account),
+/// signs this session in again under the account's new epoch.
+pub async fn carry_on(state: &AppState, session: &Session, who: &Principal) -> Result<(), WebError> {
+    let fresh = app::auth::reload(&state.app, who).await?;
+    sign_in(session, fresh.session_user()).await
 }
 
 fn to_login(role: Role) -> Response {
@@ -225,6 +237,59 @@ impl FromRequestParts<AppState> for ExpertAuth {
             (session, Principal::Expert(user)) => Ok(Self { session, user }),
             _ => Err(wrong_role()),
         }
+    }
+}
+
+/// Whoever may use the space the URL names (`/learner/…`, `/institution/…`,
+/// `/department/…`, `/expert/…`), with that space's own checks: pages that every role
+/// has in its own space (messages, settings) take this.
+pub struct SignedIn {
+    pub session: Session,
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let space = parts.uri.path().trim_start_matches('/').split('/').next().unwrap_or("");
+        Ok(match space {
+            "learner" => {
+                let a = LearnerAuth::from_request_parts(parts, state).await?;
+                Self {
+                    session: a.session,
+                    principal: Principal::Learner(a.learner),
+                }
+            }
+            "institution" => {
+                let a = InstitutionAuth::from_request_parts(parts, state).await?;
+                Self {
+                    session: a.session,
+                    principal: Principal::Institution {
+                        user: a.user,
+                        institution: a.institution,
+                    },
+                }
+            }
+            "department" => {
+                let a = DepartmentAuth::from_request_parts(parts, state).await?;
+                Self {
+                    session: a.session,
+                    principal: Principal::Department {
+                        user: a.user,
+                        department: a.department,
+                        scope: a.scope,
+                    },
+                }
+            }
+            "expert" => {
+                let a = ExpertAuth::from_request_parts(parts, state).await?;
+                Self {
+                    session: a.session,
+                    principal: Principal::Expert(a.user),
+                }
+            }
+            _ => return Err(WebError(app::AppError::not_found()).into_response()),
+        })
     }
 }
 

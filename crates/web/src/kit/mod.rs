@@ -7,4 +7,5 @@ pub mod error;
 pub mod extract;
 pub mod forms;
 pub mod reviews;
+pub mod viewer;
 pub mod views;

@@ -51,6 +51,9 @@ pub struct PageCtx {
     pub role_label: &'static str,
     pub menu: Vec<MenuItem>,
     pub flash: Option<Flash>,
+    /// The caller's unread messages and where its box is (empty: no box).
+    pub unread: i64,
+    pub inbox: &'static str,
 }
 
 const FLASH_KEY: &str = "flash";
@@ -75,16 +78,38 @@ pub async fn flash_outcome(session: &Session, result: app::AppResult<String>, to
 }
 
 impl PageCtx {
-    /// A page without session data (error pages).
+    /// An error page: the header and menu of whoever this request found signed in, so
+    /// that a refusal does not look like the end of the session.
     pub fn bare(title: &str) -> Self {
-        Self {
+        let v = crate::kit::viewer::current();
+        let mut ctx = Self {
             title: title.into(),
-            csrf: String::new(),
+            csrf: v.csrf,
             user: None,
             role_label: "",
             menu: Vec::new(),
             flash: None,
+            unread: 0,
+            inbox: "",
+        };
+        if let Some(p) = &v.principal {
+            ctx.signed_in(p, "");
         }
+        ctx
+    }
+
+    fn signed_in(&mut self, who: &Principal, active: &str) {
+        self.menu = menu_for(who);
+        let mut previous = "";
+        for m in &mut self.menu {
+            m.active = m.href == active;
+            m.heading = (!m.group.is_empty() && m.group != previous).then_some(m.group);
+            previous = m.group;
+        }
+        self.user = Some(who.name().to_string());
+        self.role_label = who.role().label();
+        self.inbox = inbox_of(who);
+        self.unread = crate::kit::viewer::current().unread;
     }
 
     /// A page for whoever is signed in (or nobody), with the role's menu and `active`
@@ -96,21 +121,36 @@ impl PageCtx {
             .await
             .map_err(csrf::internal)?
             .map(|(kind, text)| Flash { kind, text });
-        let mut menu = who.map(menu_for).unwrap_or_default();
-        let mut previous = "";
-        for m in &mut menu {
-            m.active = m.href == active;
-            m.heading = (!m.group.is_empty() && m.group != previous).then_some(m.group);
-            previous = m.group;
-        }
-        Ok(Self {
+        let mut ctx = Self {
             title: title.into(),
             csrf,
-            user: who.map(|p| p.name().to_string()),
-            role_label: who.map(|p| p.role().label()).unwrap_or(""),
-            menu,
+            user: None,
+            role_label: "",
+            menu: Vec::new(),
             flash,
-        })
+            unread: 0,
+            inbox: "",
+        };
+        if let Some(p) = who {
+            ctx.signed_in(p, active);
+        }
+        Ok(ctx)
+    }
+}
+
+/// The message box of a signed-in account that has one (not before the account is
+/// complete or the institution approved; not for a sub-user without the area).
+fn inbox_of(p: &Principal) -> &'static str {
+    match p {
+        Principal::Learner(l) if l.is_active() => "/learner/messages",
+        Principal::Institution { user, institution }
+            if institution.status == "approved" && app::institutions::may(user, Area::Messages) =>
+        {
+            "/institution/messages"
+        }
+        Principal::Department { .. } => "/department/messages",
+        Principal::Expert(_) => "/expert/messages",
+        _ => "",
     }
 }
 
@@ -135,7 +175,9 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("", "成果转换", "/learner/conversions/rules"),
             item("", "转换记录", "/learner/conversions"),
             item("", "我的证明", "/learner/certificates"),
+            item("", "问题反馈", "/learner/feedback"),
             item("", "我的消息", "/learner/messages"),
+            item("", "账户设置", "/learner/settings"),
         ],
         Principal::Institution { user, institution } => {
             if institution.status != "approved" {
@@ -146,6 +188,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
                 m.push(item("成果及学员管理", "机构成果", "/institution/outcomes"));
                 m.push(item("成果及学员管理", "学员成果", "/institution/learner-outcomes"));
                 m.push(item("成果及学员管理", "学员账户", "/institution/learners"));
+                m.push(item("成果及学员管理", "问题反馈管理", "/institution/feedback"));
             }
             if app::institutions::may(user, Area::Rules) {
                 m.push(item("转换办法与规则", "转换办法发布", "/institution/methods"));
@@ -155,9 +198,13 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
                 m.push(item("成果转换管理", "转换申请审核", "/institution/conversions/review"));
                 m.push(item("成果转换管理", "转换记录", "/institution/conversions/records"));
             }
+            if app::institutions::may(user, Area::Messages) {
+                m.push(item("院校空间", "我的消息", "/institution/messages"));
+            }
             if app::institutions::may(user, Area::Profile) {
                 m.push(item("账户管理", "机构信息", "/institution/profile"));
             }
+            m.push(item("账户管理", "账户设置", "/institution/settings"));
             if user.is_primary == 1 {
                 m.push(item("账户管理", "用户管理", "/institution/users"));
                 m.push(item("账户管理", "接口密钥", "/institution/api-keys"));
@@ -168,9 +215,13 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("", "专家工作台", "/expert"),
             item("", "成果认定终审", "/expert/recognition"),
             item("", "转换申请终审", "/expert/conversions"),
+            item("", "我的消息", "/expert/messages"),
+            item("", "账户设置", "/expert/settings"),
         ],
         Principal::Department { .. } => vec![
             item("", "工作台", "/department"),
+            item("", "我的消息", "/department/messages"),
+            item("", "账户设置", "/department/settings"),
             item("机构管理", "机构注册审核", "/department/institutions/pending"),
             item("机构管理", "机构列表", "/department/institutions"),
             item("机构管理", "机构授权", "/department/authorisations"),
@@ -178,6 +229,7 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             item("成果管理", "成果存储审核", "/department/storage"),
             item("成果管理", "成果认定初审", "/department/recognition"),
             item("成果管理", "成果分类管理", "/department/taxonomy"),
+            item("成果管理", "问题反馈", "/department/feedback"),
             item("成果转换", "转换申请初审", "/department/conversions"),
             item("成果转换", "转换规则管理", "/department/rules"),
             item("学员管理", "学员账户导入", "/department/learners/import"),

@@ -133,6 +133,7 @@ async fn complete(
 ) -> Result<Response, WebError> {
     match app::learners::complete(&s.app, &a.learner, &f, &ip).await {
         Ok(()) => {
+            crate::kit::extract::carry_on(&s, &a.session, &Principal::Learner(a.learner.clone())).await?;
             flash(&a.session, "ok", "账户信息已完善，欢迎使用学分银行").await?;
             Ok(Redirect::to("/learner").into_response())
         }

@@ -2,7 +2,6 @@
 
 pub mod conversions;
 pub mod home;
-pub mod messages;
 pub mod outcomes;
 pub mod recognition;
 
@@ -12,7 +11,6 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .merge(messages::routes())
         .merge(recognition::routes())
         .merge(conversions::routes())
         .merge(home::routes())

@@ -482,6 +482,8 @@ struct DetailPage {
     editable: bool,
     can_apply: bool,
     can_upload: bool,
+    /// Outcomes others created get 问题反馈 instead of 修改.
+    can_report: bool,
     base: Vec<(String, String)>,
     extra: Vec<(String, String)>,
     files: Vec<crate::kit::forms::FileLink>,
@@ -512,6 +514,7 @@ async fn detail_page(
             editable: domain::outcome::learner_may_change(h.status, h.recognition),
             can_apply,
             can_upload,
+            can_report: h.source != app::holdings::SOURCE_PERSONAL,
             base: v.base,
             extra: v.extra,
             files: v.files,

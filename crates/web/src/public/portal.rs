@@ -235,6 +235,17 @@ async fn send_sms(
             serde_json::json!({ "ok": true, "mobile": masked, "resend_after": app::sms::RESEND_SECONDS }),
         ));
     }
+    // Codes of a signed-in account's own changes: the password's go to the bound mobile.
+    if matches!(purpose, Purpose::ChangePassword | Purpose::ChangeMobile) {
+        let who = extract::principal(&session, &s)
+            .await
+            .map_err(|e| e.0)?
+            .ok_or_else(AppError::forbidden)?;
+        let masked = app::account::send_code(&s.app, &who, purpose, &f.mobile, &ip).await?;
+        return Ok(Json(
+            serde_json::json!({ "ok": true, "mobile": masked, "resend_after": app::sms::RESEND_SECONDS }),
+        ));
+    }
     let allowed = match purpose {
         Purpose::Register | Purpose::ResetPassword | Purpose::InstitutionRegister => true,
         Purpose::CompleteAccount => matches!(

@@ -166,6 +166,7 @@ async fn start(
                 SessionUser {
                     role: Role::Institution,
                     id: user,
+                    epoch: 0,
                 },
             )
             .await?;
