@@ -86,6 +86,8 @@ async fn every_link_of_every_role_opens(t: &TestApp) {
             if depth >= 2 || !page.content_type.starts_with("text/html") {
                 continue;
             }
+            // The Content-Security-Policy (style-src 'self') drops inline styles.
+            assert!(!page.has(" style=\""), "{path} has an inline style the CSP blocks");
             for part in page.body.split("href=\"").skip(1) {
                 let href = part.split('"').next().unwrap_or("").replace("&amp;", "&");
                 let skip = !href.starts_with('/')

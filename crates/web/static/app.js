@@ -80,6 +80,34 @@
     var q = (b && b.getAttribute("data-confirm")) || ev.target.getAttribute("data-confirm");
     if (q && !window.confirm(q)) ev.preventDefault();
   });
+
+  // Review forms decide the ticked rows, or every row of the list when none is ticked:
+  // say how many before deciding.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target, all = form.getAttribute("data-bulk");
+    if (all === null || ev.defaultPrevented) return;
+    var ticked = form.querySelectorAll("input[name=id]:checked").length;
+    var what = (ev.submitter && ev.submitter.textContent.trim()) || "处理";
+    var q = ticked === 0
+      ? "未勾选任何记录，将对列表中的全部" + all + "条执行“" + what + "”，确定吗？"
+      : "将对已勾选的" + ticked + "条执行“" + what + "”，确定吗？";
+    if (!window.confirm(q)) ev.preventDefault();
+  });
+})();
+
+// List tables: each cell learns its column's heading, shown beside it on a phone.
+(function () {
+  document.querySelectorAll(".table-wrap table").forEach(function (t) {
+    var heads = [];
+    var first = t.querySelector("tr");
+    if (!first) return;
+    first.querySelectorAll("th").forEach(function (th) { heads.push(th.textContent.trim()); });
+    t.querySelectorAll("tr").forEach(function (tr) {
+      tr.querySelectorAll("td").forEach(function (td, i) {
+        if (heads[i] && !td.hasAttribute("data-label")) td.setAttribute("data-label", heads[i]);
+      });
+    });
+  });
 })();
 
 // Pages of running jobs reload themselves until the job is over.

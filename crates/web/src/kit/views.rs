@@ -184,6 +184,9 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
                 return vec![item("", "注册进度", "/register/institution/status")];
             }
             let mut m = vec![item("院校空间", "机构账户中心", "/institution")];
+            if app::institutions::may(user, Area::Messages) {
+                m.push(item("院校空间", "我的消息", "/institution/messages"));
+            }
             if app::institutions::may(user, Area::Outcomes) {
                 m.push(item("成果及学员管理", "机构成果", "/institution/outcomes"));
                 m.push(item("成果及学员管理", "学员成果", "/institution/learner-outcomes"));
@@ -197,9 +200,6 @@ fn menu_for(p: &Principal) -> Vec<MenuItem> {
             if app::institutions::may(user, Area::Conversion) {
                 m.push(item("成果转换管理", "转换申请审核", "/institution/conversions/review"));
                 m.push(item("成果转换管理", "转换记录", "/institution/conversions/records"));
-            }
-            if app::institutions::may(user, Area::Messages) {
-                m.push(item("院校空间", "我的消息", "/institution/messages"));
             }
             if app::institutions::may(user, Area::Profile) {
                 m.push(item("账户管理", "机构信息", "/institution/profile"));

@@ -111,6 +111,8 @@ struct VerifyQuery {
 #[derive(Template)]
 #[template(path = "public/verify.html")]
 struct VerifyPage {
+    /// The PDF, for the learner it was issued to.
+    download: Option<i64>,
     ctx: PageCtx,
     number: String,
     facts: Option<certs::Facts>,
@@ -142,9 +144,19 @@ async fn verify(
         }
     }
     let public_key = certs::public_to_hex(&app::certificates::public_key(&s.app).await?);
+    // The learner it was issued to (just after 开具证明) gets the PDF from here.
+    let download = match (&who, &facts) {
+        (Some(Principal::Learner(l)), Some(_)) => app::queries::learner::certificates(&s.app, l)
+            .await?
+            .into_iter()
+            .find(|c| c.number == q.number.trim())
+            .map(|c| c.file_id),
+        _ => None,
+    };
     let ctx = PageCtx::new("证书核验", &session, who.as_ref(), "").await?;
     Ok(page(&VerifyPage {
         ctx,
+        download,
         number: q.number,
         facts,
         revoked,

@@ -31,30 +31,60 @@ pub fn routes() -> Router<AppState> {
         .route("/sms/send", post(send_sms))
         .route("/password/forgot", get(forgot_page).post(forgot))
         .route("/dev/outbox", get(outbox))
+        .route("/agreement", get(agreement))
+        .route("/pledge", get(pledge))
         .route(
             "/static/app.css",
-            get(|| async {
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                        (header::CACHE_CONTROL, "public, max-age=3600"),
-                    ],
-                    include_str!("../../static/app.css"),
-                )
-            }),
+            get(|| asset("text/css; charset=utf-8", include_str!("../../static/app.css"))),
         )
         .route(
             "/static/app.js",
-            get(|| async {
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-                        (header::CACHE_CONTROL, "public, max-age=3600"),
-                    ],
-                    include_str!("../../static/app.js"),
-                )
-            }),
+            get(|| asset("text/javascript; charset=utf-8", include_str!("../../static/app.js"))),
         )
+        .route(
+            "/static/favicon.svg",
+            get(|| asset("image/svg+xml", include_str!("../../static/favicon.svg"))),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/static/favicon.svg") }),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "public/document.html")]
+struct DocumentPage {
+    ctx: PageCtx,
+    pledge: bool,
+}
+
+async fn document(s: &AppState, session: &Session, title: &str, pledge: bool) -> Result<Response, WebError> {
+    let who = extract::principal(session, s).await?;
+    Ok(page(&DocumentPage {
+        ctx: PageCtx::new(title, session, who.as_ref(), "").await?,
+        pledge,
+    }))
+}
+
+/// 《学分银行注册协议》, which registration asks to accept.
+async fn agreement(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
+    document(&s, &session, "学分银行注册协议", false).await
+}
+
+/// 信息发布安全承诺书, which an institution accepts before publishing methods.
+async fn pledge(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
+    document(&s, &session, "信息发布安全承诺书", true).await
+}
+
+/// A file of the bank's own front end, embedded in the binary.
+async fn asset(mime: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
 }
 
 #[derive(Template)]

@@ -1,0 +1,33 @@
+// The browser journeys of issue 11, run by scripts/e2e.sh against a real server.
+import * as h from "./harness.mjs";
+import { feedback, importedLearners, newLearner } from "./learner.mjs";
+import { everyMenu, publicPages } from "./pages.mjs";
+import { department, expert } from "./staff.mjs";
+
+const journeys = [
+  ["pre-imported learners complete their accounts", importedLearners],
+  ["a learner registers, adds an outcome with evidence, submits, changes mobile and password", newLearner],
+  ["a learner reports a problem and the institution answers it", feedback],
+  ["a department works its queues", department],
+  ["an expert gives a final review", expert],
+  ["the public pages", publicPages],
+  ["every page of every role's menu", everyMenu],
+];
+
+await h.start();
+let failed = 0;
+for (const [name, run] of journeys) {
+  const before = h.failures.length;
+  try {
+    await run();
+  } catch (e) {
+    h.failures.push(`${name}: ${e.stack ?? e}`);
+  }
+  const mine = h.failures.length - before;
+  console.log(`${mine === 0 ? "ok  " : "FAIL"} ${name}`);
+  if (mine) failed++;
+}
+await h.stop();
+for (const f of h.failures) console.log("  - " + f);
+console.log(`${journeys.length - failed} of ${journeys.length} journeys passed; screenshots in ${process.env.OUT ?? "target/e2e"}`);
+process.exit(failed ? 1 : 0);

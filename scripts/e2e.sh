@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Browser journeys (issue 11): installs Debian's Chromium, CJK fonts and sqlite3 when
+# missing, playwright-core from e2e/package-lock.json, starts a real `creditbank serve
+# --demo` on a scratch SQLite database and runs e2e/journeys.mjs against it.
+# Screenshots at 1280 and 375 px land in target/e2e/.
+# Use: scripts/e2e.sh [path/to/creditbank]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/debug/creditbank}")
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+(cd e2e && npm ci --no-audit --no-fund --silent)
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$work" && exec "$bin" serve --demo --listen "127.0.0.1:$port" > serve.log 2>&1) &
+pid=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/healthz" -o /dev/null 2>&1 || curl -sf "http://127.0.0.1:$port/" -o /dev/null && break
+  sleep 0.2
+done
+out=$(pwd)/target/e2e
+rm -rf "$out" && mkdir -p "$out"
+BASE="http://127.0.0.1:$port" DB="$work/data/creditbank.db" OUT="$out" node e2e/journeys.mjs || { tail -n 30 "$work/serve.log"; exit 1; }
