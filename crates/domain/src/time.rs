@@ -25,6 +25,22 @@ pub fn beijing_start(day: chrono::NaiveDate) -> i64 {
         - BEIJING_OFFSET
 }
 
+/// Working days (Monday to Friday, Beijing days) from the day after `since` up to and
+/// including the day of `now`: how long something has waited. Public holidays are not
+/// known here, so a promise in working days is kept at least as strictly as stated.
+pub fn working_days_between(since: i64, now: i64) -> i64 {
+    use chrono::Datelike;
+    let (mut day, end) = (beijing_day(since), beijing_day(now));
+    let mut n = 0;
+    while day < end {
+        day = day.succ_opt().unwrap_or(end);
+        if day.weekday().number_from_monday() <= 5 {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Today in Beijing: certificate numbers, rule codes, ages of outcomes and ID validity
 /// all count days by this clock, whatever the server's time zone.
 pub fn today() -> chrono::NaiveDate {
@@ -38,7 +54,28 @@ pub fn this_year() -> i32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn working_days_skip_weekends() {
+        // 2026-11-27 is a Friday (Beijing); the Monday after is one working day later.
+        let friday = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let at = |d: chrono::NaiveDate| super::beijing_start(d) + 3600;
+        assert_eq!(super::working_days_between(at(friday), at(friday)), 0);
+        assert_eq!(
+            super::working_days_between(at(friday), at(friday + chrono::Days::new(2))),
+            0
+        );
+        assert_eq!(
+            super::working_days_between(at(friday), at(friday + chrono::Days::new(3))),
+            1
+        );
+        assert_eq!(
+            super::working_days_between(at(friday), at(friday + chrono::Days::new(14))),
+            10
+        );
+    }
+
     #[test]
     fn shifts_to_beijing() {
         assert_eq!(super::beijing(0), "1970-01-01 08:00");

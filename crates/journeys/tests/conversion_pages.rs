@@ -173,12 +173,28 @@ async fn conversion_through_the_pages(t: &TestApp) {
     me.sign_in("learner", &idn, "abc12345").await;
     let mine = me.get("/learner/conversions/rules").await;
     assert!(mine.has("高等数学转换工程数学") && mine.has("工程数学"));
+    // 转换 on the stored outcome lists the rules that use it.
+    let source: i64 = t
+        .scalar(&format!("SELECT lo.id FROM learner_outcomes lo JOIN learners l ON l.id = lo.learner_id WHERE l.id_number = '{idn}' AND lo.status = 'stored' ORDER BY lo.id LIMIT 1"))
+        .await;
+    assert!(
+        me.get("/learner/outcomes")
+            .await
+            .has(&format!("/learner/conversions/rules?outcome={source}\">转换</a>"))
+    );
+    let one = me.get(&format!("/learner/conversions/rules?outcome={source}")).await;
+    assert!(one.has("高等数学转换工程数学") && one.has("<td>否</td>"));
     me.post_multipart("/learner/conversions/apply", &[("rule", &rule.to_string())], &[])
         .await;
     assert!(me.get("/learner/conversions?tab=pending").await.has("审核中 1"));
     me.post_multipart("/learner/conversions/apply", &[("rule", &rule.to_string())], &[])
         .await;
-    assert!(me.get("/learner/conversions/rules").await.has("请勿重复申请"));
+    let again = me.get("/learner/conversions/rules").await;
+    assert!(again.has("请勿重复申请"));
+    // 是否已申请: the rule stays listed, marked, without a second 申请转换.
+    assert!(again.has("<span class=\"tag approved\">是</span>") && !again.has("value=\"申请转换\""));
+    assert!(!again.has(&format!("name=\"rule\" value=\"{rule}\"")));
+    assert!(inst.get("/institution/conversions/review").await.has("个人申请 1"));
     // The target institution reviews ("review all" when none ticked).
     let review = inst.get("/institution/conversions/review").await;
     assert!(review.has("张晓明") && !review.has(&idn));

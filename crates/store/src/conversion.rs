@@ -579,6 +579,18 @@ pub async fn live_rules_of<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<i64
         .await?)
 }
 
+/// The learner outcomes of the learner's live applications (under review or passed),
+/// as (rule, learner outcome).
+pub async fn applied_sources<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT a.rule_id, s.learner_outcome_id FROM application_sources s JOIN conversion_applications a ON a.id = s.application_id \
+         WHERE a.learner_id = $1 AND a.status IN ('pending', 'initial_passed', 'passed') ORDER BY a.id",
+    )
+    .bind(learner)
+    .fetch_all(e)
+    .await?)
+}
+
 /// Learner outcomes consumed by a passed conversion, per rule.
 pub async fn consumed<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(i64, i64)>> {
     Ok(sqlx::query_as(

@@ -43,12 +43,14 @@ pub struct Holding {
     pub withdraw_reason: Option<String>,
     pub withdraw_file: Option<i64>,
     pub created_at: i64,
+    /// The last change of state (for a queue: since when it waits).
+    pub updated_at: i64,
 }
 
 const SELECT: &str = "SELECT lo.id, lo.learner_id, l.name AS learner_name, l.id_number AS learner_id_number, \
     l.mobile AS learner_mobile, lo.institution_outcome_id, lo.subtype_id, s.name AS subtype_name, t.name AS type_name, \
     t.category, lo.name, lo.issuer, lo.issuer_institution_id, lo.number, lo.issued_on, lo.score, lo.fields, lo.source, \
-    lo.status, lo.stored_by, lo.stored_at, lo.recognition, lo.credits, lo.withdraw_reason, lo.withdraw_file, lo.created_at \
+    lo.status, lo.stored_by, lo.stored_at, lo.recognition, lo.credits, lo.withdraw_reason, lo.withdraw_file, lo.created_at, lo.updated_at \
     FROM learner_outcomes lo JOIN learners l ON l.id = lo.learner_id \
     JOIN outcome_subtypes s ON s.id = lo.subtype_id JOIN outcome_types t ON t.id = s.type_id";
 

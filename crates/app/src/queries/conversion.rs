@@ -228,8 +228,12 @@ pub async fn ticked_or_all(app: &App, who: &Principal, f: ApplicationFilter, tic
 /// would use and what it would grant.
 pub struct LearnerMatch {
     pub rule: Rule,
+    /// The learner outcomes the application uses, and their names.
+    pub holdings: Vec<i64>,
     pub uses: Vec<String>,
     pub gains: Vec<String>,
+    /// 是否已申请: an application under review or passed exists.
+    pub applied: bool,
 }
 
 /// A stored outcome: how many rules apply to it now and how many used it.
@@ -242,14 +246,18 @@ pub struct OutcomeUse {
 pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMatch>, Vec<OutcomeUse>)> {
     let pool = &app.db.pool;
     let found = crate::conversion::matches(app, l.id).await?;
-    let mut rows = Vec::new();
-    for (r, m) in &found {
-        let mut uses = Vec::new();
-        for h in &m.holdings {
+    let names = |ids: Vec<i64>| async move {
+        let mut names = Vec::new();
+        for h in &ids {
             if let Some(h) = store::holdings::by_id(pool, *h).await? {
-                uses.push(h.name);
+                names.push(h.name);
             }
         }
+        AppResult::Ok((ids, names))
+    };
+    let mut rows = Vec::new();
+    for (r, m) in &found {
+        let (holdings, uses) = names(m.holdings.clone()).await?;
         let gains = super::catalog::many(app, &m.new_targets)
             .await?
             .into_iter()
@@ -257,8 +265,38 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
             .collect();
         rows.push(LearnerMatch {
             rule: r.clone(),
+            holdings,
             uses,
             gains,
+            applied: false,
+        });
+    }
+    // Rules already applied for stay listed, marked, without a second application.
+    let applied = store::conversion::applied_sources(pool, l.id).await?;
+    let mut rules: Vec<i64> = applied.iter().map(|(r, _)| *r).collect();
+    rules.dedup();
+    for rule in rules {
+        let Some(r) = store::conversion::rule(pool, rule).await? else {
+            continue;
+        };
+        let sources = applied.iter().filter(|(r, _)| *r == rule).map(|(_, h)| *h).collect();
+        let (holdings, uses) = names(sources).await?;
+        let targets: Vec<i64> = store::conversion::targets(pool, rule)
+            .await?
+            .into_iter()
+            .map(|t| t.institution_outcome_id)
+            .collect();
+        let gains = super::catalog::many(app, &targets)
+            .await?
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        rows.push(LearnerMatch {
+            rule: r,
+            holdings,
+            uses,
+            gains,
+            applied: true,
         });
     }
     let f = HoldingFilter {

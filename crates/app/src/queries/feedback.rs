@@ -2,7 +2,9 @@
 //! outcomes area) the reports it answers; a department those of its scope.
 
 use domain::role::Area;
-pub use store::feedback::{Feedback, Filter as FeedbackFilter, Reply};
+pub use store::feedback::{Feedback, Reply};
+
+use super::FeedbackFilter;
 
 use crate::auth::Principal;
 use crate::{App, AppError, AppResult};

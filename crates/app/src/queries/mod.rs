@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod conversion;
+pub mod dashboard;
 pub mod feedback;
 pub mod files;
 pub mod holdings;
@@ -20,6 +21,7 @@ pub use store::catalog::{CatalogOutcome, Filter as CatalogFilter};
 pub use store::certificates::Certificate;
 pub use store::conversion::{Application, ApplicationFilter, Method, PublishedMethod, Rule, RuleFilter, Target};
 pub use store::directory::{Department, DirectoryEntry};
+pub use store::feedback::Filter as FeedbackFilter;
 pub use store::files::StoredFile;
 pub use store::holdings::{Filter as HoldingFilter, Holding, Review};
 pub use store::imports::ImportRecord;

@@ -4,7 +4,8 @@
 
 use app::auth::Principal;
 use app::feedback::{Answer, PROBLEMS, Report, STATUSES, problem_label, status_label};
-use app::queries::feedback::{Feedback, FeedbackFilter};
+use app::queries::FeedbackFilter;
+use app::queries::feedback::Feedback;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};

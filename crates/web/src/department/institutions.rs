@@ -43,13 +43,44 @@ struct Home {
     approved: usize,
     rejected: usize,
     draft: usize,
+    queues: Vec<QueueLine>,
+}
+
+struct QueueLine {
+    label: &'static str,
+    href: &'static str,
+    count: i64,
+    /// 最早一条已等待N个工作日, and the time left against the promise.
+    waited: String,
+    left: String,
+    overdue: bool,
 }
 
 async fn home(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
     let all = app::queries::institutions::in_scope(&s.app, &a.scope, None).await?;
     let count = |st: InstitutionStatus| all.iter().filter(|i| i.status == st.code()).count();
+    let queues = app::queries::dashboard::department(&s.app, &principal(&a))
+        .await?
+        .into_iter()
+        .map(|q| QueueLine {
+            waited: match (q.count, q.oldest_waited) {
+                (0, _) | (_, None) => String::new(),
+                (_, Some(d)) => format!("最早一条已等待{d}个工作日"),
+            },
+            left: match (q.count, q.left(), q.promised) {
+                (0, _, _) | (_, None, _) => q.promised.map(|p| format!("承诺{p}个工作日内办结")).unwrap_or_default(),
+                (_, Some(l), _) if l >= 0 => format!("剩余{l}个工作日"),
+                (_, Some(l), _) => format!("已超期{}个工作日", -l),
+            },
+            overdue: q.left().is_some_and(|l| l < 0) && q.count > 0,
+            label: q.label,
+            href: q.href,
+            count: q.count,
+        })
+        .collect();
     let ctx = PageCtx::new("工作台", &a.session, Some(&principal(&a)), "/department").await?;
     Ok(page(&Home {
+        queues,
         ctx,
         department: a.department.name.clone(),
         pending: count(InstitutionStatus::Pending),

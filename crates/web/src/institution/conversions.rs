@@ -33,12 +33,15 @@ async fn inst_review_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let initiator = if q.tab == "batch" { "institution" } else { "learner" };
-    let f = ApplicationFilter {
+    let pending = |initiator| ApplicationFilter {
         target_institution_id: Some(a.institution.id),
         statuses: vec!["pending"],
         initiator: Some(initiator),
         ..Default::default()
     };
+    let f = pending(initiator);
+    let personal = app::queries::conversion::count_applications(&s.app, &inst(a), pending("learner")).await?;
+    let batch = app::queries::conversion::count_applications(&s.app, &inst(a), pending("institution")).await?;
     let (rows, total) = app_rows(s, &inst(a), &f, q.page, false).await?;
     let ctx = PageCtx::new(
         "转换申请审核",
@@ -54,9 +57,13 @@ async fn inst_review_page(
             ctx,
             heading: "转换申请审核",
             tabs: vec![
-                tab("个人申请", "/institution/conversions/review", q.tab != "batch"),
                 tab(
-                    "机构发起",
+                    &format!("个人申请 {personal}"),
+                    "/institution/conversions/review",
+                    q.tab != "batch",
+                ),
+                tab(
+                    &format!("机构发起 {batch}"),
                     "/institution/conversions/review?tab=batch",
                     q.tab == "batch",
                 ),
@@ -133,17 +140,19 @@ async fn inst_records(
     Query(q): Query<TabQuery>,
 ) -> Result<Response, WebError> {
     a.require(Area::Conversion)?;
-    let f = if q.tab == "sent" {
-        ApplicationFilter {
-            initiator_institution_id: Some(a.institution.id),
-            ..Default::default()
-        }
-    } else {
-        ApplicationFilter {
-            target_institution_id: Some(a.institution.id),
-            ..Default::default()
-        }
+    let received = ApplicationFilter {
+        target_institution_id: Some(a.institution.id),
+        ..Default::default()
     };
+    let sent = ApplicationFilter {
+        initiator_institution_id: Some(a.institution.id),
+        ..Default::default()
+    };
+    let counts = (
+        app::queries::conversion::count_applications(&s.app, &inst(&a), received.clone()).await?,
+        app::queries::conversion::count_applications(&s.app, &inst(&a), sent.clone()).await?,
+    );
+    let f = if q.tab == "sent" { sent } else { received };
     let (rows, total) = app_rows(&s, &inst(&a), &q.narrow(f), q.page, false).await?;
     let ctx = PageCtx::new(
         "转换记录",
@@ -156,8 +165,16 @@ async fn inst_records(
         ctx,
         heading: "转换记录",
         tabs: vec![
-            tab("机构接收", "/institution/conversions/records", q.tab != "sent"),
-            tab("机构发起", "/institution/conversions/records?tab=sent", q.tab == "sent"),
+            tab(
+                &format!("机构接收 {}", counts.0),
+                "/institution/conversions/records",
+                q.tab != "sent",
+            ),
+            tab(
+                &format!("机构发起 {}", counts.1),
+                "/institution/conversions/records?tab=sent",
+                q.tab == "sent",
+            ),
         ],
         rows,
         empty: "暂无转换记录。",

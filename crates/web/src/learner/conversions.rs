@@ -31,23 +31,46 @@ struct MatchRow {
     institution: String,
     uses: String,
     gains: String,
+    applied: bool,
 }
 
 #[derive(Template)]
 #[template(path = "learner/conversion_rules.html")]
 struct LearnerRulesPage {
     ctx: PageCtx,
+    /// The stored outcome whose 转换 led here.
+    for_outcome: Option<String>,
     rows: Vec<MatchRow>,
     outcomes: Vec<app::queries::conversion::OutcomeUse>,
     /// The two-stage chain asks for materials with each application.
     materials: bool,
 }
 
-async fn learner_rules(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
+#[derive(serde::Deserialize, Default)]
+struct RulesQuery {
+    /// 转换 on one stored outcome: only the rules that use it.
+    outcome: Option<i64>,
+}
+
+async fn learner_rules(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    axum::extract::Query(q): axum::extract::Query<RulesQuery>,
+) -> Result<Response, WebError> {
     let (found, outcomes) = app::queries::conversion::learner_matches(&s.app, &a.learner).await?;
+    let for_outcome = match q.outcome {
+        Some(id) => Some(
+            app::queries::holdings::get(&s.app, &Principal::Learner(a.learner.clone()), id)
+                .await?
+                .name,
+        ),
+        None => None,
+    };
     let rows = found
         .into_iter()
+        .filter(|m| q.outcome.is_none_or(|id| m.holdings.contains(&id)))
         .map(|m| MatchRow {
+            applied: m.applied,
             id: m.rule.id,
             code: m.rule.code,
             name: m.rule.name,
@@ -66,6 +89,7 @@ async fn learner_rules(State(s): State<AppState>, a: LearnerAuth) -> Result<Resp
     let materials = app::conversion::chain(&s.app).await? == app::conversion::Chain::TwoStage;
     Ok(page(&LearnerRulesPage {
         ctx,
+        for_outcome,
         rows,
         outcomes,
         materials,

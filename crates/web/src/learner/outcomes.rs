@@ -260,6 +260,8 @@ struct FormPage {
     type_name: String,
     subtype_name: String,
     informal: bool,
+    /// Only courses have a 成绩 (the taxonomy says which subtypes are courses).
+    course: bool,
     editing: bool,
     action: String,
     search: String,
@@ -267,6 +269,8 @@ struct FormPage {
     search_institution: Option<i64>,
     institutions: Vec<crate::kit::views::Choice>,
     matches: Vec<CatalogMatch>,
+    /// How many catalog entries the search found (the page lists the first 20).
+    match_total: i64,
     pick: Option<i64>,
     picked: bool,
     form: FormValues,
@@ -310,8 +314,8 @@ async fn form_page(
     }
     let searching =
         !st.search.trim().is_empty() || !st.search_major.trim().is_empty() || st.search_institution.is_some();
-    let matches = if !searching {
-        Vec::new()
+    let (matches, match_total) = if !searching {
+        (Vec::new(), 0)
     } else {
         let f = app::queries::CatalogFilter {
             subtype_id: Some(sub.id),
@@ -320,17 +324,14 @@ async fn form_page(
             institution_id: st.search_institution,
             ..Default::default()
         };
-        app::queries::catalog::search(&s.app, &f, 1, 20)
-            .await?
-            .rows
-            .into_iter()
-            .map(|o| CatalogMatch {
-                credits: credits(o.credits),
-                id: o.id,
-                name: o.name,
-                institution: o.institution_name,
-            })
-            .collect()
+        let found = app::queries::catalog::search(&s.app, &f, 1, 20).await?;
+        let rows = found.rows.into_iter().map(|o| CatalogMatch {
+            credits: credits(o.credits),
+            id: o.id,
+            name: o.name,
+            institution: o.institution_name,
+        });
+        (rows.collect(), found.total)
     };
     let inputs = forms::field_inputs(&specs, &values, &errors, picked);
     let action = match st.edit_id {
@@ -351,6 +352,7 @@ async fn form_page(
             ctx: ctx(a, "登记新成果", "/learner/outcomes").await?,
             subtype_id: sub.id,
             informal: sub.is_informal(),
+            course: domain::taxonomy::is_course(specs.iter().map(|f| f.key.as_str())),
             type_name: sub.type_name,
             subtype_name: sub.name,
             editing: st.edit_id.is_some(),
@@ -360,6 +362,7 @@ async fn form_page(
             search_institution: st.search_institution,
             institutions,
             matches,
+            match_total,
             pick: st.pick,
             picked,
             form,
