@@ -86,7 +86,14 @@ async fn import_catalog_outcomes(t: &TestApp) {
         .unwrap();
     let rejected = app::import::read_rows(&t.app.files.get(&f.storage_key).await.unwrap()).unwrap();
     assert_eq!(rejected.len(), 5);
-    assert_eq!(rejected[0].last().map(String::as_str), Some("未导入原因"));
+    // The template's columns, the reason, then the row of the original file.
+    let n = rejected[0].len();
+    assert_eq!(&rejected[0][n - 2..], ["未导入原因", "原文件行号"]);
+    assert!(
+        rejected[1][n - 1].parse::<u32>().is_ok_and(|r| r >= 2),
+        "{:?}",
+        rejected[1]
+    );
     assert_eq!(c.get(&format!("/files/{rejected_file}")).await.status, 200);
     // Importing the same file again imports nothing twice.
     let r = import(
@@ -111,6 +118,10 @@ async fn import_catalog_outcomes(t: &TestApp) {
     )
     .await;
     assert!(r.has("导入失败") && r.has("表头与“普通高等教育学历课程”导入模板不一致"));
+    assert!(
+        r.has("缺少列：") && r.has("模板中没有的列："),
+        "the page names the columns"
+    );
     // Excel dates in a date column.
     let dip_head = [
         "*成果名称",

@@ -579,4 +579,18 @@ mod tests {
         assert_eq!(seen.first("absent"), None);
         assert_eq!(seen.runs.len(), 3);
     }
+
+    #[test]
+    fn a_wrong_header_names_what_differs() {
+        let head = ["*学员姓名", "*身份证号", "*个人成果编号"];
+        let m = super::rows::header_difference(&["身份证号", "姓名", "个人成果编号"], &head);
+        assert_eq!(
+            m,
+            "缺少列：“学员姓名”；模板中没有的列：“姓名”；列的顺序不对：“身份证号”应在第2列（现在第1列）"
+        );
+        assert_eq!(
+            super::rows::header_difference(&["学员姓名", "身份证号", "个人成果编号"], &head),
+            "表头不在前5行"
+        );
+    }
 }

@@ -32,7 +32,7 @@ impl Rejections {
             for (c, h) in self
                 .head
                 .iter()
-                .chain(std::iter::once(&"未导入原因".to_string()))
+                .chain(["未导入原因".to_string(), "原文件行号".to_string()].iter())
                 .enumerate()
             {
                 sheet.write_string_with_format(0, c as u16, h, &bold).map_err(err)?;
@@ -49,6 +49,10 @@ impl Rejections {
                 sheet.write_string(r, c as u16, &v).map_err(err)?;
             }
             sheet.write_string(r, width as u16, &reason).map_err(err)?;
+            // After the reason, so that the corrected file imports again as it is.
+            sheet
+                .write_number(r, width as u16 + 1, row.number as f64)
+                .map_err(err)?;
         }
         self.count += 1;
         if self.shown.len() < SHOWN_REASONS {
@@ -80,6 +84,45 @@ pub(super) struct Walk<'a> {
     pub(super) rejected: Rejections,
 }
 
+/// What a header row lacks, has in excess and has out of place, against the template.
+pub(super) fn header_difference(found: &[&str], head: &[&str]) -> String {
+    let want: Vec<&str> = head.iter().map(|h| header_text(h)).collect();
+    let found: Vec<&str> = found.iter().copied().filter(|c| !c.is_empty()).collect();
+    let quote = |v: Vec<String>| v.join("、");
+    let missing: Vec<String> = want
+        .iter()
+        .filter(|w| !found.contains(w))
+        .map(|w| format!("“{w}”"))
+        .collect();
+    let unknown: Vec<String> = found
+        .iter()
+        .filter(|f| !want.contains(f))
+        .map(|f| format!("“{f}”"))
+        .collect();
+    let misplaced: Vec<String> = want
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let at = found.iter().position(|f| f == w)?;
+            (at != i).then(|| format!("“{w}”应在第{}列（现在第{}列）", i + 1, at + 1))
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("缺少列：{}", quote(missing)));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!("模板中没有的列：{}", quote(unknown)));
+    }
+    if !misplaced.is_empty() {
+        parts.push(format!("列的顺序不对：{}", quote(misplaced)));
+    }
+    if parts.is_empty() {
+        parts.push("表头不在前5行".into());
+    }
+    parts.join("；")
+}
+
 /// A header cell without the required mark.
 pub(super) fn header_text(h: &str) -> &str {
     h.trim().trim_start_matches('*').trim()
@@ -97,11 +140,19 @@ impl<'a> Walk<'a> {
         let matches = |r: &Row| {
             r.cells.len() >= head.len() && r.cells.iter().zip(head).all(|(c, h)| header_text(c) == header_text(h))
         };
-        let at = chunk
-            .iter()
-            .take(5)
-            .position(matches)
-            .ok_or_else(|| bad_file(mismatch))?;
+        let Some(at) = chunk.iter().take(5).position(matches) else {
+            // Say what differs from the template, against the row most like a header.
+            let likely = chunk.iter().take(5).max_by_key(|r| {
+                r.cells
+                    .iter()
+                    .filter(|c| head.iter().any(|h| header_text(h) == header_text(c)))
+                    .count()
+            });
+            let found: Vec<&str> = likely
+                .map(|r| r.cells.iter().map(|c| header_text(c)).collect())
+                .unwrap_or_default();
+            return Err(bad_file(&format!("{mismatch}。{}", header_difference(&found, head))));
+        };
         let data = chunk.split_off(at + 1);
         Ok(Walk {
             app,

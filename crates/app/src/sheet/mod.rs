@@ -82,6 +82,14 @@ pub fn check<R: Read + Seek>(mut r: R) -> AppResult<Checked> {
     let n = r.read(&mut magic).map_err(|_| corrupt())?;
     r.rewind().map_err(|_| corrupt())?;
     if magic[..n] == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] {
+        // A password-protected .xlsx is an OLE compound file holding the encrypted
+        // package; Excel saves it so whatever the name says.
+        let encrypted =
+            cfb::CompoundFile::open(&mut r).is_ok_and(|c| c.exists("/EncryptionInfo") || c.exists("/EncryptedPackage"));
+        r.rewind().map_err(|_| corrupt())?;
+        if encrypted {
+            return Err(bad_file("文件已加密，请取消密码保护后重新导入"));
+        }
         if len > MAX_XLS_BYTES {
             return Err(bad_file("xls文件超过20MB，请另存为xlsx或拆分后导入"));
         }
@@ -520,6 +528,27 @@ mod tests {
         dir.resize(512, 0);
         let fat: Vec<u8> = fat.iter().flat_map(|v| v.to_le_bytes()).collect();
         [header, fat, dir, stream].concat()
+    }
+
+    #[test]
+    fn an_encrypted_workbook_says_so() {
+        use std::io::Write;
+        let mut c = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        c.create_stream("/EncryptionInfo")
+            .unwrap()
+            .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+            .unwrap();
+        c.create_stream("/EncryptedPackage")
+            .unwrap()
+            .write_all(&[0; 64])
+            .unwrap();
+        c.flush().unwrap();
+        let file = c.into_inner().into_inner();
+        let e = check(Cursor::new(&file)).err().unwrap().to_string();
+        assert!(e.contains("文件已加密"), "{e}");
+        // A plain .xls is still an .xls.
+        let xls = xls_of(&[vec!["学员姓名"]], 1.0);
+        assert_eq!(check(Cursor::new(&xls)).unwrap().kind, Kind::Xls);
     }
 
     #[test]
