@@ -1,4 +1,5 @@
-//! The lifecycles of conversion: a rule (未提交 → 已发布 ⇄ 撤回, 已发布 → 下架) and an
+//! The lifecycles of conversion: a rule (未提交 ⇄ 已发布 — withdrawing returns it to
+//! 未提交, where it can be edited or deleted —, 已发布 → 下架) and an
 //! application (审核中 → 转换成功/转换失败, or through 初审通过 where the bank reviews in two
 //! stages). Rows hold the codes; these say which moves exist.
 
@@ -60,15 +61,21 @@ pub enum RuleAction {
 
 impl RuleStatus {
     /// The status after `action`, or `None` when the action is not allowed now. A
-    /// published rule never changes its content; taken down is final.
+    /// published rule never changes its content: withdrawing it returns it to 未提交.
+    /// Taken down is final. (`Withdrawn` is kept for rows written before that.)
     pub fn after(self, action: RuleAction) -> Option<RuleStatus> {
         use RuleStatus::*;
         match (self, action) {
             (Draft | Withdrawn, RuleAction::Publish) => Some(Published),
-            (Published, RuleAction::Withdraw) => Some(Withdrawn),
+            (Published, RuleAction::Withdraw) => Some(Draft),
             (Published, RuleAction::TakeDown) => Some(TakenDown),
             _ => None,
         }
+    }
+
+    /// Only an unsubmitted rule may be edited or deleted.
+    pub fn editable(self) -> bool {
+        self == RuleStatus::Draft
     }
 }
 
@@ -156,6 +163,8 @@ mod tests {
                     at = next;
                 }
             }
+            // Whatever was done, only a draft is editable, and a withdrawn rule is one.
+            prop_assert_eq!(at.editable(), at == RuleStatus::Draft);
             if at == RuleStatus::TakenDown {
                 for a in [RuleAction::Publish, RuleAction::Withdraw, RuleAction::TakeDown] {
                     prop_assert_eq!(at.after(a), None);
@@ -194,5 +203,9 @@ mod tests {
             assert_eq!(ApplicationStatus::parse(s.code()), Ok(*s));
         }
         assert!(RuleStatus::parse("archived").is_err());
+        assert_eq!(
+            RuleStatus::Published.after(RuleAction::Withdraw),
+            Some(RuleStatus::Draft)
+        );
     }
 }

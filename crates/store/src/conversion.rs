@@ -222,6 +222,75 @@ pub async fn insert_rule<'c>(e: impl Exec<'c>, n: &NewRule<'_>) -> Result<i64> {
     .await?)
 }
 
+/// Replaces what a draft rule says (its code, owner and state stay); the sources and
+/// targets are cleared for the caller to add again. False when it is not a draft.
+pub async fn update_draft(e: &mut sqlx::AnyConnection, id: i64, n: &NewRule<'_>) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE conversion_rules SET name = $3, kind = $4, ratio = $5, explanation = $6, file_id = COALESCE($7, file_id), \
+         min_score = $8, max_age_years = $9, updated_at = $10 WHERE id = $1 AND institution_id = $2 AND status = 'draft'",
+    )
+    .bind(id)
+    .bind(n.institution_id)
+    .bind(n.name)
+    .bind(n.kind)
+    .bind(n.ratio)
+    .bind(n.explanation)
+    .bind(n.file_id)
+    .bind(n.min_score)
+    .bind(n.max_age_years)
+    .bind(n.now)
+    .execute(&mut *e)
+    .await?;
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    clear_links(e, id).await?;
+    Ok(true)
+}
+
+async fn clear_links(e: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
+    for table in ["rule_sources", "rule_targets"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE rule_id = $1"))
+            .bind(id)
+            .execute(&mut *e)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes a draft rule that no application refers to; false otherwise.
+pub async fn delete_draft(e: &mut sqlx::AnyConnection, institution_id: i64, id: i64) -> Result<bool> {
+    if applications_of_rule(&mut *e, id).await? > 0 {
+        return Ok(false);
+    }
+    let draft: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversion_rules WHERE id = $1 AND institution_id = $2 AND status = 'draft'",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .fetch_one(&mut *e)
+    .await?;
+    if draft != 1 {
+        return Ok(false);
+    }
+    clear_links(&mut *e, id).await?;
+    sqlx::query("DELETE FROM conversion_rules WHERE id = $1")
+        .bind(id)
+        .execute(&mut *e)
+        .await?;
+    Ok(true)
+}
+
+/// How many applications refer to a rule.
+pub async fn applications_of_rule<'c>(e: impl Exec<'c>, id: i64) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM conversion_applications WHERE rule_id = $1")
+            .bind(id)
+            .fetch_one(e)
+            .await?,
+    )
+}
+
 pub async fn add_source<'c>(e: impl Exec<'c>, rule: i64, outcome: i64) -> Result<()> {
     sqlx::query("INSERT INTO rule_sources (rule_id, institution_outcome_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(rule)
@@ -331,6 +400,11 @@ pub struct RuleFilter {
     pub departments: Option<Vec<i64>>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
     pub before_id: Option<i64>,
+    /// The list's own filters: 转换规则类型, one status, a source's and a target's name.
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub source_name: Option<String>,
+    pub target_name: Option<String>,
 }
 
 pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<Page<Rule>> {
@@ -356,6 +430,29 @@ pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<
     }
     if let Some(id) = f.before_id {
         w.int("r.id < ?", id);
+    }
+    let given = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(k) = given(&f.kind) {
+        w.text("r.kind = ?", k);
+    }
+    if let Some(s) = given(&f.status) {
+        w.text("r.status = ?", s);
+    }
+    for (table, name) in [("rule_sources", &f.source_name), ("rule_targets", &f.target_name)] {
+        if let Some(n) = given(name) {
+            w.text(
+                &format!(
+                    "r.id IN (SELECT x.rule_id FROM {table} x JOIN institution_outcomes io ON io.id = x.institution_outcome_id \
+                     WHERE io.name LIKE ? ESCAPE '\\')"
+                ),
+                crate::like_pattern(&n),
+            );
+        }
     }
     let total: i64 = bind_scalar(
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM conversion_rules r{}", w.sql())),

@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::{App, AppError, AppResult};
+use domain::lifecycle::RuleStatus;
 
 use super::{Application, ApplicationFilter, CatalogOutcome, Holding, HoldingFilter, Learner, Method, Page};
 use super::{PublishedMethod, Review, Rule, RuleFilter, Target};
@@ -51,6 +52,36 @@ pub enum RuleList<'a> {
 
 pub async fn rules(app: &App, list: RuleList<'_>, page: i64, per_page: i64) -> AppResult<Page<Rule>> {
     Ok(store::conversion::rules(&app.db, &rule_filter(list), page, per_page).await?)
+}
+
+/// What the 转换规则管理 list filters by: code or name, kind, status, a source's and a
+/// target's name.
+#[derive(Debug, Default, Clone)]
+pub struct RuleSearch {
+    pub code: String,
+    pub kind: String,
+    pub status: String,
+    pub source_name: String,
+    pub target_name: String,
+}
+
+/// A list of rules narrowed by the list's filters.
+pub async fn rules_matching(
+    app: &App,
+    list: RuleList<'_>,
+    q: &RuleSearch,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Page<Rule>> {
+    let f = RuleFilter {
+        name: Some(q.code.chars().take(50).collect()),
+        kind: Some(q.kind.clone()),
+        status: Some(q.status.clone()).filter(|s| RuleStatus::parse(s).is_ok()),
+        source_name: Some(q.source_name.chars().take(50).collect()),
+        target_name: Some(q.target_name.chars().take(50).collect()),
+        ..rule_filter(list)
+    };
+    Ok(store::conversion::rules(&app.db, &f, page, per_page).await?)
 }
 
 fn rule_filter(list: RuleList<'_>) -> RuleFilter {

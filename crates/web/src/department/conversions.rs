@@ -3,7 +3,6 @@
 
 use app::conversion::Reviewer;
 use app::queries::ApplicationFilter;
-use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +12,7 @@ use crate::AppState;
 use crate::kit::conversion::*;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
-use crate::kit::forms::{PER_PAGE, Pager};
+use crate::kit::forms::PER_PAGE;
 use crate::kit::views::{PageCtx, flash, flash_outcome, page};
 
 pub fn routes() -> Router<AppState> {
@@ -84,33 +83,15 @@ async fn dept_decide(
     }
 }
 
-#[derive(Template)]
-#[template(path = "kit/rules.html")]
-struct DeptRulesPage {
-    ctx: PageCtx,
-    base: &'static str,
-    tab: String,
-    rows: Vec<RuleRow>,
-    pager: Pager,
-}
-
 async fn dept_rules(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Query(q): Query<TabQuery>,
+    Query(q): Query<RuleQuery>,
 ) -> Result<Response, WebError> {
     let list = app::queries::conversion::RuleList::Departments(&a.scope);
-    let result = app::queries::conversion::rules(&s.app, list, q.page.max(1), PER_PAGE).await?;
-    let pager = Pager::new(result.total, q.page, "/department/rules", &[]);
-    let rows = rule_rows(result.rows);
+    let result = app::queries::conversion::rules_matching(&s.app, list, &q.search(), q.page.max(1), PER_PAGE).await?;
     let ctx = PageCtx::new("转换规则管理", &a.session, Some(&dept(&a)), "/department/rules").await?;
-    Ok(page(&DeptRulesPage {
-        ctx,
-        base: "/department/rules",
-        tab: "department".into(),
-        rows,
-        pager,
-    }))
+    Ok(page(&rules_page(ctx, "/department/rules", "department", q, result)))
 }
 
 async fn dept_rule(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {

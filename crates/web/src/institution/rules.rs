@@ -18,34 +18,33 @@ use crate::kit::conversion::*;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, InstitutionAuth};
 use crate::kit::forms::{self, CsrfMultipart, PER_PAGE, Pager};
-use crate::kit::views::{FormErrors, PageCtx, flash, page, render};
+use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/institution/rules", get(rules))
         .route("/institution/rules/new", get(new_rule_page).post(create_rule))
+        .route("/institution/rules/{id}/edit", get(edit_rule_page).post(update_rule))
         .route("/institution/rules/{id}", get(inst_rule))
         .route("/institution/rules/{id}/batch", get(batch_page).post(batch_apply))
         .route("/institution/rules/{id}/{action}", post(rule_action))
 }
 
-async fn rules(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<TabQuery>) -> Result<Response, WebError> {
+async fn rules(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Query(q): Query<RuleQuery>,
+) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
     let list = if q.tab == "related" {
         RuleList::Related(a.institution.id)
     } else {
         RuleList::Mine(a.institution.id)
     };
-    let result = app::queries::conversion::rules(&s.app, list, q.page.max(1), PER_PAGE).await?;
-    let pager = Pager::new(result.total, q.page, "/institution/rules", &[("tab", &q.tab)]);
+    let result = app::queries::conversion::rules_matching(&s.app, list, &q.search(), q.page.max(1), PER_PAGE).await?;
     let ctx = PageCtx::new("转换规则管理", &a.session, Some(&inst(&a)), "/institution/rules").await?;
-    Ok(page(&RulesPage {
-        ctx,
-        base: "/institution/rules",
-        tab: q.tab,
-        rows: rule_rows(result.rows),
-        pager,
-    }))
+    let tab = q.tab.clone();
+    Ok(page(&rules_page(ctx, "/institution/rules", &tab, q, result)))
 }
 
 #[derive(Default)]
@@ -62,6 +61,8 @@ struct RuleFormValues {
 #[template(path = "institution/rule_new.html")]
 struct NewRulePage {
     ctx: PageCtx,
+    /// The rule being edited (修改), or none for a new one.
+    editing: Option<i64>,
     form: RuleFormValues,
     kinds: [&'static str; 4],
     source_q: String,
@@ -87,9 +88,11 @@ struct TargetOption {
     module_credits: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn new_rule_form(
     s: &AppState,
     a: &InstitutionAuth,
+    editing: Option<i64>,
     form: RuleFormValues,
     source_q: String,
     picked: &RuleForm,
@@ -147,11 +150,17 @@ async fn new_rule_form(
             subtype: o.subtype_name,
         })
         .collect();
-    let ctx = PageCtx::new("制定转换规则", &a.session, Some(&inst(a)), "/institution/rules").await?;
+    let title = if editing.is_some() {
+        "修改转换规则"
+    } else {
+        "制定转换规则"
+    };
+    let ctx = PageCtx::new(title, &a.session, Some(&inst(a)), "/institution/rules").await?;
     Ok(render(
         status,
         &NewRulePage {
             ctx,
+            editing,
             form,
             kinds: app::conversion::RULE_KINDS,
             source_q,
@@ -171,6 +180,7 @@ async fn new_rule_page(State(s): State<AppState>, a: InstitutionAuth) -> Result<
     new_rule_form(
         &s,
         &a,
+        None,
         RuleFormValues::default(),
         String::new(),
         &RuleForm::default(),
@@ -180,13 +190,8 @@ async fn new_rule_page(State(s): State<AppState>, a: InstitutionAuth) -> Result<
     .await
 }
 
-async fn create_rule(
-    State(s): State<AppState>,
-    a: InstitutionAuth,
-    ClientIp(ip): ClientIp,
-    form: CsrfMultipart,
-) -> Result<Response, WebError> {
-    a.require(Area::Rules)?;
+/// The rule form of a multipart post, and the values to show again.
+fn rule_form_of(form: &CsrfMultipart) -> (RuleForm, RuleFormValues) {
     let ids = |key: &str| {
         form.fields
             .iter()
@@ -195,7 +200,7 @@ async fn create_rule(
             .collect::<Vec<_>>()
     };
     let targets = ids("target");
-    let mut rf = RuleForm {
+    let rf = RuleForm {
         name: form.text("name"),
         kind: form.text("kind"),
         sources: ids("source"),
@@ -224,12 +229,41 @@ async fn create_rule(
         min_score: rf.min_score.clone(),
         max_age_years: rf.max_age_years.clone(),
     };
+    (rf, values)
+}
+
+/// Saves a new rule (`editing` None) or a draft's changes.
+async fn save_rule(
+    s: &AppState,
+    a: &InstitutionAuth,
+    ip: &str,
+    editing: Option<i64>,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let (mut rf, values) = rule_form_of(&form);
     if form.text("op") == "filter" {
-        return new_rule_form(&s, &a, values, form.text("source_q"), &rf, &form.fields, Shown::ok()).await;
+        return new_rule_form(
+            s,
+            a,
+            editing,
+            values,
+            form.text("source_q"),
+            &rf,
+            &form.fields,
+            Shown::ok(),
+        )
+        .await;
     }
     let result = async {
         rf.document = forms::upload(&s.app, &form, "file", app::files::Accept::Pdf).await?;
-        app::conversion::create_rule(&s.app, a.institution.id, &rf, &inst(&a).actor(&ip)).await
+        let actor = inst(a).actor(ip);
+        match editing {
+            Some(id) => app::conversion::update_rule(&s.app, a.institution.id, id, &rf, &actor)
+                .await
+                .map(|()| id),
+            None => app::conversion::create_rule(&s.app, a.institution.id, &rf, &actor).await,
+        }
     }
     .await;
     match result {
@@ -237,10 +271,12 @@ async fn create_rule(
             flash(&a.session, "ok", "转换规则已保存（未提交），核对后可发布").await?;
             Ok(Redirect::to(&format!("/institution/rules/{id}")).into_response())
         }
+        Err(e @ app::AppError::NotFound(_)) => Err(WebError(e)),
         Err(e) => {
             new_rule_form(
-                &s,
-                &a,
+                s,
+                a,
+                editing,
                 values,
                 form.text("source_q"),
                 &rf,
@@ -250,6 +286,81 @@ async fn create_rule(
             .await
         }
     }
+}
+
+async fn create_rule(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    save_rule(&s, &a, &ip, None, form).await
+}
+
+async fn update_rule(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    form: CsrfMultipart,
+) -> Result<Response, WebError> {
+    save_rule(&s, &a, &ip, Some(id), form).await
+}
+
+/// 修改: the form of a draft rule, filled in with what it says now.
+async fn edit_rule_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    a.require(Area::Rules)?;
+    let rule = app::queries::conversion::rule(&s.app, Some(&inst(&a)), id).await?;
+    if rule.institution_id != a.institution.id {
+        return Err(not_found());
+    }
+    if !rule.status.editable() {
+        flash(
+            &a.session,
+            "error",
+            format!("规则当前为“{}”，只有未提交的规则可以修改", rule.status.label()),
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/institution/rules/{id}")).into_response());
+    }
+    let d = app::queries::conversion::rule_detail(&s.app, &rule).await?;
+    let picked = RuleForm {
+        sources: d.sources.iter().map(|o| o.id).collect(),
+        targets: d.targets.iter().map(|(t, _)| t.institution_outcome_id).collect(),
+        ..Default::default()
+    };
+    let pairs: Vec<(String, String)> = d
+        .targets
+        .iter()
+        .flat_map(|(t, _)| {
+            let id = t.institution_outcome_id;
+            [
+                (format!("module_{id}"), t.note.clone().unwrap_or_default()),
+                (
+                    format!("module_credits_{id}"),
+                    t.credits
+                        .map(|c| domain::credits::Credits(c).to_string())
+                        .unwrap_or_default(),
+                ),
+            ]
+        })
+        .collect();
+    let values = RuleFormValues {
+        name: rule.name,
+        kind: rule.kind,
+        ratio: rule.ratio,
+        explanation: rule.explanation,
+        min_score: rule
+            .min_score
+            .map(|c| domain::credits::Credits(c).to_string())
+            .unwrap_or_default(),
+        max_age_years: rule.max_age_years.map(|y| y.to_string()).unwrap_or_default(),
+    };
+    new_rule_form(&s, &a, Some(id), values, String::new(), &picked, &pairs, Shown::ok()).await
 }
 
 async fn inst_rule(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
@@ -279,6 +390,15 @@ async fn rule_action(
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
+    if action == "delete" {
+        let result = app::conversion::delete_rule(&s.app, a.institution.id, id, &inst(&a).actor(&ip)).await;
+        return flash_outcome(
+            &a.session,
+            result.map(|()| "规则已删除".to_string()),
+            "/institution/rules",
+        )
+        .await;
+    }
     let action = match action.as_str() {
         "publish" => RuleAction::Publish,
         "withdraw" => RuleAction::Withdraw,
@@ -292,7 +412,7 @@ async fn rule_action(
                 if action == RuleAction::Publish {
                     "规则已发布"
                 } else {
-                    "规则已撤回"
+                    "规则已撤回，回到“未提交”状态，可修改或删除"
                 },
             )
             .await?

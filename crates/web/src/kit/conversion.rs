@@ -85,8 +85,87 @@ pub(crate) struct RulesPage {
     pub(crate) ctx: PageCtx,
     pub(crate) base: &'static str,
     pub(crate) tab: String,
+    pub(crate) q: RuleQuery,
+    pub(crate) kinds: [&'static str; 4],
+    pub(crate) statuses: Vec<crate::kit::views::Code>,
     pub(crate) rows: Vec<RuleRow>,
     pub(crate) pager: Pager,
+}
+
+/// The filters of 转换规则管理: 规则编码, 转换规则类型, 源成果名称, 目标成果名称, 状态.
+#[derive(serde::Deserialize, Default, Clone)]
+pub(crate) struct RuleQuery {
+    #[serde(default)]
+    pub(crate) tab: String,
+    #[serde(default)]
+    pub(crate) page: i64,
+    #[serde(default)]
+    pub(crate) code: String,
+    #[serde(default)]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) status: String,
+    #[serde(default)]
+    pub(crate) source: String,
+    #[serde(default)]
+    pub(crate) target: String,
+}
+
+impl RuleQuery {
+    pub(crate) fn search(&self) -> app::queries::conversion::RuleSearch {
+        app::queries::conversion::RuleSearch {
+            code: self.code.clone(),
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            source_name: self.source.clone(),
+            target_name: self.target.clone(),
+        }
+    }
+
+    /// The list page of these filters: the pager's links keep them.
+    pub(crate) fn pager(&self, total: i64, path: &str) -> Pager {
+        Pager::new(
+            total,
+            self.page,
+            path,
+            &[
+                ("tab", &self.tab),
+                ("code", &self.code),
+                ("kind", &self.kind),
+                ("status", &self.status),
+                ("source", &self.source),
+                ("target", &self.target),
+            ],
+        )
+    }
+}
+
+/// A rules list page with its filters.
+pub(crate) fn rules_page(
+    ctx: PageCtx,
+    base: &'static str,
+    tab: &str,
+    q: RuleQuery,
+    result: app::queries::Page<Rule>,
+) -> RulesPage {
+    let statuses = domain::lifecycle::RuleStatus::ALL
+        .iter()
+        .filter(|s| **s != domain::lifecycle::RuleStatus::Withdrawn)
+        .map(|s| crate::kit::views::Code {
+            code: s.code(),
+            label: s.label(),
+        })
+        .collect();
+    RulesPage {
+        ctx,
+        base,
+        tab: tab.to_string(),
+        pager: q.pager(result.total, base),
+        q,
+        kinds: app::conversion::RULE_KINDS,
+        statuses,
+        rows: rule_rows(result.rows),
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
