@@ -212,3 +212,12 @@ pub async fn recognise(
     store::commit(tx).await?;
     Ok(holders.len())
 }
+
+/// 认定状态 of a catalog outcome as the pages and exports show it.
+pub fn recognition_label(code: &str) -> &'static str {
+    match code {
+        "recognised" => "已认定",
+        "recognising" => "认定中",
+        _ => "未认定",
+    }
+}

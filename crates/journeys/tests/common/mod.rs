@@ -239,6 +239,8 @@ pub struct Resp {
     /// The `Cache-Control` header, when there is one.
     pub cache_control: Option<String>,
     pub body: String,
+    /// The body as sent (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -320,6 +322,7 @@ impl Client<'_> {
             retry_after,
             cache_control,
             body,
+            bytes: bytes.to_vec(),
         }
     }
 

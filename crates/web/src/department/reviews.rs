@@ -87,7 +87,7 @@ async fn catalog(
         .rows
         .into_iter()
         .map(|o| CatalogRow {
-            recognition_label: forms::recognition_label(&o.recognition),
+            recognition_label: app::catalog::recognition_label(&o.recognition),
             credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
             id: o.id,
             name: o.name,

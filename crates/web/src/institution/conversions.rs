@@ -258,20 +258,7 @@ async fn inst_export(
     };
     let written: Result<Vec<u8>, app::AppError> = written.await;
     match written {
-        Ok(bytes) => Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"conversion-records.xlsx\"".to_string(),
-                ),
-            ],
-            bytes,
-        )
-            .into_response()),
+        Ok(bytes) => Ok(crate::kit::views::xlsx_download("转换记录.xlsx", bytes)),
         Err(e) => {
             flash(&a.session, "error", e.to_string()).await?;
             let back = if f.tab == "review" {

@@ -75,6 +75,7 @@ struct HoldingsPage {
     pager: Pager,
     errors: FormErrors,
     reason: String,
+    export_action: &'static str,
 }
 
 async fn holdings_page(
@@ -139,6 +140,7 @@ async fn holdings_page(
             pager,
             errors,
             reason,
+            export_action: "/institution/learner-outcomes/export",
         },
     ))
 }
@@ -230,62 +232,10 @@ async fn export(
         year: form.text("year").parse().ok(),
         ..Default::default()
     };
-    let headers = [
-        "成果名称",
-        "成果类型",
-        "成果子类型",
-        "学员姓名",
-        "身份证号",
-        "手机号码",
-        "个人成果编号",
-        "颁证日期",
-        "成绩",
-        "成果状态",
-    ];
-    // Read a page at a time into a constant-memory sheet: memory stays flat however
-    // many rows match.
-    let written = async {
-        let mut out = app::export::Export::start(&s.app, &a.user, &form.text("sms_code"), &headers).await?;
-        for page in 1.. {
-            let rows = app::queries::holdings::list(&s.app, &principal(&a), filter.clone(), page, 5_000)
-                .await?
-                .rows;
-            if rows.is_empty() {
-                break;
-            }
-            for h in rows.iter().filter(|h| ids.is_empty() || ids.contains(&h.id)) {
-                out.push(&[
-                    h.name.clone(),
-                    h.type_name.clone(),
-                    h.subtype_name.clone(),
-                    h.learner_name.clone(),
-                    mask::id_number(&h.learner_id_number),
-                    h.learner_mobile.as_deref().map(mask::mobile).unwrap_or_default(),
-                    h.number.clone().unwrap_or_default(),
-                    h.issued_on.clone().unwrap_or_default(),
-                    h.score.clone().unwrap_or_default(),
-                    app::holdings::status_label(h).to_string(),
-                ])?;
-            }
-        }
-        out.finish(&s.app, "learner_outcomes", &principal(&a).actor(&ip)).await
-    };
-    let written: Result<Vec<u8>, app::AppError> = written.await;
+    let written =
+        app::export::learner_outcomes(&s.app, &principal(&a), filter, &ids, &form.text("sms_code"), &ip).await;
     match written {
-        Ok(bytes) => Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"learner-outcomes.xlsx\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response()),
+        Ok(bytes) => Ok(crate::kit::views::xlsx_download("学员成果.xlsx", bytes)),
         Err(e) => {
             flash(&a.session, "error", e.to_string()).await?;
             Ok(Redirect::to("/institution/learner-outcomes").into_response())

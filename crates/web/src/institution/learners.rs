@@ -20,6 +20,7 @@ use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/institution/learners", get(list).post(add))
+        .route("/institution/learners/export", post(export))
         .route("/institution/learners/import", post(import))
         .route("/institution/learners/template", get(template))
         .route("/institution/learners/{id}", get(view))
@@ -68,6 +69,7 @@ struct ListPage {
     action: String,
     form: LearnerAccountForm,
     errors: FormErrors,
+    export_action: &'static str,
 }
 
 async fn list_page(
@@ -120,6 +122,7 @@ async fn list_page(
             action,
             form,
             errors,
+            export_action: "/institution/learners/export",
         },
     ))
 }
@@ -294,4 +297,37 @@ async fn template(a: InstitutionAuth) -> Result<Response, WebError> {
         "学员信息导入模板.xlsx",
         app::import::learners_template()?,
     ))
+}
+
+#[derive(serde::Deserialize)]
+struct ExportForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    sms_code: String,
+}
+
+/// I-05: exports the ticked learner accounts, or all matching the filters, masked,
+/// after an SMS code.
+async fn export(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, pairs): CsrfForm<ExportForm>,
+) -> Result<Response, WebError> {
+    let filter = app::queries::LearnerFilter {
+        name: f.name,
+        id_number: f.id_number,
+        year: f.year.parse().ok(),
+        before_id: None,
+    };
+    let ids = crate::kit::forms::ids(&pairs);
+    match app::export::learners(&s.app, &principal(&a), filter, &ids, &f.sms_code, &ip).await {
+        Ok(bytes) => Ok(crate::kit::views::xlsx_download("学员账户.xlsx", bytes)),
+        Err(e) => crate::kit::views::flash_outcome(&a.session, Err(e), "/institution/learners").await,
+    }
 }

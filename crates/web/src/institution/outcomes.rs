@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/institution/outcomes", get(list))
         .route("/institution/outcomes/delete", post(delete))
+        .route("/institution/outcomes/export", post(export))
         .route("/institution/outcomes/new", get(choose))
         .route("/institution/outcomes/new/{subtype}", get(new_page).post(create))
         .route("/institution/outcomes/{id}", get(detail))
@@ -85,6 +86,7 @@ struct ListPage {
     pager: Pager,
     /// Linked-rule counts link to the rules only for users of that area.
     may_rules: bool,
+    export_action: &'static str,
 }
 
 async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
@@ -102,7 +104,7 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
         .rows
         .into_iter()
         .map(|o| Row {
-            recognition_label: forms::recognition_label(&o.recognition),
+            recognition_label: app::catalog::recognition_label(&o.recognition),
             credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
             id: o.id,
             name: o.name,
@@ -141,7 +143,43 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
         filtered,
         pager,
         may_rules: app::institutions::may(&a.user, Area::Rules),
+        export_action: "/institution/outcomes/export",
     }))
+}
+
+#[derive(serde::Deserialize)]
+struct ExportForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "type")]
+    type_: String,
+    #[serde(default)]
+    subtype: String,
+    #[serde(default)]
+    recognition: String,
+    #[serde(default)]
+    sms_code: String,
+}
+
+/// I-03: exports the ticked outcomes, or all matching the filters, after an SMS code.
+async fn export(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    ClientIp(ip): ClientIp,
+    CsrfForm(f, pairs): CsrfForm<ExportForm>,
+) -> Result<Response, WebError> {
+    let filter = app::queries::CatalogFilter {
+        type_id: forms::opt_id(&f.type_),
+        subtype_id: forms::opt_id(&f.subtype),
+        name: Some(f.name).filter(|n| !n.trim().is_empty()),
+        recognition: Some(f.recognition).filter(|r| !r.is_empty()),
+        ..Default::default()
+    };
+    let ids = forms::ids(&pairs);
+    match app::export::catalog(&s.app, &principal(&a), filter, &ids, &f.sms_code, &ip).await {
+        Ok(bytes) => Ok(crate::kit::views::xlsx_download("机构成果.xlsx", bytes)),
+        Err(e) => flash_outcome(&a.session, Err(e), "/institution/outcomes").await,
+    }
 }
 
 async fn delete(
@@ -320,7 +358,10 @@ async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i6
         ("成果类型".into(), o.type_name.clone()),
         ("成果子类型".into(), o.subtype_name.clone()),
         ("颁证机构".into(), o.institution_name.clone()),
-        ("认定状态".into(), forms::recognition_label(&o.recognition).into()),
+        (
+            "认定状态".into(),
+            app::catalog::recognition_label(&o.recognition).into(),
+        ),
         (
             "学分银行学分".into(),
             o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),

@@ -375,11 +375,3 @@ pub async fn type_choices(
         .collect();
     Ok((types, subtypes))
 }
-
-pub fn recognition_label(r: &str) -> &'static str {
-    match r {
-        "recognised" => "已认定",
-        "recognising" => "认定中",
-        _ => "未认定",
-    }
-}

@@ -80,3 +80,6 @@ impl Export {
         Ok(bytes)
     }
 }
+
+mod lists;
+pub use lists::*;
