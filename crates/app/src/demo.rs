@@ -10,7 +10,7 @@ use store::learners::{ACTIVE, NewLearner};
 use store::now;
 
 use crate::admin::{self, NewStaffAccount};
-use crate::{App, AppResult, learners, password};
+use crate::{App, AppError, AppResult, learners, password};
 
 pub const PASSWORD: &str = "Demo1234";
 const CENTER: &str = "学分银行管理中心";
@@ -480,9 +480,12 @@ async fn seed_conversion(
     };
     let target = crate::catalog::create(app, b, course, "工程数学", &course_fields("ENG-M1", "3"), &inst).await?;
     crate::catalog::recognise(app, &[gd], &dept, target, true, "3").await?;
-    let pdf = |name: &str| format!("%PDF-1.4\n% {name}\n%%EOF\n").into_bytes();
+    let pdf = |title: &str, paragraphs: &[&str]| {
+        certs::document(title, paragraphs).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+    };
+    let method_pdf = pdf("广州番禺职业技术学院学习成果转换办法", &METHOD_TEXT)?;
     let method_file =
-        crate::files::check_and_put(app, "file", "转换办法.pdf", &pdf("转换办法"), crate::files::Accept::Pdf).await?;
+        crate::files::check_and_put(app, "file", "转换办法.pdf", &method_pdf, crate::files::Accept::Pdf).await?;
     let method = crate::conversion::create_method(
         app,
         b,
@@ -493,8 +496,14 @@ async fn seed_conversion(
     .await?;
     crate::conversion::accept_pledge(app, b, &inst).await?;
     crate::conversion::act_on_method(app, b, method, crate::conversion::MethodAction::Publish, &inst).await?;
-    let rule_file =
-        crate::files::check_and_put(app, "file", "转换规则.pdf", &pdf("转换规则"), crate::files::Accept::Pdf).await?;
+    let rule_file = crate::files::check_and_put(
+        app,
+        "file",
+        "转换规则.pdf",
+        &pdf("高等数学转换工程数学", &RULE_TEXT)?,
+        crate::files::Accept::Pdf,
+    )
+    .await?;
     let form = crate::conversion::RuleForm {
         name: "高等数学转换工程数学".into(),
         kind: "学历→学历".into(),
@@ -510,3 +519,22 @@ async fn seed_conversion(
     crate::conversion::act_on_rule(app, b, rule, crate::conversion::RuleAction::Publish, &inst).await?;
     Ok(())
 }
+
+/// The text of the demo institution's conversion method (转换办法), as a school would
+/// publish it.
+const METHOD_TEXT: [&str; 6] = [
+    "第一条 为落实终身学习要求，推进学历教育与非学历教育、各类学习成果的互认与转换，依据学分银行学习成果认定、存储与转换的有关规定，结合本校实际，制定本办法。",
+    "第二条 本办法适用于申请将已存入学分银行的学习成果转换为本校课程学分的学习者。转换以学分银行已存储、已认定的学习成果为依据，遵循自愿申请、公开透明、质量等效的原则。",
+    "第三条 本校按专业发布转换规则，写明源成果、目标课程、转换比例及条件。源成果的学分、成绩和取得时间须满足规则要求；同一成果用于一条规则转换成功后，不再用于该规则的重复转换。",
+    "第四条 学习者在学分银行平台提交转换申请，本校教务处在收到申请后十个工作日内完成审核。审核通过的，转换所得课程计入学习者学分银行账户；不通过的，说明理由。",
+    "第五条 对转换结果有异议的，学习者可自收到审核结果之日起十个工作日内通过平台问题反馈提出复核申请。",
+    "第六条 本办法自发布之日起施行，由本校教务处负责解释。",
+];
+
+/// The text of the demo rule's document.
+const RULE_TEXT: [&str; 4] = [
+    "规则名称：高等数学转换工程数学。规则类型：学历→学历。转换比例：1:1。",
+    "源成果：广东开放大学“高等数学”课程（课程代码MATH101，4学分），成绩不低于60分，取得时间不超过5年。",
+    "目标成果：广州番禺职业技术学院“工程数学”课程（课程代码ENG-M1，3学分）。转换成功后，学习者获得该课程学分，免修该课程。",
+    "本规则经本校教学工作委员会审议通过，自发布之日起执行。",
+];

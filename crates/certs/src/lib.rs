@@ -227,6 +227,56 @@ pub fn render(f: &Facts, with_qr: bool) -> Result<Vec<u8>, CertError> {
     document.finish().map_err(|e| CertError::Render(format!("{e:?}")))
 }
 
+/// Breaks text into lines that fit a width (CJK breaks anywhere; nothing is cut off).
+fn wrap(s: &str, width: f32, size: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for c in s.chars() {
+        if text_width(&line, size) + text_width(&c.to_string(), size) > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push(c);
+    }
+    lines.push(line);
+    lines
+}
+
+/// A plain A4 document (a rule's or a method's text, say): a title, then paragraphs
+/// wrapped to the page, on as many pages as they take.
+pub fn document(title: &str, paragraphs: &[&str]) -> Result<Vec<u8>, CertError> {
+    let font = font()?;
+    let (w, h) = (595.0f32, 842.0f32);
+    let (size, lead, margin) = (11.0f32, 19.0f32, 60.0f32);
+    let mut lines: Vec<(f32, String)> = vec![(20.0, title.to_string()), (size, String::new())];
+    for p in paragraphs {
+        for l in wrap(p, w - 2.0 * margin, size) {
+            lines.push((size, l));
+        }
+        lines.push((size, String::new()));
+    }
+    let mut document = Document::new();
+    let per_page = ((h - 2.0 * margin) / lead) as usize;
+    for chunk in lines.chunks(per_page.max(1)) {
+        let mut page =
+            document.start_page_with(PageSettings::from_wh(w, h).ok_or_else(|| CertError::Render("page".into()))?);
+        let mut s = page.surface();
+        fill(&mut s, 20, 20, 20);
+        let mut y = margin;
+        for (sz, l) in chunk {
+            let x = if *sz > size {
+                (w - text_width(l, *sz)) / 2.0
+            } else {
+                margin
+            };
+            s.draw_text(Point::from_xy(x, y), font.clone(), *sz, l, false, TextDirection::Auto);
+            y += lead;
+        }
+        s.finish();
+        page.finish();
+    }
+    document.finish().map_err(|e| CertError::Render(format!("{e:?}")))
+}
+
 #[derive(Serialize, Deserialize)]
 struct Block {
     payload: String,
@@ -310,6 +360,27 @@ pub fn public_from_hex(s: &str) -> Option<VerifyingKey> {
 }
 
 pub use ed25519_dalek::{SigningKey as Key, VerifyingKey as PublicKey};
+
+#[cfg(test)]
+mod document_tests {
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn documents_are_pdfs_over_pages() {
+        let long = "学习成果转换应遵循公平公正、质量保证的原则。".repeat(200);
+        let pdf = super::document("转换办法", &["第一条 总则", &long]).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        // The page tree says how many pages: 200 sentences of 22 characters take more than one.
+        let text = String::from_utf8_lossy(&pdf);
+        let count: usize = text
+            .split("/Count ")
+            .nth(1)
+            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(count >= 2, "{count} page(s)");
+        assert_eq!(super::wrap("一二三四", 22.0, 11.0), vec!["一二", "三四"]);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -46,6 +46,21 @@ async fn demo_bank_loads_and_works(t: &TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(app::conversion::matches(&t.app, learner.id).await.unwrap().len(), 1);
+    // The published method's and rule's documents are real PDFs with their text.
+    for name in ["转换办法.pdf", "转换规则.pdf"] {
+        let f: (String,) = sqlx::query_as("SELECT storage_key FROM files WHERE original_name = $1")
+            .bind(name)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+        let bytes = t.app.files.get(&f.0).await.unwrap();
+        assert!(
+            bytes.starts_with(b"%PDF-") && bytes.len() > 5_000,
+            "{name}: {} bytes",
+            bytes.len()
+        );
+        std::fs::write(std::env::temp_dir().join(format!("demo-{name}")), &bytes).unwrap();
+    }
     assert_eq!(
         store::ledger::balance(&t.app.db.pool, learner.id).await.unwrap(),
         12_400
