@@ -195,6 +195,34 @@ async fn conversion_through_the_pages(t: &TestApp) {
     assert!(again.has("<span class=\"tag approved\">是</span>") && !again.has("value=\"申请转换\""));
     assert!(!again.has(&format!("name=\"rule\" value=\"{rule}\"")));
     assert!(inst.get("/institution/conversions/review").await.has("个人申请 1"));
+    // The application's own page: the reviewer has the buttons; a refused decision
+    // keeps the page; the learner sees it without them; nobody else sees it.
+    let application: i64 = t.scalar("SELECT id FROM conversion_applications").await;
+    let detail = inst.get(&format!("/institution/conversions/{application}")).await;
+    assert!(detail.has("高等数学转换工程数学") && detail.has("工程数学") && detail.has("value=\"pass\""));
+    assert!(!detail.has(&idn), "the institution sees the ID number masked");
+    let r = inst
+        .post(
+            &format!("/institution/conversions/{application}"),
+            &[("decision", "fail")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.has("请填写审核意见"));
+    let mine = me.get(&format!("/learner/conversions/{application}")).await;
+    assert!(mine.has("审核中") && !mine.has("value=\"pass\"") && mine.has(&idn));
+    assert_eq!(
+        me.post(&format!("/learner/conversions/{application}"), &[("decision", "pass")])
+            .await
+            .status,
+        404
+    );
+    let mut source_inst = t.client();
+    source_inst.sign_in("institution", "4144051234", "Pass1234").await;
+    let theirs = source_inst
+        .get(&format!("/institution/conversions/{application}"))
+        .await;
+    assert_eq!(theirs.status, 404, "the source institution did not initiate it");
     // The target institution reviews ("review all" when none ticked).
     let review = inst.get("/institution/conversions/review").await;
     assert!(review.has("张晓明") && !review.has(&idn));
@@ -209,6 +237,15 @@ async fn conversion_through_the_pages(t: &TestApp) {
     .await;
     let records = me.get("/learner/conversions").await;
     assert!(records.has("转换成功 1") && records.has("同意"));
+    let decided = inst.get(&format!("/institution/conversions/{application}")).await;
+    assert!(decided.has("转换成功") && !decided.has("value=\"pass\""));
+    let r = inst
+        .post(
+            &format!("/institution/conversions/{application}"),
+            &[("decision", "pass")],
+        )
+        .await;
+    assert!(r.has("已被审核"), "a decided application is not decided again");
     assert!(me.get("/learner/outcomes?tab=converted").await.has("工程数学"));
     assert!(me.get("/learner").await.has("<b>3</b>总学分"));
     assert!(inst.get("/institution/conversions/records").await.has("转换成功"));

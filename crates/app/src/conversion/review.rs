@@ -20,6 +20,29 @@ pub(super) fn opinion(text: &str, required: bool) -> AppResult<String> {
 
 /// Decides applications. Exactly one of two reviewers acting at once wins; the other
 /// is told the application was already decided. Returns the number decided.
+/// The stage at which this reviewer decides this application in this chain, if any:
+/// the target institution alone (single chain), the department over the target
+/// institution (initial), an expert (final). `department` is the target's.
+fn stage_of(who: &Reviewer<'_>, chain: Chain, a: &Application, department: Option<i64>) -> Option<Stage> {
+    match (who, chain) {
+        (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => Some(Stage::Single),
+        (Reviewer::Department(scope), Chain::TwoStage) if department.is_some_and(|d| scope.contains(&d)) => {
+            Some(Stage::Initial)
+        }
+        (Reviewer::Expert, Chain::TwoStage) => Some(Stage::Final),
+        _ => None,
+    }
+}
+
+/// Whether this reviewer may decide this application now (the detail page shows the
+/// pass/fail buttons only then).
+pub async fn may_decide(app: &App, who: &Reviewer<'_>, a: &Application) -> AppResult<bool> {
+    let department = store::institutions::by_id(&app.db.pool, a.target_institution_id)
+        .await?
+        .map(|i| i.department_id);
+    Ok(stage_of(who, chain(app).await?, a, department).is_some_and(|st| st.decides() == a.status))
+}
+
 pub async fn review(
     app: &App,
     who: Reviewer<'_>,
@@ -41,20 +64,10 @@ pub async fn review(
         let a = store::conversion::application(&mut *tx, *id)
             .await?
             .ok_or_else(AppError::not_found)?;
-        let st = match (&who, chain) {
-            (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => Stage::Single,
-            (Reviewer::Department(scope), Chain::TwoStage) => {
-                let inst = store::institutions::by_id(&mut *tx, a.target_institution_id).await?;
-                if !inst.is_some_and(|i| scope.contains(&i.department_id)) {
-                    return Err(AppError::not_found());
-                }
-                Stage::Initial
-            }
-            (Reviewer::Expert, Chain::TwoStage) => Stage::Final,
-            (Reviewer::Institution(_), _) | (Reviewer::Department(_), _) | (Reviewer::Expert, _) => {
-                return Err(AppError::not_found());
-            }
-        };
+        let department = store::institutions::by_id(&mut *tx, a.target_institution_id)
+            .await?
+            .map(|i| i.department_id);
+        let st = stage_of(&who, chain, &a, department).ok_or_else(AppError::not_found)?;
         let (stage, from, to) = (st.code(), st.decides().code(), st.outcome(pass).code());
         if !store::conversion::set_application_status(&mut *tx, a.id, from, to, t).await? {
             return Err(AppError::Conflict(format!(

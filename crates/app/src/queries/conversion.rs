@@ -229,6 +229,68 @@ pub async fn applications(
     })
 }
 
+/// Whether this caller may see this application: the learner who applied, the target
+/// institution's conversion users (or the initiating institution's), a department over
+/// the target, or an expert.
+pub async fn may_see(app: &App, who: &Principal, a: &Application) -> AppResult<bool> {
+    Ok(match who {
+        Principal::Learner(l) => a.learner_id == l.id,
+        Principal::Institution { user, institution } => {
+            (a.target_institution_id == institution.id || a.initiator_institution_id == Some(institution.id))
+                && crate::institutions::may(user, domain::role::Area::Conversion)
+        }
+        Principal::Department { scope, .. } => store::institutions::by_id(&app.db.pool, a.target_institution_id)
+            .await?
+            .is_some_and(|i| scope.contains(&i.department_id)),
+        Principal::Expert(_) => true,
+    })
+}
+
+/// One application with what it used and what it grants, for its detail page.
+pub struct ApplicationDetail {
+    pub row: ApplicationRow,
+    /// The learner outcomes it uses, by name.
+    pub sources: Vec<String>,
+    /// The target outcomes of its rule, by name.
+    pub targets: Vec<String>,
+}
+
+/// One application, or "not found" for anyone who may not see it.
+pub async fn application(app: &App, who: &Principal, id: i64) -> AppResult<ApplicationDetail> {
+    let pool = &app.db.pool;
+    let a = store::conversion::application(pool, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !may_see(app, who, &a).await? {
+        return Err(AppError::not_found());
+    }
+    let mut sources = Vec::new();
+    for h in store::conversion::application_sources(pool, id).await? {
+        if let Some(h) = store::holdings::by_id(pool, h).await? {
+            sources.push(h.name);
+        }
+    }
+    let target_ids: Vec<i64> = store::conversion::targets(pool, a.rule_id)
+        .await?
+        .into_iter()
+        .map(|t| t.institution_outcome_id)
+        .collect();
+    let targets = super::catalog::many(app, &target_ids)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    Ok(ApplicationDetail {
+        row: ApplicationRow {
+            reviews: store::conversion::application_reviews(pool, id).await?,
+            files: store::conversion::files_of(pool, id).await?,
+            application: a,
+        },
+        sources,
+        targets,
+    })
+}
+
 pub async fn count_applications(app: &App, who: &Principal, f: ApplicationFilter) -> AppResult<i64> {
     Ok(store::conversion::applications(&app.db, &scoped(who, f), 1, 1)
         .await?

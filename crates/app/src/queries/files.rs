@@ -9,26 +9,6 @@ use crate::{App, AppError, AppResult};
 
 use super::StoredFile;
 
-/// Whether this caller may see this conversion application's materials: the learner
-/// who applied, the target institution's conversion reviewers, a department over it, or
-/// an expert.
-async fn may_see_application(app: &App, who: &Principal, application: i64) -> AppResult<bool> {
-    let pool = &app.db.pool;
-    let Some(a) = store::conversion::application(pool, application).await? else {
-        return Ok(false);
-    };
-    Ok(match who {
-        Principal::Learner(l) => a.learner_id == l.id,
-        Principal::Institution { user, institution } => {
-            a.target_institution_id == institution.id && may(user, Area::Conversion)
-        }
-        Principal::Department { scope, .. } => store::institutions::by_id(pool, a.target_institution_id)
-            .await?
-            .is_some_and(|i| scope.contains(&i.department_id)),
-        Principal::Expert(_) => true,
-    })
-}
-
 /// The file, if this caller (or an anonymous visitor, `None`) may download it.
 /// Anything else is "not found" (signed in) or "sign in first" (anonymous).
 pub async fn readable(app: &App, who: Option<&Principal>, id: i64) -> AppResult<StoredFile> {
@@ -62,7 +42,9 @@ pub async fn readable(app: &App, who: Option<&Principal>, id: i64) -> AppResult<
         return Ok(file);
     }
     for application in store::conversion::applications_of_file(pool, id).await? {
-        if may_see_application(app, who, application).await? {
+        if let Some(a) = store::conversion::application(pool, application).await?
+            && super::conversion::may_see(app, who, &a).await?
+        {
             return Ok(file);
         }
     }

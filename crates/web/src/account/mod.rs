@@ -3,6 +3,7 @@
 //! The same handlers serve `/learner/…`, `/institution/…`, `/department/…` and
 //! `/expert/…`; the `SignedIn` extractor applies the space's own checks.
 
+pub mod applications;
 pub mod feedback;
 pub mod messages;
 pub mod settings;
@@ -16,6 +17,7 @@ pub const SPACES: [&str; 4] = ["learner", "institution", "department", "expert"]
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(applications::routes())
         .merge(feedback::routes())
         .merge(messages::routes())
         .merge(settings::routes())

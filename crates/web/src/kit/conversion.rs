@@ -345,57 +345,59 @@ pub(crate) async fn app_rows(
     full_id: bool,
 ) -> Result<(Vec<AppRow>, i64), WebError> {
     let result = app::queries::conversion::applications(&s.app, who, f.clone(), page_no, PER_PAGE).await?;
-    let mut rows = Vec::new();
-    for row in result.rows {
-        let a = row.application;
-        let history = row
-            .reviews
-            .into_iter()
-            .map(|r| {
-                let stage = match r.stage.as_str() {
-                    "initial" => "初审",
-                    "final" => "终审",
-                    _ => "审核",
-                };
-                let d = if r.decision == "pass" { "通过" } else { "不通过" };
-                format!(
-                    "{stage}{d}（{}）{}",
-                    r.reviewer_name.unwrap_or_default(),
-                    r.opinion
-                        .filter(|o| !o.is_empty())
-                        .map(|o| format!("：{o}"))
-                        .unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("；");
-        rows.push(AppRow {
-            id: a.id,
-            code: a.rule_code,
-            rule: a.rule_name,
-            learner: a.learner_name,
-            id_number: if full_id {
-                a.learner_id_number
-            } else {
-                mask::id_number(&a.learner_id_number)
-            },
-            initiator: if a.initiator == "institution" {
-                "机构发起"
-            } else {
-                "个人申请"
-            },
-            created: datetime(a.created_at),
-            status_label: a.status.label(),
-            status: a.status.code().to_string(),
-            history: if history.is_empty() { "-".into() } else { history },
-            files: row
-                .files
-                .into_iter()
-                .map(|(id, name)| crate::kit::forms::FileLink { id, name })
-                .collect(),
-        });
-    }
+    let rows = result.rows.into_iter().map(|row| app_row(row, full_id)).collect();
     Ok((rows, result.total))
+}
+
+/// One application as a row of the lists (and the head of its detail page).
+pub(crate) fn app_row(row: app::queries::conversion::ApplicationRow, full_id: bool) -> AppRow {
+    let a = row.application;
+    let history = row
+        .reviews
+        .into_iter()
+        .map(|r| {
+            let stage = match r.stage.as_str() {
+                "initial" => "初审",
+                "final" => "终审",
+                _ => "审核",
+            };
+            let d = if r.decision == "pass" { "通过" } else { "不通过" };
+            format!(
+                "{stage}{d}（{}）{}",
+                r.reviewer_name.unwrap_or_default(),
+                r.opinion
+                    .filter(|o| !o.is_empty())
+                    .map(|o| format!("：{o}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；");
+    AppRow {
+        id: a.id,
+        code: a.rule_code,
+        rule: a.rule_name,
+        learner: a.learner_name,
+        id_number: if full_id {
+            a.learner_id_number
+        } else {
+            mask::id_number(&a.learner_id_number)
+        },
+        initiator: if a.initiator == "institution" {
+            "机构发起"
+        } else {
+            "个人申请"
+        },
+        created: datetime(a.created_at),
+        status_label: a.status.label(),
+        status: a.status.code().to_string(),
+        history: if history.is_empty() { "-".into() } else { history },
+        files: row
+            .files
+            .into_iter()
+            .map(|(id, name)| crate::kit::forms::FileLink { id, name })
+            .collect(),
+    }
 }
 
 #[derive(serde::Deserialize)]

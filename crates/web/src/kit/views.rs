@@ -54,6 +54,8 @@ pub struct PageCtx {
     /// The caller's unread messages and where its box is (empty: no box).
     pub unread: i64,
     pub inbox: &'static str,
+    /// The signed-in role's space, the first segment of its URLs (`learner` …).
+    pub space: &'static str,
 }
 
 const FLASH_KEY: &str = "flash";
@@ -91,6 +93,7 @@ impl PageCtx {
             flash: None,
             unread: 0,
             inbox: "",
+            space: "",
         };
         if let Some(p) = &v.principal {
             ctx.signed_in(p, "");
@@ -109,6 +112,7 @@ impl PageCtx {
         self.user = Some(who.name().to_string());
         self.role_label = who.role().label();
         self.inbox = inbox_of(who);
+        self.space = who.role().code();
         self.unread = crate::kit::viewer::current().unread;
     }
 
@@ -130,6 +134,7 @@ impl PageCtx {
             flash,
             unread: 0,
             inbox: "",
+            space: "",
         };
         if let Some(p) = who {
             ctx.signed_in(p, active);
