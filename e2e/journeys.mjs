@@ -2,7 +2,7 @@
 import * as h from "./harness.mjs";
 import { feedback, importedLearners, newLearner } from "./learner.mjs";
 import { everyMenu, publicPages } from "./pages.mjs";
-import { department, expert } from "./staff.mjs";
+import { department, expert, institutionTools } from "./staff.mjs";
 
 const journeys = [
   ["pre-imported learners complete their accounts", importedLearners],
@@ -10,6 +10,7 @@ const journeys = [
   ["a learner reports a problem and the institution answers it", feedback],
   ["a department works its queues", department],
   ["an expert gives a final review", expert],
+  ["an institution exports its learner accounts and filters its rules", institutionTools],
   ["the public pages", publicPages],
   ["every page of every role's menu", everyMenu],
 ];

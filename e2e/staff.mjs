@@ -41,3 +41,26 @@ export async function expert() {
   await h.go(e, "/expert/settings", "settings");
   await e.context.close();
 }
+
+/// The institution exports its learner accounts after an SMS code (the file is an
+/// xlsx with masked ID numbers) and filters its rules.
+export async function institutionTools() {
+  const i = await h.actor("institution-tools");
+  await h.signIn(i, "institution", "4144051234", PASSWORD);
+  await h.go(i, "/institution/learners", "learners");
+  await i.page.locator("input[form=learner-export]").first().check();
+  await i.page.click("#learner-export button[data-sms=export]");
+  await i.page.waitForFunction(() => document.querySelector("#learner-export button[data-sms]")?.disabled);
+  await i.page.waitForTimeout(300);
+  const mobile = h.sql("SELECT mobile FROM institution_users WHERE account = '4144051234'");
+  await i.page.fill("#learner-export input[name=sms_code]", h.smsCode(mobile));
+  const [download] = await Promise.all([i.page.waitForEvent("download"), i.page.click("#learner-export button[type=submit]")]);
+  const file = await download.path();
+  const bytes = (await import("node:fs")).readFileSync(file);
+  h.expect(bytes.subarray(0, 2).toString() === "PK", "the export is not an xlsx");
+  h.expect(download.suggestedFilename().endsWith(".xlsx"), `named ${download.suggestedFilename()}`);
+  await h.go(i, "/institution/rules?tab=related", "rules-related");
+  await h.go(i, "/institution/rules?status=published", "rules-published");
+  await h.go(i, "/institution/outcomes", "outcomes");
+  await i.context.close();
+}
