@@ -490,6 +490,28 @@ async fn two_stage_journey(t: &TestApp) {
         (1, vec!["李四".to_string()]),
         "a score below the rule's minimum is not eligible"
     );
+    // 机构发起 groups the applications by batch, each opening its learners.
+    let mut src = t.client();
+    src.sign_in("institution", "4144051234", "Pass1234").await;
+    let sent = src.get("/institution/conversions/records?tab=sent").await;
+    assert!(
+        sent.has("发起批次") && sent.has("查看学员") && sent.has("王五"),
+        "{}",
+        sent.excerpt(0, 3000)
+    );
+    let batch = store::conversion::batches_of(&t.app.db.pool, w.source_inst, 10)
+        .await
+        .unwrap();
+    assert_eq!((batch.len(), batch[0].total, batch[0].pending), (1, 1, 1));
+    let one = src
+        .get(&format!(
+            "/institution/conversions/records?tab=sent&batch={}",
+            batch[0].batch
+        ))
+        .await;
+    assert!(one.has(&format!("批次 {} 的学员", batch[0].batch)) && one.has("王五"));
+    let none = src.get("/institution/conversions/records?tab=sent&batch=nope").await;
+    assert!(!none.has("王五"));
 }
 
 async fn rule_codes_are_unique_under_concurrency(t: &TestApp) {

@@ -612,6 +612,38 @@ pub struct ApplicationFilter {
     pub ids: Option<Vec<i64>>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
     pub before_id: Option<i64>,
+    /// One batch of 机构发起 applications.
+    pub batch: Option<String>,
+}
+
+/// A batch of applications an institution made for its learners (机构发起).
+#[derive(Debug, Clone, FromRow)]
+pub struct Batch {
+    pub batch: String,
+    pub rule_code: String,
+    pub rule_name: String,
+    pub created_at: i64,
+    pub total: i64,
+    pub pending: i64,
+    pub passed: i64,
+    pub failed: i64,
+}
+
+/// The institution's batches, newest first.
+pub async fn batches_of<'c>(e: impl Exec<'c>, institution_id: i64, limit: i64) -> Result<Vec<Batch>> {
+    Ok(sqlx::query_as(
+        "SELECT a.batch, r.code AS rule_code, r.name AS rule_name, MIN(a.created_at) AS created_at, COUNT(*) AS total, \
+         SUM(CASE WHEN a.status IN ('pending', 'initial_passed') THEN 1 ELSE 0 END) AS pending, \
+         SUM(CASE WHEN a.status = 'passed' THEN 1 ELSE 0 END) AS passed, \
+         SUM(CASE WHEN a.status = 'failed' THEN 1 ELSE 0 END) AS failed \
+         FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id \
+         WHERE a.initiator_institution_id = $1 AND a.batch IS NOT NULL \
+         GROUP BY a.batch, r.code, r.name ORDER BY MIN(a.id) DESC LIMIT $2",
+    )
+    .bind(institution_id)
+    .bind(limit)
+    .fetch_all(e)
+    .await?)
 }
 
 pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i64) -> Result<Page<Application>> {
@@ -646,6 +678,9 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
     }
     if let Some(id) = f.before_id {
         w.int("a.id < ?", id);
+    }
+    if let Some(b) = &f.batch {
+        w.text("a.batch = ?", b.clone());
     }
     let from = "FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id JOIN learners l ON l.id = a.learner_id";
     let total: i64 = bind_scalar(

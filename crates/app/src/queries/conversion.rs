@@ -291,6 +291,17 @@ pub async fn application(app: &App, who: &Principal, id: i64) -> AppResult<Appli
     })
 }
 
+/// 机构发起: the caller institution's batches with their counts.
+pub async fn batches(app: &App, who: &Principal) -> AppResult<Vec<store::conversion::Batch>> {
+    match who {
+        Principal::Institution { user, institution } => {
+            crate::institutions::require(user, domain::role::Area::Conversion)?;
+            Ok(store::conversion::batches_of(&app.db.pool, institution.id, 200).await?)
+        }
+        _ => Err(AppError::forbidden()),
+    }
+}
+
 pub async fn count_applications(app: &App, who: &Principal, f: ApplicationFilter) -> AppResult<i64> {
     Ok(store::conversion::applications(&app.db, &scoped(who, f), 1, 1)
         .await?

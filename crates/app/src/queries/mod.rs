@@ -19,6 +19,7 @@ pub use store::Page;
 pub use store::audit::Actor;
 pub use store::catalog::{CatalogOutcome, Filter as CatalogFilter};
 pub use store::certificates::Certificate;
+pub use store::conversion::Batch as ConversionBatch;
 pub use store::conversion::{Application, ApplicationFilter, Method, PublishedMethod, Rule, RuleFilter, Target};
 pub use store::directory::{Department, DirectoryEntry};
 pub use store::feedback::Filter as FeedbackFilter;

@@ -55,6 +55,8 @@ async fn inst_review_page(
         status,
         &AppsPage {
             ctx,
+            batches: Vec::new(),
+            batch: String::new(),
             heading: "转换申请审核",
             tabs: vec![
                 tab(
@@ -161,8 +163,15 @@ async fn inst_records(
         "/institution/conversions/records",
     )
     .await?;
+    let batches = if q.tab == "sent" {
+        app::queries::conversion::batches(&s.app, &inst(&a)).await?
+    } else {
+        Vec::new()
+    };
     Ok(page(&AppsPage {
         ctx,
+        batches,
+        batch: q.batch.clone(),
         heading: "转换记录",
         tabs: vec![
             tab(

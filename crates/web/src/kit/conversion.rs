@@ -182,6 +182,9 @@ pub(crate) struct TabQuery {
     /// `learner` (个人) or `institution` (机构).
     #[serde(default)]
     pub(crate) initiator: String,
+    /// One batch of 机构发起 applications.
+    #[serde(default)]
+    pub(crate) batch: String,
 }
 
 impl TabQuery {
@@ -199,6 +202,7 @@ impl TabQuery {
             "institution" => Some("institution"),
             _ => f.initiator,
         };
+        f.batch = Some(self.batch.clone()).filter(|b| !b.is_empty());
         f
     }
 }
@@ -319,6 +323,9 @@ pub(crate) struct AppRow {
 #[template(path = "kit/applications.html")]
 pub(crate) struct AppsPage {
     pub(crate) ctx: PageCtx,
+    /// 机构发起: the batches, each opening its learners' applications.
+    pub(crate) batches: Vec<app::queries::ConversionBatch>,
+    pub(crate) batch: String,
     pub(crate) heading: &'static str,
     pub(crate) tabs: Vec<Tab>,
     pub(crate) rows: Vec<AppRow>,
@@ -488,6 +495,8 @@ pub(crate) async fn two_stage_page(
         status,
         &AppsPage {
             ctx,
+            batches: Vec::new(),
+            batch: String::new(),
             heading,
             tabs: Vec::new(),
             rows,

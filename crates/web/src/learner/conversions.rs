@@ -167,6 +167,8 @@ async fn learner_records(
     let current = if q.tab.is_empty() { "passed" } else { q.tab.as_str() };
     Ok(page(&AppsPage {
         ctx,
+        batches: Vec::new(),
+        batch: String::new(),
         heading: "转换记录",
         tabs: vec![
             tab(
