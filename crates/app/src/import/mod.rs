@@ -265,11 +265,52 @@ pub fn rows_xlsx(headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     book.save_to_buffer().map_err(err)
 }
 
+/// A template: the header row on the first sheet (导入数据), then a 填写说明 sheet with
+/// the rules of each column and an example row under the header names.
+fn template_with_help(headers: &[&str], help: &[(&str, &str)], example: &[&str]) -> AppResult<Vec<u8>> {
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet().set_name("导入数据").map_err(err)?;
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        sheet.set_column_width(c as u16, 20).map_err(err)?;
+    }
+    let notes = book.add_worksheet().set_name("填写说明").map_err(err)?;
+    notes.set_column_width(0, 16).map_err(err)?;
+    notes.set_column_width(1, 80).map_err(err)?;
+    notes.write_string_with_format(0, 0, "列", &bold).map_err(err)?;
+    notes.write_string_with_format(0, 1, "填写要求", &bold).map_err(err)?;
+    for (r, (column, rule)) in help.iter().enumerate() {
+        notes.write_string(r as u32 + 1, 0, *column).map_err(err)?;
+        notes.write_string(r as u32 + 1, 1, *rule).map_err(err)?;
+    }
+    let at = help.len() as u32 + 2;
+    notes
+        .write_string_with_format(at, 0, "示例（导入时请填在“导入数据”页，表头请勿修改）", &bold)
+        .map_err(err)?;
+    for (c, (h, v)) in headers.iter().zip(example).enumerate() {
+        notes
+            .write_string_with_format(at + 1, c as u16, *h, &bold)
+            .map_err(err)?;
+        notes.write_string(at + 2, c as u16, *v).map_err(err)?;
+    }
+    book.save_to_buffer().map_err(err)
+}
+
 /// The learner-account template (学员信息导入).
 pub fn learners_template() -> AppResult<Vec<u8>> {
-    rows_xlsx(
+    template_with_help(
         &LEARNER_HEADERS.map(|h| format!("*{h}")).each_ref().map(String::as_str),
-        &[],
+        &[
+            ("学员姓名", "必填，与身份证件上的姓名一致，2-30个字。"),
+            ("身份证号", "必填，18位居民身份证号码，末位X大小写均可。"),
+            (
+                "说明",
+                "导入的学员为“未激活”状态，初始密码为身份证号后六位；学员首次登录后完善账户信息。同一身份证号只导入一次。",
+            ),
+        ],
+        &["张晓明", "440106199001011235"],
     )
 }
 
@@ -446,12 +487,32 @@ async fn close(
 
 /// The template of learners' outcomes for one catalog outcome (学员成果导入).
 pub fn holdings_template() -> AppResult<Vec<u8>> {
-    rows_xlsx(
+    template_with_help(
         &HOLDING_HEADERS
             .map(|h| if h == "成绩" { h.to_string() } else { format!("*{h}") })
             .each_ref()
             .map(String::as_str),
-        &[],
+        &[
+            (
+                "学员姓名",
+                "必填，与身份证件上的姓名一致；已有账户的学员须与其账户姓名相同。",
+            ),
+            (
+                "身份证号",
+                "必填，18位居民身份证号码。没有学分银行账户的学员将自动建立“未激活”账户，初始密码为身份证号后六位。",
+            ),
+            ("个人成果编号", "必填，证书编号、学号等，不超过50个字符。"),
+            (
+                "颁证日期",
+                "必填，格式为 YYYY-MM-DD（也接受 2024/1/1、2024年1月1日 和 Excel 日期），不能晚于今天。",
+            ),
+            ("成绩", "选填，课程类成果填写0-100之间的数字。"),
+            (
+                "说明",
+                "每次最多导入10MB（约30万行）。不符合要求的行不予导入，可在导入记录中下载“未导入数据”（含原因和原文件行号），修改后重新导入。同一学员不能重复持有同一成果。",
+            ),
+        ],
+        &["张晓明", "440106199001011235", "ZS2024-0001", "2024-06-30", "85"],
     )
 }
 
@@ -578,6 +639,21 @@ mod tests {
         assert_eq!(seen.first("k70000"), Some(4 + 70_000 + 70_000 / 7));
         assert_eq!(seen.first("absent"), None);
         assert_eq!(seen.runs.len(), 3);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn templates_carry_their_instructions() {
+        for book in [super::holdings_template().unwrap(), super::learners_template().unwrap()] {
+            // The first sheet is the one an import reads: the header row only.
+            let rows = super::read_rows(&book).unwrap();
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert!(rows[0][0].contains("学员姓名"));
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+            let mut workbook = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook).unwrap();
+            assert!(workbook.contains("填写说明") && workbook.contains("导入数据"));
+        }
     }
 
     #[test]
