@@ -335,6 +335,7 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
     }
     let store_for = |name: &str, id: String, no: &str| crate::holdings::StoreForLearnerForm {
         learner_name: name.into(),
+        id_type: String::new(),
         id_number: id,
         number: no.into(),
         issued_on: "2023-07-01".into(),

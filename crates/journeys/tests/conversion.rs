@@ -75,6 +75,7 @@ async fn world(t: &TestApp) -> World {
         .unwrap();
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
+        id_type: String::new(),
         id_number: id("44010619900101123"),
         number: "N1".into(),
         issued_on: "2023-07-01".into(),
@@ -454,6 +455,7 @@ async fn two_stage_journey(t: &TestApp) {
     // The source institution applies for a batch of its learners (与我相关).
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "李四".into(),
+        id_type: String::new(),
         id_number: id("44010619910101123"),
         number: "N2".into(),
         issued_on: "2023-07-01".into(),
@@ -464,6 +466,7 @@ async fn two_stage_journey(t: &TestApp) {
         .unwrap();
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "王五".into(),
+        id_type: String::new(),
         id_number: id("44010619920101123"),
         number: "N3".into(),
         issued_on: "2023-07-01".into(),

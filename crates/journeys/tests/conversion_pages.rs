@@ -41,6 +41,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
     common::seed_learner(t, "张晓明", &idn, "13812345678", "abc12345").await;
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
+        id_type: String::new(),
         id_number: idn.clone(),
         number: "N1".into(),
         issued_on: "2023-07-01".into(),

@@ -255,6 +255,7 @@ async fn export_learner_outcomes(t: &TestApp) {
     let idn = common::id("44010619900101123");
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
+        id_type: String::new(),
         id_number: idn.clone(),
         number: "N1".into(),
         issued_on: "2023-07-01".into(),

@@ -364,6 +364,7 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         .unwrap();
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
+        id_type: String::new(),
         id_number: id("44010619900101123"),
         number: "N".into(),
         issued_on: "2023-07-01".into(),
@@ -586,6 +587,7 @@ async fn learner_accounts_of_an_institution(t: &TestApp) {
         .unwrap();
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "王小芳".into(),
+        id_type: String::new(),
         id_number: first.clone(),
         number: "N1".into(),
         issued_on: "2023-07-01".into(),

@@ -74,6 +74,7 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
     // Two learners hold it before it is recognised.
     let store_form = |name: &str, idn: &str, no: &str| app::holdings::StoreForLearnerForm {
         learner_name: name.into(),
+        id_type: String::new(),
         id_number: idn.into(),
         number: no.into(),
         issued_on: "2023-07-01".into(),
@@ -406,6 +407,7 @@ async fn withdrawal_is_all_or_nothing(t: &TestApp) {
         .unwrap();
     let form = |idn: &str| app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
+        id_type: String::new(),
         id_number: idn.into(),
         number: "N1".into(),
         issued_on: "2023-07-01".into(),

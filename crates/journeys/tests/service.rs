@@ -215,6 +215,7 @@ async fn feedback_goes_to_the_creator_and_back(t: &TestApp) {
     .unwrap();
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
+        id_type: String::new(),
         id_number: idn.clone(),
         number: "N1".into(),
         issued_on: "2023-07-01".into(),

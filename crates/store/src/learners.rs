@@ -73,9 +73,10 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
 /// Pre-imported accounts (未激活, resident ID) created by an institution's import: name,
 /// ID number and card number per row, the rest the same for all. Each row binds only
 /// what varies, which keeps large batches cheap. Returns (ID number, id) of each.
+/// Pre-imported accounts from (name, ID type code, ID number, card number) rows.
 pub async fn insert_imported(
     conn: &mut sqlx::AnyConnection,
-    rows: &[(&str, &str, &str)],
+    rows: &[(&str, &str, &str, &str)],
     password_hash: &str,
     institution: Option<i64>,
     now: i64,
@@ -83,16 +84,16 @@ pub async fn insert_imported(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 3, rows.len(), 3);
+    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 3, rows.len(), 4);
     let sql = format!(
         "INSERT INTO learners (name, id_type, id_number, password_hash, status, card_no, created_by_institution, created_at) \
-         SELECT v.column1, 'resident', v.column2, {}, '{INACTIVE}', v.column3, {}, {} FROM (VALUES {}) AS v \
+         SELECT v.column1, v.column2, v.column3, {}, '{INACTIVE}', v.column4, {}, {} FROM (VALUES {}) AS v \
          RETURNING id_number, id",
         marks[0], marks[1], marks[2], values
     );
     let mut q = sqlx::query_as(&sql).bind(password_hash).bind(institution).bind(now);
-    for (name, id_number, card) in rows {
-        q = q.bind(*name).bind(*id_number).bind(*card);
+    for (name, id_type, id_number, card) in rows {
+        q = q.bind(*name).bind(*id_type).bind(*id_number).bind(*card);
     }
     Ok(q.fetch_all(conn).await?)
 }

@@ -6,6 +6,9 @@ use super::*;
 pub struct StoreForLearnerForm {
     #[serde(default)]
     pub learner_name: String,
+    /// 证件类型 (code or name); empty: 居民身份证.
+    #[serde(default)]
+    pub id_type: String,
     #[serde(default)]
     pub id_number: String,
     #[serde(default)]
@@ -60,6 +63,7 @@ impl StoreRow {
     pub(crate) fn imported(&self, learner: Option<i64>) -> ImportedHolding {
         ImportedHolding {
             name: self.name.as_str().to_string(),
+            id_type: self.id.kind().code().to_string(),
             id_number: self.id.as_str().to_string(),
             learner,
             number: self.parsed.number.clone(),
@@ -74,6 +78,7 @@ impl StoreRow {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ImportedHolding {
     name: String,
+    id_type: String,
     id_number: String,
     learner: Option<i64>,
     number: Option<String>,
@@ -112,7 +117,18 @@ pub(crate) async fn validate_store(
 /// row. The learner's account is looked up afterwards (one by one or a chunk at once).
 pub(crate) fn check_store(ctx: &HoldingContext, f: &StoreForLearnerForm, v: &mut Checks) -> Option<StoreRow> {
     let name = v.check(PersonName::parse(&f.learner_name));
-    let id = v.check(IdNumber::resident(&f.id_number));
+    // 证件类型 by its code or its name; none given means 居民身份证.
+    let kind = match f.id_type.trim() {
+        "" => Some(domain::id_card::IdType::Resident),
+        t => domain::id_card::IdType::ALL
+            .into_iter()
+            .find(|k| k.code() == t || k.label() == t)
+            .or_else(|| {
+                v.fail("id_type", format!("证件类型“{t}”无法识别"));
+                None
+            }),
+    };
+    let id = kind.and_then(|k| v.check(IdNumber::parse(k, &f.id_number)));
     let form = HoldingForm {
         subtype_id: ctx.s.id,
         institution_outcome_id: ctx.catalog.as_ref().map(|o| o.id),
@@ -146,12 +162,19 @@ pub(crate) async fn store_many(
     if rows.is_empty() {
         return Ok(());
     }
-    let new: Vec<(&str, &str, String)> = rows
+    let new: Vec<(&str, &str, &str, String)> = rows
         .iter()
         .filter(|r| r.learner.is_none())
-        .map(|r| (r.name.as_str(), r.id_number.as_str(), crate::learners::new_card_no()))
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.id_type.as_str(),
+                r.id_number.as_str(),
+                crate::learners::new_card_no(),
+            )
+        })
         .collect();
-    let new: Vec<(&str, &str, &str)> = new.iter().map(|(n, id, c)| (*n, *id, c.as_str())).collect();
+    let new: Vec<(&str, &str, &str, &str)> = new.iter().map(|(n, k, id, c)| (*n, *k, *id, c.as_str())).collect();
     let created: std::collections::HashMap<String, i64> =
         store::learners::insert_imported(tx, &new, crate::password::INITIAL, Some(o.institution_id), t)
             .await?

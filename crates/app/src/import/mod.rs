@@ -267,7 +267,13 @@ pub fn rows_xlsx(headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
 
 /// A template: the header row on the first sheet (导入数据), then a 填写说明 sheet with
 /// the rules of each column and an example row under the header names.
-fn template_with_help(headers: &[&str], help: &[(&str, &str)], example: &[&str]) -> AppResult<Vec<u8>> {
+/// `lists` are the columns whose cells choose from a drop-down.
+fn template_with_help(
+    headers: &[&str],
+    help: &[(&str, &str)],
+    example: &[&str],
+    lists: &[(u16, &[&str])],
+) -> AppResult<Vec<u8>> {
     let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -275,6 +281,10 @@ fn template_with_help(headers: &[&str], help: &[(&str, &str)], example: &[&str])
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
         sheet.set_column_width(c as u16, 20).map_err(err)?;
+    }
+    for (c, options) in lists {
+        let v = DataValidation::new().allow_list_strings(options).map_err(err)?;
+        sheet.add_data_validation(1, *c, TEMPLATE_ROWS, *c, &v).map_err(err)?;
     }
     let notes = book.add_worksheet().set_name("填写说明").map_err(err)?;
     notes.set_column_width(0, 16).map_err(err)?;
@@ -311,6 +321,7 @@ pub fn learners_template() -> AppResult<Vec<u8>> {
             ),
         ],
         &["张晓明", "440106199001011235"],
+        &[],
     )
 }
 
@@ -373,10 +384,10 @@ pub async fn learners(app: &App, owner: Owner, src: &Source<'_>, actor: &Actor) 
     for chunk in valid.chunks()? {
         let chunk = chunk?;
         let cards: Vec<String> = chunk.iter().map(|_| crate::learners::new_card_no()).collect();
-        let rows: Vec<(&str, &str, &str)> = chunk
+        let rows: Vec<(&str, &str, &str, &str)> = chunk
             .iter()
             .zip(&cards)
-            .map(|((name, id), card)| (name.as_str(), id.as_str(), card.as_str()))
+            .map(|((name, id), card)| (name.as_str(), "resident", id.as_str(), card.as_str()))
             .collect();
         store::learners::insert_imported(&mut o.tx, &rows, crate::password::INITIAL, owner.institution(), o.t).await?;
     }
@@ -487,6 +498,7 @@ async fn close(
 
 /// The template of learners' outcomes for one catalog outcome (学员成果导入).
 pub fn holdings_template() -> AppResult<Vec<u8>> {
+    let id_types = domain::id_card::IdType::ALL.map(domain::id_card::IdType::label);
     template_with_help(
         &HOLDING_HEADERS
             .map(|h| if h == "成绩" { h.to_string() } else { format!("*{h}") })
@@ -495,11 +507,15 @@ pub fn holdings_template() -> AppResult<Vec<u8>> {
         &[
             (
                 "学员姓名",
-                "必填，与身份证件上的姓名一致；已有账户的学员须与其账户姓名相同。",
+                "必填，与证件上的姓名一致；已有账户的学员须与其账户姓名相同。",
             ),
             (
-                "身份证号",
-                "必填，18位居民身份证号码。没有学分银行账户的学员将自动建立“未激活”账户，初始密码为身份证号后六位。",
+                "证件类型",
+                "必填，从下拉列表选择：居民身份证、港澳居民来往内地通行证、台湾居民来往大陆通行证、护照、外国人永久居留身份证；留空按居民身份证处理。",
+            ),
+            (
+                "证件号码",
+                "必填，与证件类型相符（居民身份证为18位并校验末位）。没有学分银行账户的学员将自动建立“未激活”账户，初始密码为证件号码后六位。",
             ),
             ("个人成果编号", "必填，证书编号、学号等，不超过50个字符。"),
             (
@@ -512,11 +528,21 @@ pub fn holdings_template() -> AppResult<Vec<u8>> {
                 "每次最多导入10MB（约30万行）。不符合要求的行不予导入，可在导入记录中下载“未导入数据”（含原因和原文件行号），修改后重新导入。同一学员不能重复持有同一成果。",
             ),
         ],
-        &["张晓明", "440106199001011235", "ZS2024-0001", "2024-06-30", "85"],
+        &[
+            "张晓明",
+            "居民身份证",
+            "440106199001011235",
+            "ZS2024-0001",
+            "2024-06-30",
+            "85",
+        ],
+        &[(1, &id_types)],
     )
 }
 
-const HOLDING_HEADERS: [&str; 5] = ["学员姓名", "身份证号", "个人成果编号", "颁证日期", "成绩"];
+const HOLDING_HEADERS: [&str; 6] = ["学员姓名", "证件类型", "证件号码", "个人成果编号", "颁证日期", "成绩"];
+/// The template before 证件类型 (居民身份证 only); such files still import.
+const HOLDING_HEADERS_V1: [&str; 5] = ["学员姓名", "身份证号", "个人成果编号", "颁证日期", "成绩"];
 
 /// I-04: stores a catalog outcome for the learners listed in a file (导入学员). Learners
 /// without an account get a pre-imported one; recognised outcomes credit them.
@@ -533,13 +559,15 @@ pub async fn holdings(
         .filter(|o| o.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
     let ctx = HoldingContext::load(app, o.subtype_id, Some(o.id)).await?;
-    let mut walk = Walk::open(
+    let (mut walk, layout) = Walk::open_either(
         app,
         src,
-        &HOLDING_HEADERS,
+        &[&HOLDING_HEADERS, &HOLDING_HEADERS_V1],
         "表头与学员成果导入模板不一致，请下载最新模板",
     )
     .await?;
+    // The older layout has no 证件类型 column: every column after the name moves left.
+    let (kind_col, shift) = if layout == 0 { (Some(1), 1) } else { (None, 0) };
     let mut seen = Seen::default();
     let mut valid: Spill<crate::holdings::ImportedHolding> = Spill::new()?;
     // The first valid row: what is the same for every row (the catalog outcome's name,
@@ -551,13 +579,14 @@ pub async fn holdings(
             .iter()
             .map(|row| {
                 let get = |c: usize| row.cells.get(c).cloned().unwrap_or_default();
-                let issued = date_cell(get(3));
+                let issued = date_cell(get(3 + shift));
                 let form = StoreForLearnerForm {
                     learner_name: get(0),
-                    id_number: get(1),
-                    number: get(2),
+                    id_type: kind_col.map(get).unwrap_or_default(),
+                    id_number: get(1 + shift),
+                    number: get(2 + shift),
                     issued_on: issued,
-                    score: get(4),
+                    score: get(4 + shift),
                 };
                 let mut v = crate::error::Checks::default();
                 let checked = check_store(&ctx, &form, &mut v);

@@ -132,15 +132,32 @@ impl<'a> Walk<'a> {
     /// Opens the file and finds its header: the first row, or a row under a title (a
     /// merged cell across the template) among the first five.
     pub(super) async fn open(app: &'a App, src: &Source<'_>, head: &[&str], mismatch: &str) -> AppResult<Walk<'a>> {
+        Ok(Self::open_either(app, src, &[head], mismatch).await?.0)
+    }
+
+    /// The same for a file that may follow any of several layouts of the template (an
+    /// older one kept working): also says which one it follows.
+    pub(super) async fn open_either(
+        app: &'a App,
+        src: &Source<'_>,
+        heads: &[&[&str]],
+        mismatch: &str,
+    ) -> AppResult<(Walk<'a>, usize)> {
         let file = src.file.try_clone().map_err(|e| AppError::Internal(e.into()))?;
         let mut rows = sheet::Rows::open(BufReader::new(file), app.config.import_max_rows).await?;
         let Some(mut chunk) = rows.next_chunk().await? else {
             return Err(bad_file("文件中没有数据"));
         };
-        let matches = |r: &Row| {
+        let matches = |r: &Row, head: &[&str]| {
             r.cells.len() >= head.len() && r.cells.iter().zip(head).all(|(c, h)| header_text(c) == header_text(h))
         };
-        let Some(at) = chunk.iter().take(5).position(matches) else {
+        let found = chunk
+            .iter()
+            .take(5)
+            .enumerate()
+            .find_map(|(at, r)| heads.iter().position(|h| matches(r, h)).map(|layout| (at, layout)));
+        let head = heads[0];
+        let Some((at, layout)) = found else {
             // Say what differs from the template, against the row most like a header.
             let likely = chunk.iter().take(5).max_by_key(|r| {
                 r.cells
@@ -154,15 +171,16 @@ impl<'a> Walk<'a> {
             return Err(bad_file(&format!("{mismatch}。{}", header_difference(&found, head))));
         };
         let data = chunk.split_off(at + 1);
-        Ok(Walk {
+        let walk = Walk {
             app,
             job: src.job,
             rows,
             pending: Some(data),
             header_rows: at + 1,
             done: 0,
-            rejected: Rejections::new(head),
-        })
+            rejected: Rejections::new(heads[layout]),
+        };
+        Ok((walk, layout))
     }
 
     /// The next non-empty chunk of data rows, or None at the end.

@@ -169,6 +169,7 @@ async fn store_for_learner(
     let (_, inst) = c.institution(Area::Outcomes)?;
     let form = StoreForLearnerForm {
         learner_name: b.learner_name,
+        id_type: String::new(),
         id_number: b.id_number,
         number: b.number,
         issued_on: b.issued_on,

@@ -403,6 +403,7 @@ struct StorePage {
     outcome_name: String,
     subtype_name: String,
     form: StoreForLearnerForm,
+    id_types: Vec<crate::kit::views::Code>,
     errors: FormErrors,
 }
 
@@ -428,6 +429,7 @@ async fn store_form(
             outcome_name: o.name,
             subtype_name: o.subtype_name,
             form,
+            id_types: crate::kit::views::id_types(),
             errors,
         },
     ))

@@ -24,6 +24,17 @@ pub fn codes(pairs: &[(&'static str, &'static str)]) -> Vec<Code> {
     pairs.iter().map(|&(code, label)| Code { code, label }).collect()
 }
 
+/// The document types (证件类型) a select offers.
+pub fn id_types() -> Vec<Code> {
+    domain::id_card::IdType::ALL
+        .iter()
+        .map(|t| Code {
+            code: t.code(),
+            label: t.label(),
+        })
+        .collect()
+}
+
 /// One option of a select: what is sent and what is shown.
 pub struct Choice {
     pub value: i64,

@@ -9,7 +9,6 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::get;
-use domain::id_card::IdType;
 use domain::institution::InstitutionStatus;
 use domain::role::Role;
 use tower_sessions::Session;
@@ -32,15 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/register/institution/info", get(info_page).post(info))
 }
 
-fn id_types() -> Vec<crate::kit::views::Code> {
-    IdType::ALL
-        .iter()
-        .map(|t| crate::kit::views::Code {
-            code: t.code(),
-            label: t.label(),
-        })
-        .collect()
-}
+use crate::kit::views::id_types;
 
 #[derive(Template)]
 #[template(path = "public/register/learner.html")]
