@@ -1,5 +1,6 @@
 // The browser journeys of issue 11, run by scripts/e2e.sh against a real server.
 import * as h from "./harness.mjs";
+import { conversion } from "./conversion.mjs";
 import { feedback, importedLearners, newLearner } from "./learner.mjs";
 import { everyMenu, publicPages } from "./pages.mjs";
 import { department, expert, institutionTools } from "./staff.mjs";
@@ -8,6 +9,7 @@ const journeys = [
   ["pre-imported learners complete their accounts", importedLearners],
   ["a learner registers, adds an outcome with evidence, submits, changes mobile and password", newLearner],
   ["a learner reports a problem and the institution answers it", feedback],
+  ["a learner applies; the school edits its draft rule and reviews the applications", conversion],
   ["a department works its queues", department],
   ["an expert gives a final review", expert],
   ["an institution exports its learner accounts and filters its rules", institutionTools],

@@ -24,6 +24,7 @@ export async function everyMenu() {
   await menuOf("menu-learner", "learner", "440106199001011235");
   await menuOf("menu-institution", "institution", "4144051234");
   await menuOf("menu-subuser", "institution", "gdou_chengguo");
+  await menuOf("menu-target-school", "institution", "4144051235");
   await menuOf("menu-department", "department", "gd_edu");
   await menuOf("menu-center", "department", "center_admin");
   await menuOf("menu-expert", "expert", "expert01");

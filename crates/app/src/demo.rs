@@ -36,6 +36,8 @@ fn org_code(first17: &str) -> String {
 }
 
 pub const SCHOOL_CODE: &str = "4144051234";
+/// The school whose rule the demo learner may apply for.
+pub const TARGET_CODE: &str = "4144051235";
 pub const SUB_USER: &str = "gdou_chengguo";
 
 pub fn learner_id() -> String {
@@ -78,6 +80,12 @@ pub async fn load(app: &App) -> AppResult<Vec<DemoAccount>> {
             "李嘉民，机构预导入、未完善账户（初始密码为身份证号后六位）",
         ),
         acc("机构用户", SCHOOL_CODE, PASSWORD, "广东开放大学主账号"),
+        acc(
+            "机构用户",
+            TARGET_CODE,
+            PASSWORD,
+            "广州番禺职业技术学院主账号，发布了转换规则（另有一条未提交的草稿），审核转换申请",
+        ),
         acc(
             "机构用户",
             SUB_USER,
@@ -442,7 +450,7 @@ async fn seed_conversion(
     let pool = &app.db.pool;
     let t = now();
     let hash = password::hash(PASSWORD)?;
-    let code = "4144051235";
+    let code = TARGET_CODE;
     let b = store::institutions::insert(pool, "school", code, "广州番禺职业技术学院", gd, t).await?;
     let profile = Profile {
         name: "广州番禺职业技术学院".into(),
@@ -516,8 +524,24 @@ async fn seed_conversion(
         document: Some(rule_file),
         ..Default::default()
     };
+    let draft = crate::conversion::RuleForm {
+        name: "高等数学转换工程数学（2027级草稿）".into(),
+        explanation: "拟自2027级起执行，尚未提交。".into(),
+        document: Some(
+            crate::files::check_and_put(
+                app,
+                "file",
+                "转换规则草稿.pdf",
+                &pdf("高等数学转换工程数学（2027级）", &RULE_TEXT)?,
+                crate::files::Accept::Pdf,
+            )
+            .await?,
+        ),
+        ..form.clone()
+    };
     let rule = crate::conversion::create_rule(app, b, &form, &inst).await?;
     crate::conversion::act_on_rule(app, b, rule, crate::conversion::RuleAction::Publish, &inst).await?;
+    crate::conversion::create_rule(app, b, &draft, &inst).await?;
     Ok(())
 }
 
