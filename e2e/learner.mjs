@@ -90,6 +90,11 @@ export async function newLearner() {
   await l.page.setInputFiles("input[type=file][name=file]", { name: "获奖证书.png", mimeType: "image/png", buffer: h.PNG });
   await h.submit(l, "form[enctype='multipart/form-data'] button[type=submit]");
   h.expect((await h.text(l)).includes("获奖证书.png"), "the evidence is not listed");
+  // Files over 2 MiB (the pages promise 10 MB) arrive whole.
+  const big = Buffer.concat([h.PDF, Buffer.alloc(3 * 1024 * 1024, 0x20)]);
+  await l.page.setInputFiles("input[type=file][name=file]", { name: "证书扫描件.pdf", mimeType: "application/pdf", buffer: big });
+  await h.submit(l, "form[enctype='multipart/form-data'] button[type=submit]");
+  h.expect((await h.text(l)).includes("证书扫描件.pdf"), `a 3 MB file was refused: ${await h.text(l)}`);
   await h.look(l, "outcome");
   await h.submit(l, "button[value=submit]");
   await h.look(l, "submitted");
@@ -124,6 +129,19 @@ export async function feedback() {
     "SELECT lo.id FROM learner_outcomes lo JOIN learners l ON l.id = lo.learner_id WHERE l.id_number = '440106199001011235' AND lo.source = 'institution' ORDER BY lo.id LIMIT 1",
   );
   h.expect(outcome, "the demo learner has no institution-created outcome");
+  // An outcome whose recognition is under review is read-only: no 修改.
+  const reviewing = h.sql(
+    "SELECT lo.id FROM learner_outcomes lo JOIN learners l ON l.id = lo.learner_id WHERE l.id_number = '440106199001011235' AND lo.recognition IN ('applied', 'initial_passed') LIMIT 1",
+  );
+  if (reviewing) {
+    await h.go(l, `/learner/outcomes/${reviewing}`, "under-review");
+    h.expect(!(await l.page.locator("main a:has-text('修改')").count()), "an outcome under review offers 修改");
+    await h.expecting(l, 409, () => l.page.goto(`${h.BASE}/learner/outcomes/${reviewing}/edit`));
+  }
+  // A page of another role: refused, with the learner's own header and a working sign-out.
+  await h.expecting(l, 403, () => l.page.goto(`${h.BASE}/department`));
+  h.expect((await l.page.locator("header").innerText()).includes("张晓明"), "the error page shows the signed-out header");
+  await h.look(l, "forbidden");
   await h.go(l, `/learner/outcomes/${outcome}`, "outcome");
   await h.submit(l, "main a:has-text('问题反馈')");
   await h.look(l, "report");
