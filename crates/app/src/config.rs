@@ -30,9 +30,30 @@ pub struct Config {
     pub import_max_rows: usize,
     /// Requests one API key may make per minute.
     pub api_rate_per_minute: i64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (their addresses as the
+    /// bank sees them). Behind none, every client is its socket's peer.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Config {
+    /// The client behind a request: the socket's peer, unless the peer is a trusted
+    /// proxy — then the rightmost `X-Forwarded-For` address that is not one (a client
+    /// can put anything on the left of the header, nothing on the right of its proxy).
+    pub fn client_ip(&self, peer: &str, forwarded_for: Option<&str>) -> String {
+        let trusted = |ip: &str| self.trusted_proxies.iter().any(|t| t == ip);
+        if !trusted(peer) {
+            return peer.to_string();
+        }
+        forwarded_for
+            .into_iter()
+            .flat_map(|h| h.rsplit(','))
+            .map(str::trim)
+            .find(|ip| !ip.is_empty() && !trusted(ip))
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+            .unwrap_or(peer)
+            .to_string()
+    }
+
     /// Whether the bank listens only on this machine (127.0.0.0/8, ::1 or localhost).
     pub fn listens_on_loopback(&self) -> bool {
         let host = self.listen.rsplit_once(':').map(|(h, _)| h).unwrap_or(&self.listen);
@@ -89,6 +110,7 @@ impl Default for Config {
             },
             import_max_rows: 1_000_000,
             api_rate_per_minute: 600,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -134,6 +156,13 @@ impl Config {
         if let Some(p) = get("CREDITBANK_SMTP_PORT").and_then(|p| p.parse().ok()) {
             self.email.smtp_port = p;
         }
+        if let Some(v) = get("CREDITBANK_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
         if let Some(v) = get("CREDITBANK_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -150,6 +179,26 @@ impl Config {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let c = super::Config {
+            trusted_proxies: vec!["10.0.0.2".into(), "10.0.0.3".into()],
+            ..Default::default()
+        };
+        // Straight from a client: its own address, whatever it claims.
+        assert_eq!(c.client_ip("203.0.113.9", Some("1.2.3.4")), "203.0.113.9");
+        // Through the proxies: the rightmost address they did not add themselves.
+        assert_eq!(
+            c.client_ip("10.0.0.2", Some("1.2.3.4, 198.51.100.7, 10.0.0.3")),
+            "198.51.100.7"
+        );
+        assert_eq!(c.client_ip("10.0.0.2", None), "10.0.0.2");
+        assert_eq!(c.client_ip("10.0.0.2", Some("not-an-ip")), "10.0.0.2");
     }
 }
 

@@ -20,18 +20,20 @@ use crate::kit::error::WebError;
 
 pub const USER_KEY: &str = "user";
 
-/// The client's address (the socket peer; put a proxy's header in front if needed).
+/// The client's address: the socket peer, or what a trusted proxy says it forwarded
+/// (`Config::client_ip`). Sign-in, SMS and verification limits count by it.
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "local".into());
-        Ok(ClientIp(ip))
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Ok(ClientIp(state.app.config.client_ip(&peer, forwarded)))
     }
 }
 
