@@ -30,6 +30,9 @@ export async function conversion() {
   await h.look(i, "reviewed");
   await h.go(l, "/learner/conversions", "records");
   h.expect((await h.text(l)).includes("转换成功 1"), "the learner does not see the conversion");
+  await h.submit(l, "main table a[href^='/learner/conversions/']");
+  h.expect((await h.text(l)).includes("转换成功") && (await h.text(l)).includes("工程数学"), "the application's page");
+  await h.look(l, "application");
   await l.context.close();
   await i.context.close();
 }

@@ -134,7 +134,23 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
             t,
         )
         .await?;
-        return Err(AppError::field("password", "账号或密码错误"));
+        // The same answers as for an account that exists, counted the same way, so the
+        // sign-in page does not tell which accounts exist.
+        let key = format!(
+            "signin:miss:{}",
+            domain::normalize::half_width(req.login.trim()).to_ascii_uppercase()
+        );
+        let n = store::rate_limit::hit(pool, &key, LOCK_SECONDS, t).await?;
+        if n >= MAX_FAILURES {
+            return Err(AppError::field(
+                "password",
+                "密码错误次数过多，账号已锁定，请15分钟后再试",
+            ));
+        }
+        return Err(AppError::field(
+            "password",
+            format!("账号或密码错误，还可尝试{}次", MAX_FAILURES - n),
+        ));
     };
     let actor = Actor {
         id: Some(c.id),

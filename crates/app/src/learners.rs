@@ -256,16 +256,13 @@ pub async fn reset_password(app: &App, f: &ResetForm, ip: &str) -> AppResult<()>
     let mut v = Checks::default();
     let mobile = v.check(Mobile::parse(&f.mobile));
     let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
-    let mut learner = None;
-    if let Some(m) = &mobile {
-        learner = store::learners::by_mobile(&app.db.pool, m.as_str()).await?;
-        if learner.is_none() {
-            v.fail("mobile", "该手机号未绑定任何账户");
-        }
-    }
     v.finish()?;
-    let (mobile, pw, learner) = (checked(mobile)?, checked(pw)?, checked(learner)?);
+    let (mobile, pw) = (checked(mobile)?, checked(pw)?);
+    // The code first: whether the number is bound is told only to its holder.
     sms::verify_code(&app.db, mobile.as_str(), Purpose::ResetPassword, &f.sms_code).await?;
+    let learner = store::learners::by_mobile(&app.db.pool, mobile.as_str())
+        .await?
+        .ok_or_else(|| AppError::field("sms_code", "短信验证码不正确"))?;
     let hash = password::hash(pw.as_str())?;
     let t = now();
     let mut tx = app.db.begin().await?;
@@ -281,16 +278,35 @@ pub async fn reset_password(app: &App, f: &ResetForm, ip: &str) -> AppResult<()>
     Ok(())
 }
 
+/// Probes of `/sms/send` one client may make per hour, counted before any lookup, so
+/// that whether a number is registered cannot be asked for in bulk.
+pub const SMS_PROBES_PER_HOUR: i64 = 60;
+
+/// 获取验证码 of the public forms. Registration must say that a number is taken, but
+/// only within the per-client limit; recovery never says whether a number is bound: an
+/// unbound one gets a code that is never delivered, and the answer is the same.
+pub async fn request_code(app: &App, mobile: &Mobile, purpose: Purpose, ip: &str) -> AppResult<()> {
+    let probes = store::rate_limit::hit(&app.db.pool, &format!("sms:probe:{ip}"), 3_600, now()).await?;
+    if probes > SMS_PROBES_PER_HOUR {
+        return Err(AppError::TooManyRequests("获取验证码过于频繁，请1小时后再试".into()));
+    }
+    if purpose == Purpose::ResetPassword {
+        let bound = store::learners::by_mobile(&app.db.pool, mobile.as_str())
+            .await?
+            .is_some();
+        return sms::issue(app, mobile, purpose, ip, bound).await;
+    }
+    check_mobile_for(app, mobile, purpose).await?;
+    sms::send_code(app, mobile, purpose, ip).await
+}
+
 /// Whether an SMS for `purpose` may go to this mobile: registration needs a free
-/// number, recovery a bound one.
+/// number.
 pub async fn check_mobile_for(app: &App, mobile: &Mobile, purpose: Purpose) -> AppResult<()> {
     let pool = &app.db.pool;
     match purpose {
         Purpose::Register if store::learners::by_mobile(pool, mobile.as_str()).await?.is_some() => {
             Err(AppError::field("mobile", "该手机号已被其他账户使用"))
-        }
-        Purpose::ResetPassword if store::learners::by_mobile(pool, mobile.as_str()).await?.is_none() => {
-            Err(AppError::field("mobile", "该手机号未绑定任何账户"))
         }
         Purpose::InstitutionRegister
             if store::institutions::primary_by_mobile(pool, mobile.as_str())

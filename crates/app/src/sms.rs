@@ -73,6 +73,12 @@ fn digest(mobile: &str, purpose: Purpose, code: &str) -> String {
 /// Sends a new code, unless one was sent to this mobile less than a minute ago or a
 /// limit is reached.
 pub async fn send_code(app: &App, mobile: &Mobile, purpose: Purpose, ip: &str) -> AppResult<()> {
+    issue(app, mobile, purpose, ip, true).await
+}
+
+/// Issues a code; `deliver` false keeps it from being sent (a recovery code for a number
+/// no account has: it behaves like any other, so the answer says nothing about the number).
+pub(crate) async fn issue(app: &App, mobile: &Mobile, purpose: Purpose, ip: &str, deliver: bool) -> AppResult<()> {
     let t = now();
     if let Some(last) = store::codes::latest_sms(&app.db.pool, mobile.as_str(), purpose.code()).await? {
         let wait = last.created_at + RESEND_SECONDS - t;
@@ -95,6 +101,9 @@ pub async fn send_code(app: &App, mobile: &Mobile, purpose: Purpose, ip: &str) -
         TTL_SECONDS,
     )
     .await?;
+    if !deliver {
+        return Ok(());
+    }
     let text = format!(
         "您正在{}，验证码为{code}，5分钟内有效。如非本人操作，请忽略本短信。",
         purpose.action()

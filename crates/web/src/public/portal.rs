@@ -288,8 +288,7 @@ async fn send_sms(
         return Err(AppError::forbidden().into());
     }
     let mobile = Mobile::parse(&f.mobile)?;
-    app::learners::check_mobile_for(&s.app, &mobile, purpose).await?;
-    app::sms::send_code(&s.app, &mobile, purpose, &ip).await?;
+    app::learners::request_code(&s.app, &mobile, purpose, &ip).await?;
     Ok(Json(
         serde_json::json!({ "ok": true, "resend_after": app::sms::RESEND_SECONDS }),
     ))

@@ -1,0 +1,66 @@
+//! Whether an account exists is not told to strangers (issue 13, item 4): recovery codes
+//! are answered alike for bound and unbound numbers, sign-in answers alike for existing
+//! and unknown accounts, and probes are limited per client before any lookup.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, id, seed_bank, seed_learner};
+
+both!(strangers_cannot_tell_who_has_an_account);
+
+async fn strangers_cannot_tell_who_has_an_account(t: &TestApp) {
+    seed_bank(t).await;
+    seed_learner(t, "张晓明", &id("44010619900101123"), "13800000001", "Pass1234").await;
+    let mut c = t.client();
+    c.get("/password/forgot").await;
+    // 找回密码: the same answer for a bound and an unbound number; only the bound one gets an SMS.
+    let bound = c.sms("13800000001", "reset_password").await;
+    let unbound = c.sms("13800000002", "reset_password").await;
+    assert_eq!((bound.status, unbound.status), (200, 200), "{}", unbound.body);
+    assert_eq!(bound.json()["ok"], unbound.json()["ok"]);
+    assert!(
+        store::outbox::latest_to(&t.app.db.pool, "13800000002")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Submitting for the unbound number fails like a wrong code, not "not bound".
+    let r = c
+        .post(
+            "/password/forgot",
+            &[
+                ("mobile", "13800000002"),
+                ("sms_code", "123456"),
+                ("password", "Next1234"),
+                ("confirm", "Next1234"),
+            ],
+        )
+        .await;
+    assert!(r.has("短信验证码不正确") && !r.has("未绑定"), "{}", r.excerpt(0, 800));
+
+    // Sign-in: an unknown account is answered like a known one, countdown included.
+    let known = c.sign_in("learner", "13800000001", "Wrong1234").await;
+    let unknown = c.sign_in("learner", "13800000009", "Wrong1234").await;
+    assert!(known.has("账号或密码错误，还可尝试4次"));
+    assert!(
+        unknown.has("账号或密码错误，还可尝试4次"),
+        "{}",
+        unknown.excerpt(0, 800)
+    );
+    for _ in 0..4 {
+        c.sign_in("learner", "13800000009", "Wrong1234").await;
+    }
+    assert!(c.sign_in("learner", "13800000009", "Wrong1234").await.has("账号已锁定"));
+
+    // Probes of /sms/send are limited per client before any lookup: asking again and
+    // again whether a number is taken (no code is ever sent) stops being answered.
+    let mut answers = Vec::new();
+    for _ in 0..app::learners::SMS_PROBES_PER_HOUR {
+        answers.push(c.sms("13800000001", "register").await.status);
+    }
+    // Two recovery probes were made above.
+    assert!(answers[..answers.len() - 2].iter().all(|s| *s == 422), "{answers:?}");
+    assert_eq!(answers.last(), Some(&429));
+    assert!(c.sms("13800000001", "register").await.has("过于频繁"));
+}
