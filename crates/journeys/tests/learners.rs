@@ -336,7 +336,12 @@ async fn forgot_password(t: &TestApp) {
     // (the answer used to say 未绑定: see tests/enumeration.rs).
     let r = c.sms("13899999999", "reset_password").await;
     assert_eq!(r.status, 200);
-    assert!(store::outbox::latest_to(&t.app.db.pool, "13899999999").await.unwrap().is_none());
+    assert!(
+        store::outbox::latest_to(&t.app.db.pool, "13899999999")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(c.sms("13812345678", "reset_password").await.status, 200);
     let code = t.sms_code("13812345678").await;
     // Five wrong codes exhaust it.

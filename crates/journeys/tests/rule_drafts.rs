@@ -192,6 +192,10 @@ async fn the_rules_list_filters(t: &TestApp) {
     inst.sign_in("institution", "4144051235", "Pass1234").await;
     let all = inst.get("/institution/rules").await;
     assert!(all.has("数学互认") && all.has("代数互认"));
+    assert!(
+        all.has("我发布的转换规则 2") && all.has("与我相关的转换规则 0"),
+        "counts on the tabs"
+    );
     for (query, shows, hides) in [
         ("kind=学历→非学历", "代数互认", "数学互认"),
         ("status=published", "数学互认", "代数互认"),

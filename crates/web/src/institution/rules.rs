@@ -44,7 +44,16 @@ async fn rules(
     let result = app::queries::conversion::rules_matching(&s.app, list, &q.search(), q.page.max(1), PER_PAGE).await?;
     let ctx = PageCtx::new("转换规则管理", &a.session, Some(&inst(&a)), "/institution/rules").await?;
     let tab = q.tab.clone();
-    Ok(page(&rules_page(ctx, "/institution/rules", &tab, q, result)))
+    let mine = app::queries::conversion::rules(&s.app, RuleList::Mine(a.institution.id), 1, 1)
+        .await?
+        .total;
+    let related = app::queries::conversion::rules(&s.app, RuleList::Related(a.institution.id), 1, 1)
+        .await?
+        .total;
+    Ok(page(&RulesPage {
+        tab_counts: (mine, related),
+        ..rules_page(ctx, "/institution/rules", &tab, q, result)
+    }))
 }
 
 #[derive(Default)]
