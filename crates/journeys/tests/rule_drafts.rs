@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestApp, actor, seed_bank, seed_institution, subtype, vals};
+use common::{TestApp, actor, seed_bank, seed_institution};
 
 both!(drafts_are_edited_and_deleted, the_rules_list_filters);
 
@@ -21,36 +21,10 @@ async fn world(t: &TestApp) -> World {
     let bank = seed_bank(t).await;
     let a = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let b = seed_institution(t, "4144051235", "广州番禺职业技术学院", bank.guangdong, "13900000002").await;
-    let course = subtype(t, "higher_course").await;
-    let ia = actor("institution", 1);
-    let mk = |inst, name: &'static str, code: &'static str| {
-        let ia = ia.clone();
-        async move {
-            app::catalog::create(
-                &t.app,
-                inst,
-                course,
-                name,
-                &vals(&[("course_code", code), ("orig_credits", "3")]),
-                &ia,
-            )
-            .await
-            .unwrap()
-        }
-    };
-    let source = mk(a, "高等数学", "M1").await;
-    let target = mk(b, "工程数学", "E1").await;
-    let other_target = mk(b, "线性代数", "E2").await;
-    let doc = app::files::check_and_put(&t.app, "file", "办法.pdf", PDF, app::files::Accept::Pdf)
-        .await
-        .unwrap();
-    let m = app::conversion::create_method(&t.app, b, "转换办法", Some(&doc), &ia)
-        .await
-        .unwrap();
-    app::conversion::accept_pledge(&t.app, b, &ia).await.unwrap();
-    app::conversion::act_on_method(&t.app, b, m, app::conversion::MethodAction::Publish, &ia)
-        .await
-        .unwrap();
+    let source = common::course(t, a, "高等数学", "M1").await;
+    let target = common::course(t, b, "工程数学", "E1").await;
+    let other_target = common::course(t, b, "线性代数", "E2").await;
+    common::published_method(t, b).await;
     World {
         source,
         target,

@@ -5,7 +5,7 @@
 mod common;
 
 use app::import::Owner;
-use common::{TestApp, actor, id, seed_bank, seed_institution, seed_learner, sheet, subtype, vals};
+use common::{TestApp, actor, id, seed_bank, seed_institution, seed_learner, sheet, subtype};
 
 both!(
     messages_reach_every_role_and_stay_in_their_box,
@@ -56,39 +56,10 @@ async fn messages_reach_every_role_and_stay_in_their_box(t: &TestApp) {
     .unwrap();
     while app::jobs::run_once(&t.app).await.unwrap() {}
     // A published rule taken down: the rules area hears of it, with the reason as text.
-    let o = app::catalog::create(
-        &t.app,
-        x,
-        course,
-        "高等数学",
-        &vals(&[("course_code", "M1"), ("orig_credits", "3")]),
-        &a,
-    )
-    .await
-    .unwrap();
-    let target = app::catalog::create(
-        &t.app,
-        x,
-        course,
-        "工程数学",
-        &vals(&[("course_code", "M2"), ("orig_credits", "3")]),
-        &a,
-    )
-    .await
-    .unwrap();
-    let doc = app::files::check_and_put(&t.app, "file", "规则.pdf", b"%PDF-1.4 r", app::files::Accept::Pdf)
-        .await
-        .unwrap();
-    let method = app::files::check_and_put(&t.app, "file", "办法.pdf", b"%PDF-1.4 m", app::files::Accept::Pdf)
-        .await
-        .unwrap();
-    let m = app::conversion::create_method(&t.app, x, "转换办法", Some(&method), &a)
-        .await
-        .unwrap();
-    app::conversion::accept_pledge(&t.app, x, &a).await.unwrap();
-    app::conversion::act_on_method(&t.app, x, m, app::conversion::MethodAction::Publish, &a)
-        .await
-        .unwrap();
+    let o = common::course(t, x, "高等数学", "M1").await;
+    let target = common::course(t, x, "工程数学", "M2").await;
+    common::published_method(t, x).await;
+    let doc = common::pdf_upload(t, "规则.pdf").await;
     let form = app::conversion::RuleForm {
         name: "课程互认".into(),
         kind: "学历→学历".into(),
@@ -201,18 +172,8 @@ async fn feedback_goes_to_the_creator_and_back(t: &TestApp) {
     seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let idn = id("44010619900101123");
     seed_learner(t, "张晓明", &idn, "13800000001", "Pass1234").await;
-    let course = subtype(t, "higher_course").await;
     let a = actor("institution", 1);
-    let o = app::catalog::create(
-        &t.app,
-        x,
-        course,
-        "高等数学",
-        &vals(&[("course_code", "M1"), ("orig_credits", "3")]),
-        &a,
-    )
-    .await
-    .unwrap();
+    let o = common::course(t, x, "高等数学", "M1").await;
     let form = app::holdings::StoreForLearnerForm {
         learner_name: "张晓明".into(),
         id_type: String::new(),

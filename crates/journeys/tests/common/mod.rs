@@ -607,3 +607,43 @@ pub const HEAD: [&str; 7] = [
     "*原始学分",
     "成果简介",
 ];
+
+/// A course (高等学历课程) in an institution's catalog.
+pub async fn course(t: &TestApp, institution: i64, name: &str, code: &str) -> i64 {
+    let subtype = subtype(t, "higher_course").await;
+    app::catalog::create(
+        &t.app,
+        institution,
+        subtype,
+        name,
+        &vals(&[("course_code", code), ("orig_credits", "3")]),
+        &actor("institution", 1),
+    )
+    .await
+    .unwrap()
+}
+
+/// A checked PDF upload, waiting for its use case.
+pub async fn pdf_upload(t: &TestApp, name: &str) -> app::files::Upload {
+    app::files::check_and_put(&t.app, "file", name, b"%PDF-1.4 doc", app::files::Accept::Pdf)
+        .await
+        .unwrap()
+}
+
+/// The institution's conversion method, published (the pledge accepted): what a rule needs.
+pub async fn published_method(t: &TestApp, institution: i64) {
+    let a = actor("institution", 1);
+    let m = app::conversion::create_method(
+        &t.app,
+        institution,
+        "转换办法",
+        Some(&pdf_upload(t, "办法.pdf").await),
+        &a,
+    )
+    .await
+    .unwrap();
+    app::conversion::accept_pledge(&t.app, institution, &a).await.unwrap();
+    app::conversion::act_on_method(&t.app, institution, m, app::conversion::MethodAction::Publish, &a)
+        .await
+        .unwrap();
+}
