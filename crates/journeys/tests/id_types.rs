@@ -94,4 +94,33 @@ async fn learners_of_every_document_type_import(t: &TestApp) {
     .await;
     assert!(page.has("成功导入符合要求数据1条"), "{}", page.excerpt(1500, 1500));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 4);
+
+    // The API takes the type too.
+    let key = app::admin::create_api_key(&t.app, "4144051234", "教务系统", &["write".into()])
+        .await
+        .unwrap();
+    let r = t
+        .api(&key)
+        .post(
+            "/api/v1/institution/learner-outcomes",
+            &serde_json::json!({"outcome_id": o, "learner_name": "Mary Lee", "id_type": "passport",
+                "id_number": "K7654321", "number": "N7", "issued_on": "2023-07-01"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM learners WHERE id_type = 'passport'")
+            .await,
+        2
+    );
+    let bad = t
+        .api(&key)
+        .post(
+            "/api/v1/institution/learner-outcomes",
+            &serde_json::json!({"outcome_id": o, "learner_name": "某人", "id_type": "license",
+                "id_number": "K7654322", "number": "N8", "issued_on": "2023-07-01"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("证件类型"), "{}", bad.body);
 }

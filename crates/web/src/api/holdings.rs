@@ -137,7 +137,10 @@ pub struct StoreBody {
     /// The catalog outcome (机构成果) id.
     pub outcome_id: i64,
     pub learner_name: String,
-    /// 居民身份证号码; a learner without an account gets a pre-imported one (未激活).
+    /// 证件类型: `resident` (居民身份证, the default), `hkmo`, `tw`, `passport` or `foreign`.
+    #[serde(default)]
+    pub id_type: String,
+    /// 证件号码; a learner without an account gets a pre-imported one (未激活).
     pub id_number: String,
     /// 个人成果编号
     #[serde(default)]
@@ -169,7 +172,7 @@ async fn store_for_learner(
     let (_, inst) = c.institution(Area::Outcomes)?;
     let form = StoreForLearnerForm {
         learner_name: b.learner_name,
-        id_type: String::new(),
+        id_type: b.id_type,
         id_number: b.id_number,
         number: b.number,
         issued_on: b.issued_on,
