@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{HEAD, TestApp, import, seed_bank, seed_institution, sheet, subtype, vals};
+use common::{
+    HEAD, TestApp, holdings_setup, import, queue_holdings, seed_bank, seed_institution, sheet, subtype, vals,
+};
 
 both!(
     import_catalog_outcomes,
@@ -431,32 +433,6 @@ fn holdings_file(n: usize) -> Vec<u8> {
         ]);
     }
     app::import::rows_xlsx(&["学员成果导入（带*为必填项）"], &rows).unwrap()
-}
-
-/// A school with one catalog outcome (高等数学): (bank, school, outcome, the school's actor).
-async fn holdings_setup(t: &TestApp) -> (common::Bank, i64, i64, store::audit::Actor) {
-    let bank = seed_bank(t).await;
-    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
-    let course = subtype(t, "higher_course").await;
-    let vals = vals(&[("course_code", "M1"), ("orig_credits", "2")]);
-    let actor = store::audit::Actor {
-        role: Some("institution".into()),
-        id: Some(1),
-        name: Some("广东开放大学".into()),
-        ip: None,
-    };
-    let o = app::catalog::create(&t.app, gd, course, "高等数学", &vals, &actor)
-        .await
-        .unwrap();
-    (bank, gd, o, actor)
-}
-
-/// Queues a learner-outcome import of `file` for catalog outcome `o` of institution `gd`.
-async fn queue_holdings(app: &app::App, gd: i64, o: i64, file: &[u8], actor: &store::audit::Actor) -> i64 {
-    let owner = app::import::Owner::Institution(gd);
-    app::jobs::enqueue_import(app, app::jobs::HOLDINGS, owner, Some(o), "学员.xlsx", file, actor)
-        .await
-        .unwrap()
 }
 
 /// The worker's task is aborted while it runs (after it reported progress): nothing of

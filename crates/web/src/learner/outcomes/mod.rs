@@ -20,15 +20,17 @@ use crate::kit::extract::{ClientIp, CsrfForm, LearnerAuth};
 use crate::kit::forms::{self, CsrfMultipart, FieldInput, PER_PAGE, Pager, TypeGroup};
 use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
 
+mod detail;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/learner/outcomes", get(list))
         .route("/learner/outcomes/action", post(action))
         .route("/learner/outcomes/new", get(choose))
         .route("/learner/outcomes/new/{subtype}", get(new_page).post(create))
-        .route("/learner/outcomes/{id}", get(detail))
+        .route("/learner/outcomes/{id}", get(detail::detail))
         .route("/learner/outcomes/{id}/edit", get(edit_page).post(edit))
-        .route("/learner/outcomes/{id}/files", post(upload))
+        .route("/learner/outcomes/{id}/files", post(detail::upload))
 }
 
 async fn ctx(a: &LearnerAuth, title: &str, active: &str) -> Result<PageCtx, WebError> {
@@ -477,60 +479,6 @@ async fn own(s: &AppState, a: &LearnerAuth, id: i64) -> Result<Holding, WebError
     Ok(app::queries::holdings::get(&s.app, &Principal::Learner(a.learner.clone()), id).await?)
 }
 
-#[derive(Template)]
-#[template(path = "learner/outcome.html")]
-struct DetailPage {
-    ctx: PageCtx,
-    id: i64,
-    editable: bool,
-    can_apply: bool,
-    can_upload: bool,
-    /// Outcomes others created get 问题反馈 instead of 修改.
-    can_report: bool,
-    base: Vec<(String, String)>,
-    extra: Vec<(String, String)>,
-    files: Vec<crate::kit::forms::FileLink>,
-    reviews: Vec<crate::kit::forms::ReviewLine>,
-    errors: FormErrors,
-}
-
-async fn detail_page(
-    s: &AppState,
-    a: &LearnerAuth,
-    id: i64,
-    errors: FormErrors,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let h = own(s, a, id).await?;
-    let v = forms::holding_view(&s.app, &h, true).await?;
-    let informal = h.category == "informal";
-    let can_apply = informal
-        && h.status != Status::Withdrawn
-        && matches!(h.recognition, Recognition::None | Recognition::Rejected)
-        && !v.files.is_empty();
-    let can_upload = domain::outcome::evidence_allowed(h.status, h.recognition);
-    Ok(render(
-        status,
-        &DetailPage {
-            ctx: ctx(a, "成果详情", "/learner/outcomes").await?,
-            id,
-            editable: domain::outcome::learner_may_change(h.status, h.recognition),
-            can_apply,
-            can_upload,
-            can_report: h.source != app::holdings::SOURCE_PERSONAL,
-            base: v.base,
-            extra: v.extra,
-            files: v.files,
-            reviews: v.reviews,
-            errors,
-        },
-    ))
-}
-
-async fn detail(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    detail_page(&s, &a, id, FormErrors::default(), StatusCode::OK).await
-}
-
 async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     let h = own(&s, &a, id).await?;
     if h.status != Status::Registered {
@@ -599,28 +547,5 @@ async fn edit(
             form_page(&s, &a, st, FormErrors::from_error(&e), form_status(&e)).await
         }
         Err(e) => Err(WebError(e)),
-    }
-}
-
-async fn upload(
-    State(s): State<AppState>,
-    a: LearnerAuth,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
-    form: CsrfMultipart,
-) -> Result<Response, WebError> {
-    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
-    let result = match form.file("file") {
-        Some((_, name, bytes)) => app::evidence::attach(&s.app, &a.learner, id, name, bytes, &actor)
-            .await
-            .map(|_| ()),
-        None => Err(app::AppError::field("file", "请选择要上传的文件")),
-    };
-    match result {
-        Ok(()) => {
-            flash(&a.session, "ok", "材料已上传").await?;
-            Ok(Redirect::to(&format!("/learner/outcomes/{id}")).into_response())
-        }
-        Err(e) => detail_page(&s, &a, id, FormErrors::from_error(&e), form_status(&e)).await,
     }
 }
