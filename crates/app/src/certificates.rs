@@ -11,8 +11,6 @@ use store::now;
 
 use crate::{App, AppError, AppResult};
 
-pub const ISSUER: &str = "学分银行";
-
 /// The bank's signing key, created on first use and kept in the database so every
 /// process signs with the same key.
 pub async fn signing_key(app: &App) -> AppResult<Key> {
@@ -132,12 +130,13 @@ pub async fn holdings(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) 
     let facts = Facts {
         number: number("ZM"),
         kind: "holdings".into(),
-        issuer: ISSUER.into(),
+        issuer: app.bank.name().into(),
         issued_on: today(),
         learner: learner.name.clone(),
         id_number: domain::mask::id_number(&learner.id_number),
         lines: vec![format!(
-            "兹证明以上人员在学分银行存储有以下学习成果，共{}项。",
+            "兹证明以上人员在{}存储有以下学习成果，共{}项。",
+            app.bank.name(),
             rows.len()
         )],
         headers: ["成果名称", "成果子类型", "颁证机构", "颁证日期", "学分银行学分"]
@@ -193,7 +192,7 @@ pub async fn conversion(app: &App, learner: &Learner, application: i64, actor: &
     let facts = Facts {
         number: number("ZH"),
         kind: "conversion".into(),
-        issuer: ISSUER.into(),
+        issuer: app.bank.name().into(),
         issued_on: today(),
         learner: learner.name.clone(),
         id_number: domain::mask::id_number(&learner.id_number),

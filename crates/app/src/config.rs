@@ -20,8 +20,11 @@ pub struct Config {
     /// shown only while the bank listens on a loopback address.
     #[serde(skip)]
     pub demo: bool,
-    /// Taxonomy preset loaded into an empty database: `ncb` or `guangdong`.
-    pub preset: String,
+    /// The bank this deployment runs as (`ncb`, `oucn` or `guangdong`): a new database
+    /// takes it (name, taxonomy preset, sign-in, review chain); an existing one keeps
+    /// the profile it was created with.
+    #[serde(alias = "preset")]
+    pub profile: String,
     /// Where uploaded files are kept (the directory file store).
     pub files_dir: String,
     pub sms: SmsConfig,
@@ -71,7 +74,8 @@ pub struct SmsConfig {
     pub gateway_url: String,
     /// For `http`: sent as `Authorization: Bearer …`.
     pub gateway_token: String,
-    /// Signature put in front of every text, e.g. `【学分银行】`.
+    /// Signature put in front of every text; empty: the bank's short name, e.g.
+    /// `【国家学分银行】`.
     pub signature: String,
 }
 
@@ -95,17 +99,15 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
             demo: false,
-            preset: "ncb".into(),
+            profile: "ncb".into(),
             files_dir: "data/files".into(),
             sms: SmsConfig {
                 sender: "outbox".into(),
-                signature: "【学分银行】".into(),
                 ..Default::default()
             },
             email: EmailConfig {
                 sender: "outbox".into(),
                 smtp_port: 465,
-                from: "学分银行 <noreply@creditbank.local>".into(),
                 ..Default::default()
             },
             import_max_rows: 1_000_000,
@@ -137,7 +139,8 @@ impl Config {
         set(&mut self.database_url, "DATABASE_URL");
         set(&mut self.listen, "CREDITBANK_LISTEN");
         set(&mut self.public_url, "CREDITBANK_PUBLIC_URL");
-        set(&mut self.preset, "CREDITBANK_PRESET");
+        set(&mut self.profile, "CREDITBANK_PRESET");
+        set(&mut self.profile, "CREDITBANK_PROFILE");
         set(&mut self.files_dir, "CREDITBANK_FILES_DIR");
         set(&mut self.sms.sender, "CREDITBANK_SMS_SENDER");
         set(&mut self.sms.gateway_url, "CREDITBANK_SMS_GATEWAY_URL");

@@ -2,10 +2,11 @@
 //! directory, one institution of each state, an expert, an active learner and a
 //! pre-imported learner who has not completed the account.
 
+use domain::bank::Profile;
 use domain::id_card::check_char;
 use domain::institution::uscc_check;
 use domain::role::{Area, Areas, Role};
-use store::institutions::{NewUser, Profile};
+use store::institutions::NewUser;
 use store::learners::{ACTIVE, NewLearner};
 use store::now;
 
@@ -164,7 +165,7 @@ async fn seed(app: &App) -> AppResult<()> {
         .await?;
     }
     let hash = password::hash(PASSWORD)?;
-    let profile = |name: &str, kind: &str| Profile {
+    let profile = |name: &str, kind: &str| store::institutions::Profile {
         name: name.into(),
         supervisor: Some(GUANGDONG.into()),
         uscc: None,
@@ -278,21 +279,29 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
             .await
             .map(|s| s.map(|s| s.id))
     };
-    let ncb = store::taxonomy::get_setting(pool, "preset").await?.as_deref() != Some("guangdong");
-    let (diploma, course, informal, restricted) = if ncb {
-        (
+    // Each preset names its subtypes and their fields its own way; the OUCN preset
+    // shares the national bank's course and competition fields.
+    let ncb = app.bank == Profile::Ncb;
+    let national_fields = app.bank != Profile::Guangdong;
+    let (diploma, course, informal, restricted) = match app.bank {
+        Profile::Ncb => (
             sub("higher_diploma").await?,
             sub("higher_course").await?,
             sub("competition").await?,
             sub("mohrss_cert").await?,
-        )
-    } else {
-        (
+        ),
+        Profile::Oucn => (
+            sub("graduation").await?,
+            sub("course").await?,
+            sub("competition").await?,
+            sub("national_qualification").await?,
+        ),
+        Profile::Guangdong => (
             sub("graduation").await?,
             sub("course").await?,
             sub("perf_competition").await?,
             None,
-        )
+        ),
     };
     let (Some(diploma), Some(course), Some(informal)) = (diploma, course, informal) else {
         return Ok(());
@@ -312,7 +321,7 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
         vals(&[("level", "本科"), ("major", "经济统计学"), ("cert_no", "GD2023")])
     };
     let course_fields = |code: &str, credits: &str| {
-        if ncb {
+        if national_fields {
             vals(&[
                 ("course_code", code),
                 ("level", "本科"),
@@ -395,7 +404,7 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
     };
     let w = crate::holdings::learner_create(app, &learner, &waiting, &me).await?;
     crate::holdings::learner_submit(app, &learner, &[w], &me).await?;
-    let award_fields = if ncb {
+    let award_fields = if national_fields {
         vals(&[
             ("organiser", "广东省教育厅"),
             ("award_level", "省部级"),
@@ -452,7 +461,7 @@ async fn seed_conversion(
     let hash = password::hash(PASSWORD)?;
     let code = TARGET_CODE;
     let b = store::institutions::insert(pool, "school", code, "广州番禺职业技术学院", gd, t).await?;
-    let profile = Profile {
+    let profile = store::institutions::Profile {
         name: "广州番禺职业技术学院".into(),
         school_type: Some("高职（专科）".into()),
         supervisor: Some(GUANGDONG.into()),

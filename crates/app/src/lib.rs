@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod api_keys;
 pub mod auth;
+pub mod bank;
 pub mod captcha;
 pub mod catalog;
 pub mod certificates;
@@ -36,11 +37,13 @@ pub use config::Config;
 pub use error::{AppError, AppResult};
 use store::Db;
 
-/// Everything a use case needs: the database, the configuration and the senders.
+/// Everything a use case needs: the database, the configuration, which bank this is
+/// and the senders.
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
     pub config: Arc<Config>,
+    pub bank: domain::bank::Profile,
     pub sms: Arc<dyn senders::SmsSender>,
     pub email: Arc<dyn senders::EmailSender>,
     pub files: Arc<dyn files::FileStore>,
@@ -57,21 +60,23 @@ impl App {
         if let Some(ctype) = db.check_ctype().await? {
             tracing::warn!(%ctype, "PostgreSQL database ctype is not UTF-8: Chinese substring search will not use trigram indexes");
         }
-        let app = Self::with_db(db, config);
-        taxonomy::ensure(&app).await?;
-        Ok(app)
+        Self::open(db, config).await
     }
 
-    pub fn with_db(db: Db, config: Config) -> Self {
-        let (sms, email) = senders::from_config(&config, &db);
+    /// The bank on a migrated database: settles its profile (a new database loads the
+    /// configured profile's taxonomy) and wires the senders under the bank's name.
+    pub async fn open(db: Db, config: Config) -> anyhow::Result<Self> {
+        let bank = bank::settle(&db, bank::configured(&config.profile)?).await?;
+        let (sms, email) = senders::from_config(&config, &db, bank);
         let files = Arc::new(files::DirStore::new(&config.files_dir));
-        Self {
+        Ok(Self {
             db,
             config: Arc::new(config),
+            bank,
             sms,
             email,
             files,
-        }
+        })
     }
 }
 

@@ -93,17 +93,26 @@ impl EmailSender for SmtpSender {
 
 /// Builds the senders the configuration names; falls back to the outbox (with a
 /// warning) when a real sender is misconfigured, so development never needs a gateway.
-pub fn from_config(config: &Config, db: &Db) -> (Arc<dyn SmsSender>, Arc<dyn EmailSender>) {
+pub fn from_config(
+    config: &Config,
+    db: &Db,
+    bank: domain::bank::Profile,
+) -> (Arc<dyn SmsSender>, Arc<dyn EmailSender>) {
+    let signature = if config.sms.signature.is_empty() {
+        format!("【{}】", bank.short_name())
+    } else {
+        config.sms.signature.clone()
+    };
     let outbox = Arc::new(OutboxSender {
         db: db.clone(),
-        signature: config.sms.signature.clone(),
+        signature: signature.clone(),
     });
     let sms: Arc<dyn SmsSender> = match config.sms.sender.as_str() {
         "http" if !config.sms.gateway_url.is_empty() => Arc::new(HttpSmsSender {
             client: reqwest::Client::new(),
             url: config.sms.gateway_url.clone(),
             token: config.sms.gateway_token.clone(),
-            signature: config.sms.signature.clone(),
+            signature,
         }),
         "outbox" => outbox.clone(),
         other => {
@@ -111,7 +120,7 @@ pub fn from_config(config: &Config, db: &Db) -> (Arc<dyn SmsSender>, Arc<dyn Ema
             outbox.clone()
         }
     };
-    let email: Arc<dyn EmailSender> = match smtp(config) {
+    let email: Arc<dyn EmailSender> = match smtp(config, bank) {
         Some(Ok(s)) => Arc::new(s),
         Some(Err(e)) => {
             tracing::warn!(error = %e, "SMTP sender not usable, writing e-mail to the outbox");
@@ -122,7 +131,7 @@ pub fn from_config(config: &Config, db: &Db) -> (Arc<dyn SmsSender>, Arc<dyn Ema
     (sms, email)
 }
 
-fn smtp(config: &Config) -> Option<anyhow::Result<SmtpSender>> {
+fn smtp(config: &Config, bank: domain::bank::Profile) -> Option<anyhow::Result<SmtpSender>> {
     let e = &config.email;
     if e.sender != "smtp" {
         return None;
@@ -134,7 +143,11 @@ fn smtp(config: &Config) -> Option<anyhow::Result<SmtpSender>> {
             .build();
         Ok(SmtpSender {
             transport,
-            from: e.from.parse()?,
+            from: if e.from.is_empty() {
+                format!("{} <noreply@creditbank.local>", bank.name()).parse()?
+            } else {
+                e.from.parse()?
+            },
         })
     })())
 }

@@ -1,33 +1,13 @@
 //! The taxonomy the bank runs on: a preset loaded once, then edited by the management
 //! department (M-02), and the authorisation of institutions for restricted subtypes.
 
-use domain::taxonomy::{FieldKind, FieldSpec, PRESETS, preset};
+use domain::taxonomy::{FieldKind, FieldSpec};
 use store::audit::Actor;
 use store::now;
 use store::taxonomy::{FieldRow, Subtype};
 
 use crate::error::Checks;
 use crate::{App, AppError, AppResult};
-
-/// Loads the configured preset into an empty taxonomy; leaves an existing one alone.
-pub async fn ensure(app: &App) -> AppResult<()> {
-    if store::taxonomy::count_types(&app.db.pool).await? > 0 {
-        return Ok(());
-    }
-    let name = app.config.preset.as_str();
-    let types = preset(name).ok_or_else(|| {
-        let known: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
-        AppError::Internal(anyhow::anyhow!(
-            "unknown taxonomy preset `{name}` (known: {})",
-            known.join(", ")
-        ))
-    })?;
-    let mut tx = app.db.begin().await?;
-    store::taxonomy::load(&mut tx, &types).await?;
-    store::taxonomy::set_setting(&mut *tx, "preset", name).await?;
-    store::commit(tx).await?;
-    Ok(())
-}
 
 /// A subtype with its fields, or "not found".
 pub async fn subtype(app: &App, id: i64) -> AppResult<(Subtype, Vec<FieldSpec>)> {

@@ -217,7 +217,10 @@ pub fn render(f: &Facts, with_qr: bool) -> Result<Vec<u8>, CertError> {
         60.0,
         h - 66.0,
         9.0,
-        "本证明经学分银行数字签名，可使用 creditbank verify 离线核验，或扫描二维码在线核验。",
+        &format!(
+            "本证明经{}数字签名，可使用 creditbank verify 离线核验，或扫描二维码在线核验。",
+            f.issuer
+        ),
     );
     if with_qr {
         draw_qr(&mut s, &f.verify_url, 60.0, h - 190.0, 96.0)?;

@@ -425,16 +425,15 @@ fn peak_rss_mb() -> f64 {
 async fn fresh_app(url: &str, files: &std::path::Path) -> anyhow::Result<App> {
     let db = Db::connect(url).await?;
     db.migrate().await?;
-    let app = App::with_db(
+    App::open(
         db,
         Config {
             database_url: url.into(),
             files_dir: files.display().to_string(),
             ..Config::default()
         },
-    );
-    app::taxonomy::ensure(&app).await?;
-    Ok(app)
+    )
+    .await
 }
 
 /// A PostgreSQL server on which each benchmark creates and drops its own database.

@@ -28,9 +28,10 @@ enum Command {
         /// Load the demo bank and print its accounts.
         #[arg(long)]
         demo: bool,
-        /// Taxonomy preset for a new database: `ncb` (national) or `guangdong`.
-        #[arg(long)]
-        preset: Option<String>,
+        /// The bank a new database is: `ncb` (职业教育国家学分银行), `oucn`
+        /// (国家开放大学学分银行) or `guangdong` (广东终身教育学分银行).
+        #[arg(long, alias = "preset")]
+        profile: Option<String>,
     },
     /// Import a spreadsheet for an institution, with a progress bar.
     Import {
@@ -195,12 +196,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config::load().context("reading configuration")?;
     match cli.command {
-        Command::Serve { listen, demo, preset } => {
+        Command::Serve { listen, demo, profile } => {
             if let Some(l) = listen {
                 config.listen = l;
             }
-            if let Some(p) = preset {
-                config.preset = p;
+            if let Some(p) = profile {
+                config.profile = p;
             }
             config.demo = demo;
             let listen = config.listen.clone();
@@ -210,7 +211,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("binding {listen}"))?;
             let addr = listener.local_addr()?;
             println!(
-                "学分银行已启动：http://{addr}/  （数据库：{}）",
+                "{}已启动：http://{addr}/  （数据库：{}）",
+                app.bank.name(),
                 redact(&app.config.database_url)
             );
             if demo {

@@ -5,6 +5,7 @@
 //! Chinese message meant to be shown next to the field.
 
 pub mod account;
+pub mod bank;
 pub mod conversion;
 pub mod credits;
 pub mod error;

@@ -134,7 +134,8 @@ pub fn parse_preset(text: &str) -> Result<Vec<TypeSpec>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (mark, rest) = line.split_at(1);
+        // The mark is one ASCII character; anything else is refused below, not split.
+        let (mark, rest) = line.split_at(line.chars().next().map_or(0, char::len_utf8));
         let parts: Vec<&str> = rest.split('|').map(str::trim).collect();
         let err = |m: &str| format!("第{}行：{m}", n + 1);
         match mark {
@@ -199,17 +200,17 @@ pub fn parse_preset(text: &str) -> Result<Vec<TypeSpec>, String> {
     Ok(types)
 }
 
-/// The named preset: `ncb` (national vocational credit bank) or `guangdong`.
+/// The named preset: `ncb` (national vocational credit bank), `oucn` (Open University
+/// of China) or `guangdong` — the codes of the bank profiles that start from them.
 pub fn preset(name: &str) -> Option<Vec<TypeSpec>> {
     let text = match name {
         "ncb" => NCB,
+        "oucn" => OUCN,
         "guangdong" => GUANGDONG,
         _ => return None,
     };
     parse_preset(text).ok()
 }
-
-pub const PRESETS: [(&str, &str); 2] = [("ncb", "职业教育国家学分银行"), ("guangdong", "广东终身教育学分银行")];
 
 /// Validates the values typed for a subtype's fields. Returns the cleaned values of the
 /// fields the subtype defines (unknown keys are dropped). Errors are keyed `f_<key>`.
@@ -281,188 +282,11 @@ pub fn validate(
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
-pub const NCB: &str = "
-= academic | academic | 学历成果
-+ voc_diploma | 职业教育学历证书 |
-- level | 层次 | select | * | 中职/高职/职业教育本科/本科/硕士/博士
-- discipline | 学科门类 | text |
-- major_class | 专业类 | text |
-- major | 专业 | text | *
-- major_code | 专业代码 | text |
-- conclusion | 毕业结论 | select | * | 毕业/结业/肄业
-- years | 学制(年) | number | *
-- min_credits | 最低毕业学分 | number | *
-- hours | 原始学时 | number |
-- orig_credits | 原始学分 | number |
-- valid_from | 有效期起始时间 | date |
-- intro | 成果简介 | textarea | *
-+ higher_diploma | 普通高等教育学历证书 |
-- level | 层次 | select | * | 中职/高职/职业教育本科/本科/硕士/博士
-- discipline | 学科门类 | text |
-- major_class | 专业类 | text |
-- major | 专业 | text | *
-- major_code | 专业代码 | text |
-- conclusion | 毕业结论 | select | * | 毕业/结业/肄业
-- years | 学制(年) | number | *
-- min_credits | 最低毕业学分 | number | *
-- hours | 原始学时 | number |
-- orig_credits | 原始学分 | number |
-- valid_from | 有效期起始时间 | date |
-- intro | 成果简介 | textarea | *
-+ continuing_diploma | 高等学历继续教育证书 |
-- level | 层次 | select | * | 中职/高职/职业教育本科/本科/硕士/博士
-- discipline | 学科门类 | text |
-- major_class | 专业类 | text |
-- major | 专业 | text | *
-- major_code | 专业代码 | text |
-- conclusion | 毕业结论 | select | * | 毕业/结业/肄业
-- years | 学制(年) | number | *
-- min_credits | 最低毕业学分 | number | *
-- hours | 原始学时 | number |
-- orig_credits | 原始学分 | number |
-- valid_from | 有效期起始时间 | date |
-- intro | 成果简介 | textarea | *
-+ voc_course | 职业教育学历课程 |
-- course_code | 课程代码 | text | *
-- level | 层次 | select | | 中职/高职/职业教育本科/本科/硕士/博士
-- major | 专业 | text |
-- hours | 原始学时 | number |
-- orig_credits | 原始学分 | number | *
-- intro | 成果简介 | textarea |
-+ higher_course | 普通高等教育学历课程 |
-- course_code | 课程代码 | text | *
-- level | 层次 | select | | 中职/高职/职业教育本科/本科/硕士/博士
-- major | 专业 | text |
-- hours | 原始学时 | number |
-- orig_credits | 原始学分 | number | *
-- intro | 成果简介 | textarea |
-+ continuing_course | 高等学历继续教育课程 |
-- course_code | 课程代码 | text | *
-- level | 层次 | select | | 中职/高职/职业教育本科/本科/硕士/博士
-- major | 专业 | text |
-- hours | 原始学时 | number |
-- orig_credits | 原始学分 | number | *
-- intro | 成果简介 | textarea |
-= non_academic | non_academic | 非学历成果
-+ x_cert | 职业技能等级证书(X证书) | synced
-- grade | 等级 | select | * | 初级/中级/高级
-- exempt_modules | 免考模块 | text |
-- hours | 原始学时 | number |
-- intro | 成果简介 | textarea |
-+ mohrss_cert | 职业技能等级证书(人社部) | restricted
-- grade | 等级 | select | * | 五级/初级工/四级/中级工/三级/高级工/二级/技师/一级/高级技师
-- occupation | 职业(工种) | text | *
-- hours | 原始学时 | number |
-- intro | 成果简介 | textarea |
-+ national_qualification | 国家职业资格证书 | restricted
-- grade | 等级 | select | * | 五级/初级工/四级/中级工/三级/高级工/二级/技师/一级/高级技师
-- occupation | 职业(工种) | text | *
-- hours | 原始学时 | number |
-- intro | 成果简介 | textarea |
-+ other_cert | 其他非学历证书 | restricted
-- grade | 等级 | text |
-- hours | 原始学时 | number |
-- intro | 成果简介 | textarea | *
-= informal | informal | 无一定形式成果
-+ heritage | 非物质文化遗产传承 |
-- org | 认定机构 | text | *
-- done_on | 获得时间 | date | *
-- intro | 成果简介 | textarea | *
-+ competition | 竞赛奖励 |
-- organiser | 活动组织机构 | text | *
-- award_level | 奖励级别 | select | * | 国家级/省部级/市级/校级/其他
-- contest | 竞赛名称 | text | *
-- held_on | 竞赛举办时间 | date | *
-+ work_experience | 工作经验 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- intro | 成果简介 | textarea | *
-+ work_history | 工作经历 |
-- employer | 工作单位 | text | *
-- position | 岗位 | text | *
-- done_on | 起始时间 | date | *
-- intro | 成果简介 | textarea | *
-+ work_skill | 工作技能 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- intro | 成果简介 | textarea | *
-+ innovation | 技术创新 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- intro | 成果简介 | textarea | *
-+ tech_result | 技术成果 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- intro | 成果简介 | textarea | *
-+ publication | 发表作品 |
-- publisher | 发表刊物或出版社 | text | *
-- done_on | 发表时间 | date | *
-- intro | 成果简介 | textarea | *
-+ culture | 文化传承 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- intro | 成果简介 | textarea | *
-";
+pub const NCB: &str = include_str!("../presets/ncb.txt");
 
-pub const GUANGDONG: &str = "
-= education | academic | 学历教育
-+ graduation | 毕业证书 |
-- level | 层次 | select | * | 小学/初中/高中/专科/本科/硕士/博士
-- major | 专业 | text | *
-- edu_type | 类型 | text |
-- cert_no | 电子注册号/证书编号 | text | *
-+ degree | 学位证书 |
-- level | 层次 | select | * | 小学/初中/高中/专科/本科/硕士/博士
-- major | 专业 | text | *
-- degree_grade | 等级 | text |
-- cert_no | 证书编号 | text | *
-+ course | 课程 |
-- course_name | 课程名称 | text | *
-- course_code | 课程号 | text | *
-- major | 专业 | text | *
-- level | 层次 | select | * | 小学/初中/高中/专科/本科/硕士/博士
-- course_credits | 课程学分 | number | *
-= qualification | non_academic | 职业资格证书
-+ qualification_cert | 职业资格证书 |
-- cert_no | 证书编号 | text | *
-- grade | 证书等级 | select | * | 五级/四级/三级/二级/一级
-- occupation | 职业(工种) | text | *
-- culture_level | 文化程度 | text |
-= technician | non_academic | 技师教育
-+ technician_edu | 技师教育 |
-- major | 专业名称 | text | *
-- tech_grade | 技师教育等级 | select | * | 预备技师/技师/高级技师
-- cert_no | 证书编号 | text | *
-- study_period | 学习时间 | text |
-= other | informal | 其他类_培训业绩等
-+ training | 培训类 |
-- trainer | 培训机构 | text | *
-- trainer_code | 机构代码 | text |
-- hours | 培训学时 | number | *
-+ perf_competition | 业绩类-竞赛奖励 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- award_level | 奖励级别 | select | * | 国家级/省部级/市级/校级/其他
-+ perf_research | 业绩类-科学研究 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-+ perf_startup | 业绩类-创新创业 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-+ perf_service | 业绩类-社会服务 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-+ perf_culture | 业绩类-文化传承 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-+ perf_work | 业绩类-工作经历 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-+ perf_title | 业绩类-职称证书 |
-- employer | 业绩完成单位 | text | *
-- done_on | 业绩完成时间 | date | *
-- cert_no | 证书编号 | text | *
-";
+pub const GUANGDONG: &str = include_str!("../presets/guangdong.txt");
+
+pub const OUCN: &str = include_str!("../presets/oucn.txt");
 
 #[cfg(test)]
 mod tests {
@@ -476,7 +300,13 @@ mod tests {
         assert!(ncb[1].subtypes[0].synced && ncb[1].subtypes[1].restricted);
         let gd = preset("guangdong").unwrap_or_default();
         assert_eq!(gd.iter().map(|t| t.subtypes.len()).sum::<usize>(), 3 + 1 + 1 + 8);
+        let oucn = preset("oucn").unwrap_or_default();
+        assert_eq!(oucn.iter().map(|t| t.subtypes.len()).sum::<usize>(), 5 + 4 + 8);
+        for p in crate::bank::Profile::ALL {
+            assert!(preset(p.preset()).is_some(), "{}", p.code());
+        }
         assert!(preset("nope").is_none());
+        assert!(parse_preset("中文行").is_err());
     }
 
     #[test]

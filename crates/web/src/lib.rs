@@ -88,8 +88,8 @@ pub fn router(app: App) -> Router {
         .merge(expert::routes())
         .merge(api::routes(state.clone()))
         .fallback(kit::error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), kit::viewer::layer))
         .with_state(state)
-        .layer(axum::middleware::from_fn(kit::viewer::layer))
         .layer(sessions)
         // Uploads (10 MB files) must not be cut off by the multipart reader's own 2 MB
         // default; the request limit below is the one that holds.

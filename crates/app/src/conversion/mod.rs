@@ -32,10 +32,11 @@ pub enum Chain {
 
 pub async fn chain(app: &App) -> AppResult<Chain> {
     let v = store::taxonomy::get_setting(&app.db.pool, "conversion_chain").await?;
-    let preset = store::taxonomy::get_setting(&app.db.pool, "preset").await?;
-    Ok(match (v.as_deref(), preset.as_deref()) {
-        (Some("two_stage"), _) | (None, Some("guangdong")) => Chain::TwoStage,
-        _ => Chain::Single,
+    Ok(match v.as_deref() {
+        Some("two_stage") => Chain::TwoStage,
+        Some(_) => Chain::Single,
+        None if app.bank.two_stage_conversion() => Chain::TwoStage,
+        None => Chain::Single,
     })
 }
 

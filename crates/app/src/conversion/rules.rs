@@ -326,7 +326,12 @@ pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &
         r.institution_id,
         Some(domain::role::Area::Rules),
         "转换规则被下架",
-        &format!("您的转换规则{}（{}）已被学分银行下架，原因：{reason}。", r.code, r.name),
+        &format!(
+            "您的转换规则{}（{}）已被{}下架，原因：{reason}。",
+            r.code,
+            r.name,
+            app.bank.short_name()
+        ),
         &format!("/institution/rules/{id}"),
         now(),
     )

@@ -81,7 +81,7 @@ pub async fn start(app: &App, f: &StartForm, ip: &str) -> AppResult<i64> {
     let mobile = v.check(Mobile::parse(&f.mobile));
     let pw = v.check(NewPassword::parse(&f.password, &f.confirm));
     if f.agree.is_none() {
-        v.fail("agree", "请阅读并同意《学分银行注册协议》");
+        v.fail("agree", "请阅读并同意用户注册协议");
     }
     let mut name = None;
     if let (Some(code), Some(dep)) = (&code, &department) {

@@ -28,14 +28,7 @@ pub async fn authorised(app: &App, institution_id: i64) -> AppResult<Vec<i64>> {
     Ok(store::taxonomy::authorised(&app.db.pool, institution_id).await?)
 }
 
-/// The name of the preset the bank started from.
-pub async fn preset_label(app: &App) -> AppResult<String> {
-    let code = store::taxonomy::get_setting(&app.db.pool, "preset")
-        .await?
-        .unwrap_or_default();
-    Ok(domain::taxonomy::PRESETS
-        .iter()
-        .find(|p| p.0 == code)
-        .map(|p| p.1.to_string())
-        .unwrap_or(code))
+/// The name of the bank whose preset the taxonomy started from.
+pub fn preset_label(app: &App) -> String {
+    app.bank.name().to_string()
 }

@@ -7,6 +7,7 @@ use app::{App, Config};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
+pub use domain::bank::Profile;
 use store::Db;
 use tower::ServiceExt;
 
@@ -24,6 +25,28 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let t = $crate::common::TestApp::postgres().await;
+                super::$name(&t).await;
+                t.finish().await;
+            }
+        }
+    )* };
+}
+
+/// Runs each scenario `async fn name(t: &TestApp)` on SQLite and PostgreSQL banks of
+/// one profile: `both_as!(Guangdong; name, …)`.
+#[macro_export]
+macro_rules! both_as {
+    ($profile:ident; $($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = $crate::common::TestApp::sqlite_as($crate::common::Profile::$profile).await;
+                super::$name(&t).await;
+                t.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let t = $crate::common::TestApp::postgres_as($crate::common::Profile::$profile).await;
                 super::$name(&t).await;
                 t.finish().await;
             }
@@ -57,16 +80,16 @@ pub fn pg_url() -> String {
 }
 
 impl TestApp {
-    async fn with_url(url: &str, files: &std::path::Path, cleanup: Cleanup) -> Self {
+    async fn with_url(url: &str, files: &std::path::Path, cleanup: Cleanup, profile: Profile) -> Self {
         let config = Config {
             database_url: url.into(),
             files_dir: files.display().to_string(),
+            profile: profile.code().into(),
             ..Config::default()
         };
         let db = Db::connect(url).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let app = App::with_db(db, config);
-        app::taxonomy::ensure(&app).await.expect("taxonomy preset");
+        let app = App::open(db, config).await.expect("open the bank");
         Self {
             router: web::router(app.clone()),
             app,
@@ -75,13 +98,23 @@ impl TestApp {
     }
 
     pub async fn sqlite() -> Self {
-        let dir = std::env::temp_dir().join(format!("creditbank-test-{}", random_name()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}/test.db", dir.display());
-        Self::with_url(&url, &dir.join("files"), Cleanup::Dir(dir.clone())).await
+        Self::sqlite_as(Profile::Ncb).await
     }
 
     pub async fn postgres() -> Self {
+        Self::postgres_as(Profile::Ncb).await
+    }
+
+    /// A fresh SQLite bank of this profile.
+    pub async fn sqlite_as(profile: Profile) -> Self {
+        let dir = std::env::temp_dir().join(format!("creditbank-test-{}", random_name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/test.db", dir.display());
+        Self::with_url(&url, &dir.join("files"), Cleanup::Dir(dir.clone()), profile).await
+    }
+
+    /// A fresh PostgreSQL bank of this profile.
+    pub async fn postgres_as(profile: Profile) -> Self {
         let admin_url = pg_url();
         let admin = Db::connect(&admin_url)
             .await
@@ -103,6 +136,7 @@ impl TestApp {
                 name,
                 files: files.clone(),
             },
+            profile,
         )
         .await
     }

@@ -130,7 +130,7 @@ async fn taxonomy_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let preset = app::queries::taxonomy::preset_label(&s.app).await?;
+    let preset = app::queries::taxonomy::preset_label(&s.app);
     let mut groups: Vec<SubtypeGroup> = Vec::new();
     for st in app::queries::taxonomy::subtypes(&s.app).await? {
         let n = app::queries::taxonomy::fields(&s.app, st.id).await?.len();

@@ -52,11 +52,11 @@ pub async fn principal(session: &Session, state: &AppState) -> Result<Option<Pri
     let p = app::auth::load(&state.app, user).await?;
     match &p {
         None => session.flush().await.map_err(csrf::internal)?,
-        Some(who) => crate::kit::viewer::set(crate::kit::viewer::Viewer {
-            principal: Some(who.clone()),
-            unread: app::queries::messages::unread(&state.app, who).await?,
-            csrf: csrf::token(session).await?,
-        }),
+        Some(who) => crate::kit::viewer::set(
+            who.clone(),
+            app::queries::messages::unread(&state.app, who).await?,
+            csrf::token(session).await?,
+        ),
     }
     Ok(p)
 }

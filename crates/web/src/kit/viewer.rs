@@ -7,12 +7,15 @@
 use std::cell::RefCell;
 
 use app::auth::Principal;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use domain::bank::Profile;
 
 #[derive(Default, Clone)]
 pub struct Viewer {
+    /// The bank whose pages these are (its name heads every page).
+    pub bank: Profile,
     pub principal: Option<Principal>,
     pub unread: i64,
     pub csrf: String,
@@ -23,13 +26,22 @@ tokio::task_local! {
 }
 
 /// Opens the request's scope (applied to the whole router).
-pub async fn layer(req: Request, next: Next) -> Response {
-    VIEWER.scope(RefCell::new(Viewer::default()), next.run(req)).await
+pub async fn layer(State(s): State<crate::AppState>, req: Request, next: Next) -> Response {
+    let v = Viewer {
+        bank: s.app.bank,
+        ..Viewer::default()
+    };
+    VIEWER.scope(RefCell::new(v), next.run(req)).await
 }
 
 /// Records the signed-in caller of this request.
-pub fn set(v: Viewer) {
-    let _ = VIEWER.try_with(|cell| *cell.borrow_mut() = v);
+pub fn set(principal: Principal, unread: i64, csrf: String) {
+    let _ = VIEWER.try_with(|cell| {
+        let mut v = cell.borrow_mut();
+        v.principal = Some(principal);
+        v.unread = unread;
+        v.csrf = csrf;
+    });
 }
 
 /// The caller recorded for this request, if any (outside a request: nobody).

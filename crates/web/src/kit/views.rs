@@ -7,6 +7,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::FieldError;
+use domain::bank::Profile;
 use domain::role::Area;
 use tower_sessions::Session;
 
@@ -56,6 +57,8 @@ pub struct Flash {
 }
 
 pub struct PageCtx {
+    /// The bank whose page this is: its name and tagline head the page.
+    pub bank: Profile,
     pub title: String,
     pub csrf: String,
     pub user: Option<String>,
@@ -96,6 +99,7 @@ impl PageCtx {
     pub fn bare(title: &str) -> Self {
         let v = crate::kit::viewer::current();
         let mut ctx = Self {
+            bank: v.bank,
             title: title.into(),
             csrf: v.csrf,
             user: None,
@@ -113,7 +117,7 @@ impl PageCtx {
     }
 
     fn signed_in(&mut self, who: &Principal, active: &str) {
-        self.menu = menu_for(who);
+        self.menu = menu_for(self.bank, who);
         let mut previous = "";
         for m in &mut self.menu {
             m.active = m.href == active;
@@ -137,6 +141,7 @@ impl PageCtx {
             .map_err(csrf::internal)?
             .map(|(kind, text)| Flash { kind, text });
         let mut ctx = Self {
+            bank: crate::kit::viewer::current().bank,
             title: title.into(),
             csrf,
             user: None,
@@ -180,10 +185,29 @@ fn item(group: &'static str, label: &'static str, href: &'static str) -> MenuIte
     }
 }
 
+/// The learner menu of Guangdong's manual (我的信息 规则查询 成果添加 认定成果申请
+/// 转换成果申请 …), with the services every bank offers after it.
+fn guangdong_learner_menu() -> Vec<MenuItem> {
+    vec![
+        item("", "我的信息", "/learner"),
+        item("", "我的成果", "/learner/outcomes"),
+        item("", "规则查询", "/rules"),
+        item("", "成果添加", "/learner/outcomes/new"),
+        item("", "认定成果申请", "/learner/recognition"),
+        item("", "转换成果申请", "/learner/conversions/rules"),
+        item("", "转换记录", "/learner/conversions"),
+        item("", "我的证明", "/learner/certificates"),
+        item("", "问题反馈", "/learner/feedback"),
+        item("", "我的消息", "/learner/messages"),
+        item("", "账户设置", "/learner/settings"),
+    ]
+}
+
 /// The menu of each role, in the order of the manuals; only areas a sub-user was given.
-fn menu_for(p: &Principal) -> Vec<MenuItem> {
+fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
     match p {
         Principal::Learner(l) if !l.is_active() => vec![item("", "完善账户信息", "/learner/complete")],
+        Principal::Learner(_) if bank == Profile::Guangdong => guangdong_learner_menu(),
         Principal::Learner(_) => vec![
             item("", "个人中心", "/learner"),
             item("", "我的成果", "/learner/outcomes"),

@@ -134,7 +134,12 @@ async fn complete(
     match app::learners::complete(&s.app, &a.learner, &f, &ip).await {
         Ok(()) => {
             crate::kit::extract::carry_on(&s, &a.session, &Principal::Learner(a.learner.clone())).await?;
-            flash(&a.session, "ok", "账户信息已完善，欢迎使用学分银行").await?;
+            flash(
+                &a.session,
+                "ok",
+                format!("账户信息已完善，欢迎使用{}", s.app.bank.name()),
+            )
+            .await?;
             Ok(Redirect::to("/learner").into_response())
         }
         Err(e) => {

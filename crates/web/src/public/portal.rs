@@ -68,7 +68,7 @@ async fn document(s: &AppState, session: &Session, title: &str, pledge: bool) ->
 
 /// 《学分银行注册协议》, which registration asks to accept.
 async fn agreement(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
-    document(&s, &session, "学分银行注册协议", false).await
+    document(&s, &session, &format!("{}用户注册协议", s.app.bank.short_name()), false).await
 }
 
 /// 信息发布安全承诺书, which an institution accepts before publishing methods.
