@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod learners;
 pub mod messages;
 pub mod password;
+pub mod portal;
 pub mod queries;
 pub mod recognition;
 pub mod senders;

@@ -21,6 +21,7 @@ pub mod outcome;
 pub mod password;
 pub mod role;
 pub mod taxonomy;
+pub mod text;
 pub mod time;
 
 pub use error::FieldError;

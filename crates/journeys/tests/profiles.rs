@@ -9,8 +9,16 @@ use app::conversion::Chain;
 use common::{Profile, TestApp, id, seed_learner};
 
 both!(the_national_bank_is_the_default);
-both_as!(Guangdong; guangdong_bank_has_its_name_taxonomy_chain_and_menu);
-both_as!(Oucn; oucn_bank_has_its_name_and_taxonomy, a_database_keeps_its_profile);
+both_as!(Guangdong; guangdong_bank_has_its_name_taxonomy_chain_and_menu, guangdong_demo);
+both_as!(Oucn; oucn_bank_has_its_name_and_taxonomy, a_database_keeps_its_profile, oucn_demo);
+
+async fn guangdong_demo(t: &TestApp) {
+    the_demo_loads(t).await;
+}
+
+async fn oucn_demo(t: &TestApp) {
+    the_demo_loads(t).await;
+}
 
 async fn subtype_exists(t: &TestApp, code: &str) -> bool {
     store::taxonomy::subtype_by_code(&t.app.db.pool, code)
@@ -95,4 +103,15 @@ async fn a_database_keeps_its_profile(t: &TestApp) {
         .err()
         .unwrap();
     assert!(err.to_string().contains("ncb, oucn, guangdong"), "{err}");
+}
+
+async fn the_demo_loads(t: &TestApp) {
+    let accounts = app::demo::load(&t.app).await.unwrap();
+    assert!(accounts.len() >= 8);
+    // The demo's outcomes exist in this bank's own taxonomy, and its portal is filled.
+    assert!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await >= 4);
+    assert!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await >= 4);
+    let home = t.client().get("/").await;
+    assert!(home.has(&format!("{}学习成果认定与转换工作启动", t.app.bank.short_name())));
+    assert!(t.client().get("/framework").await.has("第4级"));
 }

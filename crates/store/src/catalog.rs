@@ -26,6 +26,8 @@ pub struct CatalogOutcome {
     pub holders: i64,
     /// Published conversion rules using it as a source (关联转换规则).
     pub rules: i64,
+    /// The qualifications framework level it is placed on.
+    pub framework_level_id: Option<i64>,
 }
 
 // Names come from correlated subqueries so that every query is driven by the outcomes
@@ -38,7 +40,7 @@ const SELECT: &str = "SELECT io.id, io.institution_id, \
     io.name, io.fields, io.recognition, io.credits, io.recognised_at, io.created_at, \
     (SELECT COUNT(*) FROM learner_outcomes lo WHERE lo.institution_outcome_id = io.id AND lo.status <> 'withdrawn') AS holders, \
     (SELECT COUNT(*) FROM rule_sources rs JOIN conversion_rules r ON r.id = rs.rule_id \
-     WHERE rs.institution_outcome_id = io.id AND r.status = 'published') AS rules \
+     WHERE rs.institution_outcome_id = io.id AND r.status = 'published') AS rules, io.framework_level_id \
     FROM institution_outcomes io";
 
 pub struct NewCatalogOutcome<'a> {
@@ -127,6 +129,8 @@ pub struct Filter {
     pub major: Option<String>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
     pub before_id: Option<i64>,
+    /// Placed on this qualifications framework level.
+    pub framework_level_id: Option<i64>,
 }
 
 fn where_for(db: &Db, f: &Filter) -> Where {
@@ -148,6 +152,9 @@ fn where_for(db: &Db, f: &Filter) -> Where {
     }
     if let Some(id) = f.before_id {
         w.int("io.id < ?", id);
+    }
+    if let Some(l) = f.framework_level_id {
+        w.int("io.framework_level_id = ?", l);
     }
     if let Some(r) = &f.recognition {
         w.text("io.recognition = ?", r.clone());
@@ -259,4 +266,14 @@ pub async fn counts_by_category<'c>(e: impl Exec<'c>, institution_id: i64) -> Re
     .bind(institution_id)
     .fetch_all(e)
     .await?)
+}
+
+/// The first catalog outcome of this exact name (the demo's placements).
+pub async fn first_named<'c>(e: impl Exec<'c>, name: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM institution_outcomes WHERE name = $1 ORDER BY id LIMIT 1")
+            .bind(name)
+            .fetch_optional(e)
+            .await?,
+    )
 }

@@ -138,6 +138,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "service",
         sql: include_str!("../migrations/0010_service.sql"),
     },
+    Migration {
+        version: 11,
+        name: "portal",
+        sql: include_str!("../migrations/0011_portal.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.
@@ -470,6 +475,36 @@ pub fn bind_scalar<'q, O>(
         };
     }
     q
+}
+
+/// One page of `select` (which ends in its FROM and joins) filtered by `w`: the rows in
+/// `order` and the total that `count_from` (the same FROM and joins) counts.
+pub async fn paged<O>(
+    db: &Db,
+    select: &str,
+    count_from: &str,
+    w: &Where,
+    order: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<crate::Page<O>>
+where
+    O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let total: i64 = bind_scalar(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) {count_from}{}", w.sql())),
+        &w.vals,
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let n = w.next();
+    let sql = format!("{select}{} ORDER BY {order} LIMIT ${n} OFFSET ${}", w.sql(), n + 1);
+    let rows = bind_all(sqlx::query_as(&sql), &w.vals)
+        .bind(per_page)
+        .bind((page.max(1) - 1) * per_page)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(crate::Page { rows, total })
 }
 
 /// Unix-second bounds of a calendar year in Beijing time: `[start, end)`.

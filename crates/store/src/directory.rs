@@ -38,6 +38,15 @@ pub async fn departments<'c>(e: impl Exec<'c>) -> Result<Vec<Department>> {
     )
 }
 
+/// The bank's management centre: the department at the root of the tree.
+pub async fn root_department<'c>(e: impl Exec<'c>) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM departments WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(e)
+            .await?,
+    )
+}
+
 pub async fn department<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Department>> {
     Ok(
         sqlx::query_as("SELECT id, name, parent_id FROM departments WHERE id = $1")

@@ -309,3 +309,35 @@ pub async fn clear_must_change<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// The public directory: approved institutions whose name or code contains `q`,
+/// optionally of one kind (`school` / `organisation`).
+pub async fn directory_page(
+    db: &crate::Db,
+    q: &str,
+    kind: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<crate::Page<Institution>> {
+    let mut w = crate::Where::new();
+    w.raw("status = 'approved'");
+    if !q.trim().is_empty() {
+        w.text(
+            "(name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\')",
+            crate::like_pattern(q),
+        );
+    }
+    if let Some(k) = kind {
+        w.text("kind = ?", k);
+    }
+    crate::paged(
+        db,
+        &format!("SELECT {COLUMNS} FROM institutions"),
+        "FROM institutions",
+        &w,
+        "name, id",
+        page,
+        per_page,
+    )
+    .await
+}

@@ -13,6 +13,7 @@ pub mod db;
 pub mod directory;
 pub mod feedback;
 pub mod files;
+pub mod framework;
 pub mod holdings;
 pub mod imports;
 pub mod institutions;
@@ -22,6 +23,7 @@ pub mod ledger;
 pub mod lockout;
 pub mod messages;
 pub mod outbox;
+pub mod portal;
 pub mod rate_limit;
 pub mod sessions;
 pub mod staff;
@@ -29,7 +31,7 @@ pub mod taxonomy;
 
 pub use db::{
     Backend, Db, Exec, Tx, Val, Where, backend_of, batch_marks, bind_all, bind_scalar, commit, id_list, marks, now,
-    value_rows,
+    paged, value_rows,
 };
 
 /// A page of rows and the number of rows matching the filter.

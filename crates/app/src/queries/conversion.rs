@@ -48,6 +48,8 @@ pub enum RuleList<'a> {
     Departments(&'a [i64]),
     /// The public catalog: published rules, found by name or code.
     Public(String),
+    /// The published rules of one institution (its directory entry).
+    PublishedBy(i64),
 }
 
 pub async fn rules(app: &App, list: RuleList<'_>, page: i64, per_page: i64) -> AppResult<Page<Rule>> {
@@ -98,6 +100,11 @@ fn rule_filter(list: RuleList<'_>) -> RuleFilter {
         RuleList::Departments(scope) => RuleFilter {
             departments: Some(scope.to_vec()),
             statuses: vec!["published", "taken_down"],
+            ..Default::default()
+        },
+        RuleList::PublishedBy(i) => RuleFilter {
+            institution_id: Some(i),
+            statuses: vec!["published"],
             ..Default::default()
         },
         RuleList::Public(q) => RuleFilter {

@@ -1,5 +1,5 @@
 //! Who may download an uploaded or generated file: documents of published methods and
-//! rules are public; anything else only to someone who may see what it belongs to.
+//! rules and of industry standards are public; anything else only to someone who may see what it belongs to.
 
 use domain::role::Area;
 
@@ -14,7 +14,7 @@ use super::StoredFile;
 pub async fn readable(app: &App, who: Option<&Principal>, id: i64) -> AppResult<StoredFile> {
     let pool = &app.db.pool;
     let file = store::files::by_id(pool, id).await?.ok_or_else(AppError::not_found)?;
-    if store::files::public_or_owned_by(pool, id, None).await? {
+    if store::files::public_or_owned_by(pool, id, None).await? || store::framework::is_standard_file(pool, id).await? {
         return Ok(file);
     }
     let Some(who) = who else {

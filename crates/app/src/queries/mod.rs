@@ -13,6 +13,7 @@ pub mod imports;
 pub mod institutions;
 pub mod learner;
 pub mod messages;
+pub mod portal;
 pub mod taxonomy;
 
 pub use store::Page;

@@ -196,6 +196,9 @@ fn guangdong_learner_menu() -> Vec<MenuItem> {
         item("", "认定成果申请", "/learner/recognition"),
         item("", "转换成果申请", "/learner/conversions/rules"),
         item("", "转换记录", "/learner/conversions"),
+        item("", "广东终身教育资历框架等级标准", "/framework"),
+        item("", "行业标准查询", "/standards"),
+        item("", "在线解答", "/qa"),
         item("", "我的证明", "/learner/certificates"),
         item("", "问题反馈", "/learner/feedback"),
         item("", "我的消息", "/learner/messages"),
@@ -258,23 +261,41 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
             item("", "我的消息", "/expert/messages"),
             item("", "账户设置", "/expert/settings"),
         ],
-        Principal::Department { .. } => vec![
-            item("", "工作台", "/department"),
-            item("", "我的消息", "/department/messages"),
-            item("", "账户设置", "/department/settings"),
-            item("机构管理", "机构注册审核", "/department/institutions/pending"),
-            item("机构管理", "机构列表", "/department/institutions"),
-            item("机构管理", "机构授权", "/department/authorisations"),
-            item("成果管理", "机构成果认定", "/department/catalog"),
-            item("成果管理", "成果存储审核", "/department/storage"),
-            item("成果管理", "成果认定初审", "/department/recognition"),
-            item("成果管理", "成果分类管理", "/department/taxonomy"),
-            item("成果管理", "问题反馈", "/department/feedback"),
-            item("成果转换", "转换申请初审", "/department/conversions"),
-            item("成果转换", "转换规则管理", "/department/rules"),
-            item("学员管理", "学员账户导入", "/department/learners/import"),
-        ],
+        Principal::Department { department, .. } => {
+            let mut m = department_menu();
+            if department.parent_id.is_none() {
+                m.extend([
+                    item("门户管理", "工作动态", "/department/news"),
+                    item("门户管理", "业务介绍", "/department/pages/business"),
+                    item("门户管理", "关于我们", "/department/pages/about"),
+                    item("门户管理", "在线解答", "/department/questions"),
+                    item("门户管理", "资历框架", "/department/framework"),
+                    item("门户管理", "行业标准", "/department/standards"),
+                ]);
+            }
+            m
+        }
     }
+}
+
+/// What every department has; the centre adds the portal's content.
+fn department_menu() -> Vec<MenuItem> {
+    vec![
+        item("", "工作台", "/department"),
+        item("", "我的消息", "/department/messages"),
+        item("", "账户设置", "/department/settings"),
+        item("机构管理", "机构注册审核", "/department/institutions/pending"),
+        item("机构管理", "机构列表", "/department/institutions"),
+        item("机构管理", "机构授权", "/department/authorisations"),
+        item("成果管理", "机构成果认定", "/department/catalog"),
+        item("成果管理", "成果存储审核", "/department/storage"),
+        item("成果管理", "成果认定初审", "/department/recognition"),
+        item("成果管理", "成果分类管理", "/department/taxonomy"),
+        item("成果管理", "问题反馈", "/department/feedback"),
+        item("成果转换", "转换申请初审", "/department/conversions"),
+        item("成果转换", "转换规则管理", "/department/rules"),
+        item("学员管理", "学员账户导入", "/department/learners/import"),
+    ]
 }
 
 /// Field errors of a rejected form, plus a general message for errors not tied to a

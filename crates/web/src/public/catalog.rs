@@ -129,9 +129,13 @@ async fn search(
 #[template(path = "public/catalog_item.html")]
 struct ItemPage {
     ctx: PageCtx,
+    id: i64,
     name: String,
     base: Vec<(String, String)>,
     extra: Vec<(String, String)>,
+    /// The framework's levels when the caller may place the outcome on one.
+    levels: Vec<app::queries::portal::Level>,
+    level_id: Option<i64>,
 }
 
 async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
@@ -151,10 +155,23 @@ async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) 
             o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
         ),
     ];
+    let all_levels = app::queries::portal::levels(&s.app).await?;
+    let mut base = base;
+    if let Some(l) = all_levels.iter().find(|l| Some(l.id) == o.framework_level_id) {
+        base.push(("资历框架等级".into(), format!("第{}级 {}", l.level, l.name)));
+    }
+    let levels = if app::portal::framework::may_place(&s.app, who.as_ref(), o.institution_id).await? {
+        all_levels
+    } else {
+        Vec::new()
+    };
     Ok(page(&ItemPage {
         ctx: PageCtx::new(&o.name, &session, who.as_ref(), "").await?,
         extra: forms::field_display(&specs, &o.fields),
+        id: o.id,
         name: o.name,
         base,
+        levels,
+        level_id: o.framework_level_id,
     }))
 }

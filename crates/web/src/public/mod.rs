@@ -1,10 +1,13 @@
-//! What anyone may open: the portal and sign-in, registration, the catalog, public rules,
+//! What anyone may open: the portal (news, pages, directory, framework, standards,
+//! 在线解答) and sign-in, registration, the catalog, public rules,
 //! certificate verification, and files (each file checks who may see it).
 
 pub mod catalog;
 pub mod certificates;
 pub mod files;
+pub mod info;
 pub mod portal;
+pub mod questions;
 pub mod register;
 pub mod rules;
 
@@ -20,4 +23,6 @@ pub fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(files::routes())
         .merge(certificates::routes())
+        .merge(info::routes())
+        .merge(questions::routes())
 }

@@ -92,6 +92,7 @@ async fn asset(mime: &'static str, body: &'static str) -> impl IntoResponse {
 struct Home {
     ctx: PageCtx,
     demo: bool,
+    news: Vec<crate::public::info::NewsRow>,
 }
 
 async fn home(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
@@ -102,6 +103,7 @@ async fn home(State(s): State<AppState>, session: Session) -> Result<Response, W
     Ok(page(&Home {
         ctx: PageCtx::new("首页", &session, None, "").await?,
         demo: s.app.config.demo,
+        news: crate::public::info::latest_news(&s, 5).await?,
     }))
 }
 

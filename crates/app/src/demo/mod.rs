@@ -10,6 +10,8 @@ use store::institutions::NewUser;
 use store::learners::{ACTIVE, NewLearner};
 use store::now;
 
+mod portal;
+
 use crate::admin::{self, NewStaffAccount};
 use crate::{App, AppError, AppResult, learners, password};
 
@@ -249,7 +251,8 @@ async fn seed(app: &App) -> AppResult<()> {
     )
     .await?;
     learners::pre_import(app, "李嘉民", &imported_learner_id(), Some(school)).await?;
-    seed_outcomes(app, school, gd).await
+    seed_outcomes(app, school, gd).await?;
+    portal::seed(app).await
 }
 
 fn vals(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
