@@ -1,8 +1,9 @@
-// The browser journeys of issue 11, run by scripts/e2e.sh against a real server.
+// The browser journeys of issues 11 and 12, run by scripts/e2e.sh against a real server.
 import * as h from "./harness.mjs";
 import { conversion } from "./conversion.mjs";
 import { feedback, importedLearners, newLearner } from "./learner.mjs";
 import { everyMenu, publicPages } from "./pages.mjs";
+import { portal } from "./portal.mjs";
 import { department, expert, institutionTools } from "./staff.mjs";
 
 const journeys = [
@@ -13,6 +14,7 @@ const journeys = [
   ["a department works its queues", department],
   ["an expert gives a final review", expert],
   ["an institution exports its learner accounts and filters its rules", institutionTools],
+  ["the centre publishes news and answers questions; the statistics draw", portal],
   ["the public pages", publicPages],
   ["every page of every role's menu", everyMenu],
 ];

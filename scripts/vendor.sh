@@ -12,3 +12,10 @@ for f in swagger-ui-bundle.js swagger-ui.css LICENSE; do
   cp "$src/$f" "$out/$f"
 done
 echo "swagger-ui-dist $(node -p "require('./$src/package.json').version") copied to $out"
+# ECharts draws the statistics dashboard (M-03).
+out=crates/web/static/vendor/echarts
+mkdir -p "$out"
+src=web-vendor/node_modules/echarts
+cp "$src/dist/echarts.min.js" "$out/echarts.min.js"
+cp "$src/LICENSE" "$out/LICENSE"
+echo "echarts $(node -p "require('./$src/package.json').version") copied to $out"

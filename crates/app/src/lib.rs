@@ -30,6 +30,7 @@ pub mod recognition;
 pub mod senders;
 pub mod sheet;
 pub mod sms;
+pub mod statistics;
 pub mod taxonomy;
 
 use std::sync::Arc;

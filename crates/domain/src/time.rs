@@ -47,6 +47,24 @@ pub fn today() -> chrono::NaiveDate {
     beijing_day(chrono::Utc::now().timestamp())
 }
 
+/// The last `n` Beijing calendar months up to the one holding `now`, oldest first:
+/// (`YYYY-MM`, the unix time it starts), and the start of the month after the last.
+pub fn last_months(now: i64, n: u32) -> (Vec<(String, i64)>, i64) {
+    use chrono::{Datelike, Months, NaiveDate};
+    let day = beijing_day(now);
+    let this = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
+    let months: Vec<(String, i64)> = (0..n)
+        .rev()
+        .filter_map(|back| this.checked_sub_months(Months::new(back)))
+        .map(|m| (m.format("%Y-%m").to_string(), beijing_start(m)))
+        .collect();
+    let end = this
+        .checked_add_months(Months::new(1))
+        .map(beijing_start)
+        .unwrap_or(now);
+    (months, end)
+}
+
 /// This year in Beijing.
 pub fn this_year() -> i32 {
     use chrono::Datelike;
@@ -56,6 +74,20 @@ pub fn this_year() -> i32 {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn last_months_are_beijing_calendar_months() {
+        // 2026-03-01 00:30 Beijing is still February in UTC.
+        let now = super::beijing_start(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()) + 1800;
+        let (months, end) = super::last_months(now, 3);
+        let names: Vec<&str> = months.iter().map(|m| m.0.as_str()).collect();
+        assert_eq!(names, ["2026-01", "2026-02", "2026-03"]);
+        assert_eq!(
+            end,
+            super::beijing_start(chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap())
+        );
+        assert_eq!(months[2].1, now - 1800);
+    }
+
     #[test]
     fn working_days_skip_weekends() {
         // 2026-11-27 is a Friday (Beijing); the Monday after is one working day later.

@@ -27,6 +27,7 @@ pub mod portal;
 pub mod rate_limit;
 pub mod sessions;
 pub mod staff;
+pub mod statistics;
 pub mod taxonomy;
 
 pub use db::{

@@ -8,6 +8,7 @@ pub mod imports;
 pub mod institutions;
 pub mod portal;
 pub mod reviews;
+pub mod statistics;
 pub mod taxonomy;
 
 use axum::Router;
@@ -22,5 +23,6 @@ pub fn routes() -> Router<AppState> {
         .merge(institutions::routes())
         .merge(imports::routes())
         .merge(reviews::routes())
+        .merge(statistics::routes())
         .merge(taxonomy::routes())
 }

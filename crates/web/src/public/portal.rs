@@ -77,7 +77,7 @@ async fn pledge(State(s): State<AppState>, session: Session) -> Result<Response,
 }
 
 /// A file of the bank's own front end, embedded in the binary.
-async fn asset(mime: &'static str, body: &'static str) -> impl IntoResponse {
+pub(crate) async fn asset(mime: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, mime),
