@@ -1,5 +1,6 @@
 //! Signing in, and loading who is signed in on every request.
 
+use domain::bank::LearnerSignIn;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use store::audit::Actor;
@@ -50,29 +51,67 @@ struct Candidate {
     locked_until: Option<i64>,
     disabled: bool,
     epoch: i64,
+    /// Why a learner with the right password may not sign in yet (e-mail not
+    /// confirmed, account under review, not activated).
+    refusal: Option<String>,
+}
+
+/// The learner a sign-in name points to, by the bank's rule: ID number or mobile (NCB);
+/// `S` + ID number or the registered e-mail (OUCN); the user name (Guangdong), or the
+/// ID number of a pre-imported account that has none yet.
+async fn learner_by_login(app: &App, login: &str) -> AppResult<Option<Learner>> {
+    let pool = &app.db.pool;
+    let upper = login.to_ascii_uppercase();
+    Ok(match app.bank.learner_sign_in() {
+        LearnerSignIn::IdOrMobile => match store::learners::by_id_number(pool, &upper).await? {
+            Some(l) => Some(l),
+            None => store::learners::by_mobile(pool, login).await?,
+        },
+        LearnerSignIn::SIdOrEmail if login.contains('@') => {
+            store::learners::by_email(pool, &login.to_lowercase()).await?
+        }
+        LearnerSignIn::SIdOrEmail => {
+            let id = upper.strip_prefix('S').filter(|r| r.len() >= 15).unwrap_or(&upper);
+            store::learners::by_id_number(pool, id).await?
+        }
+        LearnerSignIn::UserName => match store::learners::by_username(pool, &login.to_ascii_lowercase()).await? {
+            Some(l) => Some(l),
+            None => store::learners::by_id_number(pool, &upper)
+                .await?
+                .filter(|l| l.username.is_none()),
+        },
+    })
+}
+
+fn learner_refusal(app: &App, l: &Learner) -> Option<String> {
+    match l.status.as_str() {
+        store::learners::UNCONFIRMED => Some("请先登录您的邮箱，打开验证邮件中的链接完成邮箱验证".into()),
+        store::learners::REVIEW => Some(format!(
+            "账户正在审核中，审核通过后即可登录（{}个工作日内完成）",
+            crate::activation::REVIEW_DAYS
+        )),
+        store::learners::INACTIVE if app.bank.reviews_learner_accounts() && l.reviewed_at.is_none() => {
+            Some("账户尚未激活，请在登录页点击“国开学生账户激活”完成激活".into())
+        }
+        _ => None,
+    }
 }
 
 async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>> {
     let login = domain::normalize::half_width(login);
     let pool = &app.db.pool;
     Ok(match role {
-        Role::Learner => {
-            let upper = login.to_ascii_uppercase();
-            let l = match store::learners::by_id_number(pool, &upper).await? {
-                Some(l) => Some(l),
-                None => store::learners::by_mobile(pool, &login).await?,
-            };
-            l.map(|l| Candidate {
-                table: AccountTable::Learners,
-                id_number: Some(l.id_number),
-                id: l.id,
-                name: l.name,
-                hash: l.password_hash,
-                locked_until: l.locked_until,
-                disabled: false,
-                epoch: l.session_epoch,
-            })
-        }
+        Role::Learner => learner_by_login(app, login.trim()).await?.map(|l| Candidate {
+            refusal: learner_refusal(app, &l),
+            table: AccountTable::Learners,
+            id_number: Some(l.id_number),
+            id: l.id,
+            name: l.name,
+            hash: l.password_hash,
+            locked_until: l.locked_until,
+            disabled: false,
+            epoch: l.session_epoch,
+        }),
         Role::Institution => store::institutions::user_by_account(pool, &login)
             .await?
             .map(|u| Candidate {
@@ -84,6 +123,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                 locked_until: u.locked_until,
                 disabled: u.disabled != 0,
                 epoch: u.session_epoch,
+                refusal: None,
             }),
         Role::Expert | Role::Department => {
             store::staff::by_account(pool, role.code(), &login)
@@ -97,6 +137,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                     locked_until: s.locked_until,
                     disabled: s.disabled != 0,
                     epoch: s.session_epoch,
+                    refusal: None,
                 })
         }
     })
@@ -198,6 +239,9 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
         )
         .await?;
         return Err(AppError::Forbidden("该账号已停用，请联系管理员".into()));
+    }
+    if let Some(why) = c.refusal {
+        return Err(AppError::Forbidden(why));
     }
     lockout::reset(pool, c.table, c.id).await?;
     store::audit::record(pool, &actor, "sign_in", Some(req.login.trim()), None, t).await?;

@@ -39,6 +39,11 @@ pub struct RegisterForm {
     pub confirm: String,
     #[serde(default)]
     pub agree: Option<String>,
+    /// Guangdong: user name and personal facts; OUCN: the e-mail to confirm.
+    #[serde(default)]
+    pub email: String,
+    #[serde(flatten)]
+    pub facts: crate::registration::FactsForm,
 }
 
 /// Registers a learner. If the bank or an institution pre-imported this ID number
@@ -58,6 +63,7 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
         v.fail("agree", "请阅读并同意用户注册协议");
     }
     let pool = &app.db.pool;
+    let extra = crate::registration::check(app, f, id_number.as_ref(), &mut v).await?;
     let mut existing: Option<Learner> = None;
     if let (Some(id), Some(name)) = (&id_number, &name) {
         existing = store::learners::by_id_number(pool, id.as_str()).await?;
@@ -113,6 +119,7 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
         name: Some(name.as_str().into()),
         ip: Some(ip.into()),
     };
+    store::learner_accounts::set_facts(&mut *tx, id, &extra.facts()).await?;
     store::audit::record(
         &mut *tx,
         &actor,
@@ -123,6 +130,11 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
     )
     .await?;
     store::commit(tx).await?;
+    if app.bank.reviews_learner_accounts()
+        && let Some(email) = &extra.email
+    {
+        crate::activation::after_registration(app, id, email).await?;
+    }
     Ok(id)
 }
 

@@ -2,6 +2,7 @@
 //! the store directly for anything that changes state.
 
 pub mod account;
+pub mod activation;
 pub mod admin;
 pub mod api_keys;
 pub mod auth;
@@ -27,6 +28,7 @@ pub mod password;
 pub mod portal;
 pub mod queries;
 pub mod recognition;
+pub mod registration;
 pub mod senders;
 pub mod sheet;
 pub mod sms;

@@ -25,6 +25,25 @@ pub fn mobile(s: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// A name with all but its first and last characters hidden: 张*明, 李*.
+pub fn name(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+/// An e-mail address with its user part hidden but for the first character: l***@example.cn.
+pub fn email(s: &str) -> String {
+    match s.split_once('@') {
+        Some((user, host)) => format!("{}***@{host}", user.chars().next().unwrap_or('*')),
+        None => "***".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

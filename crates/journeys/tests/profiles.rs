@@ -114,4 +114,15 @@ async fn the_demo_loads(t: &TestApp) {
     let home = t.client().get("/").await;
     assert!(home.has(&format!("{}学习成果认定与转换工作启动", t.app.bank.short_name())));
     assert!(t.client().get("/framework").await.has("第4级"));
+    // The printed learner account signs in the bank's own way.
+    let me = &accounts[0];
+    let mut c = t.client();
+    assert_eq!(
+        c.sign_in("learner", &me.login, &me.password).await.status,
+        303,
+        "{}",
+        me.login
+    );
+    let login = c.get("/login/learner").await;
+    assert!(login.has(t.app.bank.learner_account_label()));
 }

@@ -143,6 +143,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "portal",
         sql: include_str!("../migrations/0011_portal.sql"),
     },
+    Migration {
+        version: 12,
+        name: "bank_accounts",
+        sql: include_str!("../migrations/0012_bank_accounts.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

@@ -23,10 +23,24 @@ pub struct Learner {
     /// Moves on with every password change; sessions of an older epoch are ended.
     pub session_epoch: i64,
     pub avatar_file_id: Option<i64>,
+    /// Guangdong's user name (letters and digits) and personal facts.
+    pub username: Option<String>,
+    pub nationality: Option<String>,
+    pub ethnicity: Option<String>,
+    pub gender: Option<String>,
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    /// When the account entered the bank's review (OUCN), and when it passed.
+    pub submitted_at: Option<i64>,
+    pub reviewed_at: Option<i64>,
 }
 
 pub const ACTIVE: &str = "active";
 pub const INACTIVE: &str = "inactive";
+/// The e-mail address is not confirmed yet (OUCN).
+pub const UNCONFIRMED: &str = "unconfirmed";
+/// Waiting for the bank's review (OUCN).
+pub const REVIEW: &str = "review";
 
 impl Learner {
     pub fn is_active(&self) -> bool {
@@ -46,8 +60,9 @@ pub struct NewLearner<'a> {
     pub now: i64,
 }
 
-const COLUMNS: &str = "id, name, id_type, id_number, mobile, email, password_hash, status, card_no, \
-    id_valid_from, id_valid_to, created_by_institution, failed_attempts, locked_until, created_at, activated_at, session_epoch, avatar_file_id";
+pub const COLUMNS: &str = "id, name, id_type, id_number, mobile, email, password_hash, status, card_no, \
+    id_valid_from, id_valid_to, created_by_institution, failed_attempts, locked_until, created_at, activated_at, session_epoch, avatar_file_id, \
+    username, nationality, ethnicity, gender, birth_date, address, submitted_at, reviewed_at";
 
 pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
     let activated = (n.status == ACTIVE).then_some(n.now);
@@ -251,4 +266,14 @@ pub async fn delete_inactive<'c>(e: impl Exec<'c>, id: i64, institution_id: i64)
     .execute(e)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+pub async fn by_email<'c>(e: impl Exec<'c>, email: &str) -> Result<Option<Learner>> {
+    let sql = format!("SELECT {COLUMNS} FROM learners WHERE email = $1");
+    Ok(sqlx::query_as(&sql).bind(email).fetch_optional(e).await?)
+}
+
+pub async fn by_username<'c>(e: impl Exec<'c>, username: &str) -> Result<Option<Learner>> {
+    let sql = format!("SELECT {COLUMNS} FROM learners WHERE username = $1");
+    Ok(sqlx::query_as(&sql).bind(username).fetch_optional(e).await?)
 }

@@ -18,6 +18,7 @@ pub mod holdings;
 pub mod imports;
 pub mod institutions;
 pub mod jobs;
+pub mod learner_accounts;
 pub mod learners;
 pub mod ledger;
 pub mod lockout;

@@ -2,7 +2,7 @@
 //! directory, one institution of each state, an expert, an active learner and a
 //! pre-imported learner who has not completed the account.
 
-use domain::bank::Profile;
+use domain::bank::{LearnerSignIn, Profile};
 use domain::id_card::check_char;
 use domain::institution::uscc_check;
 use domain::role::{Area, Areas, Role};
@@ -16,6 +16,8 @@ use crate::admin::{self, NewStaffAccount};
 use crate::{App, AppError, AppResult, learners, password};
 
 pub const PASSWORD: &str = "Demo1234";
+/// The demo learner's user name where the bank signs learners in by one (Guangdong).
+const DEMO_USERNAME: &str = "zhangxiaoming";
 const CENTER: &str = "学分银行管理中心";
 const GUANGDONG: &str = "广东省教育厅";
 const SHANDONG: &str = "山东省教育厅";
@@ -69,19 +71,30 @@ pub async fn load(app: &App) -> AppResult<Vec<DemoAccount>> {
         password: password.into(),
         note,
     };
-    Ok(vec![
-        acc(
-            "个人用户",
-            &learner_id(),
-            PASSWORD,
+    // Each bank signs its learners in its own way (domain::bank::LearnerSignIn).
+    let (me, me_note, imported_login, imported_note) = match app.bank.learner_sign_in() {
+        LearnerSignIn::IdOrMobile => (
+            learner_id(),
             "张晓明，已激活（也可用手机号 13800138000 登录）",
-        ),
-        acc(
-            "个人用户",
-            &imported,
-            &initial,
+            imported.clone(),
             "李嘉民，机构预导入、未完善账户（初始密码为身份证号后六位）",
         ),
+        LearnerSignIn::SIdOrEmail => (
+            format!("S{}", learner_id()),
+            "张晓明，已激活（用户名为S+身份证号，也可用邮箱 zhangxm@example.cn 登录）",
+            imported.clone(),
+            "李嘉民，在籍学生、尚未激活：在登录页点击“国开学生账户激活”，输入此身份证号激活",
+        ),
+        LearnerSignIn::UserName => (
+            DEMO_USERNAME.to_string(),
+            "张晓明，已激活（用户名登录）",
+            imported.clone(),
+            "李嘉民，机构预导入、未完善账户（以身份证号和初始密码首次登录）",
+        ),
+    };
+    Ok(vec![
+        acc("个人用户", &me, PASSWORD, me_note),
+        acc("个人用户", &imported_login, &initial, imported_note),
         acc("机构用户", SCHOOL_CODE, PASSWORD, "广东开放大学主账号"),
         acc(
             "机构用户",
@@ -251,6 +264,20 @@ async fn seed(app: &App) -> AppResult<()> {
     )
     .await?;
     learners::pre_import(app, "李嘉民", &imported_learner_id(), Some(school)).await?;
+    if let Some(me) = store::learners::by_id_number(pool, &learner_id()).await? {
+        let username = (app.bank == Profile::Guangdong).then_some(DEMO_USERNAME);
+        let email = (app.bank != Profile::Ncb).then_some("zhangxm@example.cn");
+        let facts = store::learner_accounts::Facts {
+            username,
+            nationality: None,
+            ethnicity: None,
+            gender: None,
+            birth_date: None,
+            email,
+            address: None,
+        };
+        store::learner_accounts::set_facts(pool, me.id, &facts).await?;
+    }
     seed_outcomes(app, school, gd).await?;
     portal::seed(app).await
 }

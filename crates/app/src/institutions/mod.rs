@@ -242,17 +242,6 @@ impl ProfileForm {
 pub const SCHOOL_TYPES: [&str; 6] = ["本科", "高职（专科）", "中职", "技工院校", "开放大学", "其他"];
 pub const ORG_TYPES: [&str; 4] = ["培训机构", "证书颁发机构", "行业企业", "其他"];
 
-fn email_ok(s: &str) -> bool {
-    let Some((user, host)) = s.split_once('@') else {
-        return false;
-    };
-    !user.is_empty()
-        && host.contains('.')
-        && !host.starts_with('.')
-        && !host.ends_with('.')
-        && !s.contains(char::is_whitespace)
-}
-
 /// Validates the institution information. On submit the required fields (marked * in
 /// the manual) must all be present; a draft keeps whatever is valid so far.
 fn parse_profile(f: &ProfileForm, submit: bool) -> AppResult<Profile> {
@@ -279,10 +268,8 @@ fn parse_profile(f: &ProfileForm, submit: bool) -> AppResult<Profile> {
     if let Some(m) = &contact_mobile {
         v.check(Mobile::parse(m).map_err(|e| domain::FieldError::new("contact_mobile", e.message)));
     }
-    if let Some(e) = &contact_email
-        && !email_ok(e)
-    {
-        v.fail("contact_email", "请输入正确的电子邮件地址");
+    if let Some(e) = &contact_email {
+        v.check(domain::account::Email::parse("contact_email", e));
     }
     if let Some(p) = &post_code
         && (p.len() != 6 || !p.bytes().all(|b| b.is_ascii_digit()))

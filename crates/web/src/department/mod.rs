@@ -2,6 +2,7 @@
 //! the bank's own imports, conversion reviews and rules in its scope; the management
 //! centre also keeps the portal, the qualifications framework and industry standards.
 
+pub mod accounts;
 pub mod conversions;
 pub mod framework;
 pub mod imports;
@@ -17,6 +18,7 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(accounts::routes())
         .merge(conversions::routes())
         .merge(framework::routes())
         .merge(portal::routes())

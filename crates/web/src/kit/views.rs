@@ -263,6 +263,13 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
         ],
         Principal::Department { department, .. } => {
             let mut m = department_menu();
+            if bank.reviews_learner_accounts() {
+                let at = m
+                    .iter()
+                    .position(|i| i.href == "/department/learners/import")
+                    .unwrap_or(m.len());
+                m.insert(at, item("学员管理", "学员账户审核", "/department/learners/review"));
+            }
             if department.parent_id.is_none() {
                 m.extend([
                     item("门户管理", "工作动态", "/department/news"),

@@ -2,6 +2,7 @@
 //! 在线解答) and sign-in, registration, the catalog, public rules,
 //! certificate verification, and files (each file checks who may see it).
 
+pub mod activation;
 pub mod catalog;
 pub mod certificates;
 pub mod files;
@@ -24,5 +25,6 @@ pub fn routes() -> Router<AppState> {
         .merge(files::routes())
         .merge(certificates::routes())
         .merge(info::routes())
+        .merge(activation::routes())
         .merge(questions::routes())
 }

@@ -114,7 +114,7 @@ struct Login {
     role: &'static str,
     heading: &'static str,
     login_label: &'static str,
-    login_placeholder: &'static str,
+    login_placeholder: String,
     login: String,
     captcha_id: String,
     errors: FormErrors,
@@ -131,8 +131,9 @@ async fn login_form(
     login: String,
     errors: FormErrors,
 ) -> Result<Login, WebError> {
+    let learner_hint = format!("请输入{}", s.app.bank.learner_account_label());
     let (heading, login_label, login_placeholder) = match role {
-        Role::Learner => ("个人登录", "账号", "请输入身份证号/手机号"),
+        Role::Learner => ("个人登录", "账号", learner_hint.as_str()),
         Role::Institution => (
             "机构登录",
             "机构账号",
@@ -146,7 +147,7 @@ async fn login_form(
         role: role.code(),
         heading,
         login_label,
-        login_placeholder,
+        login_placeholder: login_placeholder.to_string(),
         login,
         captcha_id: app::captcha::create(&s.app.db).await?,
         errors,

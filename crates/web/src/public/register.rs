@@ -41,6 +41,13 @@ struct LearnerPage {
     errors: FormErrors,
     id_types: Vec<crate::kit::views::Code>,
     sms_purpose: &'static str,
+    /// The e-mail and Guangdong's facts, by the bank's profile.
+    asks_email: bool,
+    asks_facts: bool,
+    genders: &'static [&'static str],
+    nationalities: &'static [&'static str],
+    ethnicities: &'static [&'static str],
+    provinces: &'static [&'static str],
 }
 
 async fn learner_page(session: Session) -> Result<Response, WebError> {
@@ -49,13 +56,26 @@ async fn learner_page(session: Session) -> Result<Response, WebError> {
         id_type: "resident".into(),
         ..Default::default()
     };
-    Ok(page(&LearnerPage {
-        ctx,
-        form,
-        errors: FormErrors::default(),
-        id_types: id_types(),
-        sms_purpose: Purpose::Register.code(),
-    }))
+    Ok(page(&LearnerPage::new(ctx, form, FormErrors::default())))
+}
+
+impl LearnerPage {
+    fn new(ctx: PageCtx, form: RegisterForm, errors: FormErrors) -> Self {
+        use domain::bank::Profile;
+        Self {
+            asks_email: matches!(ctx.bank, Profile::Guangdong | Profile::Oucn),
+            asks_facts: ctx.bank == Profile::Guangdong,
+            ctx,
+            form,
+            errors,
+            id_types: id_types(),
+            sms_purpose: Purpose::Register.code(),
+            genders: &app::registration::GENDERS,
+            nationalities: &app::registration::NATIONALITIES,
+            ethnicities: &app::registration::ETHNICITIES,
+            provinces: &app::registration::PROVINCES,
+        }
+    }
 }
 
 async fn learner_register(
@@ -66,7 +86,16 @@ async fn learner_register(
 ) -> Result<Response, WebError> {
     match app::learners::register(&s.app, &f, &ip).await {
         Ok(_) => {
-            flash(&session, "ok", "注册成功，请使用身份证号或手机号登录").await?;
+            let done = if s.app.bank.reviews_learner_accounts() {
+                format!(
+                    "注册信息已提交。验证邮件已发送至{}，请在24小时内打开邮件中的链接完成验证；验证后学分银行将在{}个工作日内审核您的账户。",
+                    domain::mask::email(&f.email),
+                    app::activation::REVIEW_DAYS
+                )
+            } else {
+                format!("注册成功，请使用{}登录", s.app.bank.learner_account_label())
+            };
+            flash(&session, "ok", done).await?;
             Ok(Redirect::to("/login/learner").into_response())
         }
         Err(e) => {
@@ -80,13 +109,7 @@ async fn learner_register(
             };
             Ok(render(
                 form_status(&e),
-                &LearnerPage {
-                    ctx,
-                    form,
-                    errors: FormErrors::from_error(&e),
-                    id_types: id_types(),
-                    sms_purpose: Purpose::Register.code(),
-                },
+                &LearnerPage::new(ctx, form, FormErrors::from_error(&e)),
             ))
         }
     }
