@@ -36,6 +36,34 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (their addresses as the
     /// bank sees them). Behind none, every client is its socket's peer.
     pub trusted_proxies: Vec<String>,
+    /// The X证书 platform's certificate feed (NCB).
+    pub xcert: XcertConfig,
+}
+
+/// Where the vocational skill certificate platform publishes its feed. Without a URL
+/// there is no synchronisation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct XcertConfig {
+    /// `https://…/certificates`: answers `?cursor=…&limit=…` (see `app::xcert`).
+    pub feed_url: String,
+    /// Sent as `Authorization: Bearer …` when set.
+    pub token: String,
+    /// Minutes between scheduled runs in the worker; 0: only `creditbank sync xcert`.
+    pub interval_minutes: u64,
+    /// Seconds one request of the feed may take.
+    pub timeout_seconds: u64,
+}
+
+impl Default for XcertConfig {
+    fn default() -> Self {
+        Self {
+            feed_url: String::new(),
+            token: String::new(),
+            interval_minutes: 60,
+            timeout_seconds: 30,
+        }
+    }
 }
 
 impl Config {
@@ -113,6 +141,7 @@ impl Default for Config {
             import_max_rows: 1_000_000,
             api_rate_per_minute: 600,
             trusted_proxies: Vec::new(),
+            xcert: XcertConfig::default(),
         }
     }
 }
@@ -150,6 +179,8 @@ impl Config {
         set(&mut self.email.smtp_user, "CREDITBANK_SMTP_USER");
         set(&mut self.email.smtp_password, "CREDITBANK_SMTP_PASSWORD");
         set(&mut self.email.from, "CREDITBANK_EMAIL_FROM");
+        set(&mut self.xcert.feed_url, "CREDITBANK_XCERT_FEED_URL");
+        set(&mut self.xcert.token, "CREDITBANK_XCERT_TOKEN");
         if let Some(n) = get("CREDITBANK_IMPORT_MAX_ROWS").and_then(|n| n.parse().ok()) {
             self.import_max_rows = n;
         }

@@ -201,6 +201,7 @@ pub(crate) async fn notify_owner(
 
 /// Runs jobs until the process stops.
 pub async fn worker(app: App) {
+    tokio::spawn(crate::xcert::schedule(app.clone()));
     loop {
         match run_once(&app).await {
             Ok(true) => {}

@@ -148,7 +148,12 @@ pub async fn pre_import(app: &App, name: &str, id_number: &str, institution: Opt
 }
 
 /// The same inside the caller's transaction.
-async fn pre_import_in(tx: &mut store::Tx, name: &str, id_number: &str, institution: Option<i64>) -> AppResult<i64> {
+pub(crate) async fn pre_import_in(
+    tx: &mut store::Tx,
+    name: &str,
+    id_number: &str,
+    institution: Option<i64>,
+) -> AppResult<i64> {
     let mut v = Checks::default();
     let name = v.check(PersonName::parse(name));
     let id = v.check(IdNumber::resident(id_number));

@@ -34,6 +34,7 @@ pub mod sheet;
 pub mod sms;
 pub mod statistics;
 pub mod taxonomy;
+pub mod xcert;
 
 use std::sync::Arc;
 

@@ -53,8 +53,13 @@ enum Command {
         #[arg(long)]
         outcome: Option<i64>,
     },
-    /// Run background jobs (imports) only, for a second process or host.
+    /// Run background jobs (imports, the scheduled X证书 sync) only, for a second process or host.
     Worker,
+    /// Synchronise from another platform now.
+    Sync {
+        #[command(subcommand)]
+        source: SyncSource,
+    },
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
     /// Operator actions: accounts of departments and experts, password resets.
@@ -80,6 +85,12 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum SyncSource {
+    /// Pull the X证书 platform's certificate feed (`xcert.feed_url`) from the last good cursor.
+    Xcert,
 }
 
 #[derive(Subcommand)]
@@ -264,6 +275,20 @@ async fn main() -> anyhow::Result<()> {
                 _ = tokio::signal::ctrl_c() => {}
             }
             Ok(())
+        }
+        Command::Sync {
+            source: SyncSource::Xcert,
+        } => {
+            let app = App::build(config).await?;
+            let o = app::xcert::run(&app, "manual").await?;
+            println!(
+                "X证书同步（第{}次）：获取 {}，新增 {}，更新 {}，撤销 {}，拒绝 {}",
+                o.run, o.fetched, o.stored, o.updated, o.revoked, o.rejected
+            );
+            match o.error {
+                Some(e) => anyhow::bail!("同步未完成：{e}（下次同步将从最后成功的位置继续）"),
+                None => Ok(()),
+            }
         }
         Command::Migrate => {
             let app = App::build(config).await?;

@@ -148,6 +148,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "bank_accounts",
         sql: include_str!("../migrations/0012_bank_accounts.sql"),
     },
+    Migration {
+        version: 13,
+        name: "xcert_sync",
+        sql: include_str!("../migrations/0013_xcert_sync.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

@@ -525,3 +525,45 @@ pub async fn for_matching<'c>(
     .fetch_all(e)
     .await?)
 }
+
+/// The holding a synchronised record created: by its source and number.
+pub async fn by_source_number<'c>(e: impl Exec<'c>, source: &str, number: &str) -> Result<Option<Holding>> {
+    let sql = format!("{SELECT} WHERE lo.source = $1 AND lo.number = $2");
+    Ok(sqlx::query_as(&sql).bind(source).bind(number).fetch_optional(e).await?)
+}
+
+/// A synchronised record changed at its source: its facts follow.
+pub async fn update_synced<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    name: &str,
+    issuer: &str,
+    issued_on: &str,
+    fields: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE learner_outcomes SET name = $2, issuer = $3, issued_on = $4, fields = $5, updated_at = $6 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(issuer)
+        .bind(issued_on)
+        .bind(fields)
+        .bind(now)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// A synchronised record revoked at its source: withdrawn with the reason.
+pub async fn withdraw_synced<'c>(e: impl Exec<'c>, id: i64, reason: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE learner_outcomes SET status = 'withdrawn', withdraw_reason = $2, withdrawn_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status = 'stored'",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

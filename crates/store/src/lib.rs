@@ -29,6 +29,7 @@ pub mod rate_limit;
 pub mod sessions;
 pub mod staff;
 pub mod statistics;
+pub mod sync_runs;
 pub mod taxonomy;
 
 pub use db::{

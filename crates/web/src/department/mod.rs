@@ -10,6 +10,7 @@ pub mod institutions;
 pub mod portal;
 pub mod reviews;
 pub mod statistics;
+pub mod sync;
 pub mod taxonomy;
 
 use axum::Router;
@@ -26,5 +27,6 @@ pub fn routes() -> Router<AppState> {
         .merge(imports::routes())
         .merge(reviews::routes())
         .merge(statistics::routes())
+        .merge(sync::routes())
         .merge(taxonomy::routes())
 }

@@ -279,6 +279,10 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
                     item("门户管理", "资历框架", "/department/framework"),
                     item("门户管理", "行业标准", "/department/standards"),
                 ]);
+                if bank == Profile::Ncb {
+                    let at = m.iter().rposition(|i| i.group == "成果管理").map_or(m.len(), |i| i + 1);
+                    m.insert(at, item("成果管理", "X证书同步记录", "/department/sync"));
+                }
             }
             m
         }
