@@ -1,7 +1,6 @@
 //! 学员账户审核 (M-01, OUCN): accounts whose e-mail is confirmed wait here, oldest first,
 //! with the working days left of the 1-2 the bank promises.
 
-use app::auth::Principal;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -9,6 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::Pager;
@@ -18,14 +18,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/department/learners/review", get(queue))
         .route("/department/learners/{id}/review", post(decide))
-}
-
-fn principal(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
 }
 
 struct Row {

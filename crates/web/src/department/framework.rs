@@ -2,7 +2,6 @@
 //! and the industry standards; any department places catalog outcomes of its scope on
 //! a level.
 
-use app::auth::Principal;
 use app::portal::framework::{LevelForm, StandardForm};
 use askama::Template;
 use axum::Router;
@@ -12,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::{CsrfMultipart, PER_PAGE, Pager};
@@ -24,14 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/department/standards", get(standards).post(add_standard))
         .route("/department/standards/{id}/delete", post(delete_standard))
         .route("/department/catalog/{id}/level", post(place))
-}
-
-fn principal(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
 }
 
 #[derive(serde::Deserialize, Default)]

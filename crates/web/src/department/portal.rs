@@ -2,7 +2,6 @@
 //! delete), 业务介绍 / 关于我们, and answering 在线解答. Every use case checks that the
 //! caller is the centre; a provincial department gets a refusal.
 
-use app::auth::Principal;
 use app::portal::NewsForm;
 use app::portal::questions::{AnswerForm, List, status_label};
 use askama::Template;
@@ -13,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::Pager;
@@ -28,14 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/department/pages/{slug}", get(page_form).post(save_page))
         .route("/department/questions", get(queue))
         .route("/department/questions/{id}", get(question).post(answer))
-}
-
-fn principal(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -1,7 +1,6 @@
 //! 统计分析 (M-03): charts of the department's scope, each with its numbers as a table,
 //! and the whole as an .xlsx workbook.
 
-use app::auth::Principal;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -9,6 +8,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, DepartmentAuth};
 use crate::kit::views::{PageCtx, page, xlsx_download};
@@ -33,14 +33,6 @@ pub fn routes() -> Router<AppState> {
                 )
             }),
         )
-}
-
-fn principal(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
 }
 
 #[derive(Template)]

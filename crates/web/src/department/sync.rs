@@ -1,7 +1,6 @@
 //! X证书同步记录: the centre sees each run of the certificate feed — when, why, what it
 //! fetched, stored, updated, revoked and refused — and the refused records' reasons.
 
-use app::auth::Principal;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -9,6 +8,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
+use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::DepartmentAuth;
 use crate::kit::views::{PageCtx, datetime, page};
@@ -44,11 +44,7 @@ struct RunQuery {
 }
 
 async fn runs(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<RunQuery>) -> Result<Response, WebError> {
-    let p = Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    };
+    let p = principal(&a);
     let rows = app::xcert::recent(&s.app, &p)
         .await?
         .into_iter()

@@ -45,45 +45,64 @@ struct ActivatePage {
     errors: FormErrors,
 }
 
-#[allow(clippy::too_many_arguments)] // one renderer for every step of the page
-async fn show(
-    s: &AppState,
-    session: &Session,
+/// What one step of the page shows, beside the layout.
+struct View {
     step: &'static str,
     form: ActivateForm,
     found: Option<app::activation::Found>,
     message: String,
     errors: FormErrors,
     status: StatusCode,
-) -> Result<Response, WebError> {
+}
+
+impl View {
+    fn at(step: &'static str, form: ActivateForm) -> Self {
+        Self {
+            step,
+            form,
+            found: None,
+            message: String::new(),
+            errors: FormErrors::default(),
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The same step again with the error next to its field.
+    fn refused(step: &'static str, form: ActivateForm, e: &AppError) -> Self {
+        Self {
+            errors: FormErrors::from_error(e),
+            status: form_status(e),
+            ..Self::at(step, form)
+        }
+    }
+
+    fn done(message: String) -> Self {
+        Self {
+            message,
+            ..Self::at("done", ActivateForm::default())
+        }
+    }
+}
+
+async fn show(s: &AppState, session: &Session, v: View) -> Result<Response, WebError> {
     if !s.app.bank.reviews_learner_accounts() {
         return Err(WebError(AppError::not_found()));
     }
     Ok(render(
-        status,
+        v.status,
         &ActivatePage {
             ctx: PageCtx::new("国开学生账户激活", session, None, "").await?,
-            step,
-            form,
-            found,
-            message,
-            errors,
+            step: v.step,
+            form: v.form,
+            found: v.found,
+            message: v.message,
+            errors: v.errors,
         },
     ))
 }
 
 async fn start(State(s): State<AppState>, session: Session) -> Result<Response, WebError> {
-    show(
-        &s,
-        &session,
-        "lookup",
-        ActivateForm::default(),
-        None,
-        String::new(),
-        FormErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    show(&s, &session, View::at("lookup", ActivateForm::default())).await
 }
 
 async fn lookup(
@@ -94,45 +113,17 @@ async fn lookup(
 ) -> Result<Response, WebError> {
     if f.agree.is_none() {
         let e = AppError::field("agree", "请阅读并同意用户注册协议");
-        return show(
-            &s,
-            &session,
-            "lookup",
-            f,
-            None,
-            String::new(),
-            FormErrors::from_error(&e),
-            form_status(&e),
-        )
-        .await;
+        return show(&s, &session, View::refused("lookup", f, &e)).await;
     }
     match app::activation::lookup(&s.app, &f.id_number, &ip).await {
         Ok(found) => {
-            show(
-                &s,
-                &session,
-                "email",
-                f,
-                Some(found),
-                String::new(),
-                FormErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            let v = View {
+                found: Some(found),
+                ..View::at("email", f)
+            };
+            show(&s, &session, v).await
         }
-        Err(e) => {
-            show(
-                &s,
-                &session,
-                "lookup",
-                f,
-                None,
-                String::new(),
-                FormErrors::from_error(&e),
-                form_status(&e),
-            )
-            .await
-        }
+        Err(e) => show(&s, &session, View::refused("lookup", f, &e)).await,
     }
 }
 
@@ -149,33 +140,17 @@ async fn request(
                 domain::mask::email(&email),
                 app::activation::REVIEW_DAYS
             );
-            show(
-                &s,
-                &session,
-                "done",
-                ActivateForm::default(),
-                None,
-                message,
-                FormErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            show(&s, &session, View::done(message)).await
         }
         Err(e) => {
             // The facts stay on screen with the error next to the address.
             let found = app::activation::lookup(&s.app, &f.id_number, &ip).await.ok();
             let step = if found.is_some() { "email" } else { "lookup" };
-            show(
-                &s,
-                &session,
-                step,
-                f,
+            let v = View {
                 found,
-                String::new(),
-                FormErrors::from_error(&e),
-                form_status(&e),
-            )
-            .await
+                ..View::refused(step, f, &e)
+            };
+            show(&s, &session, v).await
         }
     }
 }
@@ -189,31 +164,9 @@ async fn resend(
     match app::activation::resend(&s.app, &f.id_number, &ip).await {
         Ok(masked) => {
             let message = format!("新的验证邮件已发送至{masked}，请在24小时内完成验证。");
-            show(
-                &s,
-                &session,
-                "done",
-                ActivateForm::default(),
-                None,
-                message,
-                FormErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            show(&s, &session, View::done(message)).await
         }
-        Err(e) => {
-            show(
-                &s,
-                &session,
-                "lookup",
-                f,
-                None,
-                String::new(),
-                FormErrors::from_error(&e),
-                form_status(&e),
-            )
-            .await
-        }
+        Err(e) => show(&s, &session, View::refused("lookup", f, &e)).await,
     }
 }
 
@@ -235,32 +188,16 @@ async fn confirm(
                 "邮箱验证成功！学分银行将在{}个工作日内审核您的账户，审核结果会发送到您的邮箱，审核通过后即可登录。",
                 app::activation::REVIEW_DAYS
             );
-            show(
-                &s,
-                &session,
-                "done",
-                ActivateForm::default(),
-                None,
-                message,
-                FormErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            show(&s, &session, View::done(message)).await
         }
         // An expired or used link says so, and offers a new one by ID number.
         Err(e) => {
-            let status = form_status(&e);
-            show(
-                &s,
-                &session,
-                "resend",
-                ActivateForm::default(),
-                None,
-                e.to_string(),
-                FormErrors::default(),
-                status,
-            )
-            .await
+            let v = View {
+                message: e.to_string(),
+                status: form_status(&e),
+                ..View::at("resend", ActivateForm::default())
+            };
+            show(&s, &session, v).await
         }
     }
 }
