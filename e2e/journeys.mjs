@@ -1,12 +1,13 @@
 // The browser journeys of issues 11 and 12, run by scripts/e2e.sh against a real server.
 import * as h from "./harness.mjs";
+import { guangdong, oucn } from "./banks.mjs";
 import { conversion } from "./conversion.mjs";
 import { feedback, importedLearners, newLearner } from "./learner.mjs";
 import { everyMenu, publicPages } from "./pages.mjs";
 import { portal } from "./portal.mjs";
 import { department, expert, institutionTools } from "./staff.mjs";
 
-const journeys = [
+const everything = [
   ["pre-imported learners complete their accounts", importedLearners],
   ["a learner registers, adds an outcome with evidence, submits, changes mobile and password", newLearner],
   ["a learner reports a problem and the institution answers it", feedback],
@@ -18,6 +19,13 @@ const journeys = [
   ["the public pages", publicPages],
   ["every page of every role's menu", everyMenu],
 ];
+
+// The national bank runs everything; the other profiles their own sign-up and sign-in.
+const byProfile = {
+  oucn: [["an OUCN student activates by e-mail link and the bank's review", oucn]],
+  guangdong: [["a Guangdong learner registers with a user name and signs in with it", guangdong]],
+};
+const journeys = byProfile[process.env.PROFILE] ?? everything;
 
 await h.start();
 let failed = 0;

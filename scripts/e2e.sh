@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Browser journeys (issue 11): installs Debian's Chromium, CJK fonts and sqlite3 when
 # missing, playwright-core from e2e/package-lock.json, starts a real `creditbank serve
-# --demo` on a scratch SQLite database and runs e2e/journeys.mjs against it.
-# Screenshots at 1280 and 375 px land in target/e2e/.
+# --demo` per bank profile (ncb, oucn, guangdong) on scratch SQLite databases and runs
+# e2e/journeys.mjs against each (the national bank runs every journey).
+# Screenshots at 1280 and 375 px land in target/e2e/<profile>/.
 # Use: scripts/e2e.sh [path/to/creditbank]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,16 +17,23 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 (cd e2e && npm ci --no-audit --no-fund --silent)
-work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-(cd "$work" && exec "$bin" serve --demo --listen "127.0.0.1:$port" > serve.log 2>&1) &
-pid=$!
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/healthz" -o /dev/null 2>&1 || curl -sf "http://127.0.0.1:$port/" -o /dev/null && break
-  sleep 0.2
-done
 out=$(pwd)/target/e2e
 rm -rf "$out" && mkdir -p "$out"
-BASE="http://127.0.0.1:$port" DB="$work/data/creditbank.db" OUT="$out" node e2e/journeys.mjs || { tail -n 30 "$work/serve.log"; exit 1; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "${works[@]}"; }
+works=()
+trap cleanup EXIT
+# One server per bank profile, each on its own scratch database.
+for profile in ncb oucn guangdong; do
+  work=$(mktemp -d); works+=("$work")
+  port=$((20000 + RANDOM % 20000))
+  (cd "$work" && exec "$bin" serve --demo --profile "$profile" --listen "127.0.0.1:$port" > serve.log 2>&1) &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/" -o /dev/null && break
+    sleep 0.2
+  done
+  echo "== $profile"
+  PROFILE="$profile" BASE="http://127.0.0.1:$port" DB="$work/data/creditbank.db" OUT="$out/$profile" node e2e/journeys.mjs \
+    || { tail -n 30 "$work/serve.log"; exit 1; }
+done

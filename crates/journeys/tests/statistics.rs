@@ -132,6 +132,10 @@ async fn dashboard_numbers_match_the_tables(t: &TestApp) {
     c.sign_in("department", "gd_edu", "Pass1234").await;
     let page = c.get("/department/statistics").await;
     assert_eq!(page.status, 200);
+    assert!(
+        page.has("href=\"/department/statistics\" class=\"active\""),
+        "in the department's menu"
+    );
     assert!(page.has("id=\"chart-learners\"") && page.has("学分发放") && page.has("/static/vendor/echarts.min.js"));
     assert!(
         !page.has("山东商业职业技术学院"),

@@ -306,6 +306,7 @@ fn department_menu() -> Vec<MenuItem> {
         item("成果转换", "转换申请初审", "/department/conversions"),
         item("成果转换", "转换规则管理", "/department/rules"),
         item("学员管理", "学员账户导入", "/department/learners/import"),
+        item("统计分析", "统计分析", "/department/statistics"),
     ]
 }
 
