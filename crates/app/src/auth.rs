@@ -13,7 +13,12 @@ use store::staff::StaffUser;
 
 use crate::{App, AppError, AppResult, captcha, password};
 
+/// Wrong passwords one client may give for one account before that client is locked
+/// out of it (a client cannot lock anyone else out).
 pub const MAX_FAILURES: i64 = 5;
+/// Wrong passwords from all clients together before the account itself is locked
+/// (guessing spread over many addresses).
+pub const MAX_ACCOUNT_FAILURES: i64 = 50;
 pub const LOCK_SECONDS: i64 = 15 * 60;
 /// Sign-in attempts allowed per IP address in `IP_WINDOW_SECONDS`.
 pub const IP_ATTEMPTS: i64 = 30;
@@ -178,8 +183,9 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
         // The same answers as for an account that exists, counted the same way, so the
         // sign-in page does not tell which accounts exist.
         let key = format!(
-            "signin:miss:{}",
-            domain::normalize::half_width(req.login.trim()).to_ascii_uppercase()
+            "signin:miss:{}:{}",
+            domain::normalize::half_width(req.login.trim()).to_ascii_uppercase(),
+            req.ip
         );
         let n = store::rate_limit::hit(pool, &key, LOCK_SECONDS, t).await?;
         if n >= MAX_FAILURES {
@@ -198,15 +204,24 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
         name: Some(c.name.clone()),
         ..actor
     };
-    if let Some(until) = c.locked_until.filter(|u| *u > t) {
-        let minutes = (until - t + 59) / 60;
-        return Err(AppError::field(
+    let locked = |minutes: i64| {
+        AppError::field(
             "password",
             format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试"),
-        ));
+        )
+    };
+    if let Some(until) = c.locked_until.filter(|u| *u > t) {
+        return Err(locked((until - t + 59) / 60));
+    }
+    // This client's failures on this account, in the account's current epoch (a new
+    // password starts a new count).
+    let client_key = format!("signin:fail:{}:{}:{}:{}", c.table.name(), c.id, c.epoch, req.ip);
+    if store::rate_limit::current(pool, &client_key, LOCK_SECONDS, t).await? >= MAX_FAILURES {
+        return Err(locked(LOCK_SECONDS / 60));
     }
     if !password::verify_account(req.password, &c.hash, c.id_number.as_deref()) {
-        let n = lockout::record_failure(pool, c.table, c.id, MAX_FAILURES, t + LOCK_SECONDS).await?;
+        let n = store::rate_limit::hit(pool, &client_key, LOCK_SECONDS, t).await?;
+        let all = lockout::record_failure(pool, c.table, c.id, MAX_ACCOUNT_FAILURES, t + LOCK_SECONDS).await?;
         store::audit::record(
             pool,
             &actor,
@@ -216,12 +231,14 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
             t,
         )
         .await?;
-        if n >= MAX_FAILURES {
-            store::audit::record(pool, &actor, "account_locked", Some(req.login.trim()), None, t).await?;
-            return Err(AppError::field(
-                "password",
-                "密码错误次数过多，账号已锁定，请15分钟后再试",
-            ));
+        if n >= MAX_FAILURES || all >= MAX_ACCOUNT_FAILURES {
+            let whom = if all >= MAX_ACCOUNT_FAILURES {
+                "全部客户端"
+            } else {
+                "本客户端"
+            };
+            store::audit::record(pool, &actor, "account_locked", Some(req.login.trim()), Some(whom), t).await?;
+            return Err(locked(LOCK_SECONDS / 60));
         }
         return Err(AppError::field(
             "password",
@@ -244,6 +261,7 @@ pub async fn sign_in(app: &App, req: SignIn<'_>) -> AppResult<SessionUser> {
         return Err(AppError::Forbidden(why));
     }
     lockout::reset(pool, c.table, c.id).await?;
+    store::rate_limit::clear(pool, &client_key).await?;
     store::audit::record(pool, &actor, "sign_in", Some(req.login.trim()), None, t).await?;
     Ok(SessionUser {
         role: req.role,

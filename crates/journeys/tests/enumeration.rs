@@ -7,7 +7,10 @@ mod common;
 
 use common::{TestApp, id, seed_bank, seed_learner};
 
-both!(strangers_cannot_tell_who_has_an_account);
+both!(
+    strangers_cannot_tell_who_has_an_account,
+    one_client_cannot_lock_out_another
+);
 
 async fn strangers_cannot_tell_who_has_an_account(t: &TestApp) {
     seed_bank(t).await;
@@ -63,4 +66,58 @@ async fn strangers_cannot_tell_who_has_an_account(t: &TestApp) {
     assert!(answers[..answers.len() - 2].iter().all(|s| *s == 422), "{answers:?}");
     assert_eq!(answers.last(), Some(&429));
     assert!(c.sms("13800000001", "register").await.has("过于频繁"));
+}
+
+/// Signs in as a learner from `ip`, as the page does (a fresh captcha each time).
+async fn attempt(t: &TestApp, login: &str, password: &str, ip: &str) -> Result<(), String> {
+    let cid = app::captcha::create(&t.app.db).await.unwrap();
+    let answer: String = sqlx::query_scalar("SELECT answer FROM captchas WHERE id = $1")
+        .bind(&cid)
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    let req = app::auth::SignIn {
+        role: domain::role::Role::Learner,
+        login,
+        password,
+        captcha_id: &cid,
+        captcha: &answer,
+        ip,
+    };
+    app::auth::sign_in(&t.app, req)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Issue 13 (4): five wrong passwords lock out the client that gave them, not the
+/// account; only guessing from many clients together locks the account.
+async fn one_client_cannot_lock_out_another(t: &TestApp) {
+    seed_learner(t, "张晓明", &id("44010619900101123"), "13800000001", "Pass1234").await;
+    for _ in 0..app::auth::MAX_FAILURES {
+        assert!(attempt(t, "13800000001", "Wrong1234", "203.0.113.9").await.is_err());
+    }
+    let attacker = attempt(t, "13800000001", "Pass1234", "203.0.113.9").await;
+    assert!(
+        attacker.unwrap_err().contains("账号已锁定"),
+        "the guessing client is locked out"
+    );
+    attempt(t, "13800000001", "Pass1234", "198.51.100.7")
+        .await
+        .expect("the owner, elsewhere, still signs in");
+    // Spread over many addresses, guessing locks the account itself.
+    let mut n = 0;
+    'outer: for host in 1..=20 {
+        for _ in 0..(app::auth::MAX_FAILURES - 1) {
+            attempt(t, "13800000001", "Wrong1234", &format!("192.0.2.{host}"))
+                .await
+                .unwrap_err();
+            n += 1;
+            if n == app::auth::MAX_ACCOUNT_FAILURES {
+                break 'outer;
+            }
+        }
+    }
+    let owner = attempt(t, "13800000001", "Pass1234", "198.51.100.7").await;
+    assert!(owner.unwrap_err().contains("账号已锁定"));
 }

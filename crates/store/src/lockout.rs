@@ -10,7 +10,7 @@ pub enum AccountTable {
 }
 
 impl AccountTable {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             AccountTable::Learners => "learners",
             AccountTable::InstitutionUsers => "institution_users",

@@ -19,3 +19,24 @@ pub async fn hit<'c>(e: impl Exec<'c>, key: &str, window: i64, now: i64) -> Resu
     .fetch_one(e)
     .await?)
 }
+
+/// The hits of `key` in its current window (0 once the window has passed), counting none.
+pub async fn current<'c>(e: impl Exec<'c>, key: &str, window: i64, now: i64) -> Result<i64> {
+    let hits: Option<i64> =
+        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE key = $1 AND window_start > $2 - $3")
+            .bind(key)
+            .bind(now)
+            .bind(window)
+            .fetch_optional(e)
+            .await?;
+    Ok(hits.unwrap_or(0))
+}
+
+/// Forgets the hits of `key` (a sign-in that succeeded).
+pub async fn clear<'c>(e: impl Exec<'c>, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+        .bind(key)
+        .execute(e)
+        .await?;
+    Ok(())
+}
