@@ -27,6 +27,7 @@ export async function importedLearners() {
     await h.signIn(l, "learner", p.id, p.id.slice(-6));
     h.expect(l.page.url().endsWith("/learner/complete"), `${p.name} was not sent to complete the account: ${l.page.url()}`);
     await h.look(l, "complete");
+    await l.page.fill("#name", p.name);
     await l.page.fill("#valid_from", "2024-03-01");
     await l.page.check(`input[name=valid_period][value='${p.period}']`);
     await l.page.fill("#mobile", p.mobile);

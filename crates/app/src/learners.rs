@@ -182,6 +182,12 @@ pub(crate) async fn pre_import_in(
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct CompleteForm {
+    /// The name as imported, typed by the learner (the page does not show it).
+    #[serde(default)]
+    pub name: String,
+    /// The number of any outcome an institution stored for the learner, when it has one.
+    #[serde(default)]
+    pub number: String,
     #[serde(default)]
     pub valid_from: String,
     /// A date, or `5`, `10`, `20`, `long`.
@@ -201,6 +207,51 @@ pub struct CompleteForm {
     pub confirm: String,
 }
 
+/// Wrong names or numbers one pre-imported account may be given per hour at completion.
+const CLAIM_ATTEMPTS: i64 = 10;
+
+/// Whether completing this account asks for an outcome's number (it holds one).
+pub async fn completion_asks_number(app: &App, learner: &Learner) -> AppResult<bool> {
+    Ok(!store::holdings::recorded_numbers(&app.db.pool, learner.id)
+        .await?
+        .is_empty())
+}
+
+/// Knowing an ID number (and so the initial password) is not enough to claim an
+/// imported account: the name as imported must be typed, and where an institution
+/// stored an outcome for the learner, the number printed on it too.
+async fn check_claim(app: &App, learner: &Learner, f: &CompleteForm, v: &mut Checks) -> AppResult<()> {
+    let key = format!("claim:{}", learner.id);
+    let t = now();
+    if store::rate_limit::current(&app.db.pool, &key, 3600, t).await? >= CLAIM_ATTEMPTS {
+        return Err(AppError::TooManyRequests(
+            "核对信息错误次数过多，请1小时后再试，或联系所属院校".into(),
+        ));
+    }
+    let mut wrong = false;
+    let typed = domain::normalize::half_width(&f.name);
+    if typed.is_empty() {
+        v.fail("name", "请输入您的姓名");
+    } else if typed != learner.name {
+        v.fail("name", "姓名与院校导入的信息不一致");
+        wrong = true;
+    }
+    let numbers = store::holdings::recorded_numbers(&app.db.pool, learner.id).await?;
+    if !numbers.is_empty() {
+        let typed = domain::normalize::half_width(&f.number).to_uppercase();
+        if typed.is_empty() {
+            v.fail("number", "请输入您任一学习成果的证书编号（个人成果编号）");
+        } else if !numbers.iter().any(|n| n.to_uppercase() == typed) {
+            v.fail("number", "证书编号与院校存储的成果不一致");
+            wrong = true;
+        }
+    }
+    if wrong {
+        store::rate_limit::hit(&app.db.pool, &key, 3600, t).await?;
+    }
+    Ok(())
+}
+
 /// L-03: a pre-imported learner completes the account before anything else.
 pub async fn complete(app: &App, learner: &Learner, f: &CompleteForm, ip: &str) -> AppResult<()> {
     if learner.is_active() {
@@ -208,6 +259,7 @@ pub async fn complete(app: &App, learner: &Learner, f: &CompleteForm, ip: &str) 
     }
     let today = domain::time::today();
     let mut v = Checks::default();
+    check_claim(app, learner, f, &mut v).await?;
     let valid_to = if f.valid_period.trim().is_empty() {
         &f.valid_to
     } else {

@@ -9,7 +9,8 @@ use common::{TestApp, id, seed_bank, seed_learner};
 
 both!(
     strangers_cannot_tell_who_has_an_account,
-    one_client_cannot_lock_out_another
+    one_client_cannot_lock_out_another,
+    an_imported_account_is_not_claimed_by_its_id_number_alone
 );
 
 async fn strangers_cannot_tell_who_has_an_account(t: &TestApp) {
@@ -120,4 +121,67 @@ async fn one_client_cannot_lock_out_another(t: &TestApp) {
     }
     let owner = attempt(t, "13800000001", "Pass1234", "198.51.100.7").await;
     assert!(owner.unwrap_err().contains("账号已锁定"));
+}
+
+/// Issue 13 (5): the ID number (and so the initial password) of a pre-imported learner
+/// is not enough to claim the account: the name as imported must be typed (it is not
+/// shown), and where an institution stored an outcome, the number on it too.
+async fn an_imported_account_is_not_claimed_by_its_id_number_alone(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let school = common::seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let maths = common::course(t, school, "高等数学", "MATH101").await;
+    let idn = id("44010219950505005");
+    let f = app::holdings::StoreForLearnerForm {
+        learner_name: "李嘉民".into(),
+        id_type: String::new(),
+        id_number: idn.clone(),
+        number: "GDOU-S-002".into(),
+        issued_on: "2024-07-01".into(),
+        score: "90".into(),
+    };
+    app::holdings::institution_store(&t.app, school, maths, &f, &common::actor("institution", 1))
+        .await
+        .unwrap();
+    let mut c = t.client();
+    c.sign_in("learner", &idn, &domain::id_card::initial_password(&idn))
+        .await;
+    let page = c.get("/learner/complete").await;
+    assert!(
+        !page.has("李嘉民") && page.has("李*民"),
+        "the name is not shown before the claim"
+    );
+    assert!(page.has("任一成果的证书编号"));
+    c.sms("13911112222", "complete_account").await;
+    let code = t.sms_code("13911112222").await;
+    let form = |name: &'static str, number: &'static str| {
+        vec![
+            ("name", name),
+            ("number", number),
+            ("valid_from", "2020-05-01"),
+            ("valid_period", "20"),
+            ("mobile", "13911112222"),
+            ("password", "Claim1234"),
+            ("confirm", "Claim1234"),
+        ]
+    };
+    let mut wrong = form("王五", "");
+    wrong.push(("sms_code", &code));
+    let r = c.post("/learner/complete", &wrong).await;
+    assert_eq!(r.status, 422);
+    assert!(r.has("姓名与院校导入的信息不一致") && r.has("请输入您任一学习成果的证书编号"));
+    let mut wrong = form("李嘉民", "GDOU-X-999");
+    wrong.push(("sms_code", &code));
+    assert!(
+        c.post("/learner/complete", &wrong)
+            .await
+            .has("证书编号与院校存储的成果不一致")
+    );
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'active'").await,
+        0
+    );
+    let mut right = form("李嘉民", "gdou-s-002");
+    right.push(("sms_code", &code));
+    let r = c.post("/learner/complete", &right).await;
+    assert!(r.redirects_to("/learner"), "{}", r.excerpt(0, 600));
 }

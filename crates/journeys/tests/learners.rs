@@ -261,6 +261,7 @@ async fn preimported_learner_must_complete(t: &TestApp) {
         .post(
             "/learner/complete",
             &[
+                ("name", "李嘉民"),
                 ("valid_from", "2020-05-01"),
                 ("valid_to", "2019-01-01"),
                 ("mobile", "13900001111"),
@@ -281,6 +282,7 @@ async fn preimported_learner_must_complete(t: &TestApp) {
         .post(
             "/learner/complete",
             &[
+                ("name", "李嘉民"),
                 ("valid_from", "2020-05-01"),
                 ("valid_to", "20"),
                 ("mobile", "13900001111"),
@@ -411,6 +413,7 @@ async fn complete_as_a_browser_does(t: &TestApp) {
     let code = t.sms_code("13611118888").await;
     let body = serde_urlencoded::to_string([
         ("_csrf", c.csrf.as_str()),
+        ("name", "陈晓"),
         ("valid_from", "2021-03-01"),
         ("valid_to", ""),
         ("valid_period", "10"),

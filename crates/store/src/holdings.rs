@@ -567,3 +567,15 @@ pub async fn withdraw_synced<'c>(e: impl Exec<'c>, id: i64, reason: &str, now: i
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// The numbers (证书编号 / 个人成果编号) of a learner's outcomes that an institution or
+/// the bank recorded: facts of the import that the holder has on paper.
+pub async fn recorded_numbers<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT number FROM learner_outcomes WHERE learner_id = $1 AND source IN ('institution', 'bank') \
+         AND number IS NOT NULL AND number <> '' AND status <> 'withdrawn'",
+    )
+    .bind(learner_id)
+    .fetch_all(e)
+    .await?)
+}

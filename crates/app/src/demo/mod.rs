@@ -77,7 +77,7 @@ pub async fn load(app: &App) -> AppResult<Vec<DemoAccount>> {
             learner_id(),
             "张晓明，已激活（也可用手机号 13800138000 登录）",
             imported.clone(),
-            "李嘉民，机构预导入、未完善账户（初始密码为身份证号后六位）",
+            "李嘉民，机构预导入、未完善账户（初始密码为身份证号后六位；完善时核对姓名和证书编号 GDOU-S-002）",
         ),
         LearnerSignIn::SIdOrEmail => (
             format!("S{}", learner_id()),
@@ -89,7 +89,7 @@ pub async fn load(app: &App) -> AppResult<Vec<DemoAccount>> {
             DEMO_USERNAME.to_string(),
             "张晓明，已激活（用户名登录）",
             imported.clone(),
-            "李嘉民，机构预导入、未完善账户（以身份证号和初始密码首次登录）",
+            "李嘉民，机构预导入、未完善账户（以身份证号和初始密码首次登录；核对姓名和证书编号 GDOU-S-002）",
         ),
     };
     Ok(vec![

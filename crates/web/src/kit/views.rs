@@ -124,7 +124,11 @@ impl PageCtx {
             m.heading = (!m.group.is_empty() && m.group != previous).then_some(m.group);
             previous = m.group;
         }
-        self.user = Some(who.name().to_string());
+        // Before an imported account is claimed its name is a fact to be typed, not shown.
+        self.user = Some(match who {
+            Principal::Learner(l) if !l.is_active() => domain::mask::name(&l.name),
+            _ => who.name().to_string(),
+        });
         self.role_label = who.role().label();
         self.inbox = inbox_of(who);
         self.space = who.role().code();

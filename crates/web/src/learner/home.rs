@@ -75,8 +75,9 @@ async fn home(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, Web
 #[template(path = "learner/complete.html")]
 struct Complete {
     ctx: PageCtx,
-    name: String,
     masked_id: String,
+    /// Whether the learner is asked for an outcome's number.
+    asks_number: bool,
     form: CompleteForm,
     errors: FormErrors,
     periods: Vec<crate::kit::views::Code>,
@@ -86,6 +87,7 @@ struct Complete {
 const PERIODS: [(&str, &str); 4] = [("5", "5年"), ("10", "10年"), ("20", "20年"), ("long", "长期有效")];
 
 async fn complete_form(
+    s: &AppState,
     a: &AnyLearner,
     form: CompleteForm,
     errors: FormErrors,
@@ -102,8 +104,8 @@ async fn complete_form(
         status,
         &Complete {
             ctx,
-            name: a.learner.name.clone(),
             masked_id: mask::id_number(&a.learner.id_number),
+            asks_number: app::learners::completion_asks_number(&s.app, &a.learner).await?,
             form,
             errors,
             periods: crate::kit::views::codes(&PERIODS),
@@ -112,11 +114,12 @@ async fn complete_form(
     ))
 }
 
-async fn complete_page(a: AnyLearner) -> Result<Response, WebError> {
+async fn complete_page(State(s): State<AppState>, a: AnyLearner) -> Result<Response, WebError> {
     if a.learner.is_active() {
         return Ok(Redirect::to("/learner").into_response());
     }
     complete_form(
+        &s,
         &a,
         CompleteForm::default(),
         FormErrors::default(),
@@ -149,7 +152,7 @@ async fn complete(
                 sms_code: String::new(),
                 ..f
             };
-            complete_form(&a, form, FormErrors::from_error(&e), form_status(&e)).await
+            complete_form(&s, &a, form, FormErrors::from_error(&e), form_status(&e)).await
         }
     }
 }
