@@ -95,6 +95,11 @@ async fn oucn_students_activate_confirm_and_wait_for_review(t: &TestApp) {
     // unless its institution opened the account (this one did).
     let mut centre = t.client();
     centre.sign_in("department", "center_admin", "Pass1234").await;
+    let desk = centre.get("/department").await;
+    assert!(
+        desk.has("<a class=\"stat\" href=\"/department/learners/review\"><b>1</b>学员账户审核"),
+        "the 工作台 has the accounts' queue"
+    );
     let q = centre.get("/department/learners/review").await;
     assert!(q.has("李嘉民") && q.has("剩余2个工作日") && q.has("在籍学生激活"));
     let mut sd = t.client();

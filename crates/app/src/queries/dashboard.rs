@@ -83,5 +83,19 @@ pub async fn department(app: &App, who: &Principal) -> AppResult<Vec<QueueView>>
         oldest_waited: waited(feedback.iter().map(|f| f.created_at), now),
         promised: None,
     });
+    if app.bank.reviews_learner_accounts() {
+        // The oldest waits first in the queue, so its first page says how long.
+        let accounts = crate::activation::queue(app, who, 1).await?;
+        queues.insert(
+            1,
+            QueueView {
+                label: "学员账户审核",
+                href: "/department/learners/review",
+                count: accounts.total,
+                oldest_waited: waited(accounts.rows.iter().filter_map(|l| l.submitted_at), now),
+                promised: Some(crate::activation::REVIEW_DAYS),
+            },
+        );
+    }
     Ok(queues)
 }
