@@ -99,6 +99,8 @@ struct RichPage {
     html: String,
     empty: &'static str,
     edit: String,
+    /// Where the page's 返回 link leads, and what it says.
+    back: (&'static str, &'static str),
 }
 
 async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
@@ -121,6 +123,7 @@ async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<i
         html: n.body_html,
         empty: "",
         edit,
+        back: ("/news", "返回工作动态"),
     }))
 }
 
@@ -143,6 +146,7 @@ async fn portal_page(State(s): State<AppState>, session: Session, slug: &'static
         html: p.map(|p| p.body_html).unwrap_or_default(),
         empty: "管理中心尚未发布本页内容。",
         edit,
+        back: ("/", "返回首页"),
     }))
 }
 
