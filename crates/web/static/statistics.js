@@ -39,6 +39,8 @@
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option);
     charts.push(chart);
+    // Redraw at the box's own size whenever it changes (a phone turned, a window resized).
+    if (window.ResizeObserver) new ResizeObserver(function () { chart.resize(); }).observe(el);
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
