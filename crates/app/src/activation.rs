@@ -120,22 +120,14 @@ async fn send_link(app: &App, email: &str, link: &str) -> AppResult<()> {
         .map_err(AppError::Internal)
 }
 
-/// A new e-mail address for an account: unique among learners.
-pub(crate) async fn free_email(app: &App, field: &'static str, input: &str, learner: Option<i64>) -> AppResult<Email> {
-    let email = Email::parse(field, input)?;
-    if let Some(other) = store::learners::by_email(&app.db.pool, email.as_str()).await?
-        && Some(other.id) != learner
-    {
-        return Err(AppError::field(field, "该邮箱已被其他账户使用，请换一个常用邮箱"));
-    }
-    Ok(email)
-}
-
 /// Step 2: the student's e-mail address; a confirmation link goes to it.
 pub async fn request(app: &App, id_number: &str, email: &str, ip: &str) -> AppResult<String> {
     only_oucn(app)?;
     let l = student(app, id_number).await?;
-    let email = free_email(app, "email", email, Some(l.id)).await?;
+    let email = Email::parse("email", email)?;
+    if crate::registration::email_taken(app, &email, Some(&l.id_number)).await? {
+        return Err(AppError::field("email", crate::registration::EMAIL_TAKEN));
+    }
     let t = now();
     let mut tx = app.db.begin().await?;
     store::learner_accounts::await_confirmation(&mut *tx, l.id, email.as_str()).await?;

@@ -127,6 +127,16 @@ pub const PROVINCES: [&str; 34] = [
     "台湾省",
 ];
 
+pub(crate) const EMAIL_TAKEN: &str = "该邮箱已被其他账户使用，请换一个常用邮箱";
+
+/// Whether another learner than the owner of `owner_id_number` uses this address (an
+/// e-mail is a sign-in name at OUCN, so it is unique among learners).
+pub(crate) async fn email_taken(app: &App, email: &Email, owner_id_number: Option<&str>) -> AppResult<bool> {
+    Ok(store::learners::by_email(&app.db.pool, email.as_str())
+        .await?
+        .is_some_and(|other| owner_id_number != Some(other.id_number.as_str())))
+}
+
 /// The checked extra fields of one registration.
 #[derive(Default)]
 pub struct Extra {
@@ -168,11 +178,10 @@ pub async fn check(app: &App, f: &RegisterForm, id: Option<&IdNumber>, v: &mut C
     let mut x = Extra::default();
     let wants_email = matches!(app.bank, Profile::Guangdong | Profile::Oucn);
     if wants_email && let Some(email) = v.check(Email::parse("email", &f.email)) {
-        match store::learners::by_email(pool, email.as_str()).await? {
-            Some(other) if id.is_none_or(|i| other.id_number != i.as_str()) => {
-                v.fail("email", "该邮箱已被其他账户使用")
-            }
-            _ => x.email = Some(email),
+        if email_taken(app, &email, id.map(IdNumber::as_str)).await? {
+            v.fail("email", EMAIL_TAKEN);
+        } else {
+            x.email = Some(email);
         }
     }
     if app.bank != Profile::Guangdong {

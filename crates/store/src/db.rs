@@ -411,32 +411,33 @@ impl Where {
         self
     }
 
-    /// `col IN ($n, …)`; an empty list matches nothing.
-    pub fn any_of(&mut self, col: &str, ids: &[i64]) -> &mut Self {
+    /// Binds `ids` and returns their placeholders for `IN (…)`: `$3, $4` (`NULL` when
+    /// there are none, which matches nothing). A condition may use the list twice.
+    pub fn bind_ids(&mut self, ids: &[i64]) -> String {
         if ids.is_empty() {
-            return self.raw("1 = 0");
+            return "NULL".into();
         }
         let mut marks = Vec::with_capacity(ids.len());
         for id in ids {
             self.vals.push(Val::I(*id));
             marks.push(format!("${}", self.vals.len()));
         }
-        self.raw(&format!("{col} IN ({})", marks.join(", ")))
+        marks.join(", ")
+    }
+
+    /// `col IN ($n, …)`; an empty list matches nothing.
+    pub fn any_of(&mut self, col: &str, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            return self.raw("1 = 0");
+        }
+        let list = self.bind_ids(ids);
+        self.raw(&format!("{col} IN ({list})"))
     }
 
     /// `col` is an institution of one of these departments (a department's scope);
     /// with `or_null`, rows without an institution match too.
     pub fn in_departments(&mut self, col: &str, departments: &[i64], or_null: bool) -> &mut Self {
-        let mut marks = Vec::with_capacity(departments.len());
-        for d in departments {
-            self.vals.push(Val::I(*d));
-            marks.push(format!("${}", self.vals.len()));
-        }
-        let list = if marks.is_empty() {
-            "NULL".to_string()
-        } else {
-            marks.join(", ")
-        };
+        let list = self.bind_ids(departments);
         let cond = format!("{col} IN (SELECT id FROM institutions WHERE department_id IN ({list}))");
         if or_null {
             self.raw(&format!("({col} IS NULL OR {cond})"))

@@ -59,16 +59,7 @@ fn learners_in(scope: Scope<'_>) -> Where {
     if let Some(d) = scope.departments {
         // A province's learners: accounts its institutions opened, and holders of an
         // outcome one of its institutions created (one list of ids, used twice).
-        let mut marks = Vec::with_capacity(d.len());
-        for id in d {
-            w.vals.push(crate::Val::I(*id));
-            marks.push(format!("${}", w.vals.len()));
-        }
-        let list = if marks.is_empty() {
-            "NULL".to_string()
-        } else {
-            marks.join(", ")
-        };
+        let list = w.bind_ids(d);
         let ours = format!("(SELECT id FROM institutions WHERE department_id IN ({list}))");
         w.raw(&format!(
             "(l.created_by_institution IN {ours} OR EXISTS (SELECT 1 FROM learner_outcomes lo \

@@ -11,25 +11,11 @@ pub use domain::bank::Profile;
 use store::Db;
 use tower::ServiceExt;
 
-/// Runs each named scenario `async fn name(t: &TestApp)` on SQLite and on PostgreSQL.
+/// Runs each named scenario `async fn name(t: &TestApp)` on SQLite and on PostgreSQL
+/// banks of the default profile.
 #[macro_export]
 macro_rules! both {
-    ($($name:ident),* $(,)?) => { $(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = $crate::common::TestApp::sqlite().await;
-                super::$name(&t).await;
-                t.finish().await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let t = $crate::common::TestApp::postgres().await;
-                super::$name(&t).await;
-                t.finish().await;
-            }
-        }
-    )* };
+    ($($name:ident),* $(,)?) => { $crate::both_as!(Ncb; $($name),*); };
 }
 
 /// Runs each scenario `async fn name(t: &TestApp)` on SQLite and PostgreSQL banks of
@@ -95,14 +81,6 @@ impl TestApp {
             app,
             cleanup,
         }
-    }
-
-    pub async fn sqlite() -> Self {
-        Self::sqlite_as(Profile::Ncb).await
-    }
-
-    pub async fn postgres() -> Self {
-        Self::postgres_as(Profile::Ncb).await
     }
 
     /// A fresh SQLite bank of this profile.

@@ -8,7 +8,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::Pager;
@@ -47,7 +46,7 @@ struct PageQuery {
 }
 
 async fn queue(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<PageQuery>) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let result = app::activation::queue(&s.app, &p, q.page.max(1)).await?;
     let now = app::queries::now();
     let rows = result
@@ -93,7 +92,7 @@ async fn decide(
     Path(id): Path<i64>,
     CsrfForm(f, _): CsrfForm<DecideForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let r = app::activation::decide(&s.app, &p, id, f.decision == "pass", &f.reason, &p.actor(&ip)).await;
     flash_outcome(&a.session, r, "/department/learners/review").await
 }

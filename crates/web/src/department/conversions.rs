@@ -32,10 +32,16 @@ fn dept_filter(a: &DepartmentAuth) -> ApplicationFilter {
 }
 
 async fn dept_review(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let ctx = PageCtx::new("转换申请初审", &a.session, Some(&dept(&a)), "/department/conversions").await?;
+    let ctx = PageCtx::new(
+        "转换申请初审",
+        &a.session,
+        Some(&a.principal()),
+        "/department/conversions",
+    )
+    .await?;
     two_stage_page(
         &s,
-        &dept(&a),
+        &a.principal(),
         ctx,
         INITIAL,
         &dept_filter(&a),
@@ -51,14 +57,14 @@ async fn dept_decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
-    let ids = picked(&s, &dept(&a), &dept_filter(&a), &pairs).await?;
+    let ids = picked(&s, &a.principal(), &dept_filter(&a), &pairs).await?;
     match app::conversion::review(
         &s.app,
         Reviewer::Department(&a.scope),
         &ids,
         f.decision == "pass",
         &f.opinion,
-        &dept(&a).actor(&ip),
+        &a.principal().actor(&ip),
     )
     .await
     {
@@ -68,10 +74,16 @@ async fn dept_decide(
         }
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            let ctx = PageCtx::new("转换申请初审", &a.session, Some(&dept(&a)), "/department/conversions").await?;
+            let ctx = PageCtx::new(
+                "转换申请初审",
+                &a.session,
+                Some(&a.principal()),
+                "/department/conversions",
+            )
+            .await?;
             two_stage_page(
                 &s,
-                &dept(&a),
+                &a.principal(),
                 ctx,
                 INITIAL,
                 &dept_filter(&a),
@@ -90,14 +102,14 @@ async fn dept_rules(
 ) -> Result<Response, WebError> {
     let list = app::queries::conversion::RuleList::Departments(&a.scope);
     let result = app::queries::conversion::rules_matching(&s.app, list, &q.search(), q.page.max(1), PER_PAGE).await?;
-    let ctx = PageCtx::new("转换规则管理", &a.session, Some(&dept(&a)), "/department/rules").await?;
+    let ctx = PageCtx::new("转换规则管理", &a.session, Some(&a.principal()), "/department/rules").await?;
     Ok(page(&rules_page(ctx, "/department/rules", "department", q, result)))
 }
 
 async fn dept_rule(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let rule = app::queries::conversion::rule(&s.app, Some(&dept(&a)), id).await?;
+    let rule = app::queries::conversion::rule(&s.app, Some(&a.principal()), id).await?;
     let can_take_down = rule.status == domain::lifecycle::RuleStatus::Published;
-    let ctx = PageCtx::new("转换规则", &a.session, Some(&dept(&a)), "/department/rules").await?;
+    let ctx = PageCtx::new("转换规则", &a.session, Some(&a.principal()), "/department/rules").await?;
     rule_page(
         &s,
         ctx,
@@ -125,7 +137,7 @@ async fn take_down(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<ReasonForm>,
 ) -> Result<Response, WebError> {
-    let result = app::conversion::take_down(&s.app, &a.scope, id, &f.reason, &dept(&a).actor(&ip))
+    let result = app::conversion::take_down(&s.app, &a.scope, id, &f.reason, &a.principal().actor(&ip))
         .await
         .map(|()| "规则已下架".to_string());
     flash_outcome(&a.session, result, &format!("/department/rules/{id}")).await

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::{CsrfMultipart, PER_PAGE, Pager};
@@ -52,7 +51,7 @@ async fn levels_page(
     errors: FormErrors,
     code: StatusCode,
 ) -> Result<Response, WebError> {
-    let p = principal(a);
+    let p = a.principal();
     app::portal::centre_staff(&p)?;
     Ok(render(
         code,
@@ -92,7 +91,7 @@ async fn save_level(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<LevelForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     match app::portal::framework::save_level(&s.app, &p, &f, &p.actor(&ip)).await {
         Ok(_) => {
             flash(&a.session, "ok", format!("已保存第{}级", f.level.trim())).await?;
@@ -109,7 +108,7 @@ async fn delete_level(
     Path(id): Path<i64>,
     CsrfForm(_, _): CsrfForm<serde_json::Value>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let r = app::portal::framework::delete_level(&s.app, &p, id, &p.actor(&ip)).await;
     flash_outcome(&a.session, r, "/department/framework").await
 }
@@ -136,7 +135,7 @@ async fn standards_page(
     errors: FormErrors,
     code: StatusCode,
 ) -> Result<Response, WebError> {
-    let p = principal(a);
+    let p = a.principal();
     app::portal::centre_staff(&p)?;
     let result = app::queries::portal::standards(&s.app, q, None, pg.max(1), PER_PAGE).await?;
     Ok(render(
@@ -176,7 +175,7 @@ async fn add_standard(
     ClientIp(ip): ClientIp,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let f = StandardForm {
         code: form.text("code"),
         name: form.text("name"),
@@ -200,7 +199,7 @@ async fn delete_standard(
     Path(id): Path<i64>,
     CsrfForm(_, _): CsrfForm<serde_json::Value>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let r = app::portal::framework::delete_standard(&s.app, &p, id, &p.actor(&ip)).await;
     flash_outcome(&a.session, r, "/department/standards").await
 }
@@ -218,7 +217,7 @@ async fn place(
     Path(id): Path<i64>,
     CsrfForm(f, _): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let r = app::portal::framework::place_outcome(&s.app, &p, id, &f.level_id, &p.actor(&ip))
         .await
         .map(|()| "已更新成果的资历框架等级".to_string());

@@ -10,7 +10,6 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::department::institutions::principal;
 use crate::institution::imports::{JobPage, queue_upload, with_times};
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, DepartmentAuth};
@@ -36,7 +35,7 @@ struct ImportPage {
 
 async fn import_page(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
     let rows = with_times(app::queries::imports::records_of_departments(&s.app, &a.scope).await?);
-    let ctx = PageCtx::new("学员账户导入", &a.session, Some(&principal(&a)), HOME).await?;
+    let ctx = PageCtx::new("学员账户导入", &a.session, Some(&a.principal()), HOME).await?;
     Ok(page(&ImportPage { ctx, rows }))
 }
 
@@ -54,7 +53,7 @@ async fn import(
         &a.session,
         &form,
         (app::jobs::LEARNERS, owner, None),
-        &principal(&a).actor(&ip),
+        &a.principal().actor(&ip),
         ("/department/jobs", HOME),
     )
     .await
@@ -70,6 +69,6 @@ async fn template(_: DepartmentAuth) -> Result<Response, WebError> {
 /// The progress of one of the bank's import jobs (this department's or one below it).
 async fn job(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
     let job = app::queries::imports::job_of_departments(&s.app, &a.scope, id).await?;
-    let ctx = PageCtx::new("导入进度", &a.session, Some(&principal(&a)), HOME).await?;
+    let ctx = PageCtx::new("导入进度", &a.session, Some(&a.principal()), HOME).await?;
     Ok(page(&JobPage::new(ctx, job, HOME, HOME)))
 }

@@ -1,7 +1,6 @@
 //! The management department: its dashboard and the review of institution
 //! registrations under it (M-01). Every query is limited to the department's scope.
 
-use app::auth::Principal;
 use app::queries::Institution;
 use askama::Template;
 use axum::Router;
@@ -24,14 +23,6 @@ pub fn routes() -> Router<AppState> {
         .route("/department/institutions/pending", get(pending))
         .route("/department/institutions/{id}", get(detail))
         .route("/department/institutions/{id}/decision", post(decide))
-}
-
-pub(crate) fn principal(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
 }
 
 #[derive(Template)]
@@ -59,7 +50,7 @@ struct QueueLine {
 async fn home(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
     let all = app::queries::institutions::in_scope(&s.app, &a.scope, None).await?;
     let count = |st: InstitutionStatus| all.iter().filter(|i| i.status == st.code()).count();
-    let queues = app::queries::dashboard::department(&s.app, &principal(&a))
+    let queues = app::queries::dashboard::department(&s.app, &a.principal())
         .await?
         .into_iter()
         .map(|q| QueueLine {
@@ -78,7 +69,7 @@ async fn home(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, 
             count: q.count,
         })
         .collect();
-    let ctx = PageCtx::new("工作台", &a.session, Some(&principal(&a)), "/department").await?;
+    let ctx = PageCtx::new("工作台", &a.session, Some(&a.principal()), "/department").await?;
     Ok(page(&Home {
         queues,
         ctx,
@@ -164,7 +155,7 @@ async fn render_list(
     } else {
         "没有符合条件的机构。"
     };
-    let ctx = PageCtx::new(heading, &a.session, Some(&principal(a)), active).await?;
+    let ctx = PageCtx::new(heading, &a.session, Some(&a.principal()), active).await?;
     Ok(page(&ListPage {
         ctx,
         heading,
@@ -221,7 +212,7 @@ async fn detail_page(
     let ctx = PageCtx::new(
         "机构注册信息",
         &a.session,
-        Some(&principal(a)),
+        Some(&a.principal()),
         "/department/institutions/pending",
     )
     .await?;
@@ -270,7 +261,7 @@ async fn decide(
         "reject" => false,
         _ => return Err(WebError(app::AppError::field("decision", "请选择审核结果"))),
     };
-    match app::institutions::decide(&s.app, &a.scope, &principal(&a).actor(&ip), id, approve, &f.reason).await {
+    match app::institutions::decide(&s.app, &a.scope, &a.principal().actor(&ip), id, approve, &f.reason).await {
         Ok(()) => {
             flash(
                 &a.session,

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::Pager;
@@ -62,7 +61,7 @@ async fn news_list(
     a: DepartmentAuth,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let result = app::queries::portal::all_news(&s.app, &p, &q.q, q.page.max(1)).await?;
     let rows = result
         .rows
@@ -102,7 +101,7 @@ async fn edit_form(
     errors: FormErrors,
     code: StatusCode,
 ) -> Result<Response, WebError> {
-    let p = principal(a);
+    let p = a.principal();
     app::portal::centre_staff(&p)?;
     let title = if id.is_some() { "编辑动态" } else { "新建动态" };
     Ok(render(
@@ -127,7 +126,7 @@ async fn create(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<NewsForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     match app::portal::create_news(&s.app, &p, &f, &p.actor(&ip)).await {
         Ok(id) => {
             flash(&a.session, "ok", "已保存为未发布的动态，确认无误后请点击“发布”").await?;
@@ -138,7 +137,7 @@ async fn create(
 }
 
 async fn edit_page(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let n = app::queries::portal::news(&s.app, Some(&p), id).await?;
     let form = NewsForm {
         title: n.title,
@@ -155,7 +154,7 @@ async fn update(
     Path(id): Path<i64>,
     CsrfForm(f, _): CsrfForm<NewsForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     match app::portal::update_news(&s.app, &p, id, &f, &p.actor(&ip)).await {
         Ok(()) => {
             flash(&a.session, "ok", "已保存").await?;
@@ -183,7 +182,7 @@ async fn action(
     Path(id): Path<i64>,
     CsrfForm(f, _): CsrfForm<ActionForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let r = app::portal::news_action(&s.app, &p, id, &f.op, &p.actor(&ip)).await;
     flash_outcome(&a.session, r, "/department/news").await
 }
@@ -206,7 +205,7 @@ async fn page_edit(
     errors: FormErrors,
     code: StatusCode,
 ) -> Result<Response, WebError> {
-    let p = principal(a);
+    let p = a.principal();
     app::portal::centre_staff(&p)?;
     let title = app::portal::page_title(slug).ok_or_else(|| WebError(app::AppError::not_found()))?;
     let body = match body {
@@ -250,7 +249,7 @@ async fn save_page(
     Path(slug): Path<String>,
     CsrfForm(f, _): CsrfForm<PageForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     match app::portal::save_page(&s.app, &p, &slug, &f.body, &p.actor(&ip)).await {
         Ok(()) => {
             flash(&a.session, "ok", "已保存并发布").await?;
@@ -271,7 +270,7 @@ struct QueuePage {
 }
 
 async fn queue(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let status = ["open", "answered", "published"]
         .into_iter()
         .find(|s| *s == q.status)
@@ -312,7 +311,7 @@ async fn answer_page(
     errors: FormErrors,
     code: StatusCode,
 ) -> Result<Response, WebError> {
-    let p = principal(a);
+    let p = a.principal();
     app::portal::centre_staff(&p)?;
     let q = app::portal::questions::question(&s.app, id).await?;
     let form = form.unwrap_or_else(|| AnswerForm {
@@ -343,7 +342,7 @@ async fn answer(
     Path(id): Path<i64>,
     CsrfForm(f, _): CsrfForm<AnswerForm>,
 ) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     match app::portal::questions::answer(&s.app, &p, id, &f, &p.actor(&ip)).await {
         Ok(()) => {
             flash(&a.session, "ok", "已解答，提问人会收到消息").await?;

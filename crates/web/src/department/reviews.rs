@@ -2,7 +2,6 @@
 //! catalog outcomes, stores learners' submitted outcomes and gives the initial review of
 //! recognition applications, all within its scope.
 
-use app::auth::Principal;
 use app::queries::CatalogFilter;
 use app::queries::holdings::Queue;
 use askama::Template;
@@ -29,16 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/department/outcomes/{id}", get(dept_detail))
 }
 
-fn dept(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
-}
-
 async fn dctx(a: &DepartmentAuth, title: &str, active: &str) -> Result<PageCtx, WebError> {
-    PageCtx::new(title, &a.session, Some(&dept(a)), active).await
+    PageCtx::new(title, &a.session, Some(&a.principal()), active).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -126,7 +117,7 @@ async fn recognise(
     match app::catalog::recognise(
         &s.app,
         &a.scope,
-        &dept(&a).actor(&ip),
+        &a.principal().actor(&ip),
         id,
         f.decision == "pass",
         &f.credits,
@@ -144,7 +135,7 @@ async fn recognise(
 }
 
 async fn storage(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let rows = queue_rows(&s, &dept(&a), Queue::Storage).await?;
+    let rows = queue_rows(&s, &a.principal(), Queue::Storage).await?;
     review_page(
         &s,
         dctx(&a, "学习成果存储审核", "/department/storage").await?,
@@ -158,7 +149,7 @@ async fn storage(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respons
 }
 
 async fn initial(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let rows = queue_rows(&s, &dept(&a), Queue::Initial).await?;
+    let rows = queue_rows(&s, &a.principal(), Queue::Initial).await?;
     review_page(
         &s,
         dctx(&a, "成果认定初审", "/department/recognition").await?,
@@ -177,8 +168,8 @@ async fn store_decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
-    let ids = picked(&s, &dept(&a), Queue::Storage, &pairs).await?;
-    let actor = dept(&a).actor(&ip);
+    let ids = picked(&s, &a.principal(), Queue::Storage, &pairs).await?;
+    let actor = a.principal().actor(&ip);
     match app::holdings::bank_store_many(&s.app, &a.scope, &actor, &ids, f.decision == "pass", &f.opinion).await {
         Ok(n) => {
             flash(&a.session, "ok", format!("已处理{n}项成果")).await?;
@@ -186,7 +177,7 @@ async fn store_decide(
         }
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            let rows = queue_rows(&s, &dept(&a), Queue::Storage).await?;
+            let rows = queue_rows(&s, &a.principal(), Queue::Storage).await?;
             review_page(
                 &s,
                 dctx(&a, "学习成果存储审核", "/department/storage").await?,
@@ -207,11 +198,11 @@ async fn initial_decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
-    let ids = picked(&s, &dept(&a), Queue::Initial, &pairs).await?;
+    let ids = picked(&s, &a.principal(), Queue::Initial, &pairs).await?;
     match app::recognition::initial_review(
         &s.app,
         &a.scope,
-        &dept(&a).actor(&ip),
+        &a.principal().actor(&ip),
         &ids,
         f.decision == "pass",
         &f.opinion,
@@ -224,7 +215,7 @@ async fn initial_decide(
         }
         Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
-            let rows = queue_rows(&s, &dept(&a), Queue::Initial).await?;
+            let rows = queue_rows(&s, &a.principal(), Queue::Initial).await?;
             review_page(
                 &s,
                 dctx(&a, "成果认定初审", "/department/recognition").await?,

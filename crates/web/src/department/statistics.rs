@@ -8,7 +8,6 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, DepartmentAuth};
 use crate::kit::views::{PageCtx, page, xlsx_download};
@@ -46,7 +45,7 @@ struct DashboardPage {
 }
 
 async fn dashboard(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let stats = app::statistics::dashboard(&s.app, &p).await?;
     let data = serde_json::to_string(&stats.tables)
         .unwrap_or_else(|_| "[]".into())
@@ -60,7 +59,7 @@ async fn dashboard(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respo
 }
 
 async fn export(State(s): State<AppState>, a: DepartmentAuth, ClientIp(ip): ClientIp) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let bytes = app::statistics::export(&s.app, &p, &p.actor(&ip)).await?;
     let name = format!("统计分析_{}.xlsx", domain::time::today().format("%Y%m%d"));
     Ok(xlsx_download(&name, bytes))

@@ -8,7 +8,6 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::department::institutions::principal;
 use crate::kit::error::WebError;
 use crate::kit::extract::DepartmentAuth;
 use crate::kit::views::{PageCtx, datetime, page};
@@ -44,7 +43,7 @@ struct RunQuery {
 }
 
 async fn runs(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<RunQuery>) -> Result<Response, WebError> {
-    let p = principal(&a);
+    let p = a.principal();
     let rows = app::xcert::recent(&s.app, &p)
         .await?
         .into_iter()

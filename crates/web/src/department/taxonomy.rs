@@ -1,7 +1,6 @@
 //! 成果分类管理 and 机构授权 (M-02): the department edits the taxonomy (subtypes, their
 //! fields, which need authorisation) and authorises institutions for restricted subtypes.
 
-use app::auth::Principal;
 use app::taxonomy::FieldForm;
 use askama::Template;
 use axum::Router;
@@ -26,16 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/department/authorisations", get(authorisations).post(authorise))
 }
 
-fn dept(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
-    }
-}
-
 async fn dctx(a: &DepartmentAuth, title: &str, active: &str) -> Result<PageCtx, WebError> {
-    PageCtx::new(title, &a.session, Some(&dept(a)), active).await
+    PageCtx::new(title, &a.session, Some(&a.principal()), active).await
 }
 
 const KINDS: [FieldKind; 5] = [
@@ -114,7 +105,7 @@ async fn add_subtype(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<app::taxonomy::SubtypeForm>,
 ) -> Result<Response, WebError> {
-    match app::taxonomy::add_subtype(&s.app, &f, &dept(&a).actor(&ip)).await {
+    match app::taxonomy::add_subtype(&s.app, &f, &a.principal().actor(&ip)).await {
         Ok(id) => {
             flash(&a.session, "ok", "子类型已新增，请为它设置字段").await?;
             Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
@@ -251,7 +242,7 @@ async fn add_field(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<FieldForm>,
 ) -> Result<Response, WebError> {
-    match app::taxonomy::add_field(&s.app, id, &f, &dept(&a).actor(&ip)).await {
+    match app::taxonomy::add_field(&s.app, id, &f, &a.principal().actor(&ip)).await {
         Ok(()) => {
             flash(&a.session, "ok", "字段已新增").await?;
             Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
@@ -279,7 +270,7 @@ async fn change_field(
     CsrfForm(f, _): CsrfForm<ChangeField>,
 ) -> Result<Response, WebError> {
     let row = app::queries::taxonomy::field(&s.app, id).await?;
-    let actor = dept(&a).actor(&ip);
+    let actor = a.principal().actor(&ip);
     let result = if f.op == "delete" {
         app::taxonomy::delete_field(&s.app, id, &actor).await
     } else {
@@ -316,7 +307,7 @@ async fn restricted(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<RestrictedForm>,
 ) -> Result<Response, WebError> {
-    app::taxonomy::set_restricted(&s.app, id, f.restricted == "1", &dept(&a).actor(&ip)).await?;
+    app::taxonomy::set_restricted(&s.app, id, f.restricted == "1", &a.principal().actor(&ip)).await?;
     flash(&a.session, "ok", "已保存").await?;
     Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
 }
@@ -390,7 +381,7 @@ async fn authorise(
     app::taxonomy::authorise(
         &s.app,
         &a.scope,
-        &dept(&a).actor(&ip),
+        &a.principal().actor(&ip),
         f.institution,
         f.subtype,
         f.grant == "1",

@@ -11,7 +11,7 @@ use domain::mask;
 
 use crate::AppState;
 use crate::kit::error::WebError;
-use crate::kit::extract::{DepartmentAuth, InstitutionAuth};
+use crate::kit::extract::InstitutionAuth;
 use crate::kit::forms::{self, PER_PAGE, Pager};
 use crate::kit::views::{FormErrors, PageCtx, datetime, form_status, page, render};
 
@@ -19,14 +19,6 @@ pub(crate) fn inst(a: &InstitutionAuth) -> Principal {
     Principal::Institution {
         user: a.user.clone(),
         institution: a.institution.clone(),
-    }
-}
-
-pub(crate) fn dept(a: &DepartmentAuth) -> Principal {
-    Principal::Department {
-        user: a.user.clone(),
-        department: a.department.clone(),
-        scope: a.scope.clone(),
     }
 }
 

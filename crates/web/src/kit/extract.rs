@@ -205,6 +205,17 @@ pub struct DepartmentAuth {
     pub scope: Vec<i64>,
 }
 
+impl DepartmentAuth {
+    /// The caller as the use cases take it.
+    pub fn principal(&self) -> Principal {
+        Principal::Department {
+            user: self.user.clone(),
+            department: self.department.clone(),
+            scope: self.scope.clone(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for DepartmentAuth {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
