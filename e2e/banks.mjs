@@ -60,3 +60,43 @@ export async function oucn() {
   await h.look(s, "complete");
   for (const a of [s, centre]) await a.context.close();
 }
+
+// 业绩类成果转换申请 (Guangdong): the demo learner asks to turn its work record into a
+// course it picks; the school's 初审 and the expert's 终审 grant the course and credits.
+export async function guangdongPerformance() {
+  const me = await h.actor("gd-performance");
+  await h.signIn(me, "learner", "zhangxiaoming", PASSWORD);
+  await h.submit(me, "nav.menu a:has-text('业绩类成果转换申请')");
+  await h.look(me, "performance-list");
+  await h.submit(me, "tr:has-text('广东开放大学工作9年') a:has-text('提交转换')");
+  await me.page.fill("input[name=major]", "电子商务");
+  await me.page.fill("input[name=institution]", "广东开放大学");
+  await h.submit(me, "form.filters button[type=submit]");
+  await h.look(me, "choose-target");
+  await me.page.check("tr:has-text('客户关系管理') input[type=radio]");
+  await h.submit(me, "main form.stack button[type=submit]");
+  h.expect((await h.text(me)).includes("提交成功"), `the request is made: ${await h.text(me)}`);
+  h.expect((await h.text(me)).includes("已申请"), "the list says 已申请");
+
+  const school = await h.actor("gd-school");
+  await h.signIn(school, "institution", "4144051234", PASSWORD);
+  await h.submit(school, "nav.menu a:has-text('业绩类转换初审')");
+  await h.submit(school, "tr:has-text('广东开放大学工作9年') a:has-text('查看')");
+  await h.look(school, "performance-detail");
+  await school.page.fill("#opinion", "原件核验无误");
+  await h.submit(school, "main button[value=pass]");
+  await h.look(school, "performance-passed");
+
+  const expert = await h.actor("gd-expert");
+  await h.signIn(expert, "expert", "expert01", PASSWORD);
+  await h.submit(expert, "nav.menu a:has-text('业绩类转换终审')");
+  await h.look(expert, "performance-final");
+  await h.submit(expert, "main button[value=pass]");
+  h.expect((await h.text(expert)).includes("已审核1条"), `the expert decided: ${await h.text(expert)}`);
+
+  await h.go(me, "/learner/performance", "performance-done");
+  h.expect((await h.text(me)).includes("转换成功"), "the learner sees 转换成功");
+  await h.go(me, "/learner/outcomes?tab=converted");
+  h.expect((await h.text(me)).includes("客户关系管理"), "the course is among the learner's outcomes");
+  for (const a of [me, school, expert]) await a.context.close();
+}

@@ -1,6 +1,6 @@
 // The browser journeys of issues 11 and 12, run by scripts/e2e.sh against a real server.
 import * as h from "./harness.mjs";
-import { guangdong, oucn } from "./banks.mjs";
+import { guangdong, guangdongPerformance, oucn } from "./banks.mjs";
 import { conversion } from "./conversion.mjs";
 import { feedback, importedLearners, newLearner } from "./learner.mjs";
 import { everyMenu, publicPages } from "./pages.mjs";
@@ -23,7 +23,10 @@ const everything = [
 // The national bank runs everything; the other profiles their own sign-up and sign-in.
 const byProfile = {
   oucn: [["an OUCN student activates by e-mail link and the bank's review", oucn]],
-  guangdong: [["a Guangdong learner registers with a user name and signs in with it", guangdong]],
+  guangdong: [
+    ["a Guangdong learner registers with a user name and signs in with it", guangdong],
+    ["a Guangdong learner converts a work record into a course (业绩类成果转换)", guangdongPerformance],
+  ],
 };
 const journeys = byProfile[process.env.PROFILE] ?? everything;
 

@@ -78,6 +78,12 @@ impl Profile {
         self == Self::Guangdong
     }
 
+    /// Whether learners may ask to convert an informal 业绩类 outcome into a catalog
+    /// outcome they pick, without a published rule (Guangdong's 业绩类成果转换申请).
+    pub fn performance_conversion(self) -> bool {
+        self == Self::Guangdong
+    }
+
     pub fn learner_sign_in(self) -> LearnerSignIn {
         match self {
             Self::Ncb => LearnerSignIn::IdOrMobile,

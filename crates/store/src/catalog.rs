@@ -131,6 +131,8 @@ pub struct Filter {
     pub before_id: Option<i64>,
     /// Placed on this qualifications framework level.
     pub framework_level_id: Option<i64>,
+    /// The institution's name contains this (资历机构名称).
+    pub institution: Option<String>,
 }
 
 fn where_for(db: &Db, f: &Filter) -> Where {
@@ -168,6 +170,12 @@ fn where_for(db: &Db, f: &Filter) -> Where {
     if let Some(m) = f.major.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         let inner = crate::like_pattern(&m.replace('"', ""));
         w.text("io.fields LIKE ? ESCAPE '\\'", format!("%\"major\":\"{}", inner));
+    }
+    if let Some(i) = f.institution.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+        w.text(
+            "io.institution_id IN (SELECT id FROM institutions WHERE name LIKE ? ESCAPE '\\')",
+            crate::like_pattern(i),
+        );
     }
     if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         // Trigram indexes on both backends: FTS5 on SQLite, pg_trgm (GIN) on PostgreSQL.

@@ -153,6 +153,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "xcert_sync",
         sql: include_str!("../migrations/0013_xcert_sync.sql"),
     },
+    Migration {
+        version: 14,
+        name: "performance_conversions",
+        sql: include_str!("../migrations/0014_performance_conversions.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod lockout;
 pub mod messages;
 pub mod outbox;
+pub mod performance;
 pub mod portal;
 pub mod rate_limit;
 pub mod sessions;

@@ -16,6 +16,7 @@ use crate::{App, AppError, AppResult};
 
 mod methods;
 pub use methods::*;
+pub mod performance;
 mod review;
 pub use review::*;
 mod rules;

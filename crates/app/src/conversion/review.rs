@@ -151,29 +151,7 @@ pub(super) async fn grant(tx: &mut Tx, a: &Application, actor: &Actor, t: i64) -
         let Some(o) = store::catalog::by_id(&mut **tx, target.institution_outcome_id).await? else {
             continue;
         };
-        let number = format!("ZH{}", a.id);
-        let issued = Some(domain::time::beijing_day(t).format("%Y-%m-%d").to_string());
-        let hid = store::holdings::insert(
-            &mut **tx,
-            &store::holdings::NewHolding {
-                learner_id: a.learner_id,
-                institution_outcome_id: Some(o.id),
-                subtype_id: o.subtype_id,
-                name: &o.name,
-                issuer: &o.institution_name,
-                issuer_institution_id: Some(o.institution_id),
-                number: Some(&number),
-                issued_on: issued.as_deref(),
-                score: None,
-                fields: &o.fields,
-                source: "conversion",
-                status: "stored",
-                stored_by: Some("bank"),
-                stored_by_id: actor.id,
-                now: t,
-            },
-        )
-        .await?;
+        let hid = grant_target(tx, a.learner_id, &o, &format!("ZH{}", a.id), actor, t).await?;
         store::holdings::set_granted_by(&mut **tx, hid, a.id).await?;
         if let Some(c) = target.credits.or(o.credits) {
             crate::holdings::grant(
@@ -209,4 +187,38 @@ pub(super) async fn grant(tx: &mut Tx, a: &Application, actor: &Actor, t: i64) -
     )
     .await?;
     Ok(())
+}
+
+/// Stores a catalog outcome a conversion granted as the learner's 转换获取 outcome, issued
+/// today with the conversion's number. Credits are the caller's: a rule may give its own.
+pub(super) async fn grant_target(
+    tx: &mut Tx,
+    learner: i64,
+    o: &store::catalog::CatalogOutcome,
+    number: &str,
+    actor: &Actor,
+    t: i64,
+) -> AppResult<i64> {
+    let issued = domain::time::beijing_day(t).format("%Y-%m-%d").to_string();
+    Ok(store::holdings::insert(
+        &mut **tx,
+        &store::holdings::NewHolding {
+            learner_id: learner,
+            institution_outcome_id: Some(o.id),
+            subtype_id: o.subtype_id,
+            name: &o.name,
+            issuer: &o.institution_name,
+            issuer_institution_id: Some(o.institution_id),
+            number: Some(number),
+            issued_on: Some(&issued),
+            score: None,
+            fields: &o.fields,
+            source: "conversion",
+            status: "stored",
+            stored_by: Some("bank"),
+            stored_by_id: actor.id,
+            now: t,
+        },
+    )
+    .await?)
 }

@@ -50,7 +50,16 @@ pub async fn load(app: &App) -> AppResult<Vec<DemoAccount>> {
     Ok(vec![
         acc("个人用户", &me, PASSWORD, me_note),
         acc("个人用户", &imported_login, &initial, imported_note),
-        acc("机构用户", SCHOOL_CODE, PASSWORD, "广东开放大学主账号"),
+        acc(
+            "机构用户",
+            SCHOOL_CODE,
+            PASSWORD,
+            if app.bank.performance_conversion() {
+                "广东开放大学主账号，初审业绩类成果转换申请"
+            } else {
+                "广东开放大学主账号"
+            },
+        ),
         acc(
             "机构用户",
             TARGET_CODE,

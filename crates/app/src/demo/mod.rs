@@ -296,6 +296,15 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
             ])
         }
     };
+    let ecommerce = |code: &str| {
+        vals(&[
+            ("course_name", "课程"),
+            ("course_code", code),
+            ("major", "电子商务（2019秋）"),
+            ("level", "本科"),
+            ("course_credits", "4"),
+        ])
+    };
     let d = crate::catalog::create(app, school, diploma, "经济统计学毕业证书(本科)", &diploma_fields, &inst).await?;
     let math = crate::catalog::create(app, school, course, "高等数学", &course_fields("MATH101", "4"), &inst).await?;
     let stats =
@@ -400,6 +409,21 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
     store::files::attach(pool, a, file).await?;
     crate::recognition::apply(app, &learner, &[a], &me).await?;
     crate::recognition::initial_review(app, &[gd], &dept, &[a], true, "材料齐全，同意提交专家终审").await?;
+    if app.bank.performance_conversion() {
+        // 业绩类成果转换申请: a work record and a recognised course it could become.
+        let work = crate::holdings::HoldingForm {
+            subtype_id: sub("perf_work").await?.unwrap_or(informal),
+            name: "广东开放大学工作9年".into(),
+            issuer: "广东开放大学".into(),
+            issued_on: "2020-07-07".into(),
+            fields: vals(&[("employer", "广东开放大学"), ("done_on", "2020-07-07")]),
+            ..award.clone()
+        };
+        crate::holdings::learner_create(app, &learner, &work, &me).await?;
+        let crm =
+            crate::catalog::create(app, school, course, "客户关系管理（本）", &ecommerce("CRM301"), &inst).await?;
+        crate::catalog::recognise(app, &[gd], &dept, crm, true, "4").await?;
+    }
     seed_conversion(app, gd, math, course, &course_fields).await
 }
 

@@ -33,6 +33,7 @@ pub use store::learners::{Filter as LearnerFilter, Learner};
 pub use store::ledger::Entry as LedgerEntry;
 pub use store::messages::Message;
 pub use store::outbox::OutboxMessage;
+pub use store::performance::{Filter as PerformanceFilter, Request as PerformanceRequest};
 pub use store::staff::StaffUser;
 pub use store::taxonomy::{FieldRow, OutcomeType, Subtype};
 

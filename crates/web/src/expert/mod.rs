@@ -2,6 +2,7 @@
 
 pub mod conversions;
 pub mod home;
+pub mod performance;
 pub mod reviews;
 
 use axum::Router;
@@ -12,5 +13,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(reviews::routes())
         .merge(conversions::routes())
+        .merge(performance::routes())
         .merge(home::routes())
 }

@@ -31,10 +31,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn inst(a: &InstitutionAuth) -> Principal {
-    Principal::Institution {
-        user: a.user.clone(),
-        institution: a.institution.clone(),
-    }
+    a.principal()
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ pub mod learner_outcomes;
 pub mod learners;
 pub mod methods;
 pub mod outcomes;
+pub mod performance;
 pub mod rules;
 
 use axum::Router;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(learner_outcomes::routes())
         .merge(conversions::routes())
+        .merge(performance::routes())
         .merge(rules::routes())
         .merge(methods::routes())
         .merge(account::routes())

@@ -16,10 +16,7 @@ use crate::kit::forms::{self, PER_PAGE, Pager};
 use crate::kit::views::{FormErrors, PageCtx, datetime, form_status, page, render};
 
 pub(crate) fn inst(a: &InstitutionAuth) -> Principal {
-    Principal::Institution {
-        user: a.user.clone(),
-        institution: a.institution.clone(),
-    }
+    a.principal()
 }
 
 pub(crate) fn not_found() -> WebError {

@@ -137,6 +137,14 @@ pub struct InstitutionAuth {
 }
 
 impl InstitutionAuth {
+    /// The caller as the use cases and queries of `app` take it.
+    pub fn principal(&self) -> Principal {
+        Principal::Institution {
+            user: self.user.clone(),
+            institution: self.institution.clone(),
+        }
+    }
+
     /// Refuses a sub-user that was not given this area.
     pub fn require(&self, area: Area) -> Result<(), WebError> {
         Ok(app::institutions::require(&self.user, area)?)
@@ -241,6 +249,12 @@ impl FromRequestParts<AppState> for DepartmentAuth {
 pub struct ExpertAuth {
     pub session: Session,
     pub user: StaffUser,
+}
+
+impl ExpertAuth {
+    pub fn principal(&self) -> Principal {
+        Principal::Expert(self.user.clone())
+    }
 }
 
 impl FromRequestParts<AppState> for ExpertAuth {

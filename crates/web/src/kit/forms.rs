@@ -321,36 +321,44 @@ pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bo
             name: format!("撤回原因文件：{}", f.original_name),
         });
     }
-    let reviews = docs
-        .reviews
-        .into_iter()
-        .map(|r| {
-            let stage = match r.stage.as_str() {
-                "apply" => "申请认定",
-                "initial" => "初审",
-                "final" => "终审",
-                _ => "其他",
-            };
-            let decision = match r.decision.as_str() {
-                "pass" => "通过",
-                "fail" => "不通过",
-                _ => "已提交",
-            };
-            ReviewLine {
-                stage: stage.to_string(),
-                decision: decision.to_string(),
-                opinion: r.opinion.unwrap_or_default(),
-                reviewer: r.reviewer_name.unwrap_or_default(),
-                at: crate::kit::views::datetime(r.created_at),
-            }
-        })
-        .collect();
+    let reviews = docs.reviews.iter().map(review_line).collect();
     Ok(HoldingView {
         base,
         extra: field_display(&specs, &h.fields),
         files,
         reviews,
     })
+}
+
+/// One step of a review trail as pages show it.
+pub fn review_line(r: &app::queries::Review) -> ReviewLine {
+    let stage = match r.stage.as_str() {
+        "apply" => "申请认定",
+        "initial" => "初审",
+        "final" => "终审",
+        _ => "其他",
+    };
+    let decision = match r.decision.as_str() {
+        "pass" => "通过",
+        "fail" => "不通过",
+        _ => "已提交",
+    };
+    ReviewLine {
+        stage: stage.to_string(),
+        decision: decision.to_string(),
+        opinion: r.opinion.clone().unwrap_or_default(),
+        reviewer: r.reviewer_name.clone().unwrap_or_default(),
+        at: crate::kit::views::datetime(r.created_at),
+    }
+}
+
+/// The value of a plain field of a form's raw pairs ("" when absent).
+pub fn text(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// Filter values of the type and subtype selects.

@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod forms;
+pub mod performance;
 pub mod reviews;
 pub mod viewer;
 pub mod views;

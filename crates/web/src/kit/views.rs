@@ -199,6 +199,7 @@ fn guangdong_learner_menu() -> Vec<MenuItem> {
         item("", "成果添加", "/learner/outcomes/new"),
         item("", "认定成果申请", "/learner/recognition"),
         item("", "转换成果申请", "/learner/conversions/rules"),
+        item("", "业绩类成果转换申请", "/learner/performance"),
         item("", "转换记录", "/learner/conversions"),
         item("", "广东终身教育资历框架等级标准", "/framework"),
         item("", "行业标准查询", "/standards"),
@@ -246,6 +247,9 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
             }
             if app::institutions::may(user, Area::Conversion) {
                 m.push(item("成果转换管理", "转换申请审核", "/institution/conversions/review"));
+                if bank.performance_conversion() {
+                    m.push(item("成果转换管理", "业绩类转换初审", "/institution/performance"));
+                }
                 m.push(item("成果转换管理", "转换记录", "/institution/conversions/records"));
             }
             if app::institutions::may(user, Area::Profile) {
@@ -258,13 +262,21 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
             }
             m
         }
-        Principal::Expert(_) => vec![
-            item("", "专家工作台", "/expert"),
-            item("", "成果认定终审", "/expert/recognition"),
-            item("", "转换申请终审", "/expert/conversions"),
-            item("", "我的消息", "/expert/messages"),
-            item("", "账户设置", "/expert/settings"),
-        ],
+        Principal::Expert(_) => {
+            let mut m = vec![
+                item("", "专家工作台", "/expert"),
+                item("", "成果认定终审", "/expert/recognition"),
+                item("", "转换申请终审", "/expert/conversions"),
+            ];
+            if bank.performance_conversion() {
+                m.push(item("", "业绩类转换终审", "/expert/performance"));
+            }
+            m.extend([
+                item("", "我的消息", "/expert/messages"),
+                item("", "账户设置", "/expert/settings"),
+            ]);
+            m
+        }
         Principal::Department { department, .. } => {
             let mut m = department_menu();
             if bank.reviews_learner_accounts() {

@@ -3,6 +3,7 @@
 pub mod conversions;
 pub mod home;
 pub mod outcomes;
+pub mod performance;
 pub mod recognition;
 
 use axum::Router;
@@ -13,6 +14,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(recognition::routes())
         .merge(conversions::routes())
+        .merge(performance::routes())
         .merge(home::routes())
         .merge(outcomes::routes())
 }
