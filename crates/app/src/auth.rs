@@ -288,6 +288,17 @@ pub enum Principal {
     },
 }
 
+/// The bank's management centre (the root department) alone maintains what is the same
+/// for the whole bank: portal content, the framework and standards, the taxonomy.
+/// Returns the staff user's id.
+pub fn require_centre(who: &Principal, what: &str) -> AppResult<i64> {
+    match who {
+        Principal::Department { user, department, .. } if department.parent_id.is_none() => Ok(user.id),
+        Principal::Department { .. } => Err(AppError::Forbidden(format!("{what}由学分银行管理中心维护"))),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
 impl Principal {
     pub fn role(&self) -> Role {
         match self {

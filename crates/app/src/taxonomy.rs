@@ -6,6 +6,7 @@ use store::audit::Actor;
 use store::now;
 use store::taxonomy::{FieldRow, Subtype};
 
+use crate::auth::Principal;
 use crate::error::Checks;
 use crate::{App, AppError, AppResult};
 
@@ -78,7 +79,19 @@ fn parse_field(f: &FieldForm) -> AppResult<FieldSpec> {
     })
 }
 
-pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, actor: &Actor) -> AppResult<()> {
+/// The taxonomy is the same for the whole bank: only the centre changes it.
+fn require_centre(who: &Principal) -> AppResult<()> {
+    crate::auth::require_centre(who, "成果分类").map(|_| ())
+}
+
+/// Whether this caller may change the taxonomy (the pages show the forms then).
+pub fn may_edit(who: &Principal) -> bool {
+    require_centre(who).is_ok()
+}
+
+pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, who: &Principal, ip: &str) -> AppResult<()> {
+    require_centre(who)?;
+    let actor = &who.actor(ip);
     let (s, fields) = subtype(app, subtype_id).await?;
     let spec = parse_field(f)?;
     if fields.iter().any(|x| x.key == spec.key) {
@@ -99,7 +112,9 @@ pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, actor: &Actor)
     Ok(())
 }
 
-pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, actor: &Actor) -> AppResult<()> {
+pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, who: &Principal, ip: &str) -> AppResult<()> {
+    require_centre(who)?;
+    let actor = &who.actor(ip);
     let row = store::taxonomy::field(&app.db.pool, field_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -114,7 +129,9 @@ pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, actor: &Actor
     Ok(())
 }
 
-pub async fn delete_field(app: &App, field_id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn delete_field(app: &App, field_id: i64, who: &Principal, ip: &str) -> AppResult<()> {
+    require_centre(who)?;
+    let actor = &who.actor(ip);
     let row = store::taxonomy::field(&app.db.pool, field_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -138,7 +155,9 @@ pub struct SubtypeForm {
 }
 
 /// Adds a subtype to a type; its fields are then added one by one.
-pub async fn add_subtype(app: &App, f: &SubtypeForm, actor: &Actor) -> AppResult<i64> {
+pub async fn add_subtype(app: &App, f: &SubtypeForm, who: &Principal, ip: &str) -> AppResult<i64> {
+    require_centre(who)?;
+    let actor = &who.actor(ip);
     let pool = &app.db.pool;
     let mut v = Checks::default();
     let types = store::taxonomy::types(pool).await?;
@@ -185,7 +204,9 @@ pub async fn add_subtype(app: &App, f: &SubtypeForm, actor: &Actor) -> AppResult
     Ok(id)
 }
 
-pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, actor: &Actor) -> AppResult<()> {
+pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, who: &Principal, ip: &str) -> AppResult<()> {
+    require_centre(who)?;
+    let actor = &who.actor(ip);
     let mut tx = app.db.begin().await?;
     if !store::taxonomy::set_restricted(&mut *tx, subtype_id, restricted).await? {
         return Err(AppError::not_found());

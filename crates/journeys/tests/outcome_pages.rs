@@ -398,11 +398,11 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         404
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1);
-    // A department adds a subtype; bad input keeps what was typed.
-    let mut gdd = t.client();
-    gdd.sign_in("department", "gd_edu", "Pass1234").await;
-    gdd.get("/department/taxonomy").await;
-    let r = gdd
+    // The centre adds a subtype (the taxonomy is bank-wide); bad input keeps what was typed.
+    let mut cd = t.client();
+    cd.sign_in("department", "center_admin", "Pass1234").await;
+    cd.get("/department/taxonomy").await;
+    let r = cd
         .post(
             "/department/taxonomy",
             &[("type_id", "1"), ("code", "Bad Code"), ("name", "微专业证书")],
@@ -410,7 +410,7 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         .await;
     assert_eq!(r.status, 422);
     assert!(r.has("子类型代码须为") && r.has("value=\"微专业证书\""));
-    let r = gdd
+    let r = cd
         .post(
             "/department/taxonomy",
             &[
@@ -423,15 +423,15 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         .await;
     assert_eq!(r.status, 303);
     let new_sub = subtype(t, "micro_major").await;
-    gdd.get(&format!("/department/taxonomy/{new_sub}")).await;
-    let r = gdd
+    cd.get(&format!("/department/taxonomy/{new_sub}")).await;
+    let r = cd
         .post(
             &format!("/department/taxonomy/{new_sub}/fields"),
             &[("key", "grade"), ("label", "等级"), ("kind", "select"), ("options", "")],
         )
         .await;
     assert!(r.has("下拉选择字段须填写可选值"));
-    gdd.post(
+    cd.post(
         &format!("/department/taxonomy/{new_sub}/fields"),
         &[
             ("key", "grade"),
@@ -442,6 +442,8 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         ],
     )
     .await;
+    let mut gdd = t.client();
+    gdd.sign_in("department", "gd_edu", "Pass1234").await;
     let mut gdi = t.client();
     gdi.sign_in("institution", "4144051234", "Pass1234").await;
     assert_eq!(

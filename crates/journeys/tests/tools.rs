@@ -74,8 +74,9 @@ async fn the_dashboard_counts_queues_against_the_promise(t: &TestApp) {
     app::holdings::learner_submit(&t.app, &learner, &[h], &actor("learner", learner_id))
         .await
         .unwrap();
+    // The learner belongs to no province's institution: its outcomes are the centre's.
     let mut gd = t.client();
-    gd.sign_in("department", "gd_edu", "Pass1234").await;
+    gd.sign_in("department", "center_admin", "Pass1234").await;
     let home = gd.get("/department").await;
     assert!(
         home.has("<b>1</b>成果存储审核") && home.has("剩余10个工作日"),

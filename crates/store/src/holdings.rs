@@ -341,6 +341,8 @@ pub struct Filter {
     pub year: Option<i32>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
     pub before_id: Option<i64>,
+    /// What this expert may see: outcomes waiting for the 终审, and those it decided.
+    pub expert: Option<i64>,
 }
 
 fn where_for(f: &Filter) -> Where {
@@ -389,14 +391,28 @@ fn where_for(f: &Filter) -> Where {
         w.text("lo.name LIKE ? ESCAPE '\\'", crate::like_pattern(n));
     }
     if let Some(d) = &f.departments {
-        // Department scope: outcomes issued by its institutions, or stored by the bank.
-        w.in_departments("lo.issuer_institution_id", d, true);
+        // Department scope: outcomes issued by its institutions; an outcome without an
+        // issuing institution (entered by the learner) belongs to the departments of the
+        // learner's institutions (the one that opened the account, or one that stored an
+        // outcome for the learner).
+        let list = w.bind_ids(d);
+        let insts = format!("SELECT id FROM institutions WHERE department_id IN ({list})");
+        w.raw(&format!(
+            "(lo.issuer_institution_id IN ({insts}) OR (lo.issuer_institution_id IS NULL AND              (l.created_by_institution IN ({insts}) OR lo.learner_id IN              (SELECT x.learner_id FROM learner_outcomes x WHERE x.issuer_institution_id IN ({insts})))))"
+        ));
     }
     if let Some((start, end)) = f.year.and_then(crate::db::year_bounds) {
         w.int("lo.created_at >= ?", start).int("lo.created_at < ?", end);
     }
     if let Some(id) = f.before_id {
         w.int("lo.id < ?", id);
+    }
+    if let Some(e) = f.expert {
+        w.int(
+            "(lo.recognition = 'initial_passed' OR lo.id IN (SELECT r.learner_outcome_id FROM recognition_reviews r \
+             WHERE r.stage = 'final' AND r.reviewer_role = 'expert' AND r.reviewer_id = ?))",
+            e,
+        );
     }
     w
 }
@@ -578,4 +594,35 @@ pub async fn recorded_numbers<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<V
     .bind(learner_id)
     .fetch_all(e)
     .await?)
+}
+
+/// Whether the learner belongs to one of these departments: its account was opened by
+/// one of their institutions, or one of them stored an outcome for it.
+pub async fn learner_in_departments<'c>(e: impl Exec<'c>, learner: i64, departments: &[i64]) -> Result<bool> {
+    let mut w = Where::new();
+    let list = w.bind_ids(departments);
+    let n = w.next();
+    let sql = format!(
+        "SELECT COUNT(*) FROM learners l WHERE l.id = ${n} AND (l.created_by_institution IN \
+         (SELECT id FROM institutions WHERE department_id IN ({list})) OR EXISTS (SELECT 1 FROM learner_outcomes x \
+         JOIN institutions i ON i.id = x.issuer_institution_id WHERE x.learner_id = l.id AND i.department_id IN ({list})))"
+    );
+    let found: i64 = bind_scalar(sqlx::query_scalar(&sql), &w.vals)
+        .bind(learner)
+        .fetch_one(e)
+        .await?;
+    Ok(found > 0)
+}
+
+/// Whether this expert gave the 终审 of this outcome.
+pub async fn decided_by_expert<'c>(e: impl Exec<'c>, holding: i64, expert: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recognition_reviews WHERE learner_outcome_id = $1 AND stage = 'final' \
+         AND reviewer_role = 'expert' AND reviewer_id = $2",
+    )
+    .bind(holding)
+    .bind(expert)
+    .fetch_one(e)
+    .await?;
+    Ok(n > 0)
 }

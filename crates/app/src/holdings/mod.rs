@@ -463,16 +463,33 @@ pub async fn bank_store(
     Ok(())
 }
 
+/// Whether a department with this scope covers this outcome: one issued by an
+/// institution of the scope, or one the learner entered (no issuing institution) when
+/// the learner belongs to the scope — its account was opened by, or it holds an outcome
+/// of, one of the scope's institutions. The centre's scope covers everything.
+pub async fn department_covers(app: &App, scope: &[i64], h: &Holding) -> AppResult<bool> {
+    let pool = &app.db.pool;
+    Ok(match h.issuer_institution_id {
+        Some(inst) => store::institutions::by_id(pool, inst)
+            .await?
+            .is_some_and(|i| scope.contains(&i.department_id)),
+        None => {
+            store::directory::root_department(pool)
+                .await?
+                .is_some_and(|r| scope.contains(&r))
+                || store::holdings::learner_in_departments(pool, h.learner_id, scope).await?
+        }
+    })
+}
+
 /// A holding the department may act on.
 pub async fn in_scope(app: &App, scope: &[i64], id: i64) -> AppResult<Holding> {
     let h = store::holdings::by_id(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if let Some(inst) = h.issuer_institution_id {
-        let i = store::institutions::by_id(&app.db.pool, inst).await?;
-        if !i.is_some_and(|i| scope.contains(&i.department_id)) {
-            return Err(AppError::not_found());
-        }
+    if department_covers(app, scope, &h).await? {
+        Ok(h)
+    } else {
+        Err(AppError::not_found())
     }
-    Ok(h)
 }

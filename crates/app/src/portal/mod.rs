@@ -17,13 +17,7 @@ use crate::{App, AppError, AppResult};
 /// The staff account of the bank's management centre (the department at the root of
 /// the tree): bank-wide content is its to edit, not a provincial department's.
 pub fn centre_staff(who: &Principal) -> AppResult<i64> {
-    match who {
-        Principal::Department { user, department, .. } if department.parent_id.is_none() => Ok(user.id),
-        Principal::Department { .. } => Err(AppError::Forbidden(
-            "门户内容、资历框架和行业标准由学分银行管理中心维护".into(),
-        )),
-        _ => Err(AppError::forbidden()),
-    }
+    crate::auth::require_centre(who, "门户内容、资历框架和行业标准")
 }
 
 /// Whether this caller may edit the bank-wide content (shows the editing links).

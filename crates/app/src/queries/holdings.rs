@@ -5,22 +5,16 @@ use crate::{App, AppError, AppResult};
 
 use super::{Holding, HoldingFilter, Page, Review, StoredFile};
 
-/// Recognition states an expert works on: every one but "never applied".
-const EXPERT_RECOGNITION: [&str; 4] = ["applied", "initial_passed", "recognised", "rejected"];
-
 /// Narrows a filter to the caller's rows: a learner's own, an institution's issued, a
-/// department's scope, an expert's recognition cases.
+/// department's scope (the centre sees every row), an expert's recognition cases (those
+/// waiting for its 终审 and those it decided).
 pub fn scoped(who: &Principal, mut f: HoldingFilter) -> HoldingFilter {
     match who {
         Principal::Learner(l) => f.learner_id = Some(l.id),
         Principal::Institution { institution, .. } => f.issuer_institution_id = Some(institution.id),
+        Principal::Department { department, .. } if department.parent_id.is_none() => f.departments = None,
         Principal::Department { scope, .. } => f.departments = Some(scope.clone()),
-        Principal::Expert(_) => {
-            f.recognition.retain(|r| EXPERT_RECOGNITION.contains(r));
-            if f.recognition.is_empty() {
-                f.recognition = EXPERT_RECOGNITION.to_vec();
-            }
-        }
+        Principal::Expert(e) => f.expert = Some(e.id),
     }
     f
 }
@@ -44,13 +38,11 @@ pub async fn may_see(app: &App, who: &Principal, h: &Holding) -> AppResult<bool>
             h.issuer_institution_id == Some(institution.id)
                 && crate::institutions::may(user, domain::role::Area::Outcomes)
         }
-        Principal::Department { scope, .. } => match h.issuer_institution_id {
-            Some(inst) => store::institutions::by_id(&app.db.pool, inst)
-                .await?
-                .is_some_and(|i| scope.contains(&i.department_id)),
-            None => true,
-        },
-        Principal::Expert(_) => EXPERT_RECOGNITION.contains(&h.recognition.code()),
+        Principal::Department { scope, .. } => crate::holdings::department_covers(app, scope, h).await?,
+        Principal::Expert(e) => {
+            h.recognition == domain::outcome::Recognition::InitialPassed
+                || store::holdings::decided_by_expert(&app.db.pool, h.id, e.id).await?
+        }
     })
 }
 

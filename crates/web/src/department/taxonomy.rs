@@ -79,6 +79,8 @@ struct TaxonomyPage {
     types: Vec<crate::kit::views::Choice>,
     form: app::taxonomy::SubtypeForm,
     errors: FormErrors,
+    /// Only the centre changes the taxonomy; provinces read it.
+    editable: bool,
 }
 
 /// A type and its subtypes.
@@ -105,7 +107,7 @@ async fn add_subtype(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<app::taxonomy::SubtypeForm>,
 ) -> Result<Response, WebError> {
-    match app::taxonomy::add_subtype(&s.app, &f, &a.principal().actor(&ip)).await {
+    match app::taxonomy::add_subtype(&s.app, &f, &a.principal(), &ip).await {
         Ok(id) => {
             flash(&a.session, "ok", "子类型已新增，请为它设置字段").await?;
             Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
@@ -165,6 +167,7 @@ async fn taxonomy_page(
             types,
             form,
             errors,
+            editable: app::taxonomy::may_edit(&a.principal()),
         },
     ))
 }
@@ -181,6 +184,7 @@ struct SubtypePage {
     kinds: Vec<crate::kit::views::Code>,
     new: FieldForm,
     errors: FormErrors,
+    editable: bool,
 }
 
 async fn subtype_form(
@@ -216,6 +220,7 @@ async fn subtype_form(
             kinds: kinds(),
             new,
             errors,
+            editable: app::taxonomy::may_edit(&a.principal()),
         },
     ))
 }
@@ -242,7 +247,7 @@ async fn add_field(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<FieldForm>,
 ) -> Result<Response, WebError> {
-    match app::taxonomy::add_field(&s.app, id, &f, &a.principal().actor(&ip)).await {
+    match app::taxonomy::add_field(&s.app, id, &f, &a.principal(), &ip).await {
         Ok(()) => {
             flash(&a.session, "ok", "字段已新增").await?;
             Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
@@ -270,11 +275,11 @@ async fn change_field(
     CsrfForm(f, _): CsrfForm<ChangeField>,
 ) -> Result<Response, WebError> {
     let row = app::queries::taxonomy::field(&s.app, id).await?;
-    let actor = a.principal().actor(&ip);
+    let who = a.principal();
     let result = if f.op == "delete" {
-        app::taxonomy::delete_field(&s.app, id, &actor).await
+        app::taxonomy::delete_field(&s.app, id, &who, &ip).await
     } else {
-        app::taxonomy::update_field(&s.app, id, &f.field, &actor).await
+        app::taxonomy::update_field(&s.app, id, &f.field, &who, &ip).await
     };
     match result {
         Ok(()) => {
@@ -307,7 +312,7 @@ async fn restricted(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<RestrictedForm>,
 ) -> Result<Response, WebError> {
-    app::taxonomy::set_restricted(&s.app, id, f.restricted == "1", &a.principal().actor(&ip)).await?;
+    app::taxonomy::set_restricted(&s.app, id, f.restricted == "1", &a.principal(), &ip).await?;
     flash(&a.session, "ok", "已保存").await?;
     Ok(Redirect::to(&format!("/department/taxonomy/{id}")).into_response())
 }
