@@ -5,11 +5,16 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::{FieldError, normalize::half_width};
 
-/// Province-level region codes that start a valid resident ID number.
-pub const PROVINCE_CODES: [u8; 34] = [
+/// Province-level region codes that start a resident ID number: the 31 provinces of the
+/// mainland, which alone issue 居民身份证.
+pub const PROVINCE_CODES: [u8; 31] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
-    64, 65, 71, 81, 82,
+    64, 65,
 ];
+
+/// The first six digits of a 港澳台居民居住证 number (Hong Kong, Macao, Taiwan residents):
+/// the same 18-character format with its own region codes.
+pub const PERMIT_PREFIXES: [&str; 3] = ["810000", "820000", "830000"];
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: [u8; 11] = *b"10X98765432";
@@ -30,15 +35,17 @@ pub enum IdType {
     Taiwan,
     Passport,
     ForeignPermanent,
+    ResidencePermit,
 }
 
 impl IdType {
-    pub const ALL: [IdType; 5] = [
+    pub const ALL: [IdType; 6] = [
         IdType::Resident,
         IdType::HongKongMacau,
         IdType::Taiwan,
         IdType::Passport,
         IdType::ForeignPermanent,
+        IdType::ResidencePermit,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +55,7 @@ impl IdType {
             IdType::Taiwan => "tw",
             IdType::Passport => "passport",
             IdType::ForeignPermanent => "foreign",
+            IdType::ResidencePermit => "permit",
         }
     }
 
@@ -58,6 +66,7 @@ impl IdType {
             IdType::Taiwan => "台湾居民来往大陆通行证",
             IdType::Passport => "护照",
             IdType::ForeignPermanent => "外国人永久居留身份证",
+            IdType::ResidencePermit => "港澳台居民居住证",
         }
     }
 
@@ -82,8 +91,16 @@ impl IdNumber {
         if s.is_empty() {
             return Err(FieldError::new("id_number", "请输入证件号码"));
         }
+        // A number cell Excel wrote in scientific notation: digits are gone for good.
+        if s.contains('E') && s.parse::<f64>().is_ok() {
+            return Err(FieldError::new(
+                "id_number",
+                format!("证件号码被Excel存成了数字（{s}），后几位已丢失；请将该列设为文本格式后重新填写"),
+            ));
+        }
         match kind {
             IdType::Resident => parse_resident(&s, crate::time::today())?,
+            IdType::ResidencePermit => parse_permit(&s, crate::time::today())?,
             _ => {
                 if !(5..=20).contains(&s.len()) || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
                     return Err(FieldError::new(
@@ -114,9 +131,9 @@ impl IdNumber {
         initial_password(&self.value)
     }
 
-    /// Birth date, for resident ID numbers.
+    /// Birth date, for resident ID numbers and residence permits.
     pub fn birth_date(&self) -> Option<NaiveDate> {
-        if self.kind != IdType::Resident {
+        if !matches!(self.kind, IdType::Resident | IdType::ResidencePermit) {
             return None;
         }
         birth_date(self.value.as_bytes())
@@ -128,25 +145,53 @@ fn birth_date(b: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(6..10)? as i32, num(10..12)?, num(12..14)?)
 }
 
-fn parse_resident(s: &str, today: NaiveDate) -> Result<(), FieldError> {
-    let err = |m: &str| Err(FieldError::new("id_number", m));
+/// The GB 11643 shape both 居民身份证 and 港澳台居民居住证 numbers have: 18 characters, a
+/// real birth date, the check character. `what` names the document in messages.
+fn parse_gb11643(s: &str, today: NaiveDate, what: &str) -> Result<(), FieldError> {
+    let err = |m: String| Err(FieldError::new("id_number", m));
     let b = s.as_bytes();
     if b.len() != 18 {
-        return err("身份证号码须为18位");
+        return err(format!("{what}号码须为18位"));
     }
     if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
-        return err("身份证号码前17位须为数字，最后一位为数字或X");
-    }
-    let province = (b[0] - b'0') * 10 + (b[1] - b'0');
-    if !PROVINCE_CODES.contains(&province) {
-        return err("身份证号码的地区码不正确");
+        return err(format!("{what}号码前17位须为数字，最后一位为数字或X"));
     }
     match birth_date(b) {
         Some(d) if d <= today && d.year() >= 1900 => {}
-        _ => return err("身份证号码中的出生日期不正确"),
+        _ => return err(format!("{what}号码中的出生日期不正确")),
     }
     if check_char(&b[..17]) != Some(b[17]) {
-        return err("身份证号码校验位不正确，请核对");
+        return err(format!("{what}号码校验位不正确，请核对"));
+    }
+    Ok(())
+}
+
+/// A 居民身份证 number: issued by a mainland province. Numbers of Hong Kong, Macao and
+/// Taiwan (71, 81, 82, 83) are other documents and are told so.
+fn parse_resident(s: &str, today: NaiveDate) -> Result<(), FieldError> {
+    parse_gb11643(s, today, "身份证")?;
+    let b = s.as_bytes();
+    let province = (b[0] - b'0') * 10 + (b[1] - b'0');
+    if matches!(province, 71 | 81 | 82 | 83) {
+        return Err(FieldError::new(
+            "id_number",
+            "该号码不是居民身份证号码：港澳台居民请选择“港澳台居民居住证”或相应的通行证",
+        ));
+    }
+    if !PROVINCE_CODES.contains(&province) {
+        return Err(FieldError::new("id_number", "身份证号码的地区码不正确"));
+    }
+    Ok(())
+}
+
+/// A 港澳台居民居住证 number: 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan).
+fn parse_permit(s: &str, today: NaiveDate) -> Result<(), FieldError> {
+    parse_gb11643(s, today, "居住证")?;
+    if !PERMIT_PREFIXES.iter().any(|p| s.starts_with(p)) {
+        return Err(FieldError::new(
+            "id_number",
+            "港澳台居民居住证号码须以810000、820000或830000开头",
+        ));
     }
     Ok(())
 }
@@ -215,12 +260,51 @@ pub fn initial_password(id_number: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
 
     fn make(prefix17: &str) -> String {
         let c = check_char(prefix17.as_bytes()).map(char::from).unwrap_or('?');
         format!("{prefix17}{c}")
+    }
+
+    /// One policy for the numbers of Hong Kong, Macao and Taiwan: never a 居民身份证
+    /// (71 and 81/82 were accepted, 83 refused), always a 港澳台居民居住证 with its prefixes.
+    #[test]
+    fn hong_kong_macao_taiwan_numbers_are_residence_permits() {
+        for prefix in [
+            "71000019900101123",
+            "81000019900101123",
+            "82000019900101123",
+            "83000019900101123",
+        ] {
+            let n = make(prefix);
+            let e = IdNumber::resident(&n).unwrap_err();
+            assert!(e.message.contains("港澳台居民居住证"), "{n}: {}", e.message);
+        }
+        for prefix in ["81000019900101123", "82000019900101123", "83000019900101123"] {
+            assert!(
+                IdNumber::parse(IdType::ResidencePermit, &make(prefix)).is_ok(),
+                "{prefix}"
+            );
+        }
+        let mainland = make("44010619900101123");
+        let e = IdNumber::parse(IdType::ResidencePermit, &mainland).unwrap_err();
+        assert!(e.message.contains("810000"), "{}", e.message);
+        assert!(
+            IdNumber::parse(IdType::ResidencePermit, "830000199001011231").is_err(),
+            "check digit"
+        );
+    }
+
+    /// An ID that Excel turned into a number: refused with the reason, in every type.
+    #[test]
+    fn numbers_in_scientific_notation_are_refused() {
+        for kind in [IdType::Resident, IdType::Passport] {
+            let e = IdNumber::parse(kind, "3.60102199207063E+17").unwrap_err();
+            assert!(e.message.contains("被Excel存成了数字"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::{AppError, AppResult};
 
+mod bounded;
 mod xlsx;
 use xlsx::*;
 
@@ -311,9 +312,13 @@ pub fn excel_date(serial: f64) -> Option<String> {
     Some((base + chrono::Duration::days(serial.trunc() as i64)).to_string())
 }
 
-/// A number as a person typed it: integers without `.0`.
+/// A number as a person typed it: integers without `.0`. From 10^15 on, Excel keeps
+/// only 15 significant digits, so the number is shown as Excel shows it
+/// (`3.60102199207063E+17`), never as made-up trailing zeros a check digit might accept.
 fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
+    if f.abs() >= 1e15 {
+        format!("{f:E}").replacen("E", "E+", usize::from(f.abs() >= 1.0))
+    } else if f.fract() == 0.0 {
         format!("{}", f as i64)
     } else {
         f.to_string()

@@ -6,10 +6,20 @@ pub(super) fn entry_text<R: Read + Seek>(zip: &mut Zip<R>, name: &str) -> AppRes
     let Ok(mut e) = zip.by_name(name) else {
         return Ok(None);
     };
+    // The workbook, its relationships and styles are small in any real file.
     let mut s = String::new();
-    e.read_to_string(&mut s).map_err(|_| corrupt())?;
+    (&mut e)
+        .take(MAX_PART_BYTES + 1)
+        .read_to_string(&mut s)
+        .map_err(|_| corrupt())?;
+    if s.len() as u64 > MAX_PART_BYTES {
+        return Err(bad_file("文件结构异常（工作簿描述过大），已拒绝"));
+    }
     Ok(Some(s))
 }
+
+/// The most a workbook, relationships or styles part may hold.
+const MAX_PART_BYTES: u64 = 16 * 1024 * 1024;
 
 pub(super) fn attr(e: &BytesStart<'_>, local: &[u8]) -> Option<String> {
     e.attributes().flatten().find_map(|a| {
@@ -145,13 +155,13 @@ impl SharedStrings {
         };
         let mut tw = BufWriter::new(&text);
         let mut ew = BufWriter::new(&ends);
-        let mut r = quick_xml::Reader::from_reader(BufReader::new(entry));
+        let mut r = quick_xml::Reader::from_reader(bounded::Bounded::new(BufReader::new(entry)));
         let mut buf = Vec::new();
         let mut s = String::new();
         let mut offset = 0u64;
         let mut state = TextState::default();
         loop {
-            let ev = r.read_event_into(&mut buf).map_err(|_| corrupt())?;
+            let ev = r.read_event_into(&mut buf).map_err(bounded::xml_error)?;
             match &ev {
                 Event::Start(e) if e.local_name().as_ref() == b"si" => s.clear(),
                 Event::End(e) if e.local_name().as_ref() == b"si" => {
@@ -164,7 +174,7 @@ impl SharedStrings {
                 Event::Eof => break,
                 _ => {}
             }
-            state.take(&ev, &mut s);
+            state.take(&ev, &mut s)?;
             buf.clear();
         }
         tw.flush().map_err(io)?;
@@ -233,7 +243,7 @@ pub(super) struct TextState {
 }
 
 impl TextState {
-    fn take(&mut self, ev: &Event<'_>, s: &mut String) {
+    fn take(&mut self, ev: &Event<'_>, s: &mut String) -> AppResult<()> {
         match ev {
             Event::Start(e) => match e.local_name().as_ref() {
                 b"t" => self.in_t = true,
@@ -255,16 +265,20 @@ impl TextState {
                     s.push_str(&v);
                 }
             }
-            Event::GeneralRef(r) if self.in_t && !self.in_phonetic => push_ref(r, s),
+            Event::GeneralRef(r) if self.in_t && !self.in_phonetic => push_ref(r, s)?,
             _ => {}
         }
+        Ok(())
     }
 }
 
-pub(super) fn push_ref(r: &quick_xml::events::BytesRef<'_>, s: &mut String) {
+/// Resolves a character or predefined entity reference. Spreadsheets define no other
+/// entities, so any other name (`&xxe;`) is a crafted file: dropping it silently would
+/// store `王&xxe;芳` as `王芳`.
+pub(super) fn push_ref(r: &quick_xml::events::BytesRef<'_>, s: &mut String) -> AppResult<()> {
     if let Ok(Some(c)) = r.resolve_char_ref() {
         s.push(c);
-        return;
+        return Ok(());
     }
     let name: &[u8] = r;
     let named = match name {
@@ -273,9 +287,15 @@ pub(super) fn push_ref(r: &quick_xml::events::BytesRef<'_>, s: &mut String) {
         b"gt" => '>',
         b"quot" => '"',
         b"apos" => '\'',
-        _ => return,
+        _ => {
+            let shown: String = String::from_utf8_lossy(name).chars().take(20).collect();
+            return Err(bad_file(&format!(
+                "文件含有无法识别的XML实体（&{shown};），疑似伪造的文件，已拒绝"
+            )));
+        }
     };
     s.push(named);
+    Ok(())
 }
 
 /// "AB12" → column 27 (zero-based), ignoring the row digits.
@@ -303,7 +323,7 @@ pub(super) fn read_xlsx<R: Read + Seek>(reader: R, checked: &Checked, out: &mut 
     let dates = date_styles(&mut zip)?;
     let mut strings = SharedStrings::load(&mut zip)?;
     let entry = zip.by_name(&sheet).map_err(|_| bad_file("文件中没有工作表"))?;
-    let mut r = quick_xml::Reader::from_reader(BufReader::with_capacity(64 * 1024, entry));
+    let mut r = quick_xml::Reader::from_reader(bounded::Bounded::new(BufReader::with_capacity(64 * 1024, entry)));
     parse_sheet(&mut r, &mut strings, &dates, out)
 }
 
@@ -330,7 +350,7 @@ pub(super) fn parse_sheet<B: BufRead>(
     let mut next_col = 0usize;
     let mut cell: Option<CellState> = None;
     loop {
-        let ev = r.read_event_into(&mut buf).map_err(|_| corrupt())?;
+        let ev = r.read_event_into(&mut buf).map_err(bounded::xml_error)?;
         match &ev {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"row" => {
                 row_no = attr(e, b"r").and_then(|v| v.parse().ok()).unwrap_or(row_no + 1);
@@ -384,8 +404,8 @@ pub(super) fn parse_sheet<B: BufRead>(
                                 c.value.push_str(&v);
                             }
                         }
-                        Event::GeneralRef(x) if c.in_v => push_ref(x, &mut c.value),
-                        _ => c.inline.take(&ev, &mut c.value),
+                        Event::GeneralRef(x) if c.in_v => push_ref(x, &mut c.value)?,
+                        _ => c.inline.take(&ev, &mut c.value)?,
                     }
                 }
             }

@@ -1,4 +1,5 @@
-//! CSRF tokens: one random token per session, sent back in every form as `_csrf` (or
+//! CSRF tokens: one random token per session (started by the first page with a form
+//! for anonymous visitors, at sign-in for everyone else), sent back in every form as `_csrf` (or
 //! the `X-CSRF-Token` header for fetch calls), compared in constant time.
 
 use app::AppError;
@@ -21,6 +22,11 @@ pub async fn token(session: &Session) -> Result<String, WebError> {
     let t = fresh();
     session.insert(KEY, &t).await.map_err(internal)?;
     Ok(t)
+}
+
+/// The session's token if it has one ("" otherwise), without starting a session.
+pub async fn existing(session: &Session) -> Result<String, WebError> {
+    Ok(session.get::<String>(KEY).await.map_err(internal)?.unwrap_or_default())
 }
 
 /// A new token after sign-in, so a token seen before signing in is useless after.

@@ -137,8 +137,29 @@ impl PageCtx {
 
     /// A page for whoever is signed in (or nobody), with the role's menu and `active`
     /// marking the current entry by its href.
+    /// Reads the session only: an anonymous visitor reading pages writes no session row
+    /// (a signed-in session got its CSRF token at sign-in).
     pub async fn new(title: &str, session: &Session, who: Option<&Principal>, active: &str) -> Result<Self, WebError> {
+        let csrf = csrf::existing(session).await?;
+        Self::build(title, session, who, active, csrf).await
+    }
+
+    /// A page with a form an anonymous visitor posts (sign-in, registration, password
+    /// recovery, activation): it needs a CSRF token, so the session starts here.
+    pub async fn form(title: &str, session: &Session, who: Option<&Principal>, active: &str) -> Result<Self, WebError> {
         let csrf = csrf::token(session).await?;
+        Self::build(title, session, who, active, csrf).await
+    }
+
+    async fn build(
+        title: &str,
+        session: &Session,
+        who: Option<&Principal>,
+        active: &str,
+        csrf: String,
+    ) -> Result<Self, WebError> {
+        // Taking the flash marks the session changed, so a signed-in session is saved
+        // (and its inactivity expiry extended) on each page; an empty one is never saved.
         let flash = session
             .remove::<(String, String)>(FLASH_KEY)
             .await

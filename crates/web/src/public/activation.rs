@@ -91,7 +91,7 @@ async fn show(s: &AppState, session: &Session, v: View) -> Result<Response, WebE
     Ok(render(
         v.status,
         &ActivatePage {
-            ctx: PageCtx::new("国开学生账户激活", session, None, "").await?,
+            ctx: PageCtx::form("国开学生账户激活", session, None, "").await?,
             step: v.step,
             form: v.form,
             found: v.found,

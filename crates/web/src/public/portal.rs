@@ -143,7 +143,7 @@ async fn login_form(
         Role::Department => ("综合管理部门登录", "管理账号", "请输入管理账号"),
     };
     Ok(Login {
-        ctx: PageCtx::new(heading, session, None, "").await?,
+        ctx: PageCtx::form(heading, session, None, "").await?,
         role: role.code(),
         heading,
         login_label,
@@ -307,7 +307,7 @@ struct Forgot {
 }
 
 async fn forgot_page(session: Session) -> Result<Response, WebError> {
-    let ctx = PageCtx::new("找回密码", &session, None, "").await?;
+    let ctx = PageCtx::form("找回密码", &session, None, "").await?;
     Ok(page(&Forgot {
         ctx,
         form: ResetForm::default(),
@@ -328,7 +328,7 @@ async fn forgot(
             Ok(Redirect::to("/login/learner").into_response())
         }
         Err(e) => {
-            let ctx = PageCtx::new("找回密码", &session, None, "").await?;
+            let ctx = PageCtx::form("找回密码", &session, None, "").await?;
             let form = ResetForm {
                 password: String::new(),
                 confirm: String::new(),

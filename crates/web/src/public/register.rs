@@ -51,7 +51,7 @@ struct LearnerPage {
 }
 
 async fn learner_page(session: Session) -> Result<Response, WebError> {
-    let ctx = PageCtx::new("注册个人账户", &session, None, "").await?;
+    let ctx = PageCtx::form("注册个人账户", &session, None, "").await?;
     let form = RegisterForm {
         id_type: "resident".into(),
         ..Default::default()
@@ -99,7 +99,7 @@ async fn learner_register(
             Ok(Redirect::to("/login/learner").into_response())
         }
         Err(e) => {
-            let ctx = PageCtx::new("注册个人账户", &session, None, "").await?;
+            let ctx = PageCtx::form("注册个人账户", &session, None, "").await?;
             // Keep what was typed, never the passwords or the one-time code.
             let form = RegisterForm {
                 password: String::new(),
@@ -150,7 +150,7 @@ async fn start_form(
         Err(_) => Vec::new(),
     };
     Ok(StartPage {
-        ctx: PageCtx::new("注册机构用户", session, None, "").await?,
+        ctx: PageCtx::form("注册机构用户", session, None, "").await?,
         form,
         errors,
         departments,
