@@ -20,6 +20,8 @@ pub trait FileStore: Send + Sync {
     async fn put_file(&self, key: &str, path: &std::path::Path) -> anyhow::Result<()>;
     /// The file to read as a stream (an object store would download it to a temporary file).
     async fn open(&self, key: &str) -> anyhow::Result<std::fs::File>;
+    /// Removes the bytes (gone already is fine).
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
 }
 
 pub struct DirStore {
@@ -70,6 +72,13 @@ impl FileStore for DirStore {
 
     async fn open(&self, key: &str) -> anyhow::Result<std::fs::File> {
         Ok(std::fs::File::open(self.path(key)?)?)
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -48,7 +48,8 @@ pub async fn enqueue_import(
     .await
 }
 
-/// The same for a file on disk (the command line), never read into memory whole.
+/// The same for a file on disk, never read into memory whole, for the `creditbank import`
+/// command to run itself (`run_own`); no background worker takes it.
 pub async fn enqueue_import_file(
     app: &App,
     kind: &str,
@@ -114,19 +115,81 @@ async fn enqueue(
         user_name: actor.name.as_deref().unwrap_or(""),
         file_id: file,
         file_name: &name,
+        runner: match raw {
+            Raw::Path(_) => store::jobs::COMMAND,
+            Raw::Bytes(_) => store::jobs::WORKER,
+        },
         now: now(),
     };
     Ok(store::jobs::enqueue(&app.db.pool, &job).await?)
 }
 
-/// Claims and runs one job. Returns false when there was nothing to do.
+/// Claims and runs one worker job. Returns false when there was nothing to do.
 pub async fn run_once(app: &App) -> AppResult<bool> {
     let Some(job) = store::jobs::claim(&app.db, now(), LEASE_SECONDS).await? else {
         return Ok(false);
     };
+    run(app, job).await?;
+    Ok(true)
+}
+
+/// Runs the job this command queued. False when it was not waiting any more.
+pub async fn run_own(app: &App, id: i64) -> AppResult<bool> {
+    let Some(job) = store::jobs::claim_own(&app.db, id, now(), LEASE_SECONDS).await? else {
+        return Ok(false);
+    };
+    run(app, job).await?;
+    Ok(true)
+}
+
+/// A queued command job nobody claimed within this long belongs to a command that died.
+const COMMAND_GRACE_SECONDS: i64 = 600;
+
+/// Cancels the jobs of `creditbank import` commands that were killed before they
+/// finished (nothing of such a job was stored: its rows commit with its completion),
+/// removes the copies of their files and tells their owners. Returns their ids.
+pub async fn cancel_abandoned(app: &App) -> AppResult<Vec<i64>> {
+    let t = now();
+    let mut cancelled = Vec::new();
+    for job in store::jobs::abandoned_commands(&app.db.pool, t, COMMAND_GRACE_SECONDS).await? {
+        let reason = "导入命令在完成前被中断，任务已取消，没有导入任何数据；请重新运行导入";
+        let mut tx = app.db.begin().await?;
+        if !store::jobs::cancel_unfinished(&mut *tx, job.id, reason, t).await? {
+            continue;
+        }
+        if let Some(owner) = owner_of(&job) {
+            let body = format!("“{}”{reason}", job.file_name);
+            notify_owner(&mut tx, owner, job.id, "导入已取消", &body, t).await?;
+        }
+        let actor = Actor {
+            role: Some("operator".into()),
+            name: Some("creditbank import".into()),
+            ..Default::default()
+        };
+        store::audit::record(&mut *tx, &actor, "import_cancelled", Some(&job.id.to_string()), None, t).await?;
+        store::commit(tx).await?;
+        if let Some(f) = store::files::by_id(&app.db.pool, job.file_id).await?
+            && let Err(e) = app.files.delete(&f.storage_key).await
+        {
+            tracing::warn!(job = job.id, error = %e, "copy of an abandoned import's file not removed");
+        }
+        cancelled.push(job.id);
+    }
+    Ok(cancelled)
+}
+
+fn owner_of(job: &store::jobs::Job) -> Option<Owner> {
+    match (job.institution_id, job.department_id) {
+        (Some(i), _) => Some(Owner::Institution(i)),
+        (None, Some(d)) => Some(Owner::Bank { department: d }),
+        (None, None) => None,
+    }
+}
+
+async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
     if job.attempts > MAX_ATTEMPTS {
         store::jobs::fail(&app.db.pool, job.id, "多次执行失败，请重新导入", now()).await?;
-        return Ok(true);
+        return Ok(());
     }
     let file = store::files::by_id(&app.db.pool, job.file_id)
         .await?
@@ -144,11 +207,7 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
         file_id: job.file_id,
         job: Some(job.id),
     };
-    let owner = match (job.institution_id, job.department_id) {
-        (Some(i), _) => Some(Owner::Institution(i)),
-        (None, Some(d)) => Some(Owner::Bank { department: d }),
-        (None, None) => None,
-    };
+    let owner = owner_of(&job);
     let result = match (job.kind.as_str(), owner) {
         (CATALOG, Some(Owner::Institution(i))) => {
             import::catalog(app, i, job.target_id.unwrap_or_default(), &src, &actor).await
@@ -175,7 +234,7 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
         // Anything else (the database went away …): the lease runs out and it is retried.
         Err(e) => tracing::error!(job = job.id, error = ?e, "job failed, will be retried"),
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Tells whoever started an import how it ended, linked to the job's page.

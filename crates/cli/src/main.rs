@@ -470,12 +470,24 @@ async fn import(
         name: Some("creditbank import".into()),
         ip: None,
     };
+    // A command killed earlier left its job unfinished (and nothing of it stored):
+    // cancel it rather than let it run again behind this one.
+    let cancelled = app::jobs::cancel_abandoned(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !cancelled.is_empty() {
+        eprintln!(
+            "已取消{}个被中断的导入任务（任务号 {:?}），它们没有导入任何数据",
+            cancelled.len(),
+            cancelled
+        );
+    }
     let job = app::jobs::enqueue_import_file(&app, kind, owner, target, file, &actor)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let runner = tokio::spawn({
         let app = app.clone();
-        async move { app::jobs::run_once(&app).await }
+        async move { app::jobs::run_own(&app, job).await }
     });
     loop {
         let j = store::jobs::by_id(&app.db.pool, job).await?.context("job vanished")?;

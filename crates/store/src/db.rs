@@ -158,6 +158,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "performance_conversions",
         sql: include_str!("../migrations/0014_performance_conversions.sql"),
     },
+    Migration {
+        version: 15,
+        name: "job_runners",
+        sql: include_str!("../migrations/0015_job_runners.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

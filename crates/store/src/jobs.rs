@@ -38,13 +38,20 @@ pub struct NewJob<'a> {
     pub user_name: &'a str,
     pub file_id: i64,
     pub file_name: &'a str,
+    /// `WORKER` or `COMMAND`.
+    pub runner: &'a str,
     pub now: i64,
 }
+
+/// Jobs the background workers run.
+pub const WORKER: &str = "worker";
+/// Jobs run by the `creditbank import` command that queued them, and by nobody else.
+pub const COMMAND: &str = "command";
 
 pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO jobs (kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, created_at, updated_at, \
-         department_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9) RETURNING id",
+         department_id, runner) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9, $10) RETURNING id",
     )
     .bind(n.kind)
     .bind(n.institution_id)
@@ -55,18 +62,21 @@ pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
     .bind(n.file_name)
     .bind(n.now)
     .bind(n.department_id)
+    .bind(n.runner)
     .fetch_one(e)
     .await?)
 }
 
-/// Claims the oldest queued job, or a running one whose lease has run out.
+/// Claims the oldest queued worker job, or a running one whose lease has run out.
 pub async fn claim(db: &Db, now: i64, lease: i64) -> Result<Option<Job>> {
     let pick = match db.backend {
         Backend::Postgres => {
-            "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            "SELECT id FROM jobs WHERE runner = 'worker' AND (status = 'queued' OR (status = 'running' AND lease_until < $1)) \
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
         }
         Backend::Sqlite => {
-            "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < $1) ORDER BY id LIMIT 1"
+            "SELECT id FROM jobs WHERE runner = 'worker' AND (status = 'queued' OR (status = 'running' AND lease_until < $1)) \
+             ORDER BY id LIMIT 1"
         }
     };
     let sql = format!(
@@ -77,6 +87,32 @@ pub async fn claim(db: &Db, now: i64, lease: i64) -> Result<Option<Job>> {
         .bind(now + lease)
         .fetch_optional(&db.pool)
         .await?)
+}
+
+/// Claims this queued job (the command that queued it runs it itself).
+pub async fn claim_own(db: &Db, id: i64, now: i64, lease: i64) -> Result<Option<Job>> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $3, updated_at = $2 \
+         WHERE id = $1 AND status = 'queued' RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(now)
+    .bind(now + lease)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Command jobs whose command is gone: running with a lapsed lease, or queued for longer
+/// than `grace` seconds without being claimed.
+pub async fn abandoned_commands<'c>(e: impl Exec<'c>, now: i64, grace: i64) -> Result<Vec<Job>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE runner = 'command' AND \
+         ((status = 'running' AND lease_until < $1) OR (status = 'queued' AND created_at < $2)) ORDER BY id"
+    ))
+    .bind(now)
+    .bind(now - grace)
+    .fetch_all(e)
+    .await?)
 }
 
 /// Records progress and renews the lease.
@@ -115,6 +151,20 @@ pub async fn fail<'c>(e: impl Exec<'c>, id: i64, error: &str, now: i64) -> Resul
         .execute(e)
         .await?;
     Ok(())
+}
+
+/// Fails a job that has not finished; false when it finished (or failed) meanwhile.
+pub async fn cancel_unfinished<'c>(e: impl Exec<'c>, id: i64, error: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET status = 'failed', error = $2, updated_at = $3, lease_until = NULL \
+         WHERE id = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Job>> {

@@ -199,7 +199,9 @@ pub async fn one(db: &str, url: &str, file: &Path, files: &Path, n: usize) -> an
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    app::jobs::run_once(&app).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app::jobs::run_own(&app, job)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let real_s = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     let j = store::jobs::by_id(pool, job).await?.context("job")?;
