@@ -163,6 +163,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "job_runners",
         sql: include_str!("../migrations/0015_job_runners.sql"),
     },
+    Migration {
+        version: 16,
+        name: "audit_search",
+        sql: include_str!("../migrations/0016_audit_search.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

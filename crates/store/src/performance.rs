@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use crate::{Db, Exec, Page, Result, Where, bind_all, bind_scalar};
+use crate::{Db, Exec, Page, Result, Where};
 
 /// Live requests: a source outcome has at most one of these at a time.
 pub const LIVE: &str = "('pending', 'initial_passed', 'passed')";
@@ -161,23 +161,6 @@ fn where_for(f: &Filter) -> Where {
 }
 
 pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<Request>> {
-    let w = where_for(f);
-    let total: i64 = bind_scalar(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}{}", w.sql())),
-        &w.vals,
-    )
-    .fetch_one(&db.pool)
-    .await?;
-    let n = w.next();
-    let sql = format!(
-        "{SELECT}{FROM}{} ORDER BY p.id DESC LIMIT ${n} OFFSET ${}",
-        w.sql(),
-        n + 1
-    );
-    let rows = bind_all(sqlx::query_as(&sql), &w.vals)
-        .bind(per_page)
-        .bind((page.max(1) - 1) * per_page)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(Page { rows, total })
+    let select = format!("{SELECT}{FROM}");
+    crate::paged(db, &select, FROM, &where_for(f), "p.id DESC", page, per_page).await
 }

@@ -3,6 +3,7 @@
 //! the API and the exports share one scope check. The row types are re-exported so
 //! that the faces never name the store.
 
+pub mod audit;
 pub mod catalog;
 pub mod conversion;
 pub mod dashboard;

@@ -3,6 +3,7 @@
 //! centre also keeps the portal, the qualifications framework and industry standards.
 
 pub mod accounts;
+pub mod audit;
 pub mod conversions;
 pub mod framework;
 pub mod imports;
@@ -20,6 +21,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
+        .merge(audit::routes())
         .merge(conversions::routes())
         .merge(framework::routes())
         .merge(portal::routes())

@@ -315,6 +315,7 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
                     item("门户管理", "在线解答", "/department/questions"),
                     item("门户管理", "资历框架", "/department/framework"),
                     item("门户管理", "行业标准", "/department/standards"),
+                    item("安全审计", "审计日志", "/department/audit"),
                 ]);
                 if bank == Profile::Ncb {
                     let at = m.iter().rposition(|i| i.group == "成果管理").map_or(m.len(), |i| i + 1);
