@@ -18,8 +18,8 @@ pub async fn search(
     Ok(store::audit::search(&app.db, f, page, per_page).await?)
 }
 
-/// What each action code means, in the words of the pages. Codes made of a stem and a
-/// stage (`conversion_review_initial`) are named by their stem.
+/// What each action code means, in the words of the pages (the search offers these).
+/// Codes made of a stem and a stage (`conversion_review_initial`) are named by `STEMS`.
 pub const ACTIONS: &[(&str, &str)] = &[
     ("sign_in", "登录"),
     ("sign_in_failed", "登录失败"),
@@ -36,6 +36,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("mobile_changed", "更换手机号"),
     ("avatar_changed", "更换头像"),
     ("institution_registered", "机构注册"),
+    ("institution_approved", "机构注册审核通过"),
+    ("institution_rejected", "机构注册审核驳回"),
     ("institution_submitted", "机构提交注册信息"),
     ("institution_profile_changed", "修改机构信息"),
     ("sub_user_added", "新增子用户"),
@@ -82,9 +84,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("rule_taken_down", "下架转换规则"),
     ("conversion_applied", "申请成果转换"),
     ("conversion_batch_applied", "机构批量申请转换"),
-    ("conversion_review", "转换申请审核"),
     ("performance_applied", "申请业绩类成果转换"),
-    ("performance_review", "业绩类成果转换审核"),
     ("certificate_issued", "开具证明"),
     ("import_cancelled", "取消中断的导入"),
     ("export", "导出数据"),
@@ -102,10 +102,19 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("standard_deleted", "删除行业标准"),
 ];
 
+/// Stems of codes composed with a stage or an action (`news_publish`).
+const STEMS: &[(&str, &str)] = &[
+    ("method", "转换办法"),
+    ("import", "导入"),
+    ("news", "工作动态"),
+    ("conversion_review", "转换申请审核"),
+    ("performance_review", "业绩类成果转换审核"),
+];
+
 /// The label of an action code (the code itself when none is known).
 pub fn action_label(code: &str) -> String {
     let stem = ACTIONS.iter().find(|(c, _)| *c == code).or_else(|| {
-        ACTIONS
+        STEMS
             .iter()
             .filter(|(c, _)| code.starts_with(&format!("{c}_")))
             .max_by_key(|(c, _)| c.len())
@@ -116,6 +125,12 @@ pub fn action_label(code: &str) -> String {
             "initial" => format!("{label}（初审）"),
             "final" => format!("{label}（终审）"),
             "single" => (*label).to_string(),
+            "publish" => format!("{label}（发布）"),
+            "withdraw" => format!("{label}（撤回）"),
+            "delete" => format!("{label}（删除）"),
+            "catalog" => format!("{label}（机构成果）"),
+            "learners" => format!("{label}（学员账户）"),
+            "holdings" => format!("{label}（学员成果）"),
             rest => format!("{label}（{rest}）"),
         },
         None => code.to_string(),
@@ -131,6 +146,8 @@ mod tests {
         assert_eq!(action_label("sign_in"), "登录");
         assert_eq!(action_label("sign_in_failed"), "登录失败");
         assert_eq!(action_label("conversion_review_initial"), "转换申请审核（初审）");
+        assert_eq!(action_label("news_publish"), "工作动态（发布）");
+        assert_eq!(action_label("import_holdings"), "导入（学员成果）");
         assert_eq!(action_label("unheard_of"), "unheard_of");
     }
 }
