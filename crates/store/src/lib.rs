@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod performance;
 pub mod portal;
 pub mod rate_limit;
+pub mod review_trail;
 pub mod sessions;
 pub mod staff;
 pub mod statistics;
