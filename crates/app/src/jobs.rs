@@ -34,6 +34,7 @@ pub async fn enqueue_import(
     bytes: &[u8],
     actor: &Actor,
 ) -> AppResult<i64> {
+    may_import(app, kind, owner, target_id).await?;
     let checked = crate::sheet::check(std::io::Cursor::new(bytes))?;
     enqueue(
         app,
@@ -58,6 +59,7 @@ pub async fn enqueue_import_file(
     path: &std::path::Path,
     actor: &Actor,
 ) -> AppResult<i64> {
+    may_import(app, kind, owner, target_id).await?;
     let file = std::fs::File::open(path).map_err(|_| AppError::field("file", "文件无法打开"))?;
     let checked = crate::sheet::check(std::io::BufReader::new(file))?;
     let name = path
@@ -67,17 +69,10 @@ pub async fn enqueue_import_file(
     enqueue(app, kind, owner, target_id, &name, Raw::Path(path), checked.kind, actor).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn enqueue(
-    app: &App,
-    kind: &str,
-    owner: Owner,
-    target_id: Option<i64>,
-    file_name: &str,
-    raw: Raw<'_>,
-    sheet_kind: crate::sheet::Kind,
-    actor: &Actor,
-) -> AppResult<i64> {
+/// Whether this owner may import this kind into this target (a catalog outcome of its
+/// own, a subtype it may store): checked before anything of the file is looked at, so
+/// another institution's outcome is "not found" whatever was uploaded.
+pub async fn may_import(app: &App, kind: &str, owner: Owner, target_id: Option<i64>) -> AppResult<()> {
     let institution_id = match (kind, owner) {
         (_, Owner::Institution(i)) => i,
         (LEARNERS, Owner::Bank { .. }) => 0,
@@ -100,6 +95,20 @@ async fn enqueue(
             return Err(AppError::Forbidden(m));
         }
     }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn enqueue(
+    app: &App,
+    kind: &str,
+    owner: Owner,
+    target_id: Option<i64>,
+    file_name: &str,
+    raw: Raw<'_>,
+    sheet_kind: crate::sheet::Kind,
+    actor: &Actor,
+) -> AppResult<i64> {
     let name = crate::files::clean_name(file_name);
     let mime = match sheet_kind {
         crate::sheet::Kind::Xls => "application/vnd.ms-excel",

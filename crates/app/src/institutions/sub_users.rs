@@ -106,6 +106,8 @@ pub async fn edit_sub_user(
     actor: &Actor,
 ) -> AppResult<()> {
     primary_only(primary)?;
+    // Another institution's user is "not found", whatever the form says.
+    crate::queries::institutions::sub_user(app, primary.institution_id, id).await?;
     let (name, mobile, areas) = parse_sub_user(f)?;
     let mut tx = app.db.begin().await?;
     let ok = store::institutions::update_sub_user(

@@ -176,11 +176,12 @@ pub struct Document {
 async fn create_rule(
     State(s): State<AppState>,
     c: Caller,
-    Body(b): Body<NewRule, DOCUMENT_LIMIT>,
+    b: Body<NewRule, DOCUMENT_LIMIT>,
 ) -> ApiResult<(StatusCode, Json<RuleDto>)> {
     use base64::Engine;
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Rules)?;
+    let b = b.take()?;
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(b.document.content_base64.trim())
         .map_err(|_| app::AppError::field("document.content_base64", "规则文件须为 base64 编码的 PDF"))?;
@@ -405,10 +406,13 @@ async fn decide(
     State(s): State<AppState>,
     c: Caller,
     Id(id): Id,
-    Body(d): Body<Decision>,
+    d: Body<Decision>,
 ) -> ApiResult<Json<ApplicationDto>> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Conversion)?;
+    // Another institution's application is "not found", whatever the body says.
+    app::queries::conversion::application(&s.app, &c.principal, id).await?;
+    let d = d.take()?;
     let pass = match d.decision.as_str() {
         "pass" => true,
         "fail" => false,

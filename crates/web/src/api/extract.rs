@@ -16,8 +16,16 @@ pub const JSON_LIMIT: usize = 1024 * 1024;
 /// Bodies that carry a document (base64) may be as large as any request.
 pub const DOCUMENT_LIMIT: usize = 12 * 1024 * 1024;
 
-/// A JSON request body of at most `LIMIT` bytes.
-pub struct Body<T, const LIMIT: usize = JSON_LIMIT>(pub T);
+/// A JSON request body of at most `LIMIT` bytes, read but not yet judged: the handler
+/// takes it (`body.take()?`) after it has checked who is calling, so a caller who may
+/// not use an endpoint is refused as such whatever it sent.
+pub struct Body<T, const LIMIT: usize = JSON_LIMIT>(Result<T, Problem>);
+
+impl<T, const LIMIT: usize> Body<T, LIMIT> {
+    pub fn take(self) -> Result<T, Problem> {
+        self.0
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for Body<T, LIMIT> {
     type Rejection = Problem;
@@ -32,12 +40,13 @@ impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for
                 m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
             });
         if !json {
-            return Err(Problem::new(
+            return Ok(Body(Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "请求内容须为 JSON（Content-Type: application/json）",
-            ));
+            ))));
         }
+        // Too large is refused at once: the rest of the body is never read.
         let bytes = axum::body::to_bytes(req.into_body(), LIMIT).await.map_err(|_| {
             Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -45,7 +54,7 @@ impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for
                 format!("请求内容不能超过{}KB", LIMIT / 1024),
             )
         })?;
-        parse(&bytes).map(Body)
+        Ok(Body(parse(&bytes)))
     }
 }
 

@@ -166,10 +166,11 @@ pub struct StoreBody {
 async fn store_for_learner(
     State(s): State<AppState>,
     c: Caller,
-    Body(b): Body<StoreBody>,
+    b: Body<StoreBody>,
 ) -> ApiResult<(StatusCode, Json<LearnerOutcome>)> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
+    let b = b.take()?;
     let form = StoreForLearnerForm {
         learner_name: b.learner_name,
         id_type: b.id_type,
@@ -218,10 +219,12 @@ async fn withdraw(
     State(s): State<AppState>,
     c: Caller,
     Id(id): Id,
-    Body(b): Body<WithdrawBody>,
+    b: Body<WithdrawBody>,
 ) -> ApiResult<Json<LearnerOutcome>> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
+    app::queries::holdings::get(&s.app, &c.principal, id).await?;
+    let b = b.take()?;
     app::holdings::withdraw(&s.app, inst.id, &[id], &b.reason, None, &c.actor()).await?;
     Ok(Json(
         app::queries::holdings::get(&s.app, &c.principal, id).await?.into(),

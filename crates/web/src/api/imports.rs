@@ -6,7 +6,7 @@ use app::api_keys::Scope;
 use app::import::Owner;
 use app::queries::{ImportRecord, Job};
 use axum::Json;
-use axum::extract::{Multipart, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::role::Area;
@@ -118,9 +118,17 @@ fn field_problem(field: &str, message: &str) -> Problem {
         (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc), (status = 413, description = "请求内容过大", content_type = "application/problem+json", body = ProblemDoc),
         (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn upload(State(s): State<AppState>, c: Caller, mut form: Multipart) -> ApiResult<(StatusCode, Json<ImportJob>)> {
+async fn upload(State(s): State<AppState>, c: Caller, req: Request) -> ApiResult<(StatusCode, Json<ImportJob>)> {
     c.need(Scope::Import)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
+    // The form is read only once the caller may import.
+    let mut form = Multipart::from_request(req, &s).await.map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_multipart",
+            format!("表单内容无法识别：{}", e.body_text()),
+        )
+    })?;
     let (mut kind, mut subtype, mut outcome, mut file) = (String::new(), None, None, None);
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

@@ -137,10 +137,11 @@ impl AccountBody {
 async fn create(
     State(s): State<AppState>,
     c: Caller,
-    Body(b): Body<AccountBody>,
+    b: Body<AccountBody>,
 ) -> ApiResult<(StatusCode, Json<LearnerAccount>)> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
+    let b = b.take()?;
     let id = app::learners::institution_add(&s.app, inst.id, &b.form(), &c.actor()).await?;
     let (l, _) = app::queries::institutions::learner(&s.app, inst.id, id).await?;
     Ok((StatusCode::CREATED, Json(account(l, inst.id))))
@@ -171,10 +172,12 @@ async fn edit(
     State(s): State<AppState>,
     c: Caller,
     Id(id): Id,
-    Body(b): Body<AccountBody>,
+    b: Body<AccountBody>,
 ) -> ApiResult<Json<LearnerAccount>> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
+    app::queries::institutions::learner(&s.app, inst.id, id).await?;
+    let b = b.take()?;
     app::learners::institution_edit(&s.app, inst.id, id, &b.form(), &c.actor()).await?;
     let (l, _) = app::queries::institutions::learner(&s.app, inst.id, id).await?;
     Ok(Json(account(l, inst.id)))

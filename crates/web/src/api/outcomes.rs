@@ -149,13 +149,10 @@ pub struct NewOutcome {
     responses((status = 201, description = "已创建", body = Outcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 403, description = "无权访问：角色、菜单权限或密钥权限不足", content_type = "application/problem+json", body = ProblemDoc),
         (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc), (status = 422, description = "内容未通过校验", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn create(
-    State(s): State<AppState>,
-    c: Caller,
-    Body(n): Body<NewOutcome>,
-) -> ApiResult<(StatusCode, Json<Outcome>)> {
+async fn create(State(s): State<AppState>, c: Caller, n: Body<NewOutcome>) -> ApiResult<(StatusCode, Json<Outcome>)> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
+    let n = n.take()?;
     let id = app::catalog::create(&s.app, inst.id, n.subtype_id, &n.name, &n.fields, &c.actor())
         .await
         .map_err(fields_by_key)?;

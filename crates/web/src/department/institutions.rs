@@ -256,6 +256,8 @@ async fn decide(
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<DecisionForm>,
 ) -> Result<Response, WebError> {
+    // Another province's institution is "not found", whatever the form says.
+    scoped(&s, &a, id).await?;
     let approve = match f.decision.as_str() {
         "approve" => true,
         "reject" => false,

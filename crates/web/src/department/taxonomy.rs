@@ -294,7 +294,7 @@ async fn change_field(
             )
             .await?
         }
-        Err(e) => flash(&a.session, "error", e.to_string()).await?,
+        Err(e) => flash(&a.session, "error", crate::kit::views::refusal(e)?.to_string()).await?,
     }
     Ok(Redirect::to(&format!("/department/taxonomy/{}", row.subtype_id)).into_response())
 }

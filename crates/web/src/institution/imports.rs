@@ -163,14 +163,17 @@ pub(crate) async fn queue_upload(
     actor: &app::queries::Actor,
     (jobs, back): (&str, &str),
 ) -> Result<Response, WebError> {
+    app::jobs::may_import(&s.app, kind, owner, target)
+        .await
+        .map_err(WebError)?;
     let queued = match form.file("file") {
         Some((_, name, bytes)) => app::jobs::enqueue_import(&s.app, kind, owner, target, name, bytes, actor).await,
         None => Err(app::AppError::field("file", "请选择要导入的文件")),
     };
     match queued {
         Ok(job) => Ok(axum::response::Redirect::to(&format!("{jobs}/{job}")).into_response()),
-        Err(app::AppError::NotFound(m)) => Err(WebError(app::AppError::NotFound(m))),
         Err(e) => {
+            let e = crate::kit::views::refusal(e)?;
             crate::kit::views::flash(session, "error", e.to_string()).await?;
             Ok(axum::response::Redirect::to(back).into_response())
         }

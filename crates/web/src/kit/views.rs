@@ -87,10 +87,19 @@ pub async fn flash(session: &Session, kind: &str, text: impl Into<String>) -> Re
 pub async fn flash_outcome(session: &Session, result: app::AppResult<String>, to: &str) -> Result<Response, WebError> {
     match result {
         Ok(m) => flash(session, "ok", m).await?,
-        Err(app::AppError::NotFound(m)) => return Err(WebError(app::AppError::NotFound(m))),
-        Err(e) => flash(session, "error", e.to_string()).await?,
+        Err(e) => flash(session, "error", refusal(e)?.to_string()).await?,
     }
     Ok(Redirect::to(to).into_response())
+}
+
+/// A refusal (not found, forbidden, not signed in) is answered as one — 404, 403 or
+/// the sign-in page — never as a message on the next page; any other error is handed
+/// back to be shown.
+pub fn refusal(e: app::AppError) -> Result<app::AppError, WebError> {
+    match e {
+        app::AppError::NotFound(_) | app::AppError::Forbidden(_) | app::AppError::Unauthenticated => Err(WebError(e)),
+        other => Ok(other),
+    }
 }
 
 impl PageCtx {
