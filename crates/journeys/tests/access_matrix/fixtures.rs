@@ -68,22 +68,7 @@ pub async fn build(t: &TestApp) -> Fixtures {
     .unwrap();
 
     // Learner B, with an award of its own.
-    let b = store::learners::insert(
-        pool,
-        &store::learners::NewLearner {
-            name: "王芳",
-            id_type: "resident",
-            id_number: &id("37010219920303002"),
-            mobile: Some("13800000009"),
-            password_hash: &hash,
-            status: store::learners::ACTIVE,
-            card_no: &app::learners::new_card_no(),
-            created_by_institution: None,
-            now: store::now(),
-        },
-    )
-    .await
-    .unwrap();
+    let b = super::common::seed_learner(t, "王芳", &id("37010219920303002"), "13800000009", PASSWORD).await;
     let facts = store::learner_accounts::Facts {
         username: Some("wangfang"),
         nationality: None,
