@@ -4,9 +4,37 @@
 
 mod common;
 
-use common::{TestApp, id, seed_bank, seed_learner};
+use common::{TestApp, id, seed_bank, seed_institution, seed_learner};
 
-both!(the_centre_searches_the_audit_log);
+both!(the_centre_searches_the_audit_log, a_full_id_number_shown_is_audited);
+
+/// The one page that shows another person's ID number in full (an institution
+/// correcting an account it pre-imported) leaves an audit row each time it is opened.
+async fn a_full_id_number_shown_is_audited(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let school = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let number = id("44010219950505005");
+    let learner = app::learners::pre_import(&t.app, "李嘉民", &number, Some(school))
+        .await
+        .unwrap();
+    let mut x = t.client();
+    x.sign_in("institution", "4144051234", "Pass1234").await;
+    let page = x.get(&format!("/institution/learners/{learner}/edit")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.has(&number), "the form shows the number to correct");
+    let rows = t
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'personal_data_viewed' AND actor_role = 'institution'")
+        .await;
+    assert_eq!(rows, 1);
+    let mut centre = t.client();
+    centre.sign_in("department", "center_admin", "Pass1234").await;
+    let found = centre.get("/department/audit?action=personal_data_viewed").await;
+    assert!(
+        found.has("查看完整个人信息") && found.has("李嘉民"),
+        "{}",
+        found.excerpt(2000, 1500)
+    );
+}
 
 async fn the_centre_searches_the_audit_log(t: &TestApp) {
     seed_bank(t).await;

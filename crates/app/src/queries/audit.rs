@@ -22,6 +22,7 @@ pub async fn search(
 /// Codes made of a stem and a stage (`conversion_review_initial`) are named by `STEMS`.
 pub const ACTIONS: &[(&str, &str)] = &[
     ("sign_in", "登录"),
+    ("personal_data_viewed", "查看完整个人信息"),
     ("sign_in_failed", "登录失败"),
     ("sign_out", "退出登录"),
     ("account_locked", "账户锁定"),

@@ -162,12 +162,29 @@ pub async fn learners(
     Ok(store::learners::of_institution(&app.db, institution_id, f, page, per_page).await?)
 }
 
-/// A pre-imported learner this institution created and may still edit.
-pub async fn inactive_learner(app: &App, institution_id: i64, id: i64) -> AppResult<super::Learner> {
-    store::learners::by_id(&app.db.pool, id)
+/// A pre-imported learner this institution created and may still edit, shown with its
+/// full ID number: the view is audited (who saw whose number, when, from where).
+pub async fn inactive_learner(
+    app: &App,
+    institution_id: i64,
+    id: i64,
+    actor: &super::Actor,
+) -> AppResult<super::Learner> {
+    let l = store::learners::by_id(&app.db.pool, id)
         .await?
         .filter(|l| l.created_by_institution == Some(institution_id) && !l.is_active())
-        .ok_or_else(AppError::not_found)
+        .ok_or_else(AppError::not_found)?;
+    let object = format!("学员{}（{}）", l.id, l.name);
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "personal_data_viewed",
+        Some(&object),
+        None,
+        store::now(),
+    )
+    .await?;
+    Ok(l)
 }
 
 /// A learner this institution may see, with the outcomes it issued to them.

@@ -168,9 +168,15 @@ async fn add(
     }
 }
 
-async fn edit_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn edit_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let l = app::queries::institutions::inactive_learner(&s.app, a.institution.id, id).await?;
+    let l =
+        app::queries::institutions::inactive_learner(&s.app, a.institution.id, id, &principal(&a).actor(&ip)).await?;
     let form = LearnerAccountForm {
         name: l.name,
         id_number: l.id_number,
