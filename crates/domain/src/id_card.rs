@@ -245,7 +245,11 @@ pub fn parse_date(input: &str) -> Option<NaiveDate> {
     let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).collect();
     let (y, m, d) = match parts.as_slice() {
         [y, m, d] => (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?),
-        [one] if one.len() == 8 => (one[..4].parse().ok()?, one[4..6].parse().ok()?, one[6..].parse().ok()?),
+        // Eight digits; eight bytes of anything else (`2024年1` is seven) must not be cut
+        // inside a character (found by fuzzing: it panicked).
+        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => {
+            (one[..4].parse().ok()?, one[4..6].parse().ok()?, one[6..].parse().ok()?)
+        }
         _ => return None,
     };
     NaiveDate::from_ymd_opt(y, m, d)
@@ -267,6 +271,15 @@ mod tests {
     fn make(prefix17: &str) -> String {
         let c = check_char(prefix17.as_bytes()).map(char::from).unwrap_or('?');
         format!("{prefix17}{c}")
+    }
+
+    /// Fuzzing found eight bytes that are not eight characters cut inside a character.
+    #[test]
+    fn dates_of_eight_bytes_that_are_not_digits_are_refused() {
+        assert_eq!(parse_date("2024年1"), None);
+        assert_eq!(parse_date("20é40101"), None);
+        assert_eq!(parse_date("ab\u{e7}\u{0}2"), None);
+        assert_eq!(parse_date("20240101"), NaiveDate::from_ymd_opt(2024, 1, 1));
     }
 
     /// One policy for the numbers of Hong Kong, Macao and Taiwan: never a 居民身份证
