@@ -163,12 +163,14 @@ pub(crate) async fn queue_upload(
     actor: &app::queries::Actor,
     (jobs, back): (&str, &str),
 ) -> Result<Response, WebError> {
-    app::jobs::may_import(&s.app, kind, owner, target)
-        .await
-        .map_err(WebError)?;
+    // enqueue_import checks the target before the file; without a file, check it here
+    // so that a refusal is still the answer.
     let queued = match form.file("file") {
         Some((_, name, bytes)) => app::jobs::enqueue_import(&s.app, kind, owner, target, name, bytes, actor).await,
-        None => Err(app::AppError::field("file", "请选择要导入的文件")),
+        None => match app::jobs::may_import(&s.app, kind, owner, target).await {
+            Ok(()) => Err(app::AppError::field("file", "请选择要导入的文件")),
+            Err(e) => Err(e),
+        },
     };
     match queued {
         Ok(job) => Ok(axum::response::Redirect::to(&format!("{jobs}/{job}")).into_response()),
