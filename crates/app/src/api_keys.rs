@@ -224,6 +224,14 @@ pub async fn keep_answer(app: &App, caller: &str, key: &str, status: u16, body: 
     Ok(store::api_keys::answer(&app.db.pool, caller, key, i64::from(status), body).await?)
 }
 
+/// Runs an API request's handler as the request of this idempotency key: whatever it
+/// commits marks the key in the same transaction.
+pub async fn idempotent<F: std::future::Future>(caller: &str, key: &str, f: F) -> F::Output {
+    store::api_keys::IDEMPOTENT
+        .scope((caller.to_string(), key.to_string()), f)
+        .await
+}
+
 pub async fn release_idempotency(app: &App, caller: &str, key: &str) -> AppResult<()> {
     Ok(store::api_keys::release(&app.db.pool, caller, key).await?)
 }

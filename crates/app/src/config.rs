@@ -31,6 +31,11 @@ pub struct Config {
     pub email: EmailConfig,
     /// Data rows one import file may hold.
     pub import_max_rows: usize,
+    /// How long a job's claim lasts unless renewed (its holder renews it every third of
+    /// that): how soon a job of a killed process is taken up again.
+    pub job_lease_seconds: i64,
+    /// Whether `serve` also runs jobs (false where `creditbank worker` processes do).
+    pub serve_runs_jobs: bool,
     /// Requests one API key may make per minute.
     pub api_rate_per_minute: i64,
     /// Reverse proxies whose `X-Forwarded-For` is believed (their addresses as the
@@ -139,6 +144,8 @@ impl Default for Config {
                 ..Default::default()
             },
             import_max_rows: 1_000_000,
+            job_lease_seconds: 120,
+            serve_runs_jobs: true,
             api_rate_per_minute: 600,
             trusted_proxies: Vec::new(),
             xcert: XcertConfig::default(),
@@ -184,6 +191,9 @@ impl Config {
         if let Some(n) = get("CREDITBANK_IMPORT_MAX_ROWS").and_then(|n| n.parse().ok()) {
             self.import_max_rows = n;
         }
+        if let Some(n) = get("CREDITBANK_JOB_LEASE_SECONDS").and_then(|n| n.parse::<i64>().ok()) {
+            self.job_lease_seconds = n.max(3);
+        }
         if let Some(n) = get("CREDITBANK_API_RATE_PER_MINUTE").and_then(|n| n.parse().ok()) {
             self.api_rate_per_minute = n;
         }
@@ -196,6 +206,9 @@ impl Config {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect();
+        }
+        if let Some(v) = get("CREDITBANK_SERVE_RUNS_JOBS") {
+            self.serve_runs_jobs = !matches!(v.as_str(), "0" | "false" | "no");
         }
         if let Some(v) = get("CREDITBANK_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");

@@ -20,10 +20,30 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The database cannot be reached for the moment (restarting, overloaded): 503.
+    #[error("系统繁忙，数据库暂时无法访问，请稍后再试")]
+    Unavailable(StoreError),
     #[error("系统繁忙，请稍后再试")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("系统繁忙，请稍后再试")]
     Internal(#[from] anyhow::Error),
+}
+
+/// What a unique violation the checks did not foresee says (a concurrent write).
+pub const RACED: &str = "该记录已存在（可能刚由另一请求写入），请刷新后查看";
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            AppError::Unavailable(e)
+        } else if e.is_unique_violation() {
+            // Two requests wrote the same thing at once; the checks before the write
+            // saw neither (the rule-specific cases say which field at their call).
+            AppError::Conflict(RACED.into())
+        } else {
+            AppError::Store(e)
+        }
+    }
 }
 
 impl From<FieldError> for AppError {

@@ -50,9 +50,8 @@ impl FileStore for DirStore {
             tokio::fs::create_dir_all(dir).await?;
         }
         let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, &path).await?;
-        Ok(())
+        let written = tokio::fs::write(&tmp, bytes).await;
+        finish_part(written, &tmp, &path).await
     }
 
     async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
@@ -65,9 +64,8 @@ impl FileStore for DirStore {
             tokio::fs::create_dir_all(dir).await?;
         }
         let tmp = path.with_extension("part");
-        tokio::fs::copy(from, &tmp).await?;
-        tokio::fs::rename(&tmp, &path).await?;
-        Ok(())
+        let written = tokio::fs::copy(from, &tmp).await.map(|_| ());
+        finish_part(written, &tmp, &path).await
     }
 
     async fn open(&self, key: &str) -> anyhow::Result<std::fs::File> {
@@ -80,6 +78,24 @@ impl FileStore for DirStore {
             _ => Ok(()),
         }
     }
+}
+
+/// Moves a fully written `.part` file into place, or removes what a failed write (a full
+/// disk) left of it, so that no half-written file remains under any name.
+async fn finish_part(
+    written: std::io::Result<()>,
+    tmp: &std::path::Path,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let moved = match written {
+        Ok(()) => tokio::fs::rename(tmp, path).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = moved {
+        let _ = tokio::fs::remove_file(tmp).await;
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 /// What kinds of file a place accepts.
@@ -154,17 +170,63 @@ pub async fn check_and_put(
             format!("文件“{}”的内容不是{allowed}格式，请重新选择", clean_name(name)),
         ));
     };
-    let sha = hex::encode(Sha256::digest(bytes));
-    let random: [u8; 8] = rand::random();
-    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
-    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
+    let (key, sha, size) = put_new(app, field, name, Raw::Bytes(bytes)).await?;
     Ok(Upload {
         key,
         sha,
-        size: bytes.len() as i64,
+        size,
         mime,
         original: clean_name(name),
     })
+}
+
+/// Puts bytes in the file store under a new key: (key, SHA-256, size). A full disk is a
+/// clear error on the form's field (what was typed stays), with nothing left behind.
+pub(crate) async fn put_new(
+    app: &App,
+    field: &'static str,
+    name: &str,
+    raw: Raw<'_>,
+) -> AppResult<(String, String, i64)> {
+    let (sha, size) = match raw {
+        Raw::Bytes(b) => (hex::encode(Sha256::digest(b)), b.len() as i64),
+        Raw::Path(p) => {
+            let io = |e: std::io::Error| AppError::Internal(e.into());
+            let mut f = std::fs::File::open(p).map_err(io)?;
+            let mut h = Sha256::new();
+            let size = std::io::copy(&mut f, &mut h).map_err(io)?;
+            (hex::encode(h.finalize()), size as i64)
+        }
+    };
+    let random: [u8; 8] = rand::random();
+    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
+    let put = match raw {
+        Raw::Bytes(b) => app.files.put(&key, b).await,
+        Raw::Path(p) => app.files.put_file(&key, p).await,
+    };
+    put.map_err(|e| storage_error(field, name, e))?;
+    Ok((key, sha, size))
+}
+
+fn storage_error(field: &'static str, name: &str, e: anyhow::Error) -> AppError {
+    let full = e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        )
+    });
+    if full {
+        tracing::error!(error = %e, "file store full");
+        AppError::field(
+            field,
+            format!(
+                "服务器存储空间不足，文件“{}”未能保存，请稍后再试或联系学分银行管理员",
+                clean_name(name)
+            ),
+        )
+    } else {
+        AppError::Internal(e)
+    }
 }
 
 /// Writes the row of a checked upload, in the caller's transaction. Returns its id.
@@ -216,39 +278,17 @@ pub enum Raw<'a> {
     Path(&'a std::path::Path),
 }
 
-/// Stores a file already checked by the caller (spreadsheets) and records it.
-pub async fn save_raw(app: &App, name: &str, raw: Raw<'_>, mime: &str, role: &str, by: i64) -> AppResult<i64> {
-    let (sha, size) = match raw {
-        Raw::Bytes(b) => (hex::encode(Sha256::digest(b)), b.len() as i64),
-        Raw::Path(p) => {
-            let io = |e: std::io::Error| AppError::Internal(e.into());
-            let mut f = std::fs::File::open(p).map_err(io)?;
-            let mut h = Sha256::new();
-            let size = std::io::copy(&mut f, &mut h).map_err(io)?;
-            (hex::encode(h.finalize()), size as i64)
-        }
-    };
-    let random: [u8; 8] = rand::random();
-    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
-    match raw {
-        Raw::Bytes(b) => app.files.put(&key, b).await,
-        Raw::Path(p) => app.files.put_file(&key, p).await,
-    }
-    .map_err(AppError::Internal)?;
-    Ok(store::files::insert(
-        &app.db.pool,
-        &store::files::NewFile {
-            storage_key: &key,
-            sha256: &sha,
-            size,
-            mime,
-            original_name: &clean_name(name),
-            role,
-            by,
-            now: now(),
-        },
-    )
-    .await?)
+/// Stores a file already checked by the caller (spreadsheets), to be recorded with the
+/// change it belongs to.
+pub async fn put_raw(app: &App, name: &str, raw: Raw<'_>, mime: &'static str) -> AppResult<Upload> {
+    let (key, sha, size) = put_new(app, "file", name, raw).await?;
+    Ok(Upload {
+        key,
+        sha,
+        size,
+        mime,
+        original: clean_name(name),
+    })
 }
 
 /// A file name safe to show and to put in a header: no path, no control or quote
@@ -278,5 +318,30 @@ mod tests {
         assert_eq!(sniff(b"MZ\x90\x00 this is an exe"), None);
         assert_eq!(sniff(b"<html>"), None);
         assert_eq!(clean_name("../../etc/pa\"ss<wd>.pdf"), "passwd.pdf");
+    }
+
+    /// A write that ran out of space (here: to /dev/full, as the kernel answers it) leaves
+    /// no `.part` file and becomes the field's error, not an internal one.
+    #[tokio::test]
+    #[allow(clippy::unwrap_used)]
+    async fn a_full_disk_leaves_nothing_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tmp, path) = (dir.path().join("k.part"), dir.path().join("k"));
+        std::fs::write(&tmp, b"half").unwrap();
+        let written = tokio::fs::write("/dev/full", b"bytes").await;
+        let e = finish_part(written, &tmp, &path).await.unwrap_err();
+        assert!(!tmp.exists() && !path.exists());
+        match storage_error("file", "a/证明.pdf", e) {
+            AppError::Invalid(f) => assert_eq!(
+                (f[0].field.as_ref(), f[0].message.as_str()),
+                (
+                    "file",
+                    "服务器存储空间不足，文件“证明.pdf”未能保存，请稍后再试或联系学分银行管理员"
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
+        let other = storage_error("file", "x", anyhow::anyhow!("permission denied"));
+        assert!(matches!(other, AppError::Internal(_)));
     }
 }

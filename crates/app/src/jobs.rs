@@ -2,19 +2,22 @@
 //! record and its completion commit in one transaction, so a worker killed at any moment
 //! leaves nothing of the job behind; its lease runs out and another worker (or the same
 //! one, restarted) takes it again. File-level problems fail the job with the reason.
+//!
+//! A claim is a lease renewed in the background through every phase of the job (reading,
+//! checking, the long final write), and only the claim that holds the job may record its
+//! progress, finish or fail it: a process that lost its claim rolls its work back.
 
 use std::time::Duration;
 
 use domain::role::Area;
 use store::audit::Actor;
+use store::jobs::Claim;
 use store::now;
 
 use crate::files::Raw;
 use crate::import::{self, Owner, Source};
 use crate::{App, AppError, AppResult};
 
-/// How long a claim lasts without progress before the job is taken again.
-pub const LEASE_SECONDS: i64 = 120;
 /// A job that failed this many times for reasons other than its file is given up.
 pub const MAX_ATTEMPTS: i64 = 3;
 
@@ -114,7 +117,10 @@ async fn enqueue(
         crate::sheet::Kind::Xls => "application/vnd.ms-excel",
         crate::sheet::Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    let file = crate::files::save_raw(app, &name, raw, mime, "institution", actor.id.unwrap_or_default()).await?;
+    let upload = crate::files::put_raw(app, &name, raw, mime).await?;
+    // The file's row and the job are one change.
+    let mut tx = app.db.begin().await?;
+    let file = crate::files::record(&mut *tx, &upload, "institution", actor.id.unwrap_or_default()).await?;
     let job = store::jobs::NewJob {
         kind,
         institution_id: owner.institution(),
@@ -130,12 +136,14 @@ async fn enqueue(
         },
         now: now(),
     };
-    Ok(store::jobs::enqueue(&app.db.pool, &job).await?)
+    let id = store::jobs::enqueue(&mut *tx, &job).await?;
+    store::commit(tx).await?;
+    Ok(id)
 }
 
 /// Claims and runs one worker job. Returns false when there was nothing to do.
 pub async fn run_once(app: &App) -> AppResult<bool> {
-    let Some(job) = store::jobs::claim(&app.db, now(), LEASE_SECONDS).await? else {
+    let Some(job) = store::jobs::claim(&app.db, now(), app.config.job_lease_seconds).await? else {
         return Ok(false);
     };
     run(app, job).await?;
@@ -144,7 +152,7 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
 
 /// Runs the job this command queued. False when it was not waiting any more.
 pub async fn run_own(app: &App, id: i64) -> AppResult<bool> {
-    let Some(job) = store::jobs::claim_own(&app.db, id, now(), LEASE_SECONDS).await? else {
+    let Some(job) = store::jobs::claim_own(&app.db, id, now(), app.config.job_lease_seconds).await? else {
         return Ok(false);
     };
     run(app, job).await?;
@@ -195,11 +203,47 @@ fn owner_of(job: &store::jobs::Job) -> Option<Owner> {
     }
 }
 
+/// Keeps a claim's lease from lapsing while its job runs; stops when dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(app: &App, claim: Claim) -> Self {
+        let (db, lease) = (app.db.clone(), app.config.job_lease_seconds);
+        Heartbeat(tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs((lease / 3).max(1) as u64));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                match store::jobs::renew(&db.pool, claim, now() + lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(
+                            job = claim.id,
+                            "job taken over by another process; this run will not commit"
+                        );
+                        return;
+                    }
+                    // SQLite's one writer may be this job's own final transaction: try again.
+                    Err(e) => tracing::debug!(job = claim.id, error = %e, "lease not renewed this time"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
+    let claim = job.claim();
     if job.attempts > MAX_ATTEMPTS {
-        store::jobs::fail(&app.db.pool, job.id, "多次执行失败，请重新导入", now()).await?;
+        store::jobs::fail(&app.db.pool, claim, "多次执行失败，请重新导入", now()).await?;
         return Ok(());
     }
+    let _heartbeat = Heartbeat::start(app, claim);
     let file = store::files::by_id(&app.db.pool, job.file_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -214,7 +258,7 @@ async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
         file_name: &job.file_name,
         file: &opened,
         file_id: job.file_id,
-        job: Some(job.id),
+        job: Some(claim),
     };
     let owner = owner_of(&job);
     let result = match (job.kind.as_str(), owner) {
@@ -229,11 +273,16 @@ async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
     };
     match result {
         Ok(_) => {}
+        Err(AppError::Conflict(m)) if m == TAKEN_OVER => tracing::warn!(job = job.id, "{m}"),
+        // A concurrent write of the same rows: the next attempt sees them.
+        Err(AppError::Conflict(m)) if m == crate::error::RACED => tracing::warn!(job = job.id, "{m}; will be retried"),
         // The file itself is the problem: retrying would not help.
         Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
             let t = now();
             let mut tx = app.db.begin().await?;
-            store::jobs::fail(&mut *tx, job.id, &e.to_string(), t).await?;
+            if !store::jobs::fail(&mut *tx, claim, &e.to_string(), t).await? {
+                return Ok(());
+            }
             if let Some(owner) = owner {
                 let body = format!("“{}”导入失败：{e}", job.file_name);
                 notify_owner(&mut tx, owner, job.id, "导入失败", &body, t).await?;
@@ -245,6 +294,9 @@ async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// Why a run that lost its claim stopped (its work rolled back; the new holder does it).
+pub(crate) const TAKEN_OVER: &str = "导入任务已由其他进程接管";
 
 /// Tells whoever started an import how it ended, linked to the job's page.
 pub(crate) async fn notify_owner(

@@ -163,21 +163,24 @@ pub(crate) async fn pre_import_in(
         return Err(AppError::field("id_number", "该证件号码已存在"));
     }
     let hash = password::INITIAL.to_string();
-    Ok(store::learners::insert(
-        &mut **tx,
-        &NewLearner {
-            name: name.as_str(),
-            id_type: id.kind().code(),
-            id_number: id.as_str(),
-            mobile: None,
-            password_hash: &hash,
-            status: INACTIVE,
-            card_no: &new_card_no(),
-            created_by_institution: institution,
-            now: now(),
-        },
-    )
-    .await?)
+    let new = NewLearner {
+        name: name.as_str(),
+        id_type: id.kind().code(),
+        id_number: id.as_str(),
+        mobile: None,
+        password_hash: &hash,
+        status: INACTIVE,
+        card_no: &new_card_no(),
+        created_by_institution: institution,
+        now: now(),
+    };
+    // Another request may have added the same person since the check above.
+    store::learners::insert(&mut **tx, &new)
+        .await
+        .map_err(|e| match e.is_unique_violation() {
+            true => AppError::field("id_number", "该证件号码已存在"),
+            false => e.into(),
+        })
 }
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]

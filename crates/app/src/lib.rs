@@ -94,6 +94,11 @@ impl App {
         DbSessionStore::new(self.db.clone())
     }
 
+    /// Whether the bank can serve: its database answers.
+    pub async fn ready(&self) -> AppResult<()> {
+        Ok(self.db.ping().await?)
+    }
+
     /// Periodic housekeeping: purges expired codes and idempotency keys older than a day,
     /// and lets the database optimise itself.
     pub async fn housekeeping(&self) {

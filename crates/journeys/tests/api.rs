@@ -90,6 +90,57 @@ async fn institution_journey_through_the_api(t: &TestApp) {
         (reused.status, reused.json()["code"].clone()),
         (422, json!("idempotency_key_reused"))
     );
+    // The change marked its key in its own transaction. Had its answer been lost (the
+    // database went away after the commit), a retry must not create it again; a claim
+    // that neither committed nor was answered for a minute is taken over.
+    assert_eq!(
+        t.scalar("SELECT committed FROM idempotency_keys WHERE key = 'outcome-1'")
+            .await,
+        1
+    );
+    sqlx::query("UPDATE idempotency_keys SET status = NULL, body = NULL WHERE key = 'outcome-1'")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let lost = src
+        .json("POST", "/api/v1/institution/outcomes", &body, Some("outcome-1"))
+        .await;
+    assert_eq!(
+        (lost.status, lost.json()["code"].clone()),
+        (409, json!("idempotency_committed"))
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1);
+    let caller: String = sqlx::query_scalar("SELECT caller FROM idempotency_keys WHERE key = 'outcome-1'")
+        .fetch_one(&t.app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO idempotency_keys (caller, key, request_sha256, created_at) VALUES ($1, 'abandoned', 'x', 0)",
+    )
+    .bind(&caller)
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
+    let stale = src
+        .json("POST", "/api/v1/institution/outcomes", &other, Some("abandoned"))
+        .await;
+    assert_eq!(
+        stale.status, 422,
+        "another body than the abandoned claim's: {}",
+        stale.body
+    );
+    sqlx::query("UPDATE idempotency_keys SET request_sha256 = (SELECT request_sha256 FROM idempotency_keys WHERE key = 'outcome-1') WHERE key = 'abandoned'")
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    let taken = src
+        .json("POST", "/api/v1/institution/outcomes", &body, Some("abandoned"))
+        .await;
+    assert_eq!(
+        taken.status, 422,
+        "taken over and run: the outcome exists already: {}",
+        taken.body
+    );
     insta::assert_json_snapshot!("outcome_created", first.json(), {
         ".id" => "[id]", ".institution_id" => "[id]", ".subtype_id" => "[id]", ".created_at" => "[time]"
     });

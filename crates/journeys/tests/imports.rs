@@ -5,16 +5,15 @@
 mod common;
 
 use common::{
-    HEAD, TestApp, holdings_setup, import, queue_holdings, seed_bank, seed_institution, sheet, subtype, vals,
+    HEAD, TestApp, holdings_file, holdings_setup, import, queue_holdings, seed_bank, seed_institution, sheet, subtype,
+    vals,
 };
 
 both!(
     import_catalog_outcomes,
     import_learner_accounts,
     export_learner_outcomes,
-    a_killed_import_is_picked_up_again,
     import_learner_outcomes,
-    an_import_aborted_midway_leaves_nothing,
     files_over_the_row_limit_are_refused,
     the_bank_imports_learner_accounts
 );
@@ -290,68 +289,6 @@ async fn export_learner_outcomes(t: &TestApp) {
     );
 }
 
-/// A worker that dies holding a job leaves nothing behind; when its lease runs out the job
-/// is taken again and completes once.
-async fn a_killed_import_is_picked_up_again(t: &TestApp) {
-    let bank = seed_bank(t).await;
-    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
-    let course = subtype(t, "higher_course").await;
-    let rows: Vec<Vec<String>> = (0..1200)
-        .map(|i| {
-            vec![
-                format!("课程{i}"),
-                format!("C{i}"),
-                String::new(),
-                String::new(),
-                String::new(),
-                "2".into(),
-                String::new(),
-            ]
-        })
-        .collect();
-    let file = app::import::rows_xlsx(&HEAD, &rows).unwrap();
-    let actor = store::audit::Actor {
-        role: Some("institution".into()),
-        id: Some(1),
-        name: Some("广东开放大学".into()),
-        ip: None,
-    };
-    let job = app::jobs::enqueue_import(
-        &t.app,
-        app::jobs::CATALOG,
-        app::import::Owner::Institution(gd),
-        Some(course),
-        "课程.xlsx",
-        &file,
-        &actor,
-    )
-    .await
-    .unwrap();
-    // A worker claims the job and dies before committing anything.
-    let claimed = store::jobs::claim(&t.app.db, store::now(), app::jobs::LEASE_SECONDS)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(claimed.id, job);
-    assert!(!app::jobs::run_once(&t.app).await.unwrap(), "the lease is still held");
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 0);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 0);
-    // The lease runs out; the next worker does the whole job, once.
-    sqlx::query("UPDATE jobs SET lease_until = 0")
-        .execute(&t.app.db.pool)
-        .await
-        .unwrap();
-    assert!(app::jobs::run_once(&t.app).await.unwrap());
-    assert!(!app::jobs::run_once(&t.app).await.unwrap());
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM institution_outcomes").await, 1200);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
-    let done = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
-    assert_eq!(
-        (done.status.as_str(), done.attempts, done.done, done.total),
-        ("done", 2, 1200, 1200)
-    );
-}
-
 /// 导入学员 for a catalog outcome: new learners get accounts, existing ones must match.
 async fn import_learner_outcomes(t: &TestApp) {
     let (bank, _, o, _) = holdings_setup(t).await;
@@ -412,88 +349,6 @@ async fn import_learner_outcomes(t: &TestApp) {
             .status,
         404
     );
-}
-
-/// A learner-outcome file of `n` rows (valid, distinct learners; n ≤ 12 000), under a title row
-/// like the one a merged cell puts above the header.
-fn holdings_file(n: usize) -> Vec<u8> {
-    let mut rows: Vec<Vec<String>> = vec![
-        ["*学员姓名", "*身份证号", "*个人成果编号", "*颁证日期", "成绩"]
-            .iter()
-            .map(|h| h.to_string())
-            .collect(),
-    ];
-    for i in 0..n {
-        rows.push(vec![
-            "王芳".into(),
-            common::id(&format!("4401061990{:02}01{:03}", 1 + i / 1000, i % 1000)),
-            format!("N{i}"),
-            "2023-07-01".into(),
-            "88".into(),
-        ]);
-    }
-    app::import::rows_xlsx(&["学员成果导入（带*为必填项）"], &rows).unwrap()
-}
-
-/// The worker's task is aborted while it runs (after it reported progress): nothing of
-/// the file is stored; when the lease runs out the job is taken again and completes once.
-async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
-    let (_, gd, o, actor) = holdings_setup(t).await;
-    let file = holdings_file(6_000);
-    let job = queue_holdings(&t.app, gd, o, &file, &actor).await;
-    let worker = tokio::spawn({
-        let app = t.app.clone();
-        async move { app::jobs::run_once(&app).await }
-    });
-    let running = loop {
-        let j = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
-        if j.done > 0 || j.status != "queued" && j.status != "running" {
-            break j;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    };
-    worker.abort();
-    let _ = worker.await;
-    assert_eq!(running.status, "running", "aborted while it ran");
-    assert!(running.done < 6_000, "{} rows done", running.done);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 0);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM learners").await, 0);
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 0);
-    sqlx::query("UPDATE jobs SET lease_until = 0")
-        .execute(&t.app.db.pool)
-        .await
-        .unwrap();
-    assert!(app::jobs::run_once(&t.app).await.unwrap());
-    let done = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
-    assert_eq!((done.status.as_str(), done.done, done.total), ("done", 6_000, 6_000));
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 6_000);
-    assert_eq!(
-        t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'inactive'")
-            .await,
-        6_000
-    );
-    assert_eq!(
-        t.scalar("SELECT COUNT(*) FROM messages WHERE recipient_role = 'learner'")
-            .await,
-        6_000
-    );
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
-    // The same file again imports nothing twice: every row already holds the outcome.
-    let again = queue_holdings(&t.app, gd, o, &file, &actor).await;
-    assert!(app::jobs::run_once(&t.app).await.unwrap());
-    let j = store::jobs::by_id(&t.app.db.pool, again).await.unwrap().unwrap();
-    let result: serde_json::Value = serde_json::from_str(j.result.as_deref().unwrap()).unwrap();
-    assert_eq!(
-        (result["imported"].as_i64(), result["rejected"].as_i64()),
-        (Some(0), Some(6_000))
-    );
-    assert_eq!(
-        result["reasons"][0][0].as_i64(),
-        Some(3),
-        "rows are numbered as Excel shows them"
-    );
-    assert!(result["reasons"][0][1].as_str().unwrap().contains("已持有此成果"));
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 6_000);
 }
 
 /// More data rows than the bank allows: the job fails with the reason, nothing stored.

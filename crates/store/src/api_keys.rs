@@ -101,6 +101,28 @@ pub enum Claim {
     Mismatch,
     /// The first request with this key is still being answered.
     InFlight,
+    /// The first request committed its change but its answer was lost (a failure after
+    /// the commit): the change must not run again.
+    Committed,
+}
+
+tokio::task_local! {
+    /// The (caller, Idempotency-Key) of the API request being served, if it has one.
+    pub static IDEMPOTENT: (String, String);
+}
+
+/// How long a claim may stay unanswered and uncommitted before a retry takes it over
+/// (its request died without releasing it).
+const ABANDONED_SECONDS: i64 = 60;
+
+/// Marks a claimed key as having committed a change (in the change's transaction).
+pub async fn mark_committed<'c>(e: impl Exec<'c>, caller: &str, key: &str) -> Result<()> {
+    sqlx::query("UPDATE idempotency_keys SET committed = 1 WHERE caller = $1 AND key = $2")
+        .bind(caller)
+        .bind(key)
+        .execute(e)
+        .await?;
+    Ok(())
 }
 
 /// Claims an idempotency key for a request, or reports what happened to it before.
@@ -118,16 +140,34 @@ pub async fn claim(db: &crate::Db, caller: &str, key: &str, request_sha256: &str
     if inserted.rows_affected() == 1 {
         return Ok(Claim::New);
     }
-    let (sha, status, body): (String, Option<i64>, Option<String>) =
-        sqlx::query_as("SELECT request_sha256, status, body FROM idempotency_keys WHERE caller = $1 AND key = $2")
+    let (sha, status, body, committed): (String, Option<i64>, Option<String>, i64) = sqlx::query_as(
+        "SELECT request_sha256, status, body, committed FROM idempotency_keys WHERE caller = $1 AND key = $2",
+    )
+    .bind(caller)
+    .bind(key)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(match (sha == request_sha256, status, body, committed) {
+        (false, ..) => Claim::Mismatch,
+        (true, Some(status), Some(body), _) => Claim::Answered { status, body },
+        (true, _, _, 1) => Claim::Committed,
+        _ => {
+            let taken = sqlx::query(
+                "UPDATE idempotency_keys SET created_at = $3 WHERE caller = $1 AND key = $2 \
+                 AND status IS NULL AND committed = 0 AND created_at < $4",
+            )
             .bind(caller)
             .bind(key)
-            .fetch_one(&db.pool)
+            .bind(now)
+            .bind(now - ABANDONED_SECONDS)
+            .execute(&db.pool)
             .await?;
-    Ok(match (sha == request_sha256, status, body) {
-        (false, _, _) => Claim::Mismatch,
-        (true, Some(status), Some(body)) => Claim::Answered { status, body },
-        _ => Claim::InFlight,
+            if taken.rows_affected() == 1 {
+                Claim::New
+            } else {
+                Claim::InFlight
+            }
+        }
     })
 }
 
@@ -143,10 +183,10 @@ pub async fn answer<'c>(e: impl Exec<'c>, caller: &str, key: &str, status: i64, 
     Ok(())
 }
 
-/// Forgets a claim whose request failed before it changed anything (a 5xx), so that a
-/// retry runs again.
+/// Forgets a claim whose request failed (a 5xx) before it committed anything, so that
+/// a retry runs again.
 pub async fn release<'c>(e: impl Exec<'c>, caller: &str, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2 AND status IS NULL")
+    sqlx::query("DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2 AND status IS NULL AND committed = 0")
         .bind(caller)
         .bind(key)
         .execute(e)

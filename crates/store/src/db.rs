@@ -168,6 +168,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "audit_search",
         sql: include_str!("../migrations/0016_audit_search.sql"),
     },
+    Migration {
+        version: 17,
+        name: "idempotent_commits",
+        sql: include_str!("../migrations/0017_idempotent_commits.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.
@@ -244,6 +249,12 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Whether the database answers (a readiness probe).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// A connection of the pool, for statements that need one (batched lookups).
@@ -361,8 +372,13 @@ impl Db {
     }
 }
 
-/// Commits a transaction, mapping the error into the store's error type.
-pub async fn commit(tx: Tx) -> Result<()> {
+/// Commits a transaction, mapping the error into the store's error type. Inside an API
+/// request with an `Idempotency-Key`, the key is marked as having committed a change, in
+/// this same transaction.
+pub async fn commit(mut tx: Tx) -> Result<()> {
+    if let Ok((caller, key)) = crate::api_keys::IDEMPOTENT.try_with(Clone::clone) {
+        crate::api_keys::mark_committed(&mut *tx, &caller, &key).await?;
+    }
     Ok(tx.commit().await?)
 }
 

@@ -27,6 +27,24 @@ pub struct Job {
     pub created_at: i64,
 }
 
+impl Job {
+    /// This claim of the job: `attempts` counts claims, so it names the holder.
+    pub fn claim(&self) -> Claim {
+        Claim {
+            id: self.id,
+            attempt: self.attempts,
+        }
+    }
+}
+
+/// A worker's or command's hold on a job. Renewing, progress, finishing and failing are
+/// done "as this claim": once another process has claimed the job again they change nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub id: i64,
+    pub attempt: i64,
+}
+
 const COLUMNS: &str = "id, kind, institution_id, department_id, target_id, user_id, user_name, file_id, file_name, status, total, done, result, error, attempts, lease_until, created_at";
 
 pub struct NewJob<'a> {
@@ -115,27 +133,42 @@ pub async fn abandoned_commands<'c>(e: impl Exec<'c>, now: i64, grace: i64) -> R
     .await?)
 }
 
-/// Records progress and renews the lease.
-pub async fn progress<'c>(e: impl Exec<'c>, id: i64, done: i64, total: i64, lease_until: i64) -> Result<()> {
-    sqlx::query("UPDATE jobs SET done = $2, total = $3, lease_until = $4 WHERE id = $1 AND status = 'running'")
-        .bind(id)
-        .bind(done)
-        .bind(total)
+/// Renews the lease of a job still held by this claim; false when it is not any more.
+pub async fn renew<'c>(e: impl Exec<'c>, c: Claim, lease_until: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND attempts = $2 AND status = 'running'")
+        .bind(c.id)
+        .bind(c.attempt)
         .bind(lease_until)
         .execute(e)
         .await?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
 }
 
-/// Marks a job done with its result (in the transaction that commits its work).
-/// Marks a running job done; false when it is not running any more (another worker
-/// finished it after this one overran its lease).
-pub async fn finish<'c>(e: impl Exec<'c>, id: i64, result: &str, now: i64) -> Result<bool> {
+/// Records progress and renews the lease; false when the claim was lost.
+pub async fn progress<'c>(e: impl Exec<'c>, c: Claim, done: i64, total: i64, lease_until: i64) -> Result<bool> {
     let r = sqlx::query(
-        "UPDATE jobs SET status = 'done', done = total, result = $2, updated_at = $3, lease_until = NULL \
-         WHERE id = $1 AND status = 'running'",
+        "UPDATE jobs SET done = $3, total = $4, lease_until = $5 WHERE id = $1 AND attempts = $2 AND status = 'running'",
     )
-    .bind(id)
+    .bind(c.id)
+    .bind(c.attempt)
+    .bind(done)
+    .bind(total)
+    .bind(lease_until)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Marks a job done with its result, in the transaction that commits its work; false
+/// when this claim no longer holds it (another process took it over after the lease
+/// lapsed, or cancelled it), so the work must be rolled back.
+pub async fn finish<'c>(e: impl Exec<'c>, c: Claim, result: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET status = 'done', done = total, result = $3, updated_at = $4, lease_until = NULL \
+         WHERE id = $1 AND attempts = $2 AND status = 'running'",
+    )
+    .bind(c.id)
+    .bind(c.attempt)
     .bind(result)
     .bind(now)
     .execute(e)
@@ -143,14 +176,19 @@ pub async fn finish<'c>(e: impl Exec<'c>, id: i64, result: &str, now: i64) -> Re
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn fail<'c>(e: impl Exec<'c>, id: i64, error: &str, now: i64) -> Result<()> {
-    sqlx::query("UPDATE jobs SET status = 'failed', error = $2, updated_at = $3, lease_until = NULL WHERE id = $1")
-        .bind(id)
-        .bind(error)
-        .bind(now)
-        .execute(e)
-        .await?;
-    Ok(())
+/// Fails a job this claim holds; false when it holds it no more.
+pub async fn fail<'c>(e: impl Exec<'c>, c: Claim, error: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET status = 'failed', error = $3, updated_at = $4, lease_until = NULL \
+         WHERE id = $1 AND attempts = $2 AND status = 'running'",
+    )
+    .bind(c.id)
+    .bind(c.attempt)
+    .bind(error)
+    .bind(now)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Fails a job that has not finished; false when it finished (or failed) meanwhile.

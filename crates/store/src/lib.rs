@@ -78,6 +78,22 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// True when the database could not be reached or is shutting down or restarting
+    /// (or SQLite stayed locked past its busy timeout): worth retrying in a moment.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Sql(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
+            ) => true,
+            // admin_shutdown, crash_shutdown, cannot_connect_now, connection failures; SQLITE_BUSY.
+            StoreError::Sql(sqlx::Error::Database(e)) => matches!(
+                e.code().as_deref(),
+                Some("57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006" | "5" | "261" | "517")
+            ),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -109,9 +109,12 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serves on a bound listener until Ctrl-C, with a background task that purges expired
-/// codes and sessions.
+/// codes and sessions, and a job worker unless the configuration leaves jobs to
+/// `creditbank worker` processes.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    tokio::spawn(app::jobs::worker(app.clone()));
+    if app.config.serve_runs_jobs {
+        tokio::spawn(app::jobs::worker(app.clone()));
+    }
     let housekeeping = app.clone();
     tokio::spawn(async move {
         loop {

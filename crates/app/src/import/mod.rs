@@ -15,7 +15,6 @@ use domain::taxonomy::{FieldKind, FieldSpec};
 use rust_xlsxwriter::{DataValidation, Format, Workbook};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use store::audit::Actor;
 use store::now;
 
@@ -56,14 +55,6 @@ pub fn read_rows(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
         .collect())
 }
 
-async fn put(app: &App, bytes: &[u8]) -> AppResult<String> {
-    let sha = hex::encode(Sha256::digest(bytes));
-    let random: [u8; 8] = rand::random();
-    let key = format!("{}/{}{}", &sha[..2], sha, hex::encode(random));
-    app.files.put(&key, bytes).await.map_err(AppError::Internal)?;
-    Ok(key)
-}
-
 /// Whose import it is: an institution's, or the bank's own (made by a department, L-03).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
@@ -92,7 +83,7 @@ pub struct Source<'a> {
     pub file_name: &'a str,
     pub file: &'a File,
     pub file_id: i64,
-    pub job: Option<i64>,
+    pub job: Option<store::jobs::Claim>,
 }
 
 /// What an import did.
@@ -270,33 +261,19 @@ struct Opened {
 }
 
 async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Actor) -> AppResult<Opened> {
-    let file_name = src.file_name;
-    let rejected_key = match &rejected {
-        Some(b) => Some(put(app, b).await?),
+    let name = crate::files::clean_name(src.file_name);
+    let rejected = match &rejected {
+        Some(b) => {
+            Some(crate::files::put_raw(app, &format!("未导入数据-{name}"), crate::files::Raw::Bytes(b), XLSX).await?)
+        }
         None => None,
     };
     let t = now();
-    let name = crate::files::clean_name(file_name);
-    let by = actor.id.unwrap_or_default();
     let mut tx = app.db.begin().await?;
     let original_id = src.file_id;
-    let rejected_name = format!("未导入数据-{name}");
-    let rejected_id = match (&rejected_key, &rejected) {
-        (Some(k), Some(b)) => {
-            let sha = hex::encode(Sha256::digest(b));
-            let f = store::files::NewFile {
-                storage_key: k,
-                sha256: &sha,
-                size: b.len() as i64,
-                mime: XLSX,
-                original_name: &rejected_name,
-                role: "institution",
-                by,
-                now: t,
-            };
-            Some(store::files::insert(&mut *tx, &f).await?)
-        }
-        _ => None,
+    let rejected_id = match &rejected {
+        Some(up) => Some(crate::files::record(&mut *tx, up, "institution", actor.id.unwrap_or_default()).await?),
+        None => None,
     };
     Ok(Opened {
         tx,
@@ -347,11 +324,11 @@ async fn close(
             "record": record, "imported": counts.0, "rejected": counts.1, "reasons": rejected.shown,
         });
         if !store::jobs::finish(&mut *o.tx, job, &result.to_string(), o.t).await? {
-            // Another worker took the job over (this one overran its lease): keep theirs.
-            return Err(AppError::Conflict("导入任务已由其他进程完成".into()));
+            // Another process took the job over (or it was cancelled): keep theirs.
+            return Err(AppError::Conflict(crate::jobs::TAKEN_OVER.into()));
         }
         let body = format!("“{}”已导入完成：成功{}条，未导入{}条。", o.name, counts.0, counts.1);
-        crate::jobs::notify_owner(&mut o.tx, owner, job, "导入完成", &body, o.t).await?;
+        crate::jobs::notify_owner(&mut o.tx, owner, job.id, "导入完成", &body, o.t).await?;
     }
     store::commit(o.tx).await?;
     Ok(Summary {

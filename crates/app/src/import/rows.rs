@@ -74,7 +74,7 @@ impl Rejections {
 /// time while reporting progress (and renewing the job's lease), and collects rejections.
 pub(super) struct Walk<'a> {
     pub(super) app: &'a App,
-    pub(super) job: Option<i64>,
+    pub(super) job: Option<store::jobs::Claim>,
     pub(super) rows: sheet::Rows,
     pub(super) pending: Option<Vec<Row>>,
     /// The header and any title rows above it.
@@ -207,8 +207,10 @@ impl<'a> Walk<'a> {
             }
             if let Some(job) = self.job {
                 let total = self.rows.total.saturating_sub(self.header_rows).max(self.done);
-                let lease = now() + crate::jobs::LEASE_SECONDS;
-                store::jobs::progress(&self.app.db.pool, job, self.done as i64, total as i64, lease).await?;
+                let lease = now() + self.app.config.job_lease_seconds;
+                if !store::jobs::progress(&self.app.db.pool, job, self.done as i64, total as i64, lease).await? {
+                    return Err(AppError::Conflict(crate::jobs::TAKEN_OVER.into()));
+                }
             }
             return Ok(Some(chunk));
         }

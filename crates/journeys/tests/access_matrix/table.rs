@@ -116,6 +116,8 @@ fn public() -> Vec<Row> {
         g("/qa/ask", "", SIGNED),
         p("/qa/ask", "", SIGNED),
         g("/verify", "", ALL),
+        g("/healthz", "", ALL),
+        g("/readyz", "", ALL),
         g("/verify/public-key", "", ALL),
         g("/static/app.css", "", ALL),
         g("/static/app.js", "", ALL),

@@ -47,6 +47,8 @@ pub struct TestApp {
 }
 
 enum Cleanup {
+    /// A view of another TestApp's bank: that one cleans up.
+    Borrowed,
     Dir(std::path::PathBuf),
     Postgres {
         admin_url: String,
@@ -119,9 +121,24 @@ impl TestApp {
         .await
     }
 
+    /// The same bank behind another file store (a full disk …), pages and API alike.
+    pub fn with_files(&self, files: std::sync::Arc<dyn app::files::FileStore>) -> TestApp {
+        let mut app = self.app.clone();
+        app.files = files;
+        TestApp {
+            router: web::router(app.clone()),
+            app,
+            cleanup: Cleanup::Borrowed,
+        }
+    }
+
     pub async fn finish(self) {
+        if matches!(self.cleanup, Cleanup::Borrowed) {
+            return;
+        }
         self.app.db.pool.close().await;
         match self.cleanup {
+            Cleanup::Borrowed => {}
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }

@@ -229,3 +229,24 @@ pub async fn queue_holdings(app: &app::App, gd: i64, o: i64, file: &[u8], actor:
         .await
         .unwrap()
 }
+
+/// A learner-outcome file of `n` rows (valid, distinct learners; n ≤ 12 000), under a title row
+/// like the one a merged cell puts above the header.
+pub fn holdings_file(n: usize) -> Vec<u8> {
+    let mut rows: Vec<Vec<String>> = vec![
+        ["*学员姓名", "*身份证号", "*个人成果编号", "*颁证日期", "成绩"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
+    ];
+    for i in 0..n {
+        rows.push(vec![
+            "王芳".into(),
+            super::id(&format!("4401061990{:02}01{:03}", 1 + i / 1000, i % 1000)),
+            format!("N{i}"),
+            "2023-07-01".into(),
+            "88".into(),
+        ]);
+    }
+    app::import::rows_xlsx(&["学员成果导入（带*为必填项）"], &rows).unwrap()
+}

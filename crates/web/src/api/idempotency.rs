@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on POST: the first answer to a (caller, key) is kept for a day; a
 //! retry with the same key and the same request gets that answer again and changes
 //! nothing; the same key with another request is refused. A request that failed with a
-//! server error is forgotten, so its retry runs again.
+//! server error before committing anything is forgotten, so its retry runs again; one
+//! that committed and then failed (its answer lost) is never run again.
 
 use app::api_keys::Claim;
 use app::auth::Principal;
@@ -90,9 +91,16 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         )
         .retry_after(1)
         .into_response(),
+        Ok(Claim::Committed) => Problem::new(
+            StatusCode::CONFLICT,
+            "idempotency_committed",
+            "使用该 Idempotency-Key 的请求此前已处理成功，但当时的应答未能送达；请查询结果，不要重复提交",
+        )
+        .into_response(),
         Ok(Claim::Answered { status, body }) => replay(status, body),
         Ok(Claim::New) => {
-            let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let run = next.run(Request::from_parts(parts, Body::from(bytes)));
+            let res = app::api_keys::idempotent(&caller, &key, run).await;
             keep(&state, &caller, &key, res).await
         }
     }

@@ -89,12 +89,16 @@ impl From<AppError> for Problem {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         if status.is_server_error() {
             tracing::error!(error = ?e, "API request failed");
         }
         let mut p = Problem::new(status, code, e.to_string());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            p = p.retry_after(crate::kit::error::RETRY_SECONDS.into());
+        }
         if let AppError::Invalid(errors) = e {
             for f in errors {
                 p = p.with_field(f.field.to_string(), f.message);

@@ -17,6 +17,9 @@ impl<E: Into<AppError>> From<E> for WebError {
     }
 }
 
+/// When to try again after a 503 (the database restarting takes a few seconds).
+pub const RETRY_SECONDS: u32 = 5;
+
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -25,6 +28,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -52,10 +56,15 @@ impl IntoResponse for WebError {
             status: status.as_u16(),
             message: self.0.to_string(),
         };
-        match page.render() {
+        let mut r = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.0.to_string()).into_response(),
+        };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, RETRY_SECONDS.into());
         }
+        r
     }
 }
 

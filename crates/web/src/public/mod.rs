@@ -1,11 +1,12 @@
 //! What anyone may open: the portal (news, pages, directory, framework, standards,
 //! 在线解答) and sign-in, registration, the catalog, public rules,
-//! certificate verification, and files (each file checks who may see it).
+//! certificate verification, files (each file checks who may see it) and health probes.
 
 pub mod activation;
 pub mod catalog;
 pub mod certificates;
 pub mod files;
+pub mod health;
 pub mod info;
 pub mod portal;
 pub mod questions;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(register::routes())
         .merge(files::routes())
+        .merge(health::routes())
         .merge(certificates::routes())
         .merge(info::routes())
         .merge(activation::routes())
