@@ -170,24 +170,13 @@ pub async fn check_and_put(
             format!("文件“{}”的内容不是{allowed}格式，请重新选择", clean_name(name)),
         ));
     };
-    let (key, sha, size) = put_new(app, field, name, Raw::Bytes(bytes)).await?;
-    Ok(Upload {
-        key,
-        sha,
-        size,
-        mime,
-        original: clean_name(name),
-    })
+    put(app, field, name, Raw::Bytes(bytes), mime).await
 }
 
-/// Puts bytes in the file store under a new key: (key, SHA-256, size). A full disk is a
-/// clear error on the form's field (what was typed stays), with nothing left behind.
-pub(crate) async fn put_new(
-    app: &App,
-    field: &'static str,
-    name: &str,
-    raw: Raw<'_>,
-) -> AppResult<(String, String, i64)> {
+/// Puts bytes (checked by the caller) in the file store under a new key, to be recorded
+/// with the change they belong to. A full disk is a clear error on the form's field (what
+/// was typed stays), with nothing left behind.
+pub async fn put(app: &App, field: &'static str, name: &str, raw: Raw<'_>, mime: &'static str) -> AppResult<Upload> {
     let (sha, size) = match raw {
         Raw::Bytes(b) => (hex::encode(Sha256::digest(b)), b.len() as i64),
         Raw::Path(p) => {
@@ -205,7 +194,13 @@ pub(crate) async fn put_new(
         Raw::Path(p) => app.files.put_file(&key, p).await,
     };
     put.map_err(|e| storage_error(field, name, e))?;
-    Ok((key, sha, size))
+    Ok(Upload {
+        key,
+        sha,
+        size,
+        mime,
+        original: clean_name(name),
+    })
 }
 
 fn storage_error(field: &'static str, name: &str, e: anyhow::Error) -> AppError {
@@ -276,19 +271,6 @@ pub async fn save(
 pub enum Raw<'a> {
     Bytes(&'a [u8]),
     Path(&'a std::path::Path),
-}
-
-/// Stores a file already checked by the caller (spreadsheets), to be recorded with the
-/// change it belongs to.
-pub async fn put_raw(app: &App, name: &str, raw: Raw<'_>, mime: &'static str) -> AppResult<Upload> {
-    let (key, sha, size) = put_new(app, "file", name, raw).await?;
-    Ok(Upload {
-        key,
-        sha,
-        size,
-        mime,
-        original: clean_name(name),
-    })
 }
 
 /// A file name safe to show and to put in a header: no path, no control or quote

@@ -117,7 +117,7 @@ async fn enqueue(
         crate::sheet::Kind::Xls => "application/vnd.ms-excel",
         crate::sheet::Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    let upload = crate::files::put_raw(app, &name, raw, mime).await?;
+    let upload = crate::files::put(app, "file", &name, raw, mime).await?;
     // The file's row and the job are one change.
     let mut tx = app.db.begin().await?;
     let file = crate::files::record(&mut *tx, &upload, "institution", actor.id.unwrap_or_default()).await?;

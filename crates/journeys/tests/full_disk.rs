@@ -69,16 +69,7 @@ async fn a_full_disk_refuses_uploads_and_writes_nothing(t: &TestApp) {
     // A withdrawal with its reason document, through the page: the form comes back
     // with the reason typed and the error on the file.
     let held: i64 = t.scalar("SELECT MIN(id) FROM learner_outcomes").await;
-    let mut inst = full.client();
-    inst.sign_in("institution", "4144051234", "Pass1234").await;
-    inst.get("/institution/learner-outcomes").await;
-    let r = inst
-        .post_multipart(
-            "/institution/learner-outcomes/withdraw",
-            &[("id", &held.to_string()), ("reason", "证书编号有误")],
-            &[("file", "撤回说明.pdf", b"%PDF-1.4 reason")],
-        )
-        .await;
+    let r = withdraw(&full, held).await;
     assert_eq!(r.status, 422, "{r:?}");
     assert!(r.has("服务器存储空间不足") && r.has("撤回说明.pdf") && r.has("证书编号有误"));
     assert_eq!(
@@ -91,16 +82,7 @@ async fn a_full_disk_refuses_uploads_and_writes_nothing(t: &TestApp) {
     assert_eq!((before("files").await, before("jobs").await), (files, jobs));
 
     // With room again, the same actions go through.
-    let mut inst = t.client();
-    inst.sign_in("institution", "4144051234", "Pass1234").await;
-    inst.get("/institution/learner-outcomes").await;
-    let r = inst
-        .post_multipart(
-            "/institution/learner-outcomes/withdraw",
-            &[("id", &held.to_string()), ("reason", "证书编号有误")],
-            &[("file", "撤回说明.pdf", b"%PDF-1.4 reason")],
-        )
-        .await;
+    let r = withdraw(t, held).await;
     assert_eq!(r.status, 303, "{r:?}");
     assert_eq!(before("files").await, files + 1);
     assert_eq!(
@@ -110,4 +92,17 @@ async fn a_full_disk_refuses_uploads_and_writes_nothing(t: &TestApp) {
         .await,
         1
     );
+}
+
+/// The institution withdraws a learner's outcome with a reason and its document.
+async fn withdraw(t: &TestApp, held: i64) -> common::Resp {
+    let mut inst = t.client();
+    inst.sign_in("institution", "4144051234", "Pass1234").await;
+    inst.get("/institution/learner-outcomes").await;
+    inst.post_multipart(
+        "/institution/learner-outcomes/withdraw",
+        &[("id", &held.to_string()), ("reason", "证书编号有误")],
+        &[("file", "撤回说明.pdf", b"%PDF-1.4 reason")],
+    )
+    .await
 }

@@ -263,9 +263,16 @@ struct Opened {
 async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Actor) -> AppResult<Opened> {
     let name = crate::files::clean_name(src.file_name);
     let rejected = match &rejected {
-        Some(b) => {
-            Some(crate::files::put_raw(app, &format!("未导入数据-{name}"), crate::files::Raw::Bytes(b), XLSX).await?)
-        }
+        Some(b) => Some(
+            crate::files::put(
+                app,
+                "file",
+                &format!("未导入数据-{name}"),
+                crate::files::Raw::Bytes(b),
+                XLSX,
+            )
+            .await?,
+        ),
         None => None,
     };
     let t = now();
