@@ -357,6 +357,22 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics of these tables now (after bulk writes): on
+    /// SQLite an `ANALYZE` bounded to a sample (`analysis_limit`), on PostgreSQL its own
+    /// sampled `ANALYZE`.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA analysis_limit = 2000").execute(&mut *conn).await?;
+        }
+        for t in tables {
+            // Table names come from the program, never from input.
+            debug_assert!(t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            sqlx::query(&format!("ANALYZE {t}")).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// On PostgreSQL, warns when the database's character type is not UTF-8: trigram
     /// search extracts nothing from Chinese text under the `C` ctype.
     pub async fn check_ctype(&self) -> Result<Option<String>> {

@@ -180,7 +180,7 @@ pub async fn catalog(
         .await?;
     }
     let target = (Owner::Institution(institution_id), "catalog", Some(s.id));
-    close(o, src, target, imported, &walk.rejected, actor).await
+    close(app, o, src, target, imported, &walk.rejected, actor).await
 }
 
 /// I-05 / L-03: imports learner accounts (未激活, initial password = last six characters
@@ -247,7 +247,7 @@ pub async fn learners(app: &App, owner: Owner, src: &Source<'_>, actor: &Actor) 
             .collect();
         store::learners::insert_imported(&mut o.tx, &rows, crate::password::INITIAL, owner.institution(), o.t).await?;
     }
-    close(o, src, (owner, "learners", None), imported, &walk.rejected, actor).await
+    close(app, o, src, (owner, "learners", None), imported, &walk.rejected, actor).await
 }
 
 /// An import under way: the files are stored and recorded in the open transaction; the
@@ -292,6 +292,7 @@ async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Ac
 }
 
 async fn close(
+    app: &App,
     mut o: Opened,
     src: &Source<'_>,
     (owner, kind, subtype_id): (Owner, &str, Option<i64>),
@@ -338,12 +339,27 @@ async fn close(
         crate::jobs::notify_owner(&mut o.tx, owner, job.id, "导入完成", &body, o.t).await?;
     }
     store::commit(o.tx).await?;
+    // The planner must not go on believing the tables are as small as before: stale
+    // statistics after a million-row import once made a home page scan for minutes.
+    if imported >= STATISTICS_AFTER_ROWS {
+        let tables: &[&str] = match kind {
+            "catalog" => &["institution_outcomes"],
+            "learners" => &["learners"],
+            _ => &["learners", "learner_outcomes", "credit_ledger", "messages"],
+        };
+        if let Err(e) = app.db.analyze(tables).await {
+            tracing::warn!(error = %e, "statistics not refreshed after an import");
+        }
+    }
     Ok(Summary {
         record,
         imported,
         rejected: rejected.count,
     })
 }
+
+/// Imports at least this large refresh the planner's statistics of what they wrote.
+const STATISTICS_AFTER_ROWS: usize = 1_000;
 
 /// I-04: stores a catalog outcome for the learners listed in a file (导入学员). Learners
 /// without an account get a pre-imported one; recognised outcomes credit them.
@@ -446,7 +462,7 @@ pub async fn holdings(
         }
     }
     let target = (Owner::Institution(institution_id), "holdings", Some(o.id));
-    close(tx, src, target, imported, &walk.rejected, actor).await
+    close(app, tx, src, target, imported, &walk.rejected, actor).await
 }
 
 #[cfg(test)]
