@@ -10,6 +10,8 @@ use app::{App, Config};
 use store::Db;
 
 pub mod import;
+pub mod load;
+pub mod seed;
 
 const MAJORS: [&str; 24] = [
     "经济统计学",

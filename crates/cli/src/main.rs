@@ -133,6 +133,35 @@ enum BenchKind {
         )]
         pg: String,
     },
+    /// The real server under load over a national-size bank (seeded once, then reused):
+    /// requests/s, p50 and p99 per route at each number of connections, against /healthz.
+    Load {
+        /// `sqlite`, `postgres` or both.
+        #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+        db: Vec<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        learners: i64,
+        #[arg(long, default_value_t = 5_000_000)]
+        outcomes: i64,
+        #[arg(long, default_value_t = 200_000)]
+        catalog: i64,
+        #[arg(long, default_value_t = 100_000)]
+        rules: i64,
+        /// How long each (route, connections) runs.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        connections: Vec<usize>,
+        /// Where the seeded SQLite bank is kept between runs.
+        #[arg(long, default_value = "bench/data")]
+        data: std::path::PathBuf,
+        #[arg(
+            long,
+            env = "CREDITBANK_TEST_PG",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        pg: String,
+    },
     /// Catalog search over N institution outcomes on SQLite and PostgreSQL.
     Catalog {
         #[arg(long, default_value_t = 100_000)]
@@ -298,6 +327,38 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchKind::Catalog { rows, pg },
         } => bench::catalog(rows, &pg).await,
+        Command::Bench {
+            which:
+                BenchKind::Load {
+                    db,
+                    learners,
+                    outcomes,
+                    catalog,
+                    rules,
+                    seconds,
+                    connections,
+                    data,
+                    pg,
+                },
+        } => {
+            let sizes = bench::seed::Sizes {
+                learners,
+                outcomes,
+                catalog,
+                rules,
+            };
+            std::fs::create_dir_all(&data)?;
+            let data = data.canonicalize()?;
+            bench::load::run(bench::load::Options {
+                dbs: db,
+                sizes,
+                seconds,
+                connections,
+                pg,
+                data,
+            })
+            .await
+        }
         Command::Bench {
             which: BenchKind::Import { sizes, pg },
         } => bench::import::run(&sizes, &pg).await,
