@@ -197,7 +197,7 @@ fn where_for(db: &Db, f: &Filter) -> Where {
 
 pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<CatalogOutcome>> {
     let w = where_for(db, f);
-    let count_sql = format!("SELECT COUNT(*) FROM institution_outcomes io{}", w.sql());
+    let count_sql = crate::count_sql(&format!("FROM institution_outcomes io{}", w.sql()));
     let total: i64 = bind_scalar(sqlx::query_scalar(&count_sql), &w.vals)
         .fetch_one(&db.pool)
         .await?;

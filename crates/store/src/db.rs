@@ -550,7 +550,7 @@ where
     O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
     let total: i64 = bind_scalar(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) {count_from}{}", w.sql())),
+        sqlx::query_scalar(&crate::count_sql(&format!("{count_from}{}", w.sql()))),
         &w.vals,
     )
     .fetch_one(&db.pool)

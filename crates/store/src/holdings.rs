@@ -420,7 +420,7 @@ fn where_for(f: &Filter) -> Where {
 pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<Holding>> {
     let w = where_for(f);
     let total: i64 = bind_scalar(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}{}", w.sql())),
+        sqlx::query_scalar(&crate::count_sql(&format!("{FROM}{}", w.sql()))),
         &w.vals,
     )
     .fetch_one(&db.pool)

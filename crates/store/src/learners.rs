@@ -213,7 +213,7 @@ pub async fn of_institution(
         w.int("id < ?", id);
     }
     let total: i64 = crate::bind_scalar(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM learners{}", w.sql())),
+        sqlx::query_scalar(&crate::count_sql(&format!("FROM learners{}", w.sql()))),
         &w.vals,
     )
     .fetch_one(&db.pool)

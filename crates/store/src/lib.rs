@@ -43,7 +43,20 @@ pub use db::{
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub rows: Vec<T>,
+    /// Matching rows, counted up to `COUNT_CAP + 1` (which means "more than COUNT_CAP").
     pub total: i64,
+}
+
+/// Lists count their matches up to this many and say "more than" beyond: an exact count
+/// over millions of rows on every page view would cost far more than the page itself.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// The capped count of the rows of `from_where` (a FROM clause with its joins and WHERE).
+pub(crate) fn count_sql(from_where: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 AS one {from_where} LIMIT {}) capped",
+        COUNT_CAP + 1
+    )
 }
 
 /// A `LIKE … ESCAPE '\\'` pattern matching text that contains `s` literally.

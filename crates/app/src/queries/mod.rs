@@ -17,7 +17,6 @@ pub mod messages;
 pub mod portal;
 pub mod taxonomy;
 
-pub use store::Page;
 pub use store::audit::Actor;
 pub use store::catalog::{CatalogOutcome, Filter as CatalogFilter};
 pub use store::certificates::Certificate;
@@ -37,6 +36,7 @@ pub use store::outbox::OutboxMessage;
 pub use store::performance::{Filter as PerformanceFilter, Request as PerformanceRequest};
 pub use store::staff::StaffUser;
 pub use store::taxonomy::{FieldRow, OutcomeType, Subtype};
+pub use store::{COUNT_CAP, Page};
 
 /// The current time in unix seconds, as the store records it.
 pub fn now() -> i64 {

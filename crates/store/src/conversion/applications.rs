@@ -193,7 +193,7 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
     }
     let from = "FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id JOIN learners l ON l.id = a.learner_id";
     let total: i64 = bind_scalar(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) {from}{}", w.sql())),
+        sqlx::query_scalar(&crate::count_sql(&format!("{from}{}", w.sql()))),
         &w.vals,
     )
     .fetch_one(&db.pool)

@@ -458,7 +458,7 @@ pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<
         }
     }
     let total: i64 = bind_scalar(
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM conversion_rules r{}", w.sql())),
+        sqlx::query_scalar(&crate::count_sql(&format!("FROM conversion_rules r{}", w.sql()))),
         &w.vals,
     )
     .fetch_one(&db.pool)

@@ -103,11 +103,21 @@ impl Pager {
             .collect();
         q.push(("page", ""));
         let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
+        // Counts stop at COUNT_CAP: beyond it the list offers its first COUNT_CAP rows.
+        let shown = total.min(app::queries::COUNT_CAP);
         Self {
             page: page.max(1),
-            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            pages: ((shown + PER_PAGE - 1) / PER_PAGE).max(1),
             total,
             base: format!("{path}?{qs}"),
+        }
+    }
+    /// 共 … 条: the count, or "超过N" when it stopped counting.
+    pub fn total_text(&self) -> String {
+        if self.total > app::queries::COUNT_CAP {
+            format!("超过{}", app::queries::COUNT_CAP)
+        } else {
+            self.total.to_string()
         }
     }
     pub fn prev(&self) -> Option<i64> {

@@ -1,0 +1,65 @@
+//! Lists stop counting at `COUNT_CAP` (an exact count of millions of rows on every page
+//! view costs more than the page), on both databases: past it the page says 超过10000
+//! and offers the first 10 000 rows; under it counts and pages are exact, to the last
+//! page's last row.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, seed_bank, seed_institution, subtype, vals};
+
+both!(counts_stop_at_the_cap_and_are_exact_below_it);
+
+async fn counts_stop_at_the_cap_and_are_exact_below_it(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    let actor = store::audit::Actor::default();
+    let first = app::catalog::create(
+        &t.app,
+        gd,
+        course,
+        "高等数学",
+        &vals(&[("course_code", "M0"), ("orig_credits", "2")]),
+        &actor,
+    )
+    .await
+    .unwrap();
+    // 10 049 more, in one statement: every 350th is a 线性代数 (29 of them, plus none).
+    let cap = app::queries::COUNT_CAP;
+    sqlx::query(&format!(
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {}) \
+         INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, recognition, created_at) \
+         SELECT t.institution_id, t.subtype_id, CASE WHEN n % 350 = 0 THEN '线性代数' ELSE '高等数学' END, \
+         t.fields, t.recognition, t.created_at FROM s, institution_outcomes t WHERE t.id = {first}",
+        cap + 49
+    ))
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
+    let mut c = t.client();
+    c.sign_in("institution", "4144051234", "Pass1234").await;
+    let all = c.get("/institution/outcomes").await;
+    assert!(all.has("共 超过10000 条 · 第 1/500 页"), "{}", all.excerpt(0, 400));
+    let last = c.get("/institution/outcomes?page=500").await;
+    assert!(last.has("第 500/500 页") && last.has("高等数学"));
+    // Under the cap: exact, and the boundary page holds the remainder.
+    let some = c
+        .get("/institution/outcomes?name=%E7%BA%BF%E6%80%A7%E4%BB%A3%E6%95%B0")
+        .await;
+    assert!(some.has("共 28 条 · 第 1/2 页"), "{}", some.excerpt(0, 400));
+    let second = c
+        .get("/institution/outcomes?name=%E7%BA%BF%E6%80%A7%E4%BB%A3%E6%95%B0&page=2")
+        .await;
+    assert!(second.has("第 2/2 页") && second.has("线性代数") && !second.has("下一页"));
+    // The API says the same with a number.
+    let key = app::admin::create_api_key(&t.app, "4144051234", "教务系统", &["read".into()])
+        .await
+        .unwrap();
+    let api = t.api(&key);
+    assert_eq!(api.get("/api/v1/institution/outcomes").await.json()["total"], cap + 1);
+    let exact = api
+        .get("/api/v1/institution/outcomes?name=%E7%BA%BF%E6%80%A7%E4%BB%A3%E6%95%B0")
+        .await;
+    assert_eq!(exact.json()["total"], 28);
+}
