@@ -36,6 +36,8 @@ pub struct Config {
     pub job_lease_seconds: i64,
     /// Whether `serve` also runs jobs (false where `creditbank worker` processes do).
     pub serve_runs_jobs: bool,
+    /// How long 统计分析 shows the numbers it counted before counting again (0: every view).
+    pub statistics_cache_seconds: i64,
     /// Requests one API key may make per minute.
     pub api_rate_per_minute: i64,
     /// Reverse proxies whose `X-Forwarded-For` is believed (their addresses as the
@@ -146,6 +148,7 @@ impl Default for Config {
             import_max_rows: 1_000_000,
             job_lease_seconds: 120,
             serve_runs_jobs: true,
+            statistics_cache_seconds: 300,
             api_rate_per_minute: 600,
             trusted_proxies: Vec::new(),
             xcert: XcertConfig::default(),
@@ -206,6 +209,9 @@ impl Config {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect();
+        }
+        if let Some(n) = get("CREDITBANK_STATISTICS_CACHE_SECONDS").and_then(|n| n.parse::<i64>().ok()) {
+            self.statistics_cache_seconds = n.max(0);
         }
         if let Some(v) = get("CREDITBANK_SERVE_RUNS_JOBS") {
             self.serve_runs_jobs = !matches!(v.as_str(), "0" | "false" | "no");

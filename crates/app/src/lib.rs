@@ -52,6 +52,8 @@ pub struct App {
     pub sms: Arc<dyn senders::SmsSender>,
     pub email: Arc<dyn senders::EmailSender>,
     pub files: Arc<dyn files::FileStore>,
+    /// Dashboards counted recently (统计分析), shared by this process's requests.
+    pub statistics: Arc<statistics::Cache>,
 }
 
 impl App {
@@ -81,6 +83,7 @@ impl App {
             sms,
             email,
             files,
+            statistics: Arc::default(),
         })
     }
 }

@@ -39,6 +39,37 @@ pub struct Statistics {
     /// Whose numbers these are (the department's name, or the whole bank).
     pub scope_label: String,
     pub tables: Vec<Table>,
+    /// When the numbers were counted (they are kept for `statistics_cache_seconds`).
+    pub computed_at: i64,
+}
+
+/// Dashboards counted recently, per scope. Counting millions of rows costs seconds, so a
+/// page view reads the last count; one older than `statistics_cache_seconds` is still
+/// shown while a single refresh runs in the background, and the next view sees it.
+#[derive(Default)]
+pub struct Cache(std::sync::Mutex<std::collections::HashMap<String, Counted>>);
+
+struct Counted {
+    at: i64,
+    tables: Vec<Table>,
+    refreshing: bool,
+}
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Counted>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn put(&self, key: String, at: i64, tables: Vec<Table>) {
+        self.lock().insert(
+            key,
+            Counted {
+                at,
+                tables,
+                refreshing: false,
+            },
+        );
+    }
 }
 
 const MONTHS: u32 = 12;
@@ -84,6 +115,50 @@ fn pivot(rows: &[(String, String, i64)], columns: &[(&str, &str)]) -> Vec<Vec<St
 
 pub async fn dashboard(app: &App, who: &Principal) -> AppResult<Statistics> {
     let (departments, scope_label) = scope_of(who)?;
+    let ttl = app.config.statistics_cache_seconds;
+    let key = format!("{departments:?}");
+    let now = store::now();
+    if ttl > 0 {
+        let hit = app.statistics.lock().get_mut(&key).map(|c| {
+            let refresh = now - c.at >= ttl && !c.refreshing;
+            c.refreshing |= refresh;
+            (c.at, c.tables.clone(), refresh)
+        });
+        if let Some((at, tables, refresh)) = hit {
+            if refresh {
+                let (app, key, departments) = (app.clone(), key.clone(), departments.map(<[i64]>::to_vec));
+                tokio::spawn(async move {
+                    match count(&app, departments.as_deref()).await {
+                        Ok(tables) => app.statistics.put(key, store::now(), tables),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "statistics not refreshed");
+                            if let Some(c) = app.statistics.lock().get_mut(&key) {
+                                c.refreshing = false;
+                            }
+                        }
+                    }
+                });
+            }
+            return Ok(Statistics {
+                scope_label,
+                tables,
+                computed_at: at,
+            });
+        }
+    }
+    let tables = count(app, departments).await?;
+    if ttl > 0 {
+        app.statistics.put(key, now, tables.clone());
+    }
+    Ok(Statistics {
+        scope_label,
+        tables,
+        computed_at: now,
+    })
+}
+
+/// The dashboard's tables, counted now.
+async fn count(app: &App, departments: Option<&[i64]>) -> AppResult<Vec<Table>> {
     let scope = Scope { departments };
     let db = &app.db;
     let (months, end) = domain::time::last_months(store::now(), MONTHS);
@@ -173,7 +248,7 @@ pub async fn dashboard(app: &App, who: &Principal) -> AppResult<Statistics> {
             rows: month_rows(&|i| vec![Credits(credits.get(&i).copied().unwrap_or(0)).to_string()]),
         },
     ];
-    Ok(Statistics { scope_label, tables })
+    Ok(tables)
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> AppError {

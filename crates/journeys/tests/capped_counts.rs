@@ -1,6 +1,6 @@
 //! Lists stop counting at `COUNT_CAP` (an exact count of millions of rows on every page
-//! view costs more than the page), on both databases: past it the page says 超过10000
-//! and offers the first 10 000 rows; under it counts and pages are exact, to the last
+//! view costs more than the page), on both databases: past it the page says 超过N
+//! and offers the first N rows; under it counts and pages are exact, to the last
 //! page's last row.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -25,12 +25,12 @@ async fn counts_stop_at_the_cap_and_are_exact_below_it(t: &TestApp) {
     )
     .await
     .unwrap();
-    // 10 049 more, in one statement: every 350th is a 线性代数 (29 of them, plus none).
+    // COUNT_CAP + 49 more, in one statement: every 70th is a 线性代数.
     let cap = app::queries::COUNT_CAP;
     sqlx::query(&format!(
         "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {}) \
          INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, recognition, created_at) \
-         SELECT t.institution_id, t.subtype_id, CASE WHEN n % 350 = 0 THEN '线性代数' ELSE '高等数学' END, \
+         SELECT t.institution_id, t.subtype_id, CASE WHEN n % 70 = 0 THEN '线性代数' ELSE '高等数学' END, \
          t.fields, t.recognition, t.created_at FROM s, institution_outcomes t WHERE t.id = {first}",
         cap + 49
     ))
@@ -40,14 +40,19 @@ async fn counts_stop_at_the_cap_and_are_exact_below_it(t: &TestApp) {
     let mut c = t.client();
     c.sign_in("institution", "4144051234", "Pass1234").await;
     let all = c.get("/institution/outcomes").await;
-    assert!(all.has("共 超过10000 条 · 第 1/500 页"), "{}", all.excerpt(0, 400));
-    let last = c.get("/institution/outcomes?page=500").await;
-    assert!(last.has("第 500/500 页") && last.has("高等数学"));
+    let pages = cap / 20;
+    assert!(
+        all.has(&format!("共 超过{cap} 条 · 第 1/{pages} 页")),
+        "{}",
+        all.excerpt(0, 400)
+    );
+    let last = c.get(&format!("/institution/outcomes?page={pages}")).await;
+    assert!(last.has(&format!("第 {pages}/{pages} 页")) && last.has("高等数学"));
     // Under the cap: exact, and the boundary page holds the remainder.
     let some = c
         .get("/institution/outcomes?name=%E7%BA%BF%E6%80%A7%E4%BB%A3%E6%95%B0")
         .await;
-    assert!(some.has("共 28 条 · 第 1/2 页"), "{}", some.excerpt(0, 400));
+    assert!(some.has("共 29 条 · 第 1/2 页"), "{}", some.excerpt(0, 400));
     let second = c
         .get("/institution/outcomes?name=%E7%BA%BF%E6%80%A7%E4%BB%A3%E6%95%B0&page=2")
         .await;
@@ -61,5 +66,5 @@ async fn counts_stop_at_the_cap_and_are_exact_below_it(t: &TestApp) {
     let exact = api
         .get("/api/v1/institution/outcomes?name=%E7%BA%BF%E6%80%A7%E4%BB%A3%E6%95%B0")
         .await;
-    assert_eq!(exact.json()["total"], 28);
+    assert_eq!(exact.json()["total"], 29);
 }

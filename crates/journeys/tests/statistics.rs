@@ -9,7 +9,10 @@ use app::auth::Principal;
 use app::holdings::StoreForLearnerForm;
 use common::{TestApp, actor, course, id, seed_bank, seed_institution, seed_learner};
 
-both!(dashboard_numbers_match_the_tables);
+both!(
+    dashboard_numbers_match_the_tables,
+    counted_numbers_are_kept_then_refreshed
+);
 
 fn form(name: &str, id_number: String) -> StoreForLearnerForm {
     StoreForLearnerForm {
@@ -156,4 +159,48 @@ async fn dashboard_numbers_match_the_tables(t: &TestApp) {
     l.sign_in("learner", &id("44010619900101999"), "Pass1234").await;
     assert_ne!(l.get("/department/statistics").await.status, 200);
     assert_ne!(t.client().get("/department/statistics/export").await.status, 200);
+}
+
+/// With `statistics_cache_seconds`, a view shows the last count (and when it was made)
+/// instead of counting again; once that is older, the view still answers at once while
+/// one refresh runs, and a later view shows the new numbers.
+async fn counted_numbers_are_kept_then_refreshed(t: &TestApp) {
+    seed_bank(t).await;
+    let centre = department(t, "center_admin").await;
+    let with_ttl = |seconds: i64| {
+        let mut config = (*t.app.config).clone();
+        config.statistics_cache_seconds = seconds;
+        app::App {
+            config: std::sync::Arc::new(config),
+            statistics: std::sync::Arc::default(),
+            ..t.app.clone()
+        }
+    };
+    let opened = |s: &app::statistics::Statistics| column_sum(s, "learners", "新开账户");
+    let kept = with_ttl(3600);
+    let first = app::statistics::dashboard(&kept, &centre).await.unwrap();
+    seed_learner(t, "新", &id("44010619900101777"), "13800000077", "Pass1234").await;
+    let again = app::statistics::dashboard(&kept, &centre).await.unwrap();
+    assert_eq!((opened(&again), again.computed_at), (opened(&first), first.computed_at));
+    let exact = app::statistics::dashboard(&t.app, &centre).await.unwrap();
+    assert_eq!(opened(&exact), opened(&first) + 1.0);
+
+    let short = with_ttl(1);
+    let before = app::statistics::dashboard(&short, &centre).await.unwrap();
+    seed_learner(t, "后", &id("44010619900101778"), "13800000078", "Pass1234").await;
+    // Wait until the count is older than its second, then for the refresh it starts.
+    while store::now() - before.computed_at < 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let stale = app::statistics::dashboard(&short, &centre).await.unwrap();
+    assert_eq!(opened(&stale), opened(&before), "the stale count answers at once");
+    let mut refreshed = stale;
+    for _ in 0..100 {
+        refreshed = app::statistics::dashboard(&short, &centre).await.unwrap();
+        if refreshed.computed_at != before.computed_at {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(opened(&refreshed), opened(&before) + 1.0);
 }

@@ -49,7 +49,7 @@ pub struct Page<T> {
 
 /// Lists count their matches up to this many and say "more than" beyond: an exact count
 /// over millions of rows on every page view would cost far more than the page itself.
-pub const COUNT_CAP: i64 = 10_000;
+pub const COUNT_CAP: i64 = 2_000;
 
 /// The capped count of the rows of `from_where` (a FROM clause with its joins and WHERE).
 pub(crate) fn count_sql(from_where: &str) -> String {

@@ -73,6 +73,8 @@ impl TestApp {
             database_url: url.into(),
             files_dir: files.display().to_string(),
             profile: profile.code().into(),
+            // Tests check the numbers right after each change.
+            statistics_cache_seconds: 0,
             ..Config::default()
         };
         let db = Db::connect(url).await.expect("connect");

@@ -78,7 +78,7 @@ impl From<Rule> for RuleDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RulePage {
     pub items: Vec<RuleDto>,
-    /// Matching rows, counted up to 10 000 (10 001 means more).
+    /// Matching rows, counted up to 2 000 (2 001 means more).
     pub total: i64,
     pub next_cursor: Option<String>,
 }
@@ -320,7 +320,7 @@ impl From<ApplicationRow> for ApplicationDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationPage {
     pub items: Vec<ApplicationDto>,
-    /// Matching rows, counted up to 10 000 (10 001 means more).
+    /// Matching rows, counted up to 2 000 (2 001 means more).
     pub total: i64,
     pub next_cursor: Option<String>,
 }

@@ -80,7 +80,7 @@ impl From<Holding> for LearnerOutcome {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LearnerOutcomePage {
     pub items: Vec<LearnerOutcome>,
-    /// Matching rows, counted up to 10 000 (10 001 means more).
+    /// Matching rows, counted up to 2 000 (2 001 means more).
     pub total: i64,
     pub next_cursor: Option<String>,
 }

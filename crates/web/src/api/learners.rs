@@ -59,7 +59,7 @@ fn account(l: Learner, institution_id: i64) -> LearnerAccount {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LearnerPage {
     pub items: Vec<LearnerAccount>,
-    /// Matching rows, counted up to 10 000 (10 001 means more).
+    /// Matching rows, counted up to 2 000 (2 001 means more).
     pub total: i64,
     pub next_cursor: Option<String>,
 }

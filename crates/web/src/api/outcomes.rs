@@ -76,7 +76,7 @@ impl From<CatalogOutcome> for Outcome {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutcomePage {
     pub items: Vec<Outcome>,
-    /// Rows matching the filters, counted up to 10 000 (10 001 means more).
+    /// Rows matching the filters, counted up to 2 000 (2 001 means more).
     pub total: i64,
     /// Pass as `cursor` for the next page; absent on the last.
     pub next_cursor: Option<String>,

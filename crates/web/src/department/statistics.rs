@@ -39,6 +39,8 @@ pub fn routes() -> Router<AppState> {
 struct DashboardPage {
     ctx: PageCtx,
     scope_label: String,
+    /// When the numbers were counted, Beijing time.
+    counted_at: String,
     tables: Vec<app::statistics::Table>,
     /// The tables as JSON for the charts, `<` escaped so it cannot close the script.
     data: String,
@@ -53,6 +55,7 @@ async fn dashboard(State(s): State<AppState>, a: DepartmentAuth) -> Result<Respo
     Ok(page(&DashboardPage {
         ctx: PageCtx::new("统计分析", &a.session, Some(&p), "/department/statistics").await?,
         scope_label: stats.scope_label,
+        counted_at: domain::time::beijing(stats.computed_at),
         tables: stats.tables,
         data,
     }))
