@@ -178,17 +178,25 @@ fn where_for(db: &Db, f: &Filter) -> Where {
         );
     }
     if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        // Trigram indexes on both backends: FTS5 on SQLite, pg_trgm (GIN) on PostgreSQL.
+        // Trigram indexes on both backends (FTS5 on SQLite, pg_trgm on PostgreSQL) for
+        // three characters and more; bigram indexes (0018) for two; one scans.
+        let chars = n.chars().count();
         match db.backend {
-            // A quoted FTS5 phrase is a substring match under the trigram tokenizer and
-            // uses the index; shorter queries have no trigram and scan the names.
-            Backend::Sqlite if n.chars().count() >= 3 => w.text(
+            // A quoted FTS5 phrase is a substring match under the trigram tokenizer.
+            Backend::Sqlite if chars >= 3 => w.text(
                 "io.id IN (SELECT rowid FROM institution_outcomes_fts WHERE institution_outcomes_fts MATCH ?)",
                 format!("\"{}\"", n.replace('"', "\"\"")),
             ),
+            Backend::Sqlite if chars == 2 => w.text(
+                "io.id IN (SELECT outcome_id FROM institution_outcome_bigrams WHERE gram = ?)",
+                n.to_ascii_lowercase(),
+            ),
             Backend::Sqlite => w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n)),
-            // LIKE, not ILIKE: case folding slows the scans that two-character queries
-            // (no trigram) need, and Chinese has no case.
+            Backend::Postgres if chars == 2 => {
+                w.text("search_bigrams(io.name) @> ARRAY[CAST(? AS TEXT)]", n.to_string())
+            }
+            // LIKE, not ILIKE: case folding slows the scans that one-character queries
+            // need, and Chinese has no case.
             Backend::Postgres => w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n)),
         };
     }

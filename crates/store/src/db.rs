@@ -173,6 +173,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "idempotent_commits",
         sql: include_str!("../migrations/0017_idempotent_commits.sql"),
     },
+    Migration {
+        version: 18,
+        name: "bigrams",
+        sql: include_str!("../migrations/0018_bigrams.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

@@ -1,0 +1,100 @@
+//! Chinese substring search of catalog names on both databases, through each index: one
+//! character (a scan), two (the bigram index), three and more (the trigram index);
+//! Latin letters and digits in any case, names renamed and deleted, and the page.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, seed_bank, seed_institution, subtype, vals};
+
+both!(names_are_found_by_any_substring);
+
+async fn names_are_found_by_any_substring(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    let actor = store::audit::Actor::default();
+    let mut ids = Vec::new();
+    for (i, name) in [
+        "高等数学",
+        "数学分析",
+        "经济数学基础",
+        "大学英语",
+        "C语言程序设计",
+        "Python数据分析2024",
+        "数",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let v = vals(&[("course_code", &format!("K{i}")), ("orig_credits", "2")]);
+        ids.push(
+            app::catalog::create(&t.app, gd, course, name, &v, &actor)
+                .await
+                .unwrap(),
+        );
+    }
+    let found = async |q: &str| -> Vec<String> {
+        let f = app::queries::CatalogFilter {
+            name: Some(q.to_string()),
+            ..Default::default()
+        };
+        let mut names: Vec<String> = app::queries::catalog::search(&t.app, &f, 1, 50)
+            .await
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        names.sort();
+        names
+    };
+    let sorted = |v: &[&str]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        found("数").await,
+        sorted(&["高等数学", "数学分析", "经济数学基础", "Python数据分析2024", "数"])
+    );
+    assert_eq!(found("数学").await, sorted(&["高等数学", "数学分析", "经济数学基础"]));
+    assert_eq!(found("学分").await, sorted(&["数学分析"]));
+    assert_eq!(found("数学基础").await, sorted(&["经济数学基础"]));
+    assert_eq!(found("分析").await, sorted(&["数学分析", "Python数据分析2024"]));
+    assert_eq!(found("语言").await, sorted(&["C语言程序设计"]));
+    assert_eq!(found("C语").await, sorted(&["C语言程序设计"]));
+    assert_eq!(found("20").await, sorted(&["Python数据分析2024"]));
+    assert_eq!(found("on数").await, sorted(&["Python数据分析2024"]));
+    assert!(found("学数").await.is_empty());
+    assert!(found("英文").await.is_empty());
+    // SQLite folds ASCII case as its LIKE does; PostgreSQL's LIKE is case-sensitive.
+    let py = found("py").await;
+    match t.app.db.backend {
+        store::Backend::Sqlite => assert_eq!(py, sorted(&["Python数据分析2024"])),
+        store::Backend::Postgres => assert!(py.is_empty()),
+    }
+    // A renamed outcome is found by its new name only; a deleted one not at all.
+    sqlx::query("UPDATE institution_outcomes SET name = '线性代数' WHERE id = $1")
+        .bind(ids[0])
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(found("数学").await, sorted(&["数学分析", "经济数学基础"]));
+    assert_eq!(found("代数").await, sorted(&["线性代数"]));
+    assert_eq!(found("线性代数").await, sorted(&["线性代数"]));
+    assert!(found("高等数学").await.is_empty());
+    sqlx::query("DELETE FROM institution_outcomes WHERE id = $1")
+        .bind(ids[1])
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(found("数学").await, sorted(&["经济数学基础"]));
+    // The public catalog page finds by two characters too.
+    let page = t.client().get("/catalog?q=%E8%AF%AD%E8%A8%80").await;
+    assert!(
+        page.has("C语言程序设计") && !page.has("大学英语"),
+        "{}",
+        page.excerpt(0, 300)
+    );
+}
