@@ -178,6 +178,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "bigrams",
         sql: include_str!("../migrations/0018_bigrams.sql"),
     },
+    Migration {
+        version: 19,
+        name: "list_order",
+        sql: include_str!("../migrations/0019_list_order.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.
