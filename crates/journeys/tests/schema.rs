@@ -65,3 +65,33 @@ async fn edited_migrations_are_refused(t: &TestApp) {
 }
 
 both!(refuses_unknown_states, edited_migrations_are_refused);
+
+/// On PostgreSQL no statement may hold a pooled connection past the statement timeout
+/// (one slow query must not starve the pool), migrations included, which lift it only
+/// on their own connection while they run; a statement cut off is "try again" (503).
+#[tokio::test]
+async fn postgres_statements_have_a_timeout() {
+    let t = common::TestApp::postgres_as(common::Profile::Ncb).await;
+    let mut seen = Vec::new();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut c = t.app.db.conn().await.unwrap();
+        let v: String = sqlx::query_scalar("SELECT CAST(current_setting('statement_timeout') AS TEXT)")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        seen.push(v);
+        held.push(c);
+    }
+    assert!(seen.iter().all(|v| v == "1min"), "{seen:?}");
+    let mut c = held.pop().unwrap();
+    sqlx::query("SET statement_timeout = '50ms'")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let err = sqlx::query("SELECT pg_sleep(1)").execute(&mut *c).await.unwrap_err();
+    assert!(store::StoreError::from(err).is_unavailable());
+    sqlx::query(store::STATEMENT_TIMEOUT).execute(&mut *c).await.unwrap();
+    drop((c, held));
+    t.finish().await;
+}

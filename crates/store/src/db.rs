@@ -211,6 +211,10 @@ fn for_backend(sql: &str, backend: Backend) -> String {
     out
 }
 
+/// The longest a statement may run on PostgreSQL (pages take milliseconds, an import
+/// chunk or a sampled ANALYZE seconds).
+pub const STATEMENT_TIMEOUT: &str = "SET statement_timeout = '60s'";
+
 impl Db {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -245,7 +249,14 @@ impl Db {
                 })
             });
         } else {
-            pool = pool.max_connections(16);
+            // No statement may hold a connection for minutes and starve the pool for
+            // everyone (migrations lift the limit on their own connection).
+            pool = pool.max_connections(16).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(STATEMENT_TIMEOUT).await?;
+                    Ok(())
+                })
+            });
         }
         let pool = pool.connect_with(opts).await?;
         Ok(Self { pool, backend })
@@ -277,6 +288,9 @@ impl Db {
     pub async fn migrate(&self) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
+            // An index built over millions of rows (or waiting for another process's
+            // migration) may take longer than a page may.
+            sqlx::query("SET statement_timeout = 0").execute(&mut *conn).await?;
             sqlx::query("SELECT pg_advisory_lock(727274)")
                 .execute(&mut *conn)
                 .await?;
@@ -286,6 +300,7 @@ impl Db {
             sqlx::query("SELECT pg_advisory_unlock(727274)")
                 .execute(&mut *conn)
                 .await?;
+            sqlx::query(STATEMENT_TIMEOUT).execute(&mut *conn).await?;
         }
         result
     }

@@ -35,8 +35,8 @@ pub mod sync_runs;
 pub mod taxonomy;
 
 pub use db::{
-    Backend, Db, Exec, Tx, Val, Where, backend_of, batch_marks, bind_all, bind_scalar, commit, id_list, marks, now,
-    paged, value_rows,
+    Backend, Db, Exec, STATEMENT_TIMEOUT, Tx, Val, Where, backend_of, batch_marks, bind_all, bind_scalar, commit,
+    id_list, marks, now, paged, value_rows,
 };
 
 /// A page of rows and the number of rows matching the filter.
@@ -99,10 +99,11 @@ impl StoreError {
             StoreError::Sql(
                 sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
             ) => true,
-            // admin_shutdown, crash_shutdown, cannot_connect_now, connection failures; SQLITE_BUSY.
+            // admin_shutdown, crash_shutdown, cannot_connect_now, query_canceled (the statement
+            // timeout), connection failures; SQLITE_BUSY.
             StoreError::Sql(sqlx::Error::Database(e)) => matches!(
                 e.code().as_deref(),
-                Some("57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006" | "5" | "261" | "517")
+                Some("57P01" | "57P02" | "57P03" | "57014" | "08000" | "08003" | "08006" | "5" | "261" | "517")
             ),
             _ => false,
         }
