@@ -23,6 +23,7 @@ pub mod learners;
 pub mod ledger;
 pub mod lockout;
 pub mod messages;
+mod migrations;
 pub mod outbox;
 pub mod performance;
 pub mod portal;
