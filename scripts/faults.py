@@ -240,7 +240,7 @@ def kill9(p):
 
 def assert_nothing_stored(bank, job_id, learners_before):
     status, done, _ = bank.job(job_id)
-    got = (bank.sql("SELECT COUNT(*) FROM learners"), bank.sql("SELECT COUNT(*) FROM imports"))
+    got = counts(bank)
     if status != "running" or got != learners_before:
         fail(f"after the kill: job {status}, (learners, imports) = {got}, expected {learners_before}")
     log(f"  killed at {done} of {ROWS} rows: nothing stored")
@@ -249,8 +249,7 @@ def assert_nothing_stored(bank, job_id, learners_before):
 def assert_done_once(bank, job_id, learners_before, attempts):
     wait_for(lambda: bank.job(job_id)[0] in ("done", "failed"), f"job {job_id} to finish")
     status, done, tries = bank.job(job_id)
-    learners = bank.sql("SELECT COUNT(*) FROM learners")
-    imports = bank.sql("SELECT COUNT(*) FROM imports")
+    learners, imports = counts(bank)
     expected = (learners_before[0] + ROWS, learners_before[1] + 1)
     if (status, done, tries) != ("done", ROWS, attempts) or (learners, imports) != expected:
         fail(f"job {job_id}: {status} {done} rows, attempts {tries} (expected {attempts}); "

@@ -423,7 +423,8 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// A migrated bank with the default taxonomy on an empty database.
+/// A migrated bank with the default taxonomy (an empty database gets it; a kept one is
+/// opened as it is).
 async fn fresh_app(url: &str, files: &std::path::Path) -> anyhow::Result<App> {
     let db = Db::connect(url).await?;
     db.migrate().await?;
@@ -459,6 +460,18 @@ impl PgScratch {
             .execute(&self.admin.pool)
             .await?;
         Ok(format!("{}/{name}", self.base))
+    }
+
+    /// The database's URL, creating it unless it exists (a bank kept between runs).
+    async fn ensure(&self, name: &str) -> anyhow::Result<String> {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM pg_database WHERE datname = $1")
+            .bind(name)
+            .fetch_optional(&self.admin.pool)
+            .await?;
+        match exists {
+            Some(_) => Ok(format!("{}/{name}", self.base)),
+            None => self.create(name).await,
+        }
     }
 
     async fn drop_db(&self, name: &str) -> anyhow::Result<()> {

@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::{App, Config};
-use store::Db;
+use app::App;
 
 use super::seed::{self, Sizes};
-use super::{Cell, percentile, report};
+use super::{Cell, PgScratch, fresh_app, percentile, report};
 
 pub struct Options {
     pub dbs: Vec<String>,
@@ -40,7 +39,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     for db in &o.dbs {
         let (url, files) = bank(db, &o).await?;
         eprintln!("bench load on {db}: {:?}", o.sizes);
-        let app = open(&url, &files).await?;
+        let app = fresh_app(&url, &files).await?;
         seed::ensure(&app, o.sizes).await?;
         let server = Server::start(&url, &files).await?;
         let base = server.base.clone();
@@ -124,39 +123,9 @@ async fn bank(db: &str, o: &Options) -> anyhow::Result<(String, PathBuf)> {
     std::fs::create_dir_all(&files)?;
     match db {
         "sqlite" => Ok((format!("sqlite://{}/{name}.db", o.data.display()), files)),
-        "postgres" => {
-            let admin = Db::connect(&o.pg)
-                .await
-                .with_context(|| format!("PostgreSQL at {}", o.pg))?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1::BIGINT FROM pg_database WHERE datname = $1")
-                .bind(&name)
-                .fetch_optional(&admin.pool)
-                .await?;
-            if exists.is_none() {
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&admin.pool)
-                    .await?;
-            }
-            admin.pool.close().await;
-            let base = o.pg.rsplit_once('/').map_or(o.pg.as_str(), |(b, _)| b);
-            Ok((format!("{base}/{name}"), files))
-        }
+        "postgres" => Ok((PgScratch::connect(&o.pg).await?.ensure(&name).await?, files)),
         other => anyhow::bail!("unknown database {other}: sqlite or postgres"),
     }
-}
-
-async fn open(url: &str, files: &Path) -> anyhow::Result<App> {
-    let config = Config {
-        database_url: url.into(),
-        files_dir: files.display().to_string(),
-        ..Config::default()
-    };
-    if let Some(dir) = config.sqlite_dir() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
-    App::open(db, config).await
 }
 
 /// `creditbank serve` on a free loopback port, killed when dropped. It trusts this

@@ -100,6 +100,14 @@ impl From<Job> for ImportJob {
     }
 }
 
+fn malformed(why: &str) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_multipart",
+        format!("表单内容无法识别：{why}"),
+    )
+}
+
 fn field_problem(field: &str, message: &str) -> Problem {
     Problem::from(app::AppError::Invalid(vec![domain::FieldError::new(
         field.to_string(),
@@ -122,13 +130,9 @@ async fn upload(State(s): State<AppState>, c: Caller, req: Request) -> ApiResult
     c.need(Scope::Import)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     // The form is read only once the caller may import.
-    let mut form = Multipart::from_request(req, &s).await.map_err(|e| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_multipart",
-            format!("表单内容无法识别：{}", e.body_text()),
-        )
-    })?;
+    let mut form = Multipart::from_request(req, &s)
+        .await
+        .map_err(|e| malformed(&e.body_text()))?;
     let (mut kind, mut subtype, mut outcome, mut file) = (String::new(), None, None, None);
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -138,11 +142,7 @@ async fn upload(State(s): State<AppState>, c: Caller, req: Request) -> ApiResult
                 "文件不能超过10MB，更大的文件请用 creditbank import 导入",
             )
         } else {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_multipart",
-                format!("表单内容无法识别：{}", e.body_text()),
-            )
+            malformed(&e.body_text())
         }
     };
     while let Some(f) = form.next_field().await.map_err(bad)? {
