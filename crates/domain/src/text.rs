@@ -83,8 +83,17 @@ fn sanitize(html: &str) -> String {
         .tags(tags.into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(relative_link)))
         .clean(html)
         .to_string()
+}
+
+/// A relative link keeps its target only when no scheme can be read into it: a ':' before
+/// any '/', '?' or '#' ("%EF%BF%BDjavascript:…", found by fuzzing) is no scheme to a URL
+/// parser, but that is not left to each browser to decide.
+fn relative_link(url: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let head = url.split(['/', '?', '#']).next().unwrap_or("");
+    (!head.contains(':')).then_some(std::borrow::Cow::Borrowed(url))
 }
 
 #[cfg(test)]
@@ -105,6 +114,25 @@ mod tests {
             "第一行\n第二行"
         );
         assert!(plain("b", "内容", "a\u{0}b", 100, true).is_err());
+    }
+
+    #[test]
+    fn relative_links_keep_their_target_unless_a_scheme_hides_in_them() {
+        let (_, html) = rich(
+            "body",
+            "正文",
+            "[目录](/catalog?q=数学) [上文](#top) [文件](files/a.pdf)",
+            true,
+        )
+        .unwrap();
+        for kept in [r#"href="/catalog?q="#, r##"href="#top""##, r#"href="files/a.pdf""#] {
+            assert!(html.contains(kept), "{html}");
+        }
+        let (_, html) = rich("body", "正文", "[x](%FC%FCjavascript:alert(1)) [y](a:b/c)", true).unwrap();
+        assert!(
+            !html.contains("javascript:") && !html.contains("a:b") && html.contains(">x</a>"),
+            "{html}"
+        );
     }
 
     #[test]
