@@ -33,6 +33,44 @@ pub async fn public_key(app: &App) -> AppResult<PublicKey> {
     Ok(signing_key(app).await?.verifying_key())
 }
 
+const RETIRED: &str = "retired_signing_keys";
+
+/// Every key the bank has signed with, the current one first: documents signed before a
+/// rotation keep verifying.
+pub async fn verifying_keys(app: &App) -> AppResult<Vec<PublicKey>> {
+    let mut keys = vec![public_key(app).await?];
+    let retired = store::taxonomy::get_setting(&app.db.pool, RETIRED)
+        .await?
+        .unwrap_or_default();
+    keys.extend(retired.split(',').filter_map(certs::public_from_hex));
+    Ok(keys)
+}
+
+/// Replaces the signing key; the old one stays listed for verification only.
+pub async fn rotate_key(app: &App, actor: &Actor) -> AppResult<PublicKey> {
+    let old = public_key(app).await?;
+    let next = certs::generate_key();
+    let mut tx = app.db.begin().await?;
+    let retired = store::taxonomy::get_setting(&mut *tx, RETIRED)
+        .await?
+        .unwrap_or_default();
+    let mut all = vec![certs::public_to_hex(&old)];
+    all.extend(retired.split(',').filter(|s| !s.is_empty()).map(str::to_string));
+    store::taxonomy::set_setting(&mut *tx, RETIRED, &all.join(",")).await?;
+    store::taxonomy::set_setting(&mut *tx, "signing_key", &certs::key_to_hex(&next)).await?;
+    store::audit::record(
+        &mut *tx,
+        actor,
+        "signing_key_rotated",
+        Some(&certs::public_to_hex(&old)),
+        None,
+        now(),
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(next.verifying_key())
+}
+
 fn number(prefix: &str) -> String {
     let day = domain::time::today().format("%Y%m%d");
     format!("{prefix}{day}{:08}", rand::thread_rng().gen_range(0..100_000_000))

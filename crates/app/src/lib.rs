@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod config;
 pub mod conversion;
+pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod evidence;

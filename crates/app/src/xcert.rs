@@ -219,6 +219,7 @@ async fn apply_page(app: &App, run: i64, subtype: i64, feed: &Feed, out: &mut Ou
                         store::ledger::append(&mut *tx, h.learner_id, -credits, "X证书撤销", Some(h.id), &actor(), t)
                             .await?;
                     }
+                    crate::holdings::after_withdrawal(&mut tx, &h, "X证书平台已撤销该证书", &actor()).await?;
                     c.revoked += 1;
                 }
             } else if h.name != title || h.issuer != r.issuer.trim() || h.issued_on.as_deref() != Some(date.as_str()) {

@@ -1,6 +1,7 @@
 //! The `creditbank` binary: parses arguments, builds the app, runs one command.
 
 mod bench;
+mod verify;
 
 use anyhow::Context;
 use app::{App, Config};
@@ -72,13 +73,17 @@ enum Command {
         #[command(subcommand)]
         which: BenchKind,
     },
-    /// Check a certificate PDF offline against the bank's public key.
+    /// Check a certificate PDF or a credential (JSON) offline: against a public key, or
+    /// against this bank's keys and status lists.
     Verify {
         file: std::path::PathBuf,
-        /// The public key (hex, from /verify/public-key); read from the database when omitted.
+        /// The public key (hex from /verify/public-key, or a z6Mk Multikey); the bank's own
+        /// keys and revocation state are read from the database when omitted.
         #[arg(long)]
         key: Option<String>,
     },
+    /// Replace the signing key; the old one stays in the DID document for verification.
+    RotateSigningKey,
     /// Show the development SMS and e-mail outbox.
     Outbox {
         /// How many messages, newest first.
@@ -375,36 +380,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchKind::Conversion { rules, outcomes, pg },
         } => bench::conversion(rules, outcomes, &pg).await,
-        Command::Verify { file, key } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let public = match key {
-                Some(k) => certs::public_from_hex(&k).context("公钥格式不正确（应为64位十六进制）")?,
-                None => app::certificates::public_key(&App::build(config).await?)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-            };
-            match certs::verify(&bytes, &public) {
-                Ok(f) => {
-                    println!(
-                        "签名有效：{}，编号 {}，{} {}，签发日期 {}",
-                        f.title(),
-                        f.number,
-                        f.learner,
-                        f.id_number,
-                        f.issued_on
-                    );
-                    for l in &f.lines {
-                        println!("  {l}");
-                    }
-                    for r in &f.rows {
-                        println!("  {}", r.join(" | "));
-                    }
-                    println!("是否仍然有效（成果未撤回）请在线核验：{}", f.verify_url);
-                    Ok(())
-                }
-                Err(e) => anyhow::bail!("{e}"),
-            }
-        }
+        Command::Verify { file, key } => verify::run(config, &file, key).await,
+        Command::RotateSigningKey => verify::rotate(config).await,
         Command::Admin { action } => admin(App::build(config).await?, action).await,
         Command::Outbox { limit } => {
             let app = App::build(config).await?;

@@ -558,3 +558,16 @@ pub async fn decided_by_expert<'c>(e: impl Exec<'c>, holding: i64, expert: i64) 
     .await?;
     Ok(n > 0)
 }
+
+/// The stored outcomes that passed conversions granted on the strength of `source`.
+pub async fn granted_from<'c>(e: impl Exec<'c>, source: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT lo.id FROM application_sources s \
+         JOIN conversion_applications a ON a.id = s.application_id AND a.status = 'passed' \
+         JOIN learner_outcomes lo ON lo.granted_by_application = a.id \
+         WHERE s.learner_outcome_id = $1 AND lo.status = 'stored' ORDER BY lo.id",
+    )
+    .bind(source)
+    .fetch_all(e)
+    .await?)
+}

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod codes;
 pub mod conversion;
+pub mod credentials;
 pub mod db;
 pub mod directory;
 pub mod feedback;

@@ -107,6 +107,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "list_order",
         sql: include_str!("../migrations/0019_list_order.sql"),
     },
+    Migration {
+        version: 20,
+        name: "credentials",
+        sql: include_str!("../migrations/0020_credentials.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

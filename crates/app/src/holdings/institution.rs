@@ -348,6 +348,7 @@ pub async fn withdraw(
             t,
         )
         .await?;
+        super::after_withdrawal(&mut tx, &h, &reason, actor).await?;
     }
     store::commit(tx).await?;
     Ok(ids.len())

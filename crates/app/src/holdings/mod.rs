@@ -16,7 +16,9 @@ use domain::outcome::{Recognition, Status};
 use crate::error::{Checks, checked};
 use crate::{App, AppError, AppResult, taxonomy};
 
+mod cascade;
 mod institution;
+pub(crate) use cascade::after_withdrawal;
 pub use institution::*;
 
 pub const SOURCE_PERSONAL: &str = "personal";

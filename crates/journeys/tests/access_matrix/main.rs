@@ -78,7 +78,8 @@ fn refused(r: &Resp) -> bool {
 }
 
 /// Page forms posted as multipart (they carry files).
-const MULTIPART: [&str; 18] = [
+const MULTIPART: [&str; 19] = [
+    "/verify",
     "/institution/methods",
     "/institution/methods/{id}/edit",
     "/institution/learner-outcomes/withdraw",

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod conversion;
+mod credentials;
 mod docs;
 pub mod extract;
 mod holdings;
@@ -95,6 +96,7 @@ pub fn beijing(ts: i64) -> String {
 pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(public::routes())
+        .merge(credentials::routes())
         .merge(outcomes::routes())
         .merge(learners::routes())
         .merge(holdings::routes())

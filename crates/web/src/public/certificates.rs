@@ -19,7 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/learner/certificates", get(list).post(issue_holdings))
         .route("/learner/conversions/{id}/certificate", post(issue_conversion))
-        .route("/verify", get(verify))
+        .route("/verify", get(verify).post(verify_upload))
         .route("/verify/public-key", get(public_key))
 }
 
@@ -28,6 +28,18 @@ pub fn routes() -> Router<AppState> {
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<CertificateLine>,
+    credentials: Vec<CredentialLine>,
+}
+
+/// An Open Badges credential the learner downloaded.
+struct CredentialLine {
+    number: String,
+    name: String,
+    kind: &'static str,
+    issued: String,
+    /// Why it no longer holds, if it does not.
+    revoked: Option<String>,
+    holding_id: i64,
 }
 
 struct CertificateLine {
@@ -54,6 +66,27 @@ async fn list(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, Web
             file_id: c.file_id,
         });
     }
+    let credentials = app::credentials::of_learner(&s.app, &a.learner)
+        .await?
+        .into_iter()
+        .map(|c| CredentialLine {
+            name: serde_json::from_str::<serde_json::Value>(&c.document)
+                .ok()
+                .and_then(|d| d["name"].as_str().map(str::to_string))
+                .unwrap_or_default(),
+            number: c.number,
+            kind: if c.kind == "grant" {
+                "转换获得"
+            } else {
+                "存储成果"
+            },
+            issued: datetime(c.created_at),
+            revoked: c
+                .revoked_at
+                .map(|at| format!("{}撤销：{}", datetime(at), c.revoked_reason.unwrap_or_default())),
+            holding_id: c.holding_id,
+        })
+        .collect();
     let ctx = PageCtx::new(
         "我的证明",
         &a.session,
@@ -61,7 +94,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, Web
         "/learner/certificates",
     )
     .await?;
-    Ok(page(&ListPage { ctx, rows }))
+    Ok(page(&ListPage { ctx, rows, credentials }))
 }
 
 async fn issue_holdings(
@@ -119,6 +152,8 @@ struct VerifyPage {
     revoked: Option<String>,
     error: Option<String>,
     public_key: String,
+    /// The checks made on an uploaded file or a credential's address.
+    checked: Option<app::credentials::Verification>,
 }
 
 async fn verify(
@@ -143,7 +178,6 @@ async fn verify(
             Err(e) => return Err(WebError(e)),
         }
     }
-    let public_key = certs::public_to_hex(&app::certificates::public_key(&s.app).await?);
     // The learner it was issued to (just after 开具证明) gets the PDF from here.
     let download = match (&who, &facts) {
         (Some(Principal::Learner(l)), Some(_)) => app::queries::learner::certificates(&s.app, l)
@@ -153,16 +187,103 @@ async fn verify(
             .map(|c| c.file_id),
         _ => None,
     };
-    let ctx = PageCtx::new("证书核验", &session, who.as_ref(), "").await?;
+    verify_page(
+        &s,
+        &session,
+        who.as_ref(),
+        VerifyResult {
+            number: q.number,
+            facts,
+            revoked,
+            error,
+            download,
+            checked: None,
+        },
+    )
+    .await
+}
+
+/// What a verification found, for the page.
+struct VerifyResult {
+    number: String,
+    facts: Option<certs::Facts>,
+    revoked: Option<String>,
+    error: Option<String>,
+    download: Option<i64>,
+    checked: Option<app::credentials::Verification>,
+}
+
+async fn verify_page(
+    s: &AppState,
+    session: &Session,
+    who: Option<&Principal>,
+    r: VerifyResult,
+) -> Result<Response, WebError> {
+    let public_key = certs::public_to_hex(&app::certificates::public_key(&s.app).await?);
+    let ctx = PageCtx::new("证书核验", session, who, "").await?;
     Ok(page(&VerifyPage {
         ctx,
-        download,
-        number: q.number,
-        facts,
-        revoked,
-        error,
+        download: r.download,
+        number: r.number,
+        facts: r.facts,
+        revoked: r.revoked,
+        error: r.error,
         public_key,
+        checked: r.checked,
     }))
+}
+
+/// P-03: an uploaded credential (JSON) or PDF certificate, checked step by step.
+async fn verify_upload(
+    State(s): State<AppState>,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    form: forms::CsrfMultipart,
+) -> Result<Response, WebError> {
+    let who = extract::principal(&session, &s).await?;
+    let checked = match form.file("file") {
+        None => Err(app::AppError::field("file", "请选择要核验的凭证文件（JSON）或证书PDF")),
+        Some((_, _, bytes)) => match app::certificates::throttle_verify(&s.app, &ip).await {
+            Ok(()) => app::credentials::verify_file(&s.app, bytes).await,
+            Err(e) => Err(e),
+        },
+    };
+    let (checked, error) = match checked {
+        Ok(v) => (Some(v), None),
+        Err(app::AppError::TooManyRequests(m)) => (None, Some(m)),
+        Err(e @ app::AppError::Invalid(_)) => (None, Some(e.to_string())),
+        Err(e) => return Err(WebError(e)),
+    };
+    let r = VerifyResult {
+        number: String::new(),
+        facts: None,
+        revoked: None,
+        error,
+        download: None,
+        checked,
+    };
+    verify_page(&s, &session, who.as_ref(), r).await
+}
+
+/// A credential's own address (its `id`): what verifying it finds.
+pub(super) async fn credential(
+    State(s): State<AppState>,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    Path(number): Path<String>,
+) -> Result<Response, WebError> {
+    let who = extract::principal(&session, &s).await?;
+    app::certificates::throttle_verify(&s.app, &ip).await?;
+    let checked = app::credentials::check_number(&s.app, &number).await?;
+    let r = VerifyResult {
+        number: String::new(),
+        facts: None,
+        revoked: None,
+        error: None,
+        download: None,
+        checked: Some(checked),
+    };
+    verify_page(&s, &session, who.as_ref(), r).await
 }
 
 async fn public_key(State(s): State<AppState>) -> Result<Response, WebError> {

@@ -5,6 +5,7 @@
 pub mod activation;
 pub mod catalog;
 pub mod certificates;
+pub mod credentials;
 pub mod files;
 pub mod health;
 pub mod info;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(files::routes())
         .merge(health::routes())
         .merge(certificates::routes())
+        .merge(credentials::routes())
         .merge(info::routes())
         .merge(activation::routes())
         .merge(questions::routes())

@@ -12,6 +12,8 @@ struct DetailPage {
     can_upload: bool,
     /// Outcomes others created get 问题反馈 instead of 修改.
     can_report: bool,
+    /// A stored outcome can be taken away as an Open Badges credential.
+    can_credential: bool,
     base: Vec<(String, String)>,
     extra: Vec<(String, String)>,
     files: Vec<crate::kit::forms::FileLink>,
@@ -43,6 +45,7 @@ async fn detail_page(
             can_apply,
             can_upload,
             can_report: h.source != app::holdings::SOURCE_PERSONAL,
+            can_credential: h.status == Status::Stored,
             base: v.base,
             extra: v.extra,
             files: v.files,

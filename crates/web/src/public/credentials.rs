@@ -1,0 +1,80 @@
+//! Verifiable credentials on the web: the bank's DID document, its status lists, the
+//! learner's download of an outcome's Open Badges credential, and a credential's own
+//! address (its `id`), which shows what verifying it finds.
+
+use app::auth::Principal;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::kit::error::WebError;
+use crate::kit::extract::{ClientIp, LearnerAuth};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/did.json", get(did_document))
+        .route("/did.json", get(did_document))
+        .route("/credentials/status/{list}", get(status_list))
+        .route("/credentials/{number}", get(super::certificates::credential))
+        .route("/learner/outcomes/{id}/credential", get(download))
+}
+
+/// JSON-LD documents: cacheable for a minute so a burst of verifiers costs one signature.
+fn json_ld(doc: &Value, cache: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, cache),
+        ],
+        doc.to_string(),
+    )
+        .into_response()
+}
+
+async fn did_document(State(s): State<AppState>) -> Result<Response, WebError> {
+    Ok(json_ld(
+        &app::credentials::did_document(&s.app).await?,
+        "public, max-age=300",
+    ))
+}
+
+async fn status_list(State(s): State<AppState>, Path(list): Path<String>) -> Result<Response, WebError> {
+    let list = list
+        .parse::<i64>()
+        .map_err(|_| app::AppError::NotFound("没有这个状态列表".into()))?;
+    Ok(json_ld(
+        &app::credentials::status_list(&s.app, list).await?,
+        "public, max-age=60",
+    ))
+}
+
+async fn download(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    let doc = app::credentials::of_holding(&s.app, &a.learner, id, &actor).await?;
+    let number = doc["id"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .unwrap_or("credential");
+    let body = serde_json::to_string_pretty(&doc).map_err(|e| app::AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{number}.json\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
