@@ -2,6 +2,7 @@
 import * as h from "./harness.mjs";
 import { guangdong, guangdongPerformance, oucn } from "./banks.mjs";
 import { conversion } from "./conversion.mjs";
+import { credentials } from "./credentials.mjs";
 import { feedback, importedLearners, newLearner } from "./learner.mjs";
 import { everyMenu, publicPages } from "./pages.mjs";
 import { portal } from "./portal.mjs";
@@ -16,6 +17,7 @@ const everything = [
   ["an expert gives a final review", expert],
   ["an institution exports its learner accounts and filters its rules", institutionTools],
   ["the centre publishes news and answers questions; the statistics draw", portal],
+  ["a learner downloads an Open Badges credential; a visitor verifies it", credentials],
   ["the public pages", publicPages],
   ["every page of every role's menu", everyMenu],
 ];

@@ -74,6 +74,22 @@ impl Default for XcertConfig {
 }
 
 impl Config {
+    /// Whether `public_url` points at this machine only (certificates' QR codes and the
+    /// credentials' issuer would then be unverifiable from outside).
+    pub fn public_url_is_loopback(&self) -> bool {
+        let rest = self
+            .public_url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.public_url);
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host),
+        };
+        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// The client behind a request: the socket's peer, unless the peer is a trusted
     /// proxy — then the rightmost `X-Forwarded-For` address that is not one (a client
     /// can put anything on the left of the header, nothing on the right of its proxy).
@@ -271,6 +287,30 @@ mod tests {
         assert_eq!(c.email.smtp_port, 587);
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(Config::default().sqlite_dir(), Some(PathBuf::from("data")));
+    }
+
+    #[test]
+    fn loopback_public_urls_are_told_apart() {
+        let at = |u: &str| Config {
+            public_url: u.into(),
+            ..Config::default()
+        };
+        for u in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "https://[::1]:8443/cb",
+            "http://127.8.0.1/",
+        ] {
+            assert!(at(u).public_url_is_loopback(), "{u}");
+        }
+        for u in [
+            "https://xfyh.example.cn",
+            "http://10.0.0.5:8080",
+            "https://[2001:db8::1]/",
+            "https://localhost.example",
+        ] {
+            assert!(!at(u).public_url_is_loopback(), "{u}");
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Certificates (L-08, L-12, X-05): PDF with Chinese text in an embedded, freely licensed
-//! font (Noto Sans SC, SIL OFL 1.1, subset to GB 2312), a QR code to the verification
+//! font (the full Noto Sans CJK SC face, SIL OFL 1.1: any name an ID card can carry, 镕,
+//! 喆, 堃 or 𠮷, prints; krilla embeds only the glyphs a document uses), a QR code to the verification
 //! address, and an Ed25519 signature over the document so a holder can prove it offline.
 //!
 //! The signature is appended after the PDF's end as a comment line that PDF readers
@@ -23,7 +24,7 @@ use krilla::text::{Font, TextDirection};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-const FONT: &[u8] = include_bytes!("../fonts/NotoSansSC-Subset.otf");
+const FONT: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Regular.otf");
 const MARKER: &[u8] = b"\n%CREDITBANK-SIGNATURE ";
 
 #[derive(Debug, thiserror::Error)]
@@ -77,23 +78,7 @@ impl Facts {
 }
 
 fn text_width(s: &str, size: f32) -> f32 {
-    s.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum::<f32>() * size
-}
-
-/// Cuts text to a width, adding an ellipsis.
-fn fit(s: &str, width: f32, size: f32) -> String {
-    if text_width(s, size) <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    for c in s.chars() {
-        if text_width(&out, size) + size * 2.0 > width {
-            out.push('…');
-            break;
-        }
-        out.push(c);
-    }
-    out
+    s.chars().map(|c| if c.is_ascii() { 0.6 } else { 1.0 }).sum::<f32>() * size
 }
 
 fn fill(surface: &mut Surface, r: u8, g: u8, b: u8) {
@@ -167,30 +152,50 @@ pub fn render(f: &Facts, with_qr: bool) -> Result<Vec<u8>, CertError> {
         .iter()
         .chain(f.lines.iter())
     {
-        text(&mut s, 60.0, y, 12.0, &fit(line, w - 120.0, 12.0));
-        y += 20.0;
+        for part in wrap(line, w - 120.0, 12.0) {
+            text(&mut s, 60.0, y, 12.0, &part);
+            y += 18.0;
+        }
+        y += 2.0;
     }
-    // Table.
+    // Table: cells wrap (a long outcome name is never cut); rows stop above the footer.
     y += 10.0;
     let cols = f.headers.len().max(1);
     let col_w = (w - 120.0) / cols as f32;
+    let cells =
+        |row: &[String]| -> Vec<Vec<String>> { row.iter().take(cols).map(|c| wrap(c, col_w - 6.0, 10.0)).collect() };
+    let head = cells(&f.headers);
+    let head_lines = head.iter().map(Vec::len).max().unwrap_or(1) as f32;
     fill(&mut s, 232, 240, 252);
-    rect(&mut s, 60.0, y - 14.0, w - 120.0, 20.0);
+    rect(&mut s, 60.0, y - 14.0, w - 120.0, 8.0 + 13.0 * head_lines);
     fill(&mut s, 20, 20, 20);
-    for (i, head) in f.headers.iter().enumerate() {
-        text(&mut s, 64.0 + i as f32 * col_w, y, 10.0, &fit(head, col_w - 6.0, 10.0));
-    }
-    y += 22.0;
-    for row in f.rows.iter().take(24) {
-        for (i, cell) in row.iter().enumerate().take(cols) {
-            text(&mut s, 64.0 + i as f32 * col_w, y, 10.0, &fit(cell, col_w - 6.0, 10.0));
+    for (i, lines) in head.iter().enumerate() {
+        for (k, l) in lines.iter().enumerate() {
+            text(&mut s, 64.0 + i as f32 * col_w, y + 13.0 * k as f32, 10.0, l);
         }
-        fill(&mut s, 221, 227, 236);
-        rect(&mut s, 60.0, y + 5.0, w - 120.0, 0.6);
-        fill(&mut s, 20, 20, 20);
-        y += 20.0;
     }
-    if f.rows.len() > 24 {
+    y += 9.0 + 13.0 * head_lines;
+    let bottom = h - 215.0;
+    let mut shown = 0;
+    for row in &f.rows {
+        let row = cells(row);
+        let n = row.iter().map(Vec::len).max().unwrap_or(1) as f32;
+        if y + 13.0 * n > bottom {
+            break;
+        }
+        for (i, lines) in row.iter().enumerate() {
+            for (k, l) in lines.iter().enumerate() {
+                text(&mut s, 64.0 + i as f32 * col_w, y + 13.0 * k as f32, 10.0, l);
+            }
+        }
+        let line_y = y + 13.0 * (n - 1.0) + 5.0;
+        fill(&mut s, 221, 227, 236);
+        rect(&mut s, 60.0, line_y, w - 120.0, 0.6);
+        fill(&mut s, 20, 20, 20);
+        y = line_y + 15.0;
+        shown += 1;
+    }
+    if shown < f.rows.len() {
         text(
             &mut s,
             64.0,
@@ -205,23 +210,21 @@ pub fn render(f: &Facts, with_qr: bool) -> Result<Vec<u8>, CertError> {
     text(&mut s, w - 60.0 - text_width(&issuer, 12.0), h - 170.0, 12.0, &issuer);
     text(&mut s, w - 60.0 - text_width(&date, 12.0), h - 150.0, 12.0, &date);
     fill(&mut s, 80, 80, 80);
-    text(
-        &mut s,
-        60.0,
-        h - 80.0,
-        9.0,
-        &fit(&format!("在线核验：{}", f.verify_url), w - 200.0, 9.0),
-    );
-    text(
-        &mut s,
-        60.0,
-        h - 66.0,
-        9.0,
-        &format!(
-            "本证明经{}数字签名，可使用 creditbank verify 离线核验，或扫描二维码在线核验。",
-            f.issuer
-        ),
-    );
+    let mut foot = h - 80.0;
+    for part in wrap(&format!("在线核验：{}", f.verify_url), w - 120.0, 9.0)
+        .into_iter()
+        .chain(wrap(
+            &format!(
+                "本证明经{}数字签名，可使用 creditbank verify 离线核验，或扫描二维码在线核验。",
+                f.issuer
+            ),
+            w - 120.0,
+            9.0,
+        ))
+    {
+        text(&mut s, 60.0, foot, 9.0, &part);
+        foot += 13.0;
+    }
     if with_qr {
         draw_qr(&mut s, &f.verify_url, 60.0, h - 190.0, 96.0)?;
     }

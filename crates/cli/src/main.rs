@@ -260,6 +260,13 @@ async fn main() -> anyhow::Result<()> {
                 app.bank.name(),
                 redact(&app.config.database_url)
             );
+            if !demo && app.config.public_url_is_loopback() {
+                tracing::warn!(public_url = %app.config.public_url, "public_url is a loopback address");
+                eprintln!(
+                    "警告：对外地址 public_url（{}）是本机回环地址，证书二维码、核验地址和数字凭证的签发者（did:web）都将指向它，外部无法核验。请设置 CREDITBANK_PUBLIC_URL 为本行的公网地址。",
+                    app.config.public_url
+                );
+            }
             if demo {
                 println!("\n演示账号：");
                 for a in app::demo::load(&app).await? {

@@ -5,6 +5,7 @@
 
 pub mod badge;
 pub mod canon;
+pub mod ctdl;
 pub mod did;
 pub mod proof;
 pub mod status;

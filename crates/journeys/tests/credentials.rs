@@ -19,6 +19,7 @@ both!(credentials_verify_and_follow_withdrawals);
 
 struct World {
     school: i64,
+    rule: i64,
     learner: store::learners::Learner,
     source: i64,
     grant: i64,
@@ -83,6 +84,7 @@ async fn world(t: &TestApp) -> World {
     assert_eq!(balance(t, me).await, 325, "2.5 + 0.75 credits");
     World {
         school: a,
+        rule: r,
         learner,
         source,
         grant,
@@ -250,6 +252,48 @@ async fn credentials_verify_and_follow_withdrawals(t: &TestApp) {
 
     bad_input(t, &source).await;
     pages(t, &w, &source).await;
+    ctdl(t, &w).await;
+}
+
+/// The published rules and the catalog as CTDL for registries.
+async fn ctdl(t: &TestApp, w: &World) {
+    let rules = get_json(t, "/ctdl/rules").await;
+    assert_eq!(rules["@type"], "ceterms:Collection");
+    let member = &rules["ceterms:hasMember"][0];
+    assert_eq!(member["@type"], "ceterms:TransferValueProfile");
+    assert_eq!(member["ceterms:transferValueFrom"][0]["@type"], "ceterms:Course");
+    assert_eq!(
+        member["ceterms:transferValueFor"][0]["ceterms:name"]["zh-cn"],
+        "管理学基础"
+    );
+    assert_eq!(member["ceterms:transferValue"][0]["ceterms:value"], json!(0.75));
+    let one = get_json(t, &format!("/ctdl/rules/{}", w.rule)).await;
+    assert_eq!(one["@context"], credentials::ctdl::CONTEXT);
+    assert_eq!(one["ceterms:ctid"], member["ceterms:ctid"], "a rule keeps its CTID");
+    assert!(one["ceterms:ctid"].as_str().unwrap().starts_with("ce-"));
+    let from = one["ceterms:transferValueFrom"][0]["@id"].as_str().unwrap();
+    let path = from
+        .trim_start_matches(app::credentials::base_url(&t.app))
+        .replace("/catalog/", "/ctdl/catalog/");
+    let course = get_json(t, &path).await;
+    assert_eq!(course["ceterms:codedNotation"], "ECON-1");
+    assert_eq!(course["ceterms:creditValue"][0]["ceterms:value"], json!(2.5));
+    let catalog = get_json(t, "/ctdl/catalog").await;
+    assert_eq!(catalog["totalItems"], 2);
+    assert!(catalog.get("next").is_none());
+    assert_eq!(
+        get_json(t, "/ctdl/catalog?before=1").await["ceterms:hasMember"],
+        json!([])
+    );
+    for bad in [
+        "/ctdl/rules/0",
+        "/ctdl/rules/abc",
+        "/ctdl/catalog/99999",
+        "/ctdl/catalog/-1",
+    ] {
+        assert_eq!(t.client().get(bad).await.status, 404, "{bad}");
+    }
+    assert_eq!(t.client().get("/ctdl/rules?before=zz").await.status, 200);
 }
 
 /// Every kind of bad input is an answer naming the failing check, never an error.

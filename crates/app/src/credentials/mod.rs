@@ -3,6 +3,7 @@
 //! bank as a `did:web`, revocable through Bitstring Status Lists whose bits are set in the
 //! transaction of the change that causes them.
 
+pub mod ctdl;
 mod issue;
 mod verify;
 

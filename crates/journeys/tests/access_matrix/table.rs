@@ -121,6 +121,11 @@ fn public() -> Vec<Row> {
         g("/verify/public-key", "", ALL),
         p("/verify", "", ALL),
         g("/.well-known/did.json", "", ALL),
+        g("/ctdl/rules", "", ALL),
+        g("/ctdl/rules/{id}", "rule_published", ALL),
+        g("/ctdl/rules/{id}", "rule_draft", NOBODY),
+        g("/ctdl/catalog", "", ALL),
+        g("/ctdl/catalog/{id}", "outcome_x", ALL),
         g("/did.json", "", ALL),
         g("/credentials/status/{list}", "", ALL).at("/credentials/status/1"),
         // A credential's address shows what verifying it finds; an unknown number is found by nobody.

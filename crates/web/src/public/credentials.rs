@@ -4,7 +4,7 @@
 
 use app::auth::Principal;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,6 +21,54 @@ pub fn routes() -> Router<AppState> {
         .route("/credentials/status/{list}", get(status_list))
         .route("/credentials/{number}", get(super::certificates::credential))
         .route("/learner/outcomes/{id}/credential", get(download))
+        .route("/ctdl/rules", get(ctdl_rules))
+        .route("/ctdl/rules/{id}", get(ctdl_rule))
+        .route("/ctdl/catalog", get(ctdl_outcomes))
+        .route("/ctdl/catalog/{id}", get(ctdl_outcome))
+}
+
+/// `?before=` the last id of the previous page; anything else is the first page.
+#[derive(serde::Deserialize, Default)]
+struct Cursor {
+    #[serde(default)]
+    before: String,
+}
+
+impl Cursor {
+    fn id(&self) -> Option<i64> {
+        self.before.trim().parse().ok()
+    }
+}
+
+fn ld(doc: &Value) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/ld+json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        doc.to_string(),
+    )
+        .into_response()
+}
+
+fn id_of(raw: &str) -> Result<i64, WebError> {
+    raw.parse().map_err(|_| WebError(app::AppError::not_found()))
+}
+
+async fn ctdl_rules(State(s): State<AppState>, Query(c): Query<Cursor>) -> Result<Response, WebError> {
+    Ok(ld(&app::credentials::ctdl::rules(&s.app, c.id()).await?))
+}
+
+async fn ctdl_rule(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
+    Ok(ld(&app::credentials::ctdl::rule(&s.app, id_of(&id)?).await?))
+}
+
+async fn ctdl_outcomes(State(s): State<AppState>, Query(c): Query<Cursor>) -> Result<Response, WebError> {
+    Ok(ld(&app::credentials::ctdl::outcomes(&s.app, c.id()).await?))
+}
+
+async fn ctdl_outcome(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
+    Ok(ld(&app::credentials::ctdl::outcome(&s.app, id_of(&id)?).await?))
 }
 
 /// JSON-LD documents: cacheable for a minute so a burst of verifiers costs one signature.

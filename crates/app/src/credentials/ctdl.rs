@@ -1,0 +1,132 @@
+//! The published catalog and conversion rules as CTDL JSON-LD, one document each and in
+//! pages (newest first, `?before=` the last id of the previous page), for registries
+//! such as the Credential Registry to harvest.
+
+use credentials::ctdl::{self, Kind, Resource, Transfer};
+use serde_json::Value;
+use store::catalog::CatalogOutcome;
+
+use super::base_url;
+use crate::queries::conversion::RuleList;
+use crate::{App, AppResult};
+
+pub const PER_PAGE: i64 = 100;
+
+fn scope(app: &App) -> String {
+    credentials::did::did_web(&app.config.public_url)
+}
+
+fn kind(o: &CatalogOutcome) -> Kind {
+    let fields: std::collections::BTreeMap<String, String> = serde_json::from_str(&o.fields).unwrap_or_default();
+    if domain::taxonomy::is_course(fields.keys().map(String::as_str)) {
+        return Kind::Course;
+    }
+    match domain::taxonomy::Category::from_code(&o.category) {
+        Some(domain::taxonomy::Category::Academic) => Kind::Diploma,
+        Some(domain::taxonomy::Category::NonAcademic) => Kind::Certificate,
+        _ => Kind::LearningOpportunity,
+    }
+}
+
+fn resource(app: &App, o: &CatalogOutcome) -> Resource {
+    let fields: std::collections::BTreeMap<String, String> = serde_json::from_str(&o.fields).unwrap_or_default();
+    Resource {
+        url: format!("{}/catalog/{}", base_url(app), o.id),
+        ctid: ctdl::ctid(&scope(app), &format!("outcome:{}", o.id)),
+        kind: kind(o),
+        name: o.name.clone(),
+        description: fields
+            .get("intro")
+            .cloned()
+            .or_else(|| Some(format!("{}（{}）", o.subtype_name, o.type_name))),
+        code: fields.get("course_code").cloned(),
+        credits: o.credits,
+        owner: o.institution_name.clone(),
+    }
+}
+
+/// One catalog outcome (every outcome of the catalog is public).
+pub async fn outcome(app: &App, id: i64) -> AppResult<Value> {
+    let o = crate::queries::catalog::get(app, id).await?;
+    Ok(resource(app, &o).document())
+}
+
+/// A page of the catalog.
+pub async fn outcomes(app: &App, before: Option<i64>) -> AppResult<Value> {
+    let f = crate::queries::CatalogFilter {
+        before_id: before,
+        ..Default::default()
+    };
+    let page = crate::queries::catalog::search(app, &f, 1, PER_PAGE).await?;
+    let next = (page.rows.len() as i64 == PER_PAGE)
+        .then(|| {
+            page.rows
+                .last()
+                .map(|o| format!("{}/ctdl/catalog?before={}", base_url(app), o.id))
+        })
+        .flatten();
+    let members = page.rows.iter().map(|o| resource(app, o).to_json()).collect();
+    let url = format!(
+        "{}/ctdl/catalog{}",
+        base_url(app),
+        before.map(|b| format!("?before={b}")).unwrap_or_default()
+    );
+    Ok(ctdl::collection(
+        &url,
+        &format!("{}成果目录", app.bank.name()),
+        members,
+        page.total,
+        next,
+    ))
+}
+
+async fn transfer(app: &App, r: &store::conversion::Rule) -> AppResult<Transfer> {
+    let d = crate::queries::conversion::rule_detail(app, r).await?;
+    Ok(Transfer {
+        url: format!("{}/rules/{}", base_url(app), r.id),
+        ctid: ctdl::ctid(&scope(app), &format!("rule:{}", r.code)),
+        code: r.code.clone(),
+        name: r.name.clone(),
+        description: format!("{}（{}，转换比例{}）", r.explanation, r.kind, r.ratio),
+        owner: r.institution_name.clone(),
+        start_date: r
+            .published_at
+            .map(|t| domain::time::beijing_day(t).format("%Y-%m-%d").to_string()),
+        from: d.sources.iter().map(|o| resource(app, o)).collect(),
+        to: d.targets.iter().map(|(t, o)| (resource(app, o), t.credits)).collect(),
+    })
+}
+
+/// One published rule as a TransferValueProfile.
+pub async fn rule(app: &App, id: i64) -> AppResult<Value> {
+    let r = crate::queries::conversion::rule(app, None, id).await?;
+    Ok(transfer(app, &r).await?.document())
+}
+
+/// A page of the published rules.
+pub async fn rules(app: &App, before: Option<i64>) -> AppResult<Value> {
+    let page = crate::queries::conversion::rules_before(app, RuleList::Public(String::new()), before, PER_PAGE).await?;
+    let mut members = Vec::new();
+    for r in &page.rows {
+        members.push(transfer(app, r).await?.to_json());
+    }
+    let next = (page.rows.len() as i64 == PER_PAGE)
+        .then(|| {
+            page.rows
+                .last()
+                .map(|r| format!("{}/ctdl/rules?before={}", base_url(app), r.id))
+        })
+        .flatten();
+    let url = format!(
+        "{}/ctdl/rules{}",
+        base_url(app),
+        before.map(|b| format!("?before={b}")).unwrap_or_default()
+    );
+    Ok(ctdl::collection(
+        &url,
+        &format!("{}转换规则", app.bank.name()),
+        members,
+        page.total,
+        next,
+    ))
+}
