@@ -27,6 +27,10 @@ pub struct Config {
     pub profile: String,
     /// Where uploaded files are kept (the directory file store).
     pub files_dir: String,
+    /// Files in an S3-compatible object store instead (`s3://bucket/prefix`; credentials,
+    /// region and endpoint from the usual `AWS_*` variables): what several processes
+    /// behind a load balancer share. Empty: the directory.
+    pub files_url: String,
     pub sms: SmsConfig,
     pub email: EmailConfig,
     /// Data rows one import file may hold.
@@ -152,6 +156,7 @@ impl Default for Config {
             demo: false,
             profile: "ncb".into(),
             files_dir: "data/files".into(),
+            files_url: String::new(),
             sms: SmsConfig {
                 sender: "outbox".into(),
                 ..Default::default()
@@ -197,6 +202,7 @@ impl Config {
         set(&mut self.profile, "CREDITBANK_PRESET");
         set(&mut self.profile, "CREDITBANK_PROFILE");
         set(&mut self.files_dir, "CREDITBANK_FILES_DIR");
+        set(&mut self.files_url, "CREDITBANK_FILES_URL");
         set(&mut self.sms.sender, "CREDITBANK_SMS_SENDER");
         set(&mut self.sms.gateway_url, "CREDITBANK_SMS_GATEWAY_URL");
         set(&mut self.sms.gateway_token, "CREDITBANK_SMS_GATEWAY_TOKEN");

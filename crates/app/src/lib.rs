@@ -76,7 +76,11 @@ impl App {
     pub async fn open(db: Db, config: Config) -> anyhow::Result<Self> {
         let bank = bank::settle(&db, bank::configured(&config.profile)?).await?;
         let (sms, email) = senders::from_config(&config, &db, bank);
-        let files = Arc::new(files::DirStore::new(&config.files_dir));
+        let files: Arc<dyn files::FileStore> = if config.files_url.is_empty() {
+            Arc::new(files::DirStore::new(&config.files_dir))
+        } else {
+            Arc::new(files::ObjectFiles::from_url(&config.files_url)?)
+        };
         Ok(Self {
             db,
             config: Arc::new(config),

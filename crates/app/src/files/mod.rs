@@ -1,5 +1,8 @@
 //! Evidence and document files: checked by content (magic bytes), at most 10 MB, kept
-//! outside the database behind a storage trait (a directory by default).
+//! outside the database behind a storage trait: a directory by default, or an
+//! S3-compatible object store (`files_url`) that several processes share.
+
+mod object;
 
 use std::path::PathBuf;
 
@@ -7,11 +10,13 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use store::now;
 
+pub use object::ObjectFiles;
+
 use crate::{App, AppError, AppResult};
 
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
-/// Where file bytes live. A directory now; an object store can implement the same.
+/// Where file bytes live: a directory (`DirStore`) or an object store (`ObjectFiles`).
 #[async_trait]
 pub trait FileStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
