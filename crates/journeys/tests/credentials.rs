@@ -380,6 +380,14 @@ async fn pages(t: &TestApp, w: &World, source: &Value) {
     assert!(junk.has("不是JSON格式的凭证文件") && !junk.has("<script>"));
     let none = c.post_multipart("/verify", &[], &[]).await;
     assert!(none.has("请选择要核验的凭证文件"), "{}", none.excerpt(0, 2000));
+    // A visitor who is not signed in verifies through the page's own form.
+    let mut visitor = t.client();
+    assert!(visitor.get("/verify").await.has("核验文件"));
+    let up = visitor
+        .post_multipart("/verify", &[], &[("file", "凭证.json", source.to_string().as_bytes())])
+        .await;
+    assert_eq!(up.status, 200);
+    assert!(up.has("核验未通过"));
     // The same checks for machines.
     let api = t.api("");
     let r = api.post("/api/v1/credentials/verify", source).await;

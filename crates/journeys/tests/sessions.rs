@@ -19,7 +19,8 @@ async fn anonymous_reading_writes_no_session(t: &TestApp) {
             "/news",
             "/institutions",
             "/qa",
-            "/verify",
+            // A QR code's lookup reads only; /verify itself is the upload form (below).
+            "/verify?number=ZM2026120100000000",
             "/about",
         ] {
             let mut c = t.client();
@@ -29,10 +30,15 @@ async fn anonymous_reading_writes_no_session(t: &TestApp) {
         }
     }
     assert_eq!(t.scalar("SELECT COUNT(*) FROM sessions").await, 0);
+    // The verification page's upload form needs a token, and gets one.
+    let mut v = t.client();
+    assert!(v.get("/verify").await.has("核验文件"));
+    assert!(v.cookie.is_some());
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM sessions").await, 1);
     // The sign-in form needs a token: its session starts there, and signing in works.
     let mut me = t.client();
     let r = me.sign_in("learner", &id("44010619900101123"), "Pass1234").await;
     assert!(r.redirects_to("/learner"), "{r:?}");
-    assert_eq!(t.scalar("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM sessions").await, 2);
     assert_eq!(me.get("/learner").await.status, 200);
 }

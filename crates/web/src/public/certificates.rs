@@ -220,7 +220,13 @@ async fn verify_page(
     r: VerifyResult,
 ) -> Result<Response, WebError> {
     let public_key = certs::public_to_hex(&app::certificates::public_key(&s.app).await?);
-    let ctx = PageCtx::new("证书核验", session, who, "").await?;
+    // The upload form needs a CSRF token, so the page without a number starts a session;
+    // a QR code's lookup (a number given) only reads, writing no session for each scan.
+    let ctx = if r.number.trim().is_empty() {
+        PageCtx::form("证书核验", session, who, "").await?
+    } else {
+        PageCtx::new("证书核验", session, who, "").await?
+    };
     Ok(page(&VerifyPage {
         ctx,
         download: r.download,
