@@ -12,6 +12,24 @@ use crate::{App, AppResult};
 
 pub const PER_PAGE: i64 = 100;
 
+/// A page of `/ctdl/{path}` with `members`; a full page links the next (`last` is its last id).
+fn collection(
+    app: &App,
+    path: &str,
+    name: &str,
+    before: Option<i64>,
+    members: Vec<Value>,
+    total: i64,
+    last: Option<i64>,
+) -> Value {
+    let base = format!("{}/ctdl/{path}", base_url(app));
+    let url = format!("{base}{}", before.map(|b| format!("?before={b}")).unwrap_or_default());
+    let next = last
+        .filter(|_| members.len() as i64 == PER_PAGE)
+        .map(|l| format!("{base}?before={l}"));
+    ctdl::collection(&url, &format!("{}{name}", app.bank.name()), members, total, next)
+}
+
 fn scope(app: &App) -> String {
     credentials::did::did_web(&app.config.public_url)
 }
@@ -58,25 +76,16 @@ pub async fn outcomes(app: &App, before: Option<i64>) -> AppResult<Value> {
         ..Default::default()
     };
     let page = crate::queries::catalog::search(app, &f, 1, PER_PAGE).await?;
-    let next = (page.rows.len() as i64 == PER_PAGE)
-        .then(|| {
-            page.rows
-                .last()
-                .map(|o| format!("{}/ctdl/catalog?before={}", base_url(app), o.id))
-        })
-        .flatten();
     let members = page.rows.iter().map(|o| resource(app, o).to_json()).collect();
-    let url = format!(
-        "{}/ctdl/catalog{}",
-        base_url(app),
-        before.map(|b| format!("?before={b}")).unwrap_or_default()
-    );
-    Ok(ctdl::collection(
-        &url,
-        &format!("{}成果目录", app.bank.name()),
+    let last = page.rows.last().map(|o| o.id);
+    Ok(collection(
+        app,
+        "catalog",
+        "成果目录",
+        before,
         members,
         page.total,
-        next,
+        last,
     ))
 }
 
@@ -110,23 +119,6 @@ pub async fn rules(app: &App, before: Option<i64>) -> AppResult<Value> {
     for r in &page.rows {
         members.push(transfer(app, r).await?.to_json());
     }
-    let next = (page.rows.len() as i64 == PER_PAGE)
-        .then(|| {
-            page.rows
-                .last()
-                .map(|r| format!("{}/ctdl/rules?before={}", base_url(app), r.id))
-        })
-        .flatten();
-    let url = format!(
-        "{}/ctdl/rules{}",
-        base_url(app),
-        before.map(|b| format!("?before={b}")).unwrap_or_default()
-    );
-    Ok(ctdl::collection(
-        &url,
-        &format!("{}转换规则", app.bank.name()),
-        members,
-        page.total,
-        next,
-    ))
+    let last = page.rows.last().map(|r| r.id);
+    Ok(collection(app, "rules", "转换规则", before, members, page.total, last))
 }

@@ -25,6 +25,16 @@ pub struct Verification {
 }
 
 impl Verification {
+    fn empty() -> Self {
+        Self {
+            valid: false,
+            checks: Vec::new(),
+            name: None,
+            holder: None,
+            issuer: None,
+        }
+    }
+
     fn push(&mut self, item: &'static str, passed: bool, detail: impl Into<String>) -> bool {
         self.checks.push(Check {
             item,
@@ -47,13 +57,7 @@ fn instant(v: Option<&Value>) -> Option<i64> {
 }
 
 pub async fn verify(app: &App, raw: &[u8]) -> AppResult<Verification> {
-    let mut out = Verification {
-        valid: false,
-        checks: Vec::new(),
-        name: None,
-        holder: None,
-        issuer: None,
-    };
+    let mut out = Verification::empty();
     let doc: Value = match serde_json::from_slice(raw) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
@@ -174,13 +178,7 @@ pub async fn verify_file(app: &App, raw: &[u8]) -> AppResult<Verification> {
 }
 
 async fn verify_pdf(app: &App, raw: &[u8]) -> AppResult<Verification> {
-    let mut out = Verification {
-        valid: false,
-        checks: Vec::new(),
-        name: None,
-        holder: None,
-        issuer: None,
-    };
+    let mut out = Verification::empty();
     out.push("格式", true, "PDF证书");
     let mut result = Err(certs::CertError::BadSignature);
     for key in crate::certificates::verifying_keys(app).await? {
