@@ -265,6 +265,17 @@ impl Where {
         marks.join(", ")
     }
 
+    /// Binds texts and returns their placeholders, in order.
+    pub fn bind_texts(&mut self, texts: &[String]) -> Vec<String> {
+        texts
+            .iter()
+            .map(|t| {
+                self.vals.push(Val::S(t.clone()));
+                format!("${}", self.vals.len())
+            })
+            .collect()
+    }
+
     /// `col IN ($n, …)`; an empty list matches nothing.
     pub fn any_of(&mut self, col: &str, ids: &[i64]) -> &mut Self {
         if ids.is_empty() {

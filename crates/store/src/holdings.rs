@@ -345,7 +345,7 @@ pub struct Filter {
     pub expert: Option<i64>,
 }
 
-fn where_for(f: &Filter) -> Where {
+fn where_for(db: &Db, f: &Filter) -> Where {
     let mut w = Where::new();
     if let Some(v) = f.learner_id {
         w.int("lo.learner_id = ?", v);
@@ -360,10 +360,7 @@ fn where_for(f: &Filter) -> Where {
         w.any_of("lo.institution_outcome_id", &f.institution_outcome_ids);
     }
     if let Some(q) = f.learner.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        w.text(
-            "(l.name LIKE ? ESCAPE '\\' OR l.id_number LIKE ? ESCAPE '\\')",
-            crate::like_pattern(&q.to_uppercase()),
-        );
+        crate::search::name_or_code(db, &mut w, &crate::search::LEARNERS, "l.id", "l.name", "l.id_number", q);
     }
     if !f.statuses.is_empty() {
         let list: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
@@ -418,7 +415,7 @@ fn where_for(f: &Filter) -> Where {
 }
 
 pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<Holding>> {
-    let w = where_for(f);
+    let w = where_for(db, f);
     let total: i64 = bind_scalar(
         sqlx::query_scalar(&crate::count_sql(&format!("{FROM}{}", w.sql()))),
         &w.vals,
@@ -436,7 +433,7 @@ pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<
 }
 
 pub async fn count(db: &Db, f: &Filter) -> Result<i64> {
-    let w = where_for(f);
+    let w = where_for(db, f);
     Ok(bind_scalar(
         sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM}{}", w.sql())),
         &w.vals,

@@ -322,10 +322,7 @@ pub async fn directory_page(
     let mut w = crate::Where::new();
     w.raw("status = 'approved'");
     if !q.trim().is_empty() {
-        w.text(
-            "(name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\')",
-            crate::like_pattern(q),
-        );
+        crate::search::name_or_code(db, &mut w, &crate::search::INSTITUTIONS, "id", "name", "code", q);
     }
     if let Some(k) = kind {
         w.text("kind = ?", k);

@@ -201,7 +201,7 @@ pub async fn of_institution(
         institution_id,
     );
     if !name.trim().is_empty() {
-        w.text("name LIKE ? ESCAPE '\\'", crate::like_pattern(name));
+        crate::search::name_contains(db, &mut w, &crate::search::LEARNERS, "id", "name", name);
     }
     if !id_number.trim().is_empty() {
         w.text("id_number = ?", id_number.trim().to_ascii_uppercase());

@@ -30,6 +30,7 @@ pub mod performance;
 pub mod portal;
 pub mod rate_limit;
 pub mod review_trail;
+pub mod search;
 pub mod sessions;
 pub mod staff;
 pub mod statistics;

@@ -112,6 +112,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "credentials",
         sql: include_str!("../migrations/0020_credentials.sql"),
     },
+    Migration {
+        version: 21,
+        name: "name_search",
+        sql: include_str!("../migrations/0021_name_search.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

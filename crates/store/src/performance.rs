@@ -136,7 +136,7 @@ pub struct Filter {
     pub learner: Option<String>,
 }
 
-fn where_for(f: &Filter) -> Where {
+fn where_for(db: &Db, f: &Filter) -> Where {
     let mut w = Where::new();
     if let Some(v) = f.learner_id {
         w.int("p.learner_id = ?", v);
@@ -152,15 +152,12 @@ fn where_for(f: &Filter) -> Where {
         w.raw(&format!("p.status IN ({})", list.join(", ")));
     }
     if let Some(q) = f.learner.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        w.text(
-            "(l.name LIKE ? ESCAPE '\\' OR l.id_number LIKE ? ESCAPE '\\')",
-            crate::like_pattern(&q.to_uppercase()),
-        );
+        crate::search::name_or_code(db, &mut w, &crate::search::LEARNERS, "l.id", "l.name", "l.id_number", q);
     }
     w
 }
 
 pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<Request>> {
     let select = format!("{SELECT}{FROM}");
-    crate::paged(db, &select, FROM, &where_for(f), "p.id DESC", page, per_page).await
+    crate::paged(db, &select, FROM, &where_for(db, f), "p.id DESC", page, per_page).await
 }

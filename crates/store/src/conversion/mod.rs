@@ -423,10 +423,7 @@ pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<
         w.raw(&format!("r.status IN ({})", list.join(", ")));
     }
     if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        w.text(
-            "(r.name LIKE ? ESCAPE '\\' OR r.code LIKE ? ESCAPE '\\')",
-            crate::like_pattern(n),
-        );
+        crate::search::name_or_code(db, &mut w, &crate::search::RULES, "r.id", "r.name", "r.code", n);
     }
     if let Some(d) = &f.departments {
         w.in_departments("r.institution_id", d, false);
