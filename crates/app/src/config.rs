@@ -40,6 +40,10 @@ pub struct Config {
     pub job_lease_seconds: i64,
     /// Whether `serve` also runs jobs (false where `creditbank worker` processes do).
     pub serve_runs_jobs: bool,
+    /// Requests one process works on at once; beyond it a request is answered 503 with
+    /// `Retry-After` at once (load shed) instead of queueing until everything times out.
+    /// Health probes are never shed.
+    pub max_in_flight: usize,
     /// How long 统计分析 shows the numbers it counted before counting again (0: every view).
     pub statistics_cache_seconds: i64,
     /// Requests one API key may make per minute.
@@ -169,6 +173,7 @@ impl Default for Config {
             import_max_rows: 1_000_000,
             job_lease_seconds: 120,
             serve_runs_jobs: true,
+            max_in_flight: 512,
             statistics_cache_seconds: 300,
             api_rate_per_minute: 600,
             trusted_proxies: Vec::new(),
@@ -234,6 +239,9 @@ impl Config {
         }
         if let Some(n) = get("CREDITBANK_STATISTICS_CACHE_SECONDS").and_then(|n| n.parse::<i64>().ok()) {
             self.statistics_cache_seconds = n.max(0);
+        }
+        if let Some(n) = get("CREDITBANK_MAX_IN_FLIGHT").and_then(|n| n.parse::<usize>().ok()) {
+            self.max_in_flight = n.max(1);
         }
         if let Some(v) = get("CREDITBANK_SERVE_RUNS_JOBS") {
             self.serve_runs_jobs = !matches!(v.as_str(), "0" | "false" | "no");

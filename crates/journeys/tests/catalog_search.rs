@@ -67,6 +67,42 @@ async fn names_are_found_by_any_substring(t: &TestApp) {
     assert_eq!(found("20").await, sorted(&["Python数据分析2024"]));
     assert_eq!(found("on数").await, sorted(&["Python数据分析2024"]));
     assert!(found("学数").await.is_empty());
+    // The name searched for exactly comes first, then the newest.
+    let newer = vals(&[("course_code", "K9"), ("orig_credits", "2")]);
+    let second = app::catalog::create(&t.app, gd, course, "数学分析（下）", &newer, &actor)
+        .await
+        .unwrap();
+    let ranked = async |q: &str, page: i64, per: i64| -> Vec<String> {
+        let f = app::queries::CatalogFilter {
+            name: Some(q.to_string()),
+            ..Default::default()
+        };
+        app::queries::catalog::search(&t.app, &f, page, per)
+            .await
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|o| o.name)
+            .collect()
+    };
+    assert_eq!(ranked("数学分析", 1, 10).await, ["数学分析", "数学分析(下)"]);
+    assert_eq!(ranked("数学分析", 1, 1).await, ["数学分析"]);
+    assert_eq!(
+        ranked("数学分析", 2, 1).await,
+        ["数学分析(下)"],
+        "the page after the exact ones"
+    );
+    assert!(ranked("数学分析", 3, 1).await.is_empty());
+    assert_eq!(
+        ranked("数学", 1, 10).await[0],
+        "数学分析(下)",
+        "no exact match: newest first"
+    );
+    sqlx::query("DELETE FROM institution_outcomes WHERE id = $1")
+        .bind(second)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
     assert!(found("英文").await.is_empty());
     // SQLite folds ASCII case as its LIKE does; PostgreSQL's LIKE is case-sensitive.
     let py = found("py").await;

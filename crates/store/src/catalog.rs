@@ -209,27 +209,67 @@ pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<
     let total: i64 = bind_scalar(sqlx::query_scalar(&count_sql), &w.vals)
         .fetch_one(&db.pool)
         .await?;
-    // The page's ids first, from the outcomes table alone (so the planner walks it by
-    // id), then their details.
-    let n = w.next();
-    let ids_sql = format!(
-        "SELECT io.id FROM institution_outcomes io{} ORDER BY io.id DESC LIMIT ${n} OFFSET ${}",
-        w.sql(),
-        n + 1
-    );
-    let ids: Vec<i64> = bind_scalar(sqlx::query_scalar(&ids_sql), &w.vals)
-        .bind(per_page)
-        .bind((page.max(1) - 1) * per_page)
-        .fetch_all(&db.pool)
-        .await?;
+    let offset = (page.max(1) - 1) * per_page;
+    // A name searched for exactly comes first (then newest first); a cursor (the API's
+    // `before`) walks by id alone.
+    let exact = f
+        .name
+        .as_deref()
+        .map(crate::search::normalize)
+        .filter(|n| !n.is_empty() && f.before_id.is_none());
+    let ids = match exact {
+        None => page_ids(db, &w, offset, per_page).await?,
+        Some(name) => {
+            let mut same = where_for(db, f);
+            same.text("io.name = ?", name.clone());
+            let exact_total: i64 = bind_scalar(
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM institution_outcomes io{}", same.sql())),
+                &same.vals,
+            )
+            .fetch_one(&db.pool)
+            .await?;
+            let mut ids = Vec::new();
+            if offset < exact_total {
+                ids = page_ids(db, &same, offset, per_page).await?;
+            }
+            let rest = per_page - ids.len() as i64;
+            if rest > 0 {
+                let mut other = where_for(db, f);
+                other.text("io.name <> ?", name);
+                ids.extend(page_ids(db, &other, (offset - exact_total).max(0), rest).await?);
+            }
+            ids
+        }
+    };
     let mut rows = Vec::new();
     if !ids.is_empty() {
         let mut by_id = Where::new();
         by_id.any_of("io.id", &ids);
-        let sql = format!("{SELECT}{} ORDER BY io.id DESC", by_id.sql());
-        rows = bind_all(sqlx::query_as(&sql), &by_id.vals).fetch_all(&db.pool).await?;
+        let sql = format!("{SELECT}{}", by_id.sql());
+        let mut found: Vec<CatalogOutcome> = bind_all(sqlx::query_as(&sql), &by_id.vals).fetch_all(&db.pool).await?;
+        for id in &ids {
+            if let Some(i) = found.iter().position(|o| o.id == *id) {
+                rows.push(found.swap_remove(i));
+            }
+        }
     }
     Ok(Page { rows, total })
+}
+
+/// A page's ids, newest first, from the outcomes table alone (so the planner walks it by
+/// id); their details are read after.
+async fn page_ids(db: &Db, w: &Where, offset: i64, limit: i64) -> Result<Vec<i64>> {
+    let n = w.next();
+    let sql = format!(
+        "SELECT io.id FROM institution_outcomes io{} ORDER BY io.id DESC LIMIT ${n} OFFSET ${}",
+        w.sql(),
+        n + 1
+    );
+    Ok(bind_scalar(sqlx::query_scalar(&sql), &w.vals)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// Deletes an institution's own outcome while it is unrecognised; holders keep their

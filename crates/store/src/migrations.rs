@@ -117,6 +117,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "name_search",
         sql: include_str!("../migrations/0021_name_search.sql"),
     },
+    Migration {
+        version: 22,
+        name: "exact_names",
+        sql: include_str!("../migrations/0022_exact_names.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

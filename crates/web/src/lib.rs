@@ -79,6 +79,13 @@ pub fn router(app: App) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let shed = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(kit::error::overloaded))
+        .load_shed()
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            state.app.config.max_in_flight.max(1),
+        ));
+    let probes = public::health::routes().with_state(state.clone());
     Router::new()
         .merge(public::routes())
         .merge(account::routes())
@@ -91,6 +98,10 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), kit::viewer::layer))
         .with_state(state)
         .layer(sessions)
+        // Past `max_in_flight` a request is answered 503 at once; the probes are not
+        // counted, so a busy process is not taken out of the balancer for being busy.
+        .layer(shed)
+        .merge(probes)
         // Uploads (10 MB files) must not be cut off by the multipart reader's own 2 MB
         // default; the request limit below is the one that holds.
         .layer(axum::extract::DefaultBodyLimit::max(REQUEST_LIMIT))

@@ -94,3 +94,23 @@ impl IntoResponse for ApiError {
         crate::api::problem::Problem::from(self.0).into_response()
     }
 }
+
+/// A request beyond `max_in_flight`: refused at once with 503 and `Retry-After`, a
+/// problem document for the API and a short page for browsers.
+pub async fn overloaded(uri: axum::http::Uri, _: tower::BoxError) -> Response {
+    const DETAIL: &str = "服务器繁忙，请稍后重试";
+    if uri.path().starts_with("/api/") {
+        return crate::api::problem::Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", DETAIL)
+            .retry_after(RETRY_SECONDS.into())
+            .into_response();
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (axum::http::header::RETRY_AFTER, RETRY_SECONDS.to_string()),
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+        ],
+        format!("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{DETAIL}</title><p>{DETAIL}。</p></html>"),
+    )
+        .into_response()
+}

@@ -25,7 +25,6 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(register::routes())
         .merge(files::routes())
-        .merge(health::routes())
         .merge(certificates::routes())
         .merge(credentials::routes())
         .merge(info::routes())
