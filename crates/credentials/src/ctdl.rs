@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 
 pub const CONTEXT: &str = "https://credreg.net/ctdl/schema/context/json";
 
-/// What kind of resource a catalog outcome is in CTDL.
+/// What kind of learning outcome something is, named in CTDL (`class`) and in Open
+/// Badges (`achievement_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Course,
@@ -23,6 +24,16 @@ impl Kind {
             Kind::Diploma => "ceterms:Diploma",
             Kind::Certificate => "ceterms:Certificate",
             Kind::LearningOpportunity => "ceterms:LearningOpportunityProfile",
+        }
+    }
+
+    /// OB 3.0 `AchievementType`.
+    pub fn achievement_type(self) -> &'static str {
+        match self {
+            Kind::Course => "Course",
+            Kind::Diploma => "Diploma",
+            Kind::Certificate => "Certificate",
+            Kind::LearningOpportunity => "Achievement",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! pages (newest first, `?before=` the last id of the previous page), for registries
 //! such as the Credential Registry to harvest.
 
-use credentials::ctdl::{self, Kind, Resource, Transfer};
+use credentials::ctdl::{self, Resource, Transfer};
 use serde_json::Value;
 use store::catalog::CatalogOutcome;
 
@@ -34,24 +34,12 @@ fn scope(app: &App) -> String {
     credentials::did::did_web(&app.config.public_url)
 }
 
-fn kind(o: &CatalogOutcome) -> Kind {
-    let fields: std::collections::BTreeMap<String, String> = serde_json::from_str(&o.fields).unwrap_or_default();
-    if domain::taxonomy::is_course(fields.keys().map(String::as_str)) {
-        return Kind::Course;
-    }
-    match domain::taxonomy::Category::from_code(&o.category) {
-        Some(domain::taxonomy::Category::Academic) => Kind::Diploma,
-        Some(domain::taxonomy::Category::NonAcademic) => Kind::Certificate,
-        _ => Kind::LearningOpportunity,
-    }
-}
-
 fn resource(app: &App, o: &CatalogOutcome) -> Resource {
     let fields: std::collections::BTreeMap<String, String> = serde_json::from_str(&o.fields).unwrap_or_default();
     Resource {
         url: format!("{}/catalog/{}", base_url(app), o.id),
         ctid: ctdl::ctid(&scope(app), &format!("outcome:{}", o.id)),
-        kind: kind(o),
+        kind: super::kind(&o.category, &fields),
         name: o.name.clone(),
         description: fields
             .get("intro")

@@ -84,18 +84,6 @@ fn fields(h: &Holding) -> BTreeMap<String, String> {
     serde_json::from_str(&h.fields).unwrap_or_default()
 }
 
-/// OB 3.0 AchievementType from the taxonomy: courses by their fields, the rest by category.
-fn achievement_type(h: &Holding, f: &BTreeMap<String, String>) -> &'static str {
-    if domain::taxonomy::is_course(f.keys().map(String::as_str)) {
-        return "Course";
-    }
-    match Category::from_code(&h.category) {
-        Some(Category::Academic) => "Diploma",
-        Some(Category::NonAcademic) => "Certificate",
-        _ => "Achievement",
-    }
-}
-
 fn badge(app: &App, did: &str, learner: &Learner, h: &Holding, number: &str, entry: Value, t: i64) -> Badge {
     let f = fields(h);
     let grant = h.source == "conversion";
@@ -150,7 +138,7 @@ fn badge(app: &App, did: &str, learner: &Learner, h: &Holding, number: &str, ent
         },
         achievement: Achievement {
             id: achievement_id,
-            kind: achievement_type(h, &f),
+            kind: super::kind(&h.category, &f).achievement_type(),
             name: h.name.clone(),
             description: about.join("，"),
             criteria,

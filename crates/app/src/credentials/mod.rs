@@ -18,6 +18,20 @@ pub use issue::{of_holding, of_learner};
 pub use store::credentials::Credential;
 pub use verify::{Check, Verification, check_number, verify, verify_file};
 
+/// The kind of an outcome from the taxonomy: a course by its fields, the rest by category.
+fn kind(category: &str, fields: &std::collections::BTreeMap<String, String>) -> credentials::ctdl::Kind {
+    use credentials::ctdl::Kind;
+    use domain::taxonomy::Category;
+    if domain::taxonomy::is_course(fields.keys().map(String::as_str)) {
+        return Kind::Course;
+    }
+    match Category::from_code(category) {
+        Some(Category::Academic) => Kind::Diploma,
+        Some(Category::NonAcademic) => Kind::Certificate,
+        _ => Kind::LearningOpportunity,
+    }
+}
+
 /// The bank as an issuer: its DID, the current key and its verification method.
 pub struct Issuer {
     pub did: String,
