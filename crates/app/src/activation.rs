@@ -5,10 +5,11 @@
 
 use domain::account::Email;
 use domain::id_card::{IdNumber, IdType};
+use domain::lifecycle::LearnerStatus;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use store::audit::Actor;
-use store::learners::{ACTIVE, INACTIVE, Learner, REVIEW, UNCONFIRMED};
+use store::learners::Learner;
 use store::now;
 
 use crate::auth::Principal;
@@ -37,7 +38,7 @@ pub struct Found {
     pub id_number: String,
     pub institution: String,
     /// `inactive` (to activate) or `unconfirmed` (a link was sent; another may be).
-    pub status: String,
+    pub status: LearnerStatus,
 }
 
 async fn student(app: &App, id_number: &str) -> AppResult<Learner> {
@@ -51,16 +52,16 @@ async fn student(app: &App, id_number: &str) -> AppResult<Learner> {
     let l = store::learners::by_id_number(&app.db.pool, id.as_str())
         .await?
         .ok_or_else(not_found)?;
-    match l.status.as_str() {
-        ACTIVE => Err(AppError::field(
+    match l.status {
+        LearnerStatus::Active => Err(AppError::field(
             "id_number",
             "该账户已激活，请直接登录（用户名为S+身份证号或注册邮箱）",
         )),
-        REVIEW => Err(AppError::field(
+        LearnerStatus::Review => Err(AppError::field(
             "id_number",
             format!("该账户已提交激活，正在审核中（{REVIEW_DAYS}个工作日内完成），请耐心等待"),
         )),
-        INACTIVE if l.reviewed_at.is_some() => Err(AppError::field(
+        LearnerStatus::Inactive if l.reviewed_at.is_some() => Err(AppError::field(
             "id_number",
             "该账户已审核通过，请使用S+身份证号和初始密码（身份证号后六位）登录",
         )),
@@ -175,7 +176,7 @@ pub async fn confirm(app: &App, token: &str, ip: &str) -> AppResult<String> {
     let l = store::learners::by_id(&app.db.pool, c.learner_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if c.used_at.is_some() || l.status != UNCONFIRMED {
+    if c.used_at.is_some() || l.status != LearnerStatus::Unconfirmed {
         return Err(AppError::Conflict(
             "该验证链接已使用过。账户已进入审核，审核通过后即可登录。".into(),
         ));
@@ -218,7 +219,7 @@ pub async fn resend(app: &App, id_number: &str, ip: &str) -> AppResult<String> {
     let email = l
         .email
         .clone()
-        .filter(|_| l.status == UNCONFIRMED)
+        .filter(|_| l.status == LearnerStatus::Unconfirmed)
         .ok_or_else(|| AppError::field("id_number", "请先填写邮箱并点击“激活”"))?;
     let t = now();
     let mut tx = app.db.begin().await?;
@@ -255,7 +256,7 @@ pub async fn decide(
     };
     let l = store::learners::by_id(&app.db.pool, learner)
         .await?
-        .filter(|l| l.status == REVIEW)
+        .filter(|l| l.status == LearnerStatus::Review)
         .ok_or_else(|| AppError::NotFound("该账户不在审核中".into()))?;
     if department.parent_id.is_some() {
         let ours = match l.created_by_institution {
@@ -270,9 +271,13 @@ pub async fn decide(
     }
     let reason = domain::opinion::Opinion::parse("reason", "不通过原因", reason, !pass)?.into_string();
     let t = now();
-    let after = if l.mobile.is_none() { INACTIVE } else { ACTIVE };
+    let after = if l.mobile.is_none() {
+        LearnerStatus::Inactive
+    } else {
+        LearnerStatus::Active
+    };
     let mut tx = app.db.begin().await?;
-    let status = if pass { after } else { INACTIVE };
+    let status = if pass { after } else { LearnerStatus::Inactive };
     if !store::learner_accounts::end_review(&mut *tx, l.id, status, pass, t).await? {
         return Err(AppError::Conflict("该账户已审核，请刷新页面".into()));
     }
@@ -291,7 +296,7 @@ pub async fn decide(
     .await?;
     store::commit(tx).await?;
     if let Some(email) = &l.email {
-        let body = if pass && after == INACTIVE {
+        let body = if pass && after == LearnerStatus::Inactive {
             "您的学分银行账户已审核通过。请使用用户名（S+身份证号）或注册邮箱、初始密码（身份证号后六位）登录，并按提示完善账户信息。".to_string()
         } else if pass {
             "您的学分银行账户已审核通过，现在可以使用注册邮箱或S+身份证号登录。".to_string()

@@ -161,9 +161,7 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<KeyCaller> {
     let Principal::Institution { institution, .. } = &principal else {
         return Err(unauthenticated());
     };
-    if institution.id != key.institution_id
-        || InstitutionStatus::from_code(&institution.status) != InstitutionStatus::Approved
-    {
+    if institution.id != key.institution_id || institution.status != InstitutionStatus::Approved {
         return Err(unauthenticated());
     }
     Ok(KeyCaller {

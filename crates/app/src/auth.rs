@@ -1,6 +1,7 @@
 //! Signing in, and loading who is signed in on every request.
 
 use domain::bank::LearnerSignIn;
+use domain::lifecycle::LearnerStatus;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use store::audit::Actor;
@@ -89,13 +90,13 @@ async fn learner_by_login(app: &App, login: &str) -> AppResult<Option<Learner>> 
 }
 
 fn learner_refusal(app: &App, l: &Learner) -> Option<String> {
-    match l.status.as_str() {
-        store::learners::UNCONFIRMED => Some("请先登录您的邮箱，打开验证邮件中的链接完成邮箱验证".into()),
-        store::learners::REVIEW => Some(format!(
+    match l.status {
+        LearnerStatus::Unconfirmed => Some("请先登录您的邮箱，打开验证邮件中的链接完成邮箱验证".into()),
+        LearnerStatus::Review => Some(format!(
             "账户正在审核中，审核通过后即可登录（{}个工作日内完成）",
             crate::activation::REVIEW_DAYS
         )),
-        store::learners::INACTIVE if app.bank.reviews_learner_accounts() && l.reviewed_at.is_none() => {
+        LearnerStatus::Inactive if app.bank.reviews_learner_accounts() && l.reviewed_at.is_none() => {
             Some("账户尚未激活，请在登录页点击“国开学生账户激活”完成激活".into())
         }
         _ => None,

@@ -2,12 +2,13 @@
 //! (L-03) and password recovery (L-02).
 
 use domain::id_card::{IdNumber, IdType, IdValidity};
+use domain::lifecycle::LearnerStatus;
 use domain::mobile::Mobile;
 use domain::name::PersonName;
 use domain::password::NewPassword;
 use rand::Rng;
 use store::audit::Actor;
-use store::learners::{ACTIVE, INACTIVE, Learner, NewLearner};
+use store::learners::{Learner, NewLearner};
 use store::lockout::AccountTable;
 use store::now;
 
@@ -98,7 +99,7 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
                 id_number: id_number.as_str(),
                 mobile: Some(mobile.as_str()),
                 password_hash: &hash,
-                status: ACTIVE,
+                status: LearnerStatus::Active,
                 card_no: &new_card_no(),
                 created_by_institution: None,
                 now: t,
@@ -169,7 +170,7 @@ pub(crate) async fn pre_import_in(
         id_number: id.as_str(),
         mobile: None,
         password_hash: &hash,
-        status: INACTIVE,
+        status: LearnerStatus::Inactive,
         card_no: &new_card_no(),
         created_by_institution: institution,
         now: now(),

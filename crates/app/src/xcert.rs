@@ -18,6 +18,7 @@ use domain::id_card::IdNumber;
 use domain::name::PersonName;
 use store::audit::Actor;
 use store::now;
+pub use store::sync_runs::Rejection;
 
 use crate::{App, AppError, AppResult};
 
@@ -298,7 +299,7 @@ pub async fn recent(app: &App, who: &crate::auth::Principal) -> AppResult<Vec<st
     Ok(store::sync_runs::recent(&app.db.pool, SOURCE, 20).await?)
 }
 
-pub async fn rejections(app: &App, who: &crate::auth::Principal, run: i64) -> AppResult<Vec<(String, String)>> {
+pub async fn rejections(app: &App, who: &crate::auth::Principal, run: i64) -> AppResult<Vec<Rejection>> {
     crate::portal::centre_staff(who)?;
     Ok(store::sync_runs::rejections(&app.db.pool, run, 500).await?)
 }

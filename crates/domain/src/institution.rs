@@ -33,51 +33,7 @@ impl InstitutionKind {
     }
 }
 
-/// Registration state of an institution account (I-01, M-01).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstitutionStatus {
-    /// Account created, registrant or institution information still being filled in.
-    Draft,
-    /// Submitted, waiting for the management department.
-    Pending,
-    Approved,
-    Rejected,
-    Disabled,
-}
-
-impl InstitutionStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Disabled => "disabled",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Draft => "待完善",
-            Self::Pending => "待审核",
-            Self::Approved => "已通过",
-            Self::Rejected => "未通过",
-            Self::Disabled => "已停用",
-        }
-    }
-    pub fn from_code(s: &str) -> Self {
-        match s {
-            "pending" => Self::Pending,
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "disabled" => Self::Disabled,
-            _ => Self::Draft,
-        }
-    }
-    /// The registrant may still edit and (re)submit the institution information.
-    pub fn editable(self) -> bool {
-        matches!(self, Self::Draft | Self::Rejected)
-    }
-}
+pub use crate::lifecycle::InstitutionStatus;
 
 /// The institution's identifying code, which is also its primary login account.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -138,6 +138,66 @@ impl Stage {
     }
 }
 
+/// Registration state of an institution account (I-01, M-01): 待完善 while the
+/// registrant fills it in, 待审核 once submitted, then 已通过 or 未通过 (editable again);
+/// the department may stop an approved one (已停用).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum InstitutionStatus {
+    #[default]
+    Draft,
+    Pending,
+    Approved,
+    Rejected,
+    Disabled,
+}
+
+codes!(InstitutionStatus {
+    Draft => "draft", "待完善",
+    Pending => "pending", "待审核",
+    Approved => "approved", "已通过",
+    Rejected => "rejected", "未通过",
+    Disabled => "disabled", "已停用",
+});
+
+impl InstitutionStatus {
+    /// The registrant may still edit and (re)submit the institution information.
+    pub fn editable(self) -> bool {
+        matches!(self, Self::Draft | Self::Rejected)
+    }
+}
+
+/// A learner account: created 未激活 by an institution (activated at first sign-in with
+/// the initial password) or active at once; OUCN's self-registration waits for the
+/// e-mail link (待验证邮箱) and then the bank's review (待审核).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LearnerStatus {
+    Active,
+    Inactive,
+    Unconfirmed,
+    Review,
+}
+
+codes!(LearnerStatus {
+    Active => "active", "已激活",
+    Inactive => "inactive", "未激活",
+    Unconfirmed => "unconfirmed", "待验证邮箱",
+    Review => "review", "待审核",
+});
+
+/// An institution's published conversion method (转换办法): 未发布 → 已发布 → 已撤回.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MethodStatus {
+    Draft,
+    Published,
+    Withdrawn,
+}
+
+codes!(MethodStatus {
+    Draft => "draft", "未发布",
+    Published => "published", "已发布",
+    Withdrawn => "withdrawn", "已撤回",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +261,15 @@ mod tests {
         }
         for s in ApplicationStatus::ALL {
             assert_eq!(ApplicationStatus::parse(s.code()), Ok(*s));
+        }
+        for s in InstitutionStatus::ALL {
+            assert_eq!(InstitutionStatus::parse(s.code()), Ok(*s));
+        }
+        for s in LearnerStatus::ALL {
+            assert_eq!(LearnerStatus::parse(s.code()), Ok(*s));
+        }
+        for s in MethodStatus::ALL {
+            assert_eq!(MethodStatus::parse(s.code()), Ok(*s));
         }
         assert!(RuleStatus::parse("archived").is_err());
         assert_eq!(

@@ -39,7 +39,7 @@ async fn names_are_found_by_any_substring(t: &TestApp) {
                     id_number: &number,
                     mobile: None,
                     password_hash: "x",
-                    status: store::learners::INACTIVE,
+                    status: domain::lifecycle::LearnerStatus::Inactive,
                     card_no: &app::learners::new_card_no(),
                     created_by_institution: Some(gd),
                     now: store::now(),

@@ -105,11 +105,21 @@ async fn the_feed_is_stored_followed_and_resumed(t: &TestApp) {
     assert!(o.error.as_deref().unwrap().contains("500"), "{:?}", o.error);
     let reasons = store::sync_runs::rejections(&t.app.db.pool, o.run, 10).await.unwrap();
     assert!(
-        reasons.iter().any(|(no, why)| no == "X003" && why.contains("身份证号")),
+        reasons
+            .iter()
+            .any(|r| r.record_no == "X003" && r.reason.contains("身份证号")),
         "{reasons:?}"
     );
-    assert!(reasons.iter().any(|(no, why)| no == "X004" && why.contains("特级")));
-    assert!(reasons.iter().any(|(no, why)| no == "X005" && why.contains("字段缺失")));
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.record_no == "X004" && r.reason.contains("特级"))
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.record_no == "X005" && r.reason.contains("字段缺失"))
+    );
     assert_eq!(
         t.scalar("SELECT COUNT(*) FROM learner_outcomes WHERE source = 'xcert' AND status = 'stored'")
             .await,

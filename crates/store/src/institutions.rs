@@ -1,5 +1,6 @@
 //! Institutions, their registration state and their users (primary account and sub-users).
 
+use domain::lifecycle::InstitutionStatus;
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
@@ -11,7 +12,8 @@ pub struct Institution {
     pub code: String,
     pub name: String,
     pub department_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: InstitutionStatus,
     pub reject_reason: Option<String>,
     pub registrant_name: Option<String>,
     pub registrant_id_type: Option<String>,
@@ -102,7 +104,7 @@ pub async fn save_profile<'c>(
     e: impl Exec<'c>,
     id: i64,
     p: &Profile,
-    status: &str,
+    status: InstitutionStatus,
     submitted_at: Option<i64>,
 ) -> Result<()> {
     sqlx::query(
@@ -124,7 +126,7 @@ pub async fn save_profile<'c>(
     .bind(&p.address)
     .bind(&p.business_scope)
     .bind(&p.intro)
-    .bind(status)
+    .bind(status.code())
     .bind(submitted_at)
     .execute(e)
     .await?;
@@ -136,7 +138,7 @@ pub async fn save_profile<'c>(
 pub async fn decide<'c>(
     e: impl Exec<'c>,
     id: i64,
-    status: &str,
+    status: InstitutionStatus,
     reason: Option<&str>,
     by: i64,
     now: i64,
@@ -146,7 +148,7 @@ pub async fn decide<'c>(
          WHERE id = $1 AND status = 'pending'",
     )
     .bind(id)
-    .bind(status)
+    .bind(status.code())
     .bind(reason)
     .bind(by)
     .bind(now)
@@ -156,7 +158,11 @@ pub async fn decide<'c>(
 }
 
 /// Institutions of the given departments, optionally only one status, newest first.
-pub async fn list_in<'c>(e: impl Exec<'c>, departments: &[i64], status: Option<&str>) -> Result<Vec<Institution>> {
+pub async fn list_in<'c>(
+    e: impl Exec<'c>,
+    departments: &[i64],
+    status: Option<InstitutionStatus>,
+) -> Result<Vec<Institution>> {
     if departments.is_empty() {
         return Ok(Vec::new());
     }
@@ -166,7 +172,7 @@ pub async fn list_in<'c>(e: impl Exec<'c>, departments: &[i64], status: Option<&
          ORDER BY COALESCE(submitted_at, created_at) DESC, id DESC",
         placeholders.join(", ")
     );
-    let mut q = sqlx::query_as(&sql).bind(status.unwrap_or(""));
+    let mut q = sqlx::query_as(&sql).bind(status.map_or("", |s| s.code()));
     for d in departments {
         q = q.bind(*d);
     }

@@ -3,8 +3,9 @@
 
 use sqlx::FromRow;
 
-use crate::learners::{Learner, REVIEW, UNCONFIRMED};
+use crate::learners::Learner;
 use crate::{Db, Exec, Page, Result, Where, paged};
+use domain::lifecycle::LearnerStatus::{self, Review, Unconfirmed};
 
 /// Guangdong's registration facts.
 pub struct Facts<'a> {
@@ -40,7 +41,7 @@ pub async fn set_facts<'c>(e: impl Exec<'c>, id: i64, f: &Facts<'_>) -> Result<(
 pub async fn await_confirmation<'c>(e: impl Exec<'c>, id: i64, email: &str) -> Result<()> {
     sqlx::query("UPDATE learners SET email = $1, status = $2 WHERE id = $3")
         .bind(email)
-        .bind(UNCONFIRMED)
+        .bind(Unconfirmed.code())
         .bind(id)
         .execute(e)
         .await?;
@@ -50,10 +51,10 @@ pub async fn await_confirmation<'c>(e: impl Exec<'c>, id: i64, email: &str) -> R
 /// The account enters the bank's review.
 pub async fn submit_for_review<'c>(e: impl Exec<'c>, id: i64, t: i64) -> Result<()> {
     sqlx::query("UPDATE learners SET status = $1, submitted_at = $2 WHERE id = $3 AND status = $4")
-        .bind(REVIEW)
+        .bind(Review.code())
         .bind(t)
         .bind(id)
-        .bind(UNCONFIRMED)
+        .bind(Unconfirmed.code())
         .execute(e)
         .await?;
     Ok(())
@@ -62,17 +63,17 @@ pub async fn submit_for_review<'c>(e: impl Exec<'c>, id: i64, t: i64) -> Result<
 /// Ends a review: `status` is what the account becomes (`active`, or `inactive` for a
 /// pre-imported student who completes the account at first sign-in); `passed` stamps
 /// the review. Returns whether the account was under review.
-pub async fn end_review<'c>(e: impl Exec<'c>, id: i64, status: &str, passed: bool, t: i64) -> Result<bool> {
+pub async fn end_review<'c>(e: impl Exec<'c>, id: i64, status: LearnerStatus, passed: bool, t: i64) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE learners SET status = $1, reviewed_at = CASE WHEN $2 = 1 THEN $3 ELSE NULL END, \
          submitted_at = CASE WHEN $2 = 1 THEN submitted_at ELSE NULL END, \
          activated_at = CASE WHEN $1 = 'active' THEN $3 ELSE activated_at END WHERE id = $4 AND status = $5",
     )
-    .bind(status)
+    .bind(status.code())
     .bind(i64::from(passed))
     .bind(t)
     .bind(id)
-    .bind(REVIEW)
+    .bind(Review.code())
     .execute(e)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -83,7 +84,7 @@ pub async fn end_review<'c>(e: impl Exec<'c>, id: i64, status: &str, passed: boo
 /// ones left to the centre.
 pub async fn review_queue(db: &Db, departments: Option<&[i64]>, page: i64, per_page: i64) -> Result<Page<Learner>> {
     let mut w = Where::new();
-    w.text("status = ?", REVIEW);
+    w.text("status = ?", Review.code());
     if let Some(d) = departments {
         w.in_departments("created_by_institution", d, false);
     }

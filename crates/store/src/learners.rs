@@ -1,3 +1,4 @@
+use domain::lifecycle::LearnerStatus;
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
@@ -11,7 +12,8 @@ pub struct Learner {
     pub mobile: Option<String>,
     pub email: Option<String>,
     pub password_hash: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LearnerStatus,
     pub card_no: String,
     pub id_valid_from: Option<String>,
     pub id_valid_to: Option<String>,
@@ -35,16 +37,9 @@ pub struct Learner {
     pub reviewed_at: Option<i64>,
 }
 
-pub const ACTIVE: &str = "active";
-pub const INACTIVE: &str = "inactive";
-/// The e-mail address is not confirmed yet (OUCN).
-pub const UNCONFIRMED: &str = "unconfirmed";
-/// Waiting for the bank's review (OUCN).
-pub const REVIEW: &str = "review";
-
 impl Learner {
     pub fn is_active(&self) -> bool {
-        self.status == ACTIVE
+        self.status == LearnerStatus::Active
     }
 }
 
@@ -54,7 +49,7 @@ pub struct NewLearner<'a> {
     pub id_number: &'a str,
     pub mobile: Option<&'a str>,
     pub password_hash: &'a str,
-    pub status: &'a str,
+    pub status: LearnerStatus,
     pub card_no: &'a str,
     pub created_by_institution: Option<i64>,
     pub now: i64,
@@ -65,7 +60,7 @@ pub const COLUMNS: &str = "id, name, id_type, id_number, mobile, email, password
     username, nationality, ethnicity, gender, birth_date, address, submitted_at, reviewed_at";
 
 pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
-    let activated = (n.status == ACTIVE).then_some(n.now);
+    let activated = (n.status == LearnerStatus::Active).then_some(n.now);
     Ok(sqlx::query_scalar(
         "INSERT INTO learners (name, id_type, id_number, mobile, password_hash, status, card_no, \
          created_by_institution, created_at, activated_at) \
@@ -76,7 +71,7 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
     .bind(n.id_number)
     .bind(n.mobile)
     .bind(n.password_hash)
-    .bind(n.status)
+    .bind(n.status.code())
     .bind(n.card_no)
     .bind(n.created_by_institution)
     .bind(n.now)
@@ -102,9 +97,13 @@ pub async fn insert_imported(
     let (marks, values) = crate::batch_marks(crate::backend_of(conn), 3, rows.len(), 4);
     let sql = format!(
         "INSERT INTO learners (name, id_type, id_number, password_hash, status, card_no, created_by_institution, created_at) \
-         SELECT v.column1, v.column2, v.column3, {}, '{INACTIVE}', v.column4, {}, {} FROM (VALUES {}) AS v \
+         SELECT v.column1, v.column2, v.column3, {}, '{}', v.column4, {}, {} FROM (VALUES {}) AS v \
          RETURNING id_number, id",
-        marks[0], marks[1], marks[2], values
+        marks[0],
+        LearnerStatus::Inactive.code(),
+        marks[1],
+        marks[2],
+        values
     );
     let mut q = sqlx::query_as(&sql).bind(password_hash).bind(institution).bind(now);
     for (name, id_type, id_number, card) in rows {

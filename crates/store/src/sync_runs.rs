@@ -126,7 +126,14 @@ pub async fn recent<'c>(e: impl Exec<'c>, source: &str, limit: i64) -> Result<Ve
     )
 }
 
-pub async fn rejections<'c>(e: impl Exec<'c>, run: i64, limit: i64) -> Result<Vec<(String, String)>> {
+/// A record a run refused: its certificate number and why.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct Rejection {
+    pub record_no: String,
+    pub reason: String,
+}
+
+pub async fn rejections<'c>(e: impl Exec<'c>, run: i64, limit: i64) -> Result<Vec<Rejection>> {
     Ok(
         sqlx::query_as("SELECT record_no, reason FROM sync_rejections WHERE run_id = $1 ORDER BY id LIMIT $2")
             .bind(run)

@@ -1,6 +1,7 @@
 //! 转换办法 (I-07): methods, the pledge, publishing and withdrawing.
 
 use super::*;
+use domain::lifecycle::MethodStatus;
 
 // ---------------------------------------------------------------- methods (I-07)
 
@@ -92,12 +93,23 @@ pub async fn act_on_method(
                     "已有已发布的转换办法，同一时间只能发布一个，请先撤回".into(),
                 ));
             }
-            if !store::conversion::set_method_status(&mut *tx, id, institution_id, &m.status, "published", t).await? {
+            if !store::conversion::set_method_status(&mut *tx, id, institution_id, m.status, MethodStatus::Published, t)
+                .await?
+            {
                 return Err(AppError::Conflict("该转换办法状态已变化，请刷新页面".into()));
             }
         }
         MethodAction::Withdraw => {
-            if !store::conversion::set_method_status(&mut *tx, id, institution_id, "published", "withdrawn", t).await? {
+            if !store::conversion::set_method_status(
+                &mut *tx,
+                id,
+                institution_id,
+                MethodStatus::Published,
+                MethodStatus::Withdrawn,
+                t,
+            )
+            .await?
+            {
                 return Err(AppError::Conflict("只有已发布的转换办法可以撤回".into()));
             }
         }

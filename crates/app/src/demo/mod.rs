@@ -5,9 +5,10 @@
 use domain::bank::Profile;
 use domain::id_card::check_char;
 use domain::institution::uscc_check;
+use domain::lifecycle::{InstitutionStatus, LearnerStatus};
 use domain::role::{Area, Areas, Role};
 use store::institutions::NewUser;
-use store::learners::{ACTIVE, NewLearner};
+use store::learners::NewLearner;
 use store::now;
 
 mod accounts;
@@ -124,8 +125,15 @@ async fn seed(app: &App) -> AppResult<()> {
     // An approved school with a sub-user.
     let school = store::institutions::insert(pool, "school", SCHOOL_CODE, "广东开放大学", gd, t).await?;
     store::institutions::set_registrant(pool, school, "陈明", "resident", &resident_id("44010419800202003")).await?;
-    store::institutions::save_profile(pool, school, &profile("广东开放大学", "开放大学"), "pending", Some(t)).await?;
-    store::institutions::decide(pool, school, "approved", None, 1, t).await?;
+    store::institutions::save_profile(
+        pool,
+        school,
+        &profile("广东开放大学", "开放大学"),
+        InstitutionStatus::Pending,
+        Some(t),
+    )
+    .await?;
+    store::institutions::decide(pool, school, InstitutionStatus::Approved, None, 1, t).await?;
     for (account, name, mobile, primary, areas) in [
         (SCHOOL_CODE, "广东开放大学", Some("13900000001"), true, Areas::all()),
         (
@@ -158,7 +166,7 @@ async fn seed(app: &App) -> AppResult<()> {
     store::institutions::set_registrant(pool, org, "黄伟", "resident", &resident_id("44010519850303004")).await?;
     let mut p = profile("广州市职业技能培训中心", "培训机构");
     p.uscc = Some(org_code.clone());
-    store::institutions::save_profile(pool, org, &p, "pending", Some(t)).await?;
+    store::institutions::save_profile(pool, org, &p, InstitutionStatus::Pending, Some(t)).await?;
     store::institutions::insert_user(
         pool,
         &NewUser {
@@ -183,7 +191,7 @@ async fn seed(app: &App) -> AppResult<()> {
             id_number: &learner_id(),
             mobile: Some("13800138000"),
             password_hash: &hash,
-            status: ACTIVE,
+            status: LearnerStatus::Active,
             card_no: &learners::new_card_no(),
             created_by_institution: Some(school),
             now: t,
@@ -448,8 +456,8 @@ async fn seed_conversion(
         supervisor: Some(GUANGDONG.into()),
         ..Default::default()
     };
-    store::institutions::save_profile(pool, b, &profile, "pending", Some(t)).await?;
-    store::institutions::decide(pool, b, "approved", None, 1, t).await?;
+    store::institutions::save_profile(pool, b, &profile, InstitutionStatus::Pending, Some(t)).await?;
+    store::institutions::decide(pool, b, InstitutionStatus::Approved, None, 1, t).await?;
     store::institutions::insert_user(
         pool,
         &NewUser {

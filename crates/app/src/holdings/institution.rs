@@ -240,7 +240,7 @@ pub(crate) async fn store_in(
                 id_number: row.id.as_str(),
                 mobile: None,
                 password_hash: crate::password::INITIAL,
-                status: store::learners::INACTIVE,
+                status: domain::lifecycle::LearnerStatus::Inactive,
                 card_no: &crate::learners::new_card_no(),
                 created_by_institution: Some(o.institution_id),
                 now: t,

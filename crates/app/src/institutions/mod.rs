@@ -157,7 +157,7 @@ pub async fn start(app: &App, f: &StartForm, ip: &str) -> AppResult<i64> {
 }
 
 fn editable(inst: &Institution) -> AppResult<()> {
-    if InstitutionStatus::from_code(&inst.status).editable() {
+    if inst.status.editable() {
         Ok(())
     } else {
         Err(AppError::Conflict("注册信息已提交审核，不能修改".into()))
@@ -308,9 +308,9 @@ pub async fn save_profile(
     }
     let t = now();
     let (status, at) = if submit {
-        (InstitutionStatus::Pending.code(), Some(t))
+        (InstitutionStatus::Pending, Some(t))
     } else {
-        (inst.status.as_str(), None)
+        (inst.status, None)
     };
     let mut tx = app.db.begin().await?;
     store::institutions::save_profile(&mut *tx, inst.id, &p, status, at).await?;
@@ -335,7 +335,7 @@ pub async fn update_profile(app: &App, inst: &Institution, f: &ProfileForm, acto
     let p = parse_profile(f, true)?;
     let t = now();
     let mut tx = app.db.begin().await?;
-    store::institutions::save_profile(&mut *tx, inst.id, &p, &inst.status, None).await?;
+    store::institutions::save_profile(&mut *tx, inst.id, &p, inst.status, None).await?;
     store::audit::record(
         &mut *tx,
         actor,
@@ -373,16 +373,7 @@ pub async fn decide(
     let t = now();
     let mut tx = app.db.begin().await?;
     let by = reviewer.id.unwrap_or_default();
-    if !store::institutions::decide(
-        &mut *tx,
-        inst.id,
-        status.code(),
-        (!approve).then_some(reason.as_str()),
-        by,
-        t,
-    )
-    .await?
-    {
+    if !store::institutions::decide(&mut *tx, inst.id, status, (!approve).then_some(reason.as_str()), by, t).await? {
         return Err(AppError::Conflict("该注册申请已被审核，请刷新页面".into()));
     }
     let action = if approve {

@@ -37,7 +37,8 @@ pub async fn department(app: &App, who: &Principal) -> AppResult<Vec<QueueView>>
         return Err(AppError::forbidden());
     };
     let now = super::now();
-    let pending = super::institutions::in_scope(app, scope, Some("pending")).await?;
+    let pending =
+        super::institutions::in_scope(app, scope, Some(domain::lifecycle::InstitutionStatus::Pending)).await?;
     let mut queues = vec![QueueView {
         label: "机构注册审核",
         href: "/department/institutions/pending",

@@ -2,6 +2,8 @@
 
 use crate::{App, AppError, AppResult};
 
+use domain::lifecycle::InstitutionStatus;
+
 use super::{CatalogFilter, Department, DirectoryEntry, HoldingFilter, Institution, InstitutionUser, RuleFilter};
 
 /// Every department (the registration wizard lets a registrant choose one).
@@ -26,11 +28,11 @@ pub async fn unregistered(app: &App, department_id: i64, org: bool) -> AppResult
 /// Every approved institution (public: the catalog's institution filter).
 pub async fn approved(app: &App) -> AppResult<Vec<Institution>> {
     let all: Vec<i64> = departments(app).await?.into_iter().map(|d| d.id).collect();
-    Ok(store::institutions::list_in(&app.db.pool, &all, Some("approved")).await?)
+    Ok(store::institutions::list_in(&app.db.pool, &all, Some(InstitutionStatus::Approved)).await?)
 }
 
 /// Institutions in a department's scope, optionally of one status.
-pub async fn in_scope(app: &App, scope: &[i64], status: Option<&str>) -> AppResult<Vec<Institution>> {
+pub async fn in_scope(app: &App, scope: &[i64], status: Option<InstitutionStatus>) -> AppResult<Vec<Institution>> {
     Ok(store::institutions::list_in(&app.db.pool, scope, status).await?)
 }
 

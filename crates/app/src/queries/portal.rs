@@ -48,7 +48,7 @@ pub async fn directory(
 pub async fn listed_institution(app: &App, id: i64) -> AppResult<Institution> {
     store::institutions::by_id(&app.db.pool, id)
         .await?
-        .filter(|i| i.status == "approved")
+        .filter(|i| i.status == domain::lifecycle::InstitutionStatus::Approved)
         .ok_or_else(|| AppError::NotFound("该机构不存在或尚未通过审核".into()))
 }
 

@@ -278,7 +278,7 @@ pub async fn build(t: &TestApp) -> Fixtures {
         .await
         .unwrap();
     sqlx::query("UPDATE learners SET status = $1 WHERE id = $2")
-        .bind(store::learners::REVIEW)
+        .bind(domain::lifecycle::LearnerStatus::Review.code())
         .bind(review)
         .execute(pool)
         .await

@@ -14,7 +14,7 @@ pub async fn seed_learner(t: &TestApp, name: &str, id_number: &str, mobile: &str
             id_number,
             mobile: Some(mobile),
             password_hash: &hash,
-            status: store::learners::ACTIVE,
+            status: domain::lifecycle::LearnerStatus::Active,
             card_no: &app::learners::new_card_no(),
             created_by_institution: None,
             now: store::now(),

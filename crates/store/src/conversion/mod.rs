@@ -1,5 +1,6 @@
 //! Conversion methods, rules, applications and their reviews.
 
+use domain::lifecycle::MethodStatus;
 use sqlx::FromRow;
 
 use crate::{Db, Exec, Page, Result, Where, bind_all, bind_scalar};
@@ -13,7 +14,8 @@ pub struct Method {
     pub institution_id: i64,
     pub title: String,
     pub file_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MethodStatus,
     pub published_at: Option<i64>,
     pub created_at: i64,
 }
@@ -79,8 +81,8 @@ pub async fn set_method_status<'c>(
     e: impl Exec<'c>,
     id: i64,
     institution_id: i64,
-    from: &str,
-    to: &str,
+    from: MethodStatus,
+    to: MethodStatus,
     now: i64,
 ) -> Result<bool> {
     let r = sqlx::query(
@@ -89,8 +91,8 @@ pub async fn set_method_status<'c>(
     )
     .bind(id)
     .bind(institution_id)
-    .bind(from)
-    .bind(to)
+    .bind(from.code())
+    .bind(to.code())
     .bind(now)
     .execute(e)
     .await?;

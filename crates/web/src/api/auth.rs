@@ -93,9 +93,7 @@ impl Caller {
     pub fn institution(&self, area: Area) -> Result<(&InstitutionUser, &Institution), Problem> {
         match &self.principal {
             Principal::Institution { user, institution } => {
-                if domain::institution::InstitutionStatus::from_code(&institution.status)
-                    != domain::institution::InstitutionStatus::Approved
-                {
+                if institution.status != domain::institution::InstitutionStatus::Approved {
                     return Err(app::AppError::Forbidden("机构账号尚未通过审核".into()).into());
                 }
                 app::institutions::require(user, area)?;

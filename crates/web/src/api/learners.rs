@@ -51,7 +51,7 @@ fn account(l: Learner, institution_id: i64) -> LearnerAccount {
         created_at: beijing(l.created_at),
         id: l.id,
         name: l.name,
-        status: l.status,
+        status: l.status.code().to_string(),
         card_no: l.card_no,
     }
 }

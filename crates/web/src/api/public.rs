@@ -4,7 +4,6 @@ use app::api_keys::Scope;
 use app::auth::Principal;
 use axum::Json;
 use axum::extract::State;
-use domain::institution::InstitutionStatus;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -139,12 +138,12 @@ async fn institutions(State(s): State<AppState>, c: Caller) -> ApiResult<Json<In
         items: rows
             .into_iter()
             .map(|i| InstitutionRow {
-                status_label: InstitutionStatus::from_code(&i.status).label().to_string(),
+                status_label: i.status.label().to_string(),
                 id: i.id,
                 code: i.code,
                 name: i.name,
                 kind: i.kind,
-                status: i.status,
+                status: i.status.code().to_string(),
                 department_id: i.department_id,
             })
             .collect(),

@@ -49,7 +49,7 @@ struct QueueLine {
 
 async fn home(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, WebError> {
     let all = app::queries::institutions::in_scope(&s.app, &a.scope, None).await?;
-    let count = |st: InstitutionStatus| all.iter().filter(|i| i.status == st.code()).count();
+    let count = |st: InstitutionStatus| all.iter().filter(|i| i.status == st).count();
     let queues = app::queries::dashboard::department(&s.app, &a.principal())
         .await?
         .into_iter()
@@ -89,7 +89,7 @@ struct Row {
     department: String,
     registrant: String,
     submitted: String,
-    status: String,
+    status: &'static str,
     status_label: &'static str,
 }
 
@@ -118,8 +118,9 @@ async fn render_list(
     active: &str,
 ) -> Result<Response, WebError> {
     let departments = app::queries::institutions::departments(&s.app).await?;
-    let filter = InstitutionStatus::from_code(&status);
-    let rows = app::queries::institutions::in_scope(&s.app, &a.scope, (!status.is_empty()).then_some(filter.code()))
+    // An empty or unknown filter lists every state.
+    let filter = InstitutionStatus::parse(&status).ok();
+    let rows = app::queries::institutions::in_scope(&s.app, &a.scope, filter)
         .await?
         .into_iter()
         .map(|i| Row {
@@ -132,8 +133,8 @@ async fn render_list(
                 .unwrap_or_default(),
             registrant: i.registrant_name.clone().unwrap_or_else(|| "-".into()),
             submitted: i.submitted_at.map(datetime).unwrap_or_else(|| "-".into()),
-            status_label: InstitutionStatus::from_code(&i.status).label(),
-            status: i.status,
+            status_label: i.status.label(),
+            status: i.status.code(),
             name: i.name,
             code: i.code,
         })
@@ -222,7 +223,7 @@ async fn detail_page(
             ctx,
             kind: InstitutionKind::from_code(&inst.kind).map(|k| k.label()).unwrap_or("-"),
             department,
-            status_label: InstitutionStatus::from_code(&inst.status).label(),
+            status_label: inst.status.label(),
             registrant_id: inst
                 .registrant_id_number
                 .as_deref()

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, DepartmentAuth};
 use crate::kit::forms::Pager;
-use crate::kit::views::{FormErrors, PageCtx, datetime, flash, flash_outcome, form_status, page, render};
+use crate::kit::views::{Code, FormErrors, PageCtx, codes, datetime, flash, flash_outcome, form_status, page, render};
 use crate::public::questions::{QuestionRow, rows};
 
 pub fn routes() -> Router<AppState> {
@@ -264,7 +264,7 @@ async fn save_page(
 struct QueuePage {
     ctx: PageCtx,
     status: String,
-    tabs: Vec<(&'static str, &'static str)>,
+    tabs: Vec<Code>,
     rows: Vec<QuestionRow>,
     pager: Pager,
 }
@@ -280,12 +280,12 @@ async fn queue(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<Lis
         app::portal::questions::list(&s.app, Some(&p), List::Queue(status.clone()), &q.q, q.page.max(1)).await?;
     Ok(page(&QueuePage {
         ctx: PageCtx::new("在线解答管理", &a.session, Some(&p), "/department/questions").await?,
-        tabs: vec![
+        tabs: codes(&[
             ("open", "待解答"),
             ("answered", "已解答"),
             ("published", "已公开"),
             ("", "全部"),
-        ],
+        ]),
         pager: Pager::new(result.total, q.page, "/department/questions", &[("status", &status)]),
         rows: rows(result.rows),
         status,

@@ -33,7 +33,7 @@ struct RunsPage {
     rows: Vec<RunRow>,
     /// The run whose refused records are shown, and them.
     shown: Option<i64>,
-    rejections: Vec<(String, String)>,
+    rejections: Vec<app::xcert::Rejection>,
 }
 
 #[derive(serde::Deserialize, Default)]

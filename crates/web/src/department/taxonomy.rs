@@ -338,7 +338,7 @@ async fn authorisations(
     Query(q): Query<AuthQuery>,
 ) -> Result<Response, WebError> {
     let institutions: Vec<crate::kit::views::Choice> =
-        app::queries::institutions::in_scope(&s.app, &a.scope, Some("approved"))
+        app::queries::institutions::in_scope(&s.app, &a.scope, Some(domain::lifecycle::InstitutionStatus::Approved))
             .await?
             .into_iter()
             .map(|i| crate::kit::views::Choice {

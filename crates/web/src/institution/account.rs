@@ -17,7 +17,7 @@ use domain::role::{Area, Areas};
 use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{AnyInstitutionUser, ClientIp, CsrfForm, InstitutionAuth};
-use crate::kit::views::{FormErrors, PageCtx, datetime, flash, form_status, page, render};
+use crate::kit::views::{FormErrors, PageCtx, ShownOnce, datetime, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -160,15 +160,26 @@ struct UsersPage {
     users: Vec<UserRow>,
     form: SubUserForm,
     errors: FormErrors,
-    areas: Vec<(&'static str, &'static str, bool)>,
+    areas: Vec<AreaChoice>,
     editing: bool,
-    shown_password: Option<(String, String)>,
+    shown_password: Option<ShownOnce>,
 }
 
-fn area_choices(selected: &Areas) -> Vec<(&'static str, &'static str, bool)> {
+/// One checkbox of a sub-user's areas.
+struct AreaChoice {
+    code: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+fn area_choices(selected: &Areas) -> Vec<AreaChoice> {
     Area::ALL
         .iter()
-        .map(|a| (a.code(), a.label(), selected.contains(*a)))
+        .map(|a| AreaChoice {
+            code: a.code(),
+            label: a.label(),
+            checked: selected.contains(*a),
+        })
         .collect()
 }
 
@@ -205,11 +216,7 @@ async fn users_form(
             created: datetime(u.created_at),
         })
         .collect();
-    let shown_password = a
-        .session
-        .remove::<(String, String)>(SHOWN_PASSWORD)
-        .await
-        .map_err(crate::kit::csrf::internal)?;
+    let shown_password = ShownOnce::take(&a.session, SHOWN_PASSWORD).await?;
     let ctx = PageCtx::new("用户管理", &a.session, Some(&principal(a)), "/institution/users").await?;
     let areas = area_choices(&Areas::parse_list(&form.areas));
     Ok(render(
@@ -241,10 +248,7 @@ async fn add_user(
     let f = with_areas(f, &pairs);
     match app::institutions::add_sub_user(&s.app, &a.user, &f, &principal(&a).actor(&ip)).await {
         Ok(initial) => {
-            a.session
-                .insert(SHOWN_PASSWORD, (f.account.trim().to_string(), initial))
-                .await
-                .map_err(crate::kit::csrf::internal)?;
+            ShownOnce::keep(&a.session, SHOWN_PASSWORD, f.account.trim().to_string(), initial).await?;
             Ok(Redirect::to("/institution/users").into_response())
         }
         Err(e) => users_form(&s, &a, f, FormErrors::from_error(&e), form_status(&e)).await,
@@ -258,7 +262,7 @@ struct EditPage {
     id: i64,
     form: SubUserForm,
     errors: FormErrors,
-    areas: Vec<(&'static str, &'static str, bool)>,
+    areas: Vec<AreaChoice>,
     editing: bool,
 }
 
@@ -330,10 +334,7 @@ async fn user_action(
             let account = app::queries::institutions::sub_user(&s.app, a.institution.id, id)
                 .await?
                 .account;
-            a.session
-                .insert(SHOWN_PASSWORD, (account, initial))
-                .await
-                .map_err(crate::kit::csrf::internal)?;
+            ShownOnce::keep(&a.session, SHOWN_PASSWORD, account, initial).await?;
             return Ok(Redirect::to("/institution/users").into_response());
         }
         "disable" => {

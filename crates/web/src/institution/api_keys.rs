@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, InstitutionAuth};
-use crate::kit::views::{FormErrors, PageCtx, datetime, flash, form_status, render};
+use crate::kit::views::{FormErrors, PageCtx, ShownOnce, datetime, flash, form_status, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -44,7 +44,7 @@ struct ScopeChoice {
 #[template(path = "institution/api_keys.html")]
 struct KeysPage {
     ctx: PageCtx,
-    shown: Option<(String, String)>,
+    shown: Option<ShownOnce>,
     rows: Vec<KeyRow>,
     name: String,
     scopes: Vec<ScopeChoice>,
@@ -85,11 +85,7 @@ async fn page(
             prefix: k.prefix,
         })
         .collect();
-    let shown = a
-        .session
-        .remove::<(String, String)>(SHOWN_KEY)
-        .await
-        .map_err(crate::kit::csrf::internal)?;
+    let shown = ShownOnce::take(&a.session, SHOWN_KEY).await?;
     let scopes = Scope::ALL
         .iter()
         .map(|sc| ScopeChoice {
@@ -138,10 +134,7 @@ async fn create(
     let who = principal(&a);
     match app::api_keys::create(&s.app, &who, &f.name, &scopes, &who.actor(&ip)).await {
         Ok((_, token)) => {
-            a.session
-                .insert(SHOWN_KEY, (f.name.trim().to_string(), token))
-                .await
-                .map_err(crate::kit::csrf::internal)?;
+            ShownOnce::keep(&a.session, SHOWN_KEY, f.name.trim().to_string(), token).await?;
             Ok(Redirect::to("/institution/api-keys").into_response())
         }
         Err(e) => page(&s, &a, f.name, &scopes, FormErrors::from_error(&e), form_status(&e)).await,

@@ -214,7 +214,13 @@ pub(crate) struct JobPage {
 struct JobResult {
     imported: i64,
     rejected: i64,
-    reasons: Vec<(i64, String)>,
+    reasons: Vec<RowReason>,
+}
+
+/// Why one row of the file was not imported.
+struct RowReason {
+    row: i64,
+    reason: String,
 }
 
 impl JobPage {
@@ -229,7 +235,12 @@ impl JobPage {
                     .as_array()
                     .map(|a| {
                         a.iter()
-                            .filter_map(|x| Some((x.get(0)?.as_i64()?, x.get(1)?.as_str()?.to_string())))
+                            .filter_map(|x| {
+                                Some(RowReason {
+                                    row: x.get(0)?.as_i64()?,
+                                    reason: x.get(1)?.as_str()?.to_string(),
+                                })
+                            })
                             .collect()
                     })
                     .unwrap_or_default();

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, InstitutionAuth};
 use crate::kit::forms::{self, CsrfMultipart, PER_PAGE, Pager};
-use crate::kit::views::{FormErrors, PageCtx, flash, form_status, page, render};
+use crate::kit::views::{Fact, FormErrors, PageCtx, flash, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -196,8 +196,8 @@ async fn withdraw(
 #[template(path = "institution/holding.html")]
 struct HoldingPage {
     ctx: PageCtx,
-    base: Vec<(String, String)>,
-    extra: Vec<(String, String)>,
+    base: Vec<Fact>,
+    extra: Vec<Fact>,
     files: Vec<crate::kit::forms::FileLink>,
     reviews: Vec<crate::kit::forms::ReviewLine>,
 }

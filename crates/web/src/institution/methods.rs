@@ -29,7 +29,7 @@ struct MethodRow {
     id: i64,
     title: String,
     file_id: i64,
-    status: String,
+    status: &'static str,
     status_label: &'static str,
     published: String,
 }
@@ -55,16 +55,12 @@ async fn methods_page(
         .await?
         .into_iter()
         .map(|m| MethodRow {
-            status_label: match m.status.as_str() {
-                "published" => "已发布",
-                "withdrawn" => "已撤回",
-                _ => "未发布",
-            },
+            status_label: m.status.label(),
             published: m.published_at.map(datetime).unwrap_or_else(|| "-".into()),
             id: m.id,
             title: m.title,
             file_id: m.file_id,
-            status: m.status,
+            status: m.status.code(),
         })
         .collect();
     let pledged = app::queries::conversion::pledged(&s.app, a.institution.id).await?;

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, InstitutionAuth};
 use crate::kit::forms::{self, FieldInput, PER_PAGE, Pager, TypeGroup};
-use crate::kit::views::{FormErrors, PageCtx, flash, flash_outcome, form_status, page, render};
+use crate::kit::views::{Fact, FormErrors, PageCtx, facts, flash, flash_outcome, form_status, page, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -343,8 +343,8 @@ async fn own(s: &AppState, a: &InstitutionAuth, id: i64) -> Result<app::queries:
 struct Detail {
     ctx: PageCtx,
     id: i64,
-    base: Vec<(String, String)>,
-    extra: Vec<(String, String)>,
+    base: Vec<Fact>,
+    extra: Vec<Fact>,
     holders: i64,
     recognition: String,
 }
@@ -372,7 +372,7 @@ async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i6
         ctx: ctx(&a, "成果详情", "/institution/outcomes").await?,
         id,
         extra: forms::field_display(&specs, &o.fields),
-        base,
+        base: facts(base),
         holders: o.holders,
         recognition: o.recognition,
     }))

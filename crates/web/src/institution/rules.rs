@@ -51,7 +51,8 @@ async fn rules(
         .await?
         .total;
     Ok(page(&RulesPage {
-        tab_counts: (mine, related),
+        mine_count: mine,
+        related_count: related,
         ..rules_page(ctx, "/institution/rules", &tab, q, result)
     }))
 }

@@ -80,7 +80,8 @@ pub(crate) struct RulesPage {
     pub(crate) rows: Vec<RuleRow>,
     pub(crate) pager: Pager,
     /// The totals of the tabs 我发布的 and 与我相关 (institutions).
-    pub(crate) tab_counts: (i64, i64),
+    pub(crate) mine_count: i64,
+    pub(crate) related_count: i64,
 }
 
 /// The filters of 转换规则管理: 规则编码, 转换规则类型, 源成果名称, 目标成果名称, 状态.
@@ -156,7 +157,8 @@ pub(crate) fn rules_page(
         kinds: app::conversion::RULE_KINDS,
         statuses,
         rows: rule_rows(result.rows),
-        tab_counts: (0, 0),
+        mine_count: 0,
+        related_count: 0,
     }
 }
 

@@ -169,7 +169,7 @@ impl FromRequestParts<AppState> for InstitutionAuth {
             user,
             institution,
         } = AnyInstitutionUser::from_request_parts(parts, state).await?;
-        if InstitutionStatus::from_code(&institution.status) != InstitutionStatus::Approved {
+        if institution.status != InstitutionStatus::Approved {
             return Err(Redirect::to("/register/institution/status").into_response());
         }
         if user.must_change_password != 0 {

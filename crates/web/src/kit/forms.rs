@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use crate::AppState;
 use crate::kit::csrf;
 use crate::kit::error::WebError;
-use crate::kit::views::FormErrors;
+use crate::kit::views::{Fact, FormErrors, facts};
 
 /// One input of a subtype's fields, ready for `dyn_fields.html`.
 pub struct FieldInput {
@@ -59,7 +59,7 @@ pub fn field_values(pairs: &[(String, String)]) -> BTreeMap<String, String> {
 }
 
 /// Label and value of each field a record has, in the subtype's order.
-pub fn field_display(specs: &[FieldSpec], json: &str) -> Vec<(String, String)> {
+pub fn field_display(specs: &[FieldSpec], json: &str) -> Vec<Fact> {
     let values: BTreeMap<String, String> = serde_json::from_str(json).unwrap_or_default();
     let mut out: Vec<(String, String)> = specs
         .iter()
@@ -71,7 +71,7 @@ pub fn field_display(specs: &[FieldSpec], json: &str) -> Vec<(String, String)> {
             out.push((k.clone(), v.clone()));
         }
     }
-    out
+    facts(out)
 }
 
 /// Ids ticked in a list (`id=1&id=2`).
@@ -257,8 +257,8 @@ pub fn opt_id(s: &str) -> Option<i64> {
 
 /// What every role's outcome detail shows.
 pub struct HoldingView {
-    pub base: Vec<(String, String)>,
-    pub extra: Vec<(String, String)>,
+    pub base: Vec<Fact>,
+    pub extra: Vec<Fact>,
     pub files: Vec<FileLink>,
     pub reviews: Vec<ReviewLine>,
 }
@@ -333,7 +333,7 @@ pub async fn holding_view(app: &app::App, h: &app::queries::Holding, full_id: bo
     }
     let reviews = docs.reviews.iter().map(review_line).collect();
     Ok(HoldingView {
-        base,
+        base: facts(base),
         extra: field_display(&specs, &h.fields),
         files,
         reviews,

@@ -13,7 +13,7 @@ use crate::kit::conversion::Shown;
 use crate::kit::error::WebError;
 use crate::kit::forms::{self, HoldingView, Pager};
 use crate::kit::reviews::Decision;
-use crate::kit::views::{FormErrors, PageCtx, datetime, flash, render};
+use crate::kit::views::{Fact, FormErrors, PageCtx, datetime, facts, flash, render};
 
 /// Where a reviewer decides: the target institution's 初审 or the expert's 终审.
 pub(crate) struct Desk {
@@ -152,7 +152,7 @@ struct DetailPage {
     id: i64,
     back: &'static str,
     state: &'static str,
-    target: Vec<(String, String)>,
+    target: Vec<Fact>,
     source: HoldingView,
     reviews: Vec<forms::ReviewLine>,
     decide: Option<&'static str>,
@@ -160,20 +160,20 @@ struct DetailPage {
     errors: FormErrors,
 }
 
-fn target_pairs(d: &Detail) -> Vec<(String, String)> {
+fn target_facts(d: &Detail) -> Vec<Fact> {
     let o = &d.target;
-    vec![
-        ("目标成果".into(), o.name.clone()),
-        ("成果类型".into(), format!("{} / {}", o.type_name, o.subtype_name)),
-        ("资历机构名称".into(), o.institution_name.clone()),
+    facts([
+        ("目标成果", o.name.clone()),
+        ("成果类型", format!("{} / {}", o.type_name, o.subtype_name)),
+        ("资历机构名称", o.institution_name.clone()),
         (
-            "学分".into(),
+            "学分",
             o.credits
                 .map(|c| domain::credits::Credits(c).to_string())
                 .unwrap_or_else(|| "-".into()),
         ),
-        ("申请时间".into(), datetime(d.request.created_at)),
-    ]
+        ("申请时间", datetime(d.request.created_at)),
+    ])
 }
 
 /// The detail of one request; `back` is the list it was opened from.
@@ -200,7 +200,7 @@ pub(crate) async fn detail(
             id: d.request.id,
             back,
             state: state_label(d.request.status),
-            target: target_pairs(&d),
+            target: target_facts(&d),
             decide: d.decidable.then_some(back),
             reviews,
             source,

@@ -11,7 +11,7 @@ use axum::response::Response;
 use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::forms::{self};
-use crate::kit::views::{FormErrors, PageCtx, render};
+use crate::kit::views::{Fact, FormErrors, PageCtx, render};
 
 #[derive(serde::Deserialize)]
 pub(crate) struct Decision {
@@ -146,8 +146,8 @@ pub(crate) async fn picked(
 pub(crate) struct DetailPage {
     pub(crate) ctx: PageCtx,
     pub(crate) back: &'static str,
-    pub(crate) base: Vec<(String, String)>,
-    pub(crate) extra: Vec<(String, String)>,
+    pub(crate) base: Vec<Fact>,
+    pub(crate) extra: Vec<Fact>,
     pub(crate) files: Vec<crate::kit::forms::FileLink>,
     pub(crate) reviews: Vec<crate::kit::forms::ReviewLine>,
 }

@@ -36,6 +36,52 @@ pub fn id_types() -> Vec<Code> {
         .collect()
 }
 
+/// A label and its value, as a detail list (`kit/kv.html`) shows them.
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+/// Facts from (label, value) pairs, in their order.
+pub fn facts<L: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (L, V)>) -> Vec<Fact> {
+    pairs
+        .into_iter()
+        .map(|(l, v)| Fact {
+            label: l.into(),
+            value: v.into(),
+        })
+        .collect()
+}
+
+/// A secret shown once after the redirect that follows its creation (an initial
+/// password, an API key): whose it is and the secret itself.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ShownOnce {
+    pub owner: String,
+    pub secret: String,
+}
+
+impl ShownOnce {
+    /// Keeps the secret in the session until the next page takes it.
+    pub async fn keep(session: &Session, key: &str, owner: String, secret: String) -> Result<(), WebError> {
+        session
+            .insert(key, ShownOnce { owner, secret })
+            .await
+            .map_err(csrf::internal)
+    }
+
+    /// Takes the secret out of the session: it is shown this once.
+    pub async fn take(session: &Session, key: &str) -> Result<Option<ShownOnce>, WebError> {
+        session.remove::<ShownOnce>(key).await.map_err(csrf::internal)
+    }
+}
+
+/// A link: where it leads and what it says.
+pub struct Link {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
 /// One option of a select: what is sent and what is shown.
 pub struct Choice {
     pub value: i64,
@@ -199,7 +245,8 @@ fn inbox_of(p: &Principal) -> &'static str {
     match p {
         Principal::Learner(l) if l.is_active() => "/learner/messages",
         Principal::Institution { user, institution }
-            if institution.status == "approved" && app::institutions::may(user, Area::Messages) =>
+            if institution.status == domain::lifecycle::InstitutionStatus::Approved
+                && app::institutions::may(user, Area::Messages) =>
         {
             "/institution/messages"
         }
@@ -258,7 +305,7 @@ fn menu_for(bank: Profile, p: &Principal) -> Vec<MenuItem> {
             item("", "账户设置", "/learner/settings"),
         ],
         Principal::Institution { user, institution } => {
-            if institution.status != "approved" {
+            if institution.status != domain::lifecycle::InstitutionStatus::Approved {
                 return vec![item("", "注册进度", "/register/institution/status")];
             }
             let mut m = vec![item("院校空间", "机构账户中心", "/institution")];

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract;
 use crate::kit::forms::{self, PER_PAGE, Pager};
-use crate::kit::views::{PageCtx, page};
+use crate::kit::views::{Fact, PageCtx, facts, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -131,8 +131,8 @@ struct ItemPage {
     ctx: PageCtx,
     id: i64,
     name: String,
-    base: Vec<(String, String)>,
-    extra: Vec<(String, String)>,
+    base: Vec<Fact>,
+    extra: Vec<Fact>,
     /// The framework's levels when the caller may place the outcome on one.
     levels: Vec<app::queries::portal::Level>,
     level_id: Option<i64>,
@@ -170,7 +170,7 @@ async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) 
         extra: forms::field_display(&specs, &o.fields),
         id: o.id,
         name: o.name,
-        base,
+        base: facts(base),
         levels,
         level_id: o.framework_level_id,
     }))

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract;
 use crate::kit::forms::{PER_PAGE, Pager, opt_id};
-use crate::kit::views::{PageCtx, datetime, page};
+use crate::kit::views::{Fact, Link, PageCtx, datetime, facts, page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -100,7 +100,7 @@ struct RichPage {
     empty: &'static str,
     edit: String,
     /// Where the page's 返回 link leads, and what it says.
-    back: (&'static str, &'static str),
+    back: Link,
 }
 
 async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
@@ -123,7 +123,10 @@ async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<i
         html: n.body_html,
         empty: "",
         edit,
-        back: ("/news", "返回工作动态"),
+        back: Link {
+            href: "/news",
+            label: "返回工作动态",
+        },
     }))
 }
 
@@ -146,7 +149,10 @@ async fn portal_page(State(s): State<AppState>, session: Session, slug: &'static
         html: p.map(|p| p.body_html).unwrap_or_default(),
         empty: "管理中心尚未发布本页内容。",
         edit,
-        back: ("/", "返回首页"),
+        back: Link {
+            href: "/",
+            label: "返回首页",
+        },
     }))
 }
 
@@ -210,7 +216,7 @@ struct InstitutionPage {
     ctx: PageCtx,
     id: i64,
     name: String,
-    facts: Vec<(&'static str, String)>,
+    facts: Vec<Fact>,
     intro: String,
     outcomes: Vec<NamedRow>,
     outcome_total: i64,
@@ -232,7 +238,7 @@ async fn institution(State(s): State<AppState>, session: Session, Path(id): Path
     let methods = app::queries::conversion::methods_of(&s.app, i.id)
         .await?
         .into_iter()
-        .filter(|m| m.status == "published")
+        .filter(|m| m.status == domain::lifecycle::MethodStatus::Published)
         .map(|m| NamedRow {
             id: m.file_id,
             name: m.title,
@@ -240,14 +246,14 @@ async fn institution(State(s): State<AppState>, session: Session, Path(id): Path
         })
         .collect();
     let opt = |v: Option<String>| v.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "-".into());
-    let facts = vec![
+    let facts = facts([
         ("机构类型", kind_label(&i.kind).to_string()),
         ("机构代码", i.code.clone()),
         ("办学类型", opt(i.school_type.clone())),
         ("主管单位", opt(i.supervisor.clone())),
         ("通讯地址", opt(i.address.clone())),
         ("邮政编码", opt(i.post_code.clone())),
-    ];
+    ]);
     Ok(page(&InstitutionPage {
         ctx: PageCtx::new(&i.name, &session, who.as_ref(), "").await?,
         id: i.id,

@@ -122,7 +122,7 @@ struct StartPage {
     form: StartForm,
     errors: FormErrors,
     departments: Vec<crate::kit::views::Choice>,
-    directory: Vec<(String, String)>,
+    directory: Vec<app::queries::DirectoryEntry>,
     sms_purpose: &'static str,
 }
 
@@ -142,11 +142,7 @@ async fn start_form(
         .collect();
     // Without JavaScript the school list is filled for the department already chosen.
     let directory = match form.department_id.parse::<i64>() {
-        Ok(dep) => app::queries::institutions::unregistered(&s.app, dep, form.kind == "org")
-            .await?
-            .into_iter()
-            .map(|e| (e.code, e.name))
-            .collect(),
+        Ok(dep) => app::queries::institutions::unregistered(&s.app, dep, form.kind == "org").await?,
         Err(_) => Vec::new(),
     };
     Ok(StartPage {
@@ -223,7 +219,7 @@ async fn directory(
 
 /// Where a signed-in registrant continues: the next unfinished step, or the result.
 async fn status(a: AnyInstitutionUser) -> Result<Response, WebError> {
-    let st = InstitutionStatus::from_code(&a.institution.status);
+    let st = a.institution.status;
     if st == InstitutionStatus::Draft {
         let next = if a.institution.registrant_name.is_none() {
             "/register/institution/registrant"
@@ -275,7 +271,7 @@ fn primary_registrant(a: &AnyInstitutionUser) -> Result<(), WebError> {
     if a.user.is_primary != 1 {
         return Err(WebError(app::AppError::forbidden()));
     }
-    if !InstitutionStatus::from_code(&a.institution.status).editable() {
+    if !a.institution.status.editable() {
         return Err(WebError(app::AppError::Conflict("注册信息已提交审核，不能修改".into())));
     }
     Ok(())
@@ -360,7 +356,7 @@ async fn info_page_with(
     };
     let ctx = PageCtx::new("机构信息", &a.session, Some(&p), "/register/institution/status").await?;
     let i = &a.institution;
-    let reject_reason = if i.status == "rejected" {
+    let reject_reason = if i.status == InstitutionStatus::Rejected {
         i.reject_reason.clone()
     } else {
         None

@@ -1,6 +1,7 @@
 //! 成果详情 of one of the learner's outcomes, and the evidence uploaded to it.
 
 use super::*;
+use crate::kit::views::Fact;
 
 #[derive(Template)]
 #[template(path = "learner/outcome.html")]
@@ -14,8 +15,8 @@ struct DetailPage {
     can_report: bool,
     /// A stored outcome can be taken away as an Open Badges credential.
     can_credential: bool,
-    base: Vec<(String, String)>,
-    extra: Vec<(String, String)>,
+    base: Vec<Fact>,
+    extra: Vec<Fact>,
     files: Vec<crate::kit::forms::FileLink>,
     reviews: Vec<crate::kit::forms::ReviewLine>,
     errors: FormErrors,
