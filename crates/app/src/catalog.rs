@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use domain::credits::Credits;
+use domain::lifecycle::CatalogRecognition::{Recognised, Recognising, Unrecognised};
 use store::audit::Actor;
-use store::catalog::{NewCatalogOutcome, RECOGNISED, RECOGNISING, UNRECOGNISED};
+use store::catalog::NewCatalogOutcome;
 use store::now;
 
 use crate::error::Checks;
@@ -94,7 +95,7 @@ pub async fn delete(app: &App, institution_id: i64, ids: &[i64], actor: &Actor) 
             .await?
             .filter(|o| o.institution_id == institution_id)
             .ok_or_else(AppError::not_found)?;
-        if o.recognition != UNRECOGNISED {
+        if o.recognition != Unrecognised {
             return Err(AppError::Conflict(format!("“{}”已认定或正在认定，不能删除", o.name)));
         }
         store::catalog::delete_unrecognised(&mut *tx, institution_id, *id).await?;
@@ -119,7 +120,7 @@ pub async fn request_recognition(app: &App, institution_id: i64, id: i64, actor:
         .filter(|o| o.institution_id == institution_id)
         .ok_or_else(AppError::not_found)?;
     let mut tx = app.db.begin().await?;
-    if !store::catalog::set_recognition(&mut *tx, o.id, &[UNRECOGNISED], RECOGNISING, None, None, now()).await? {
+    if !store::catalog::set_recognition(&mut *tx, o.id, &[Unrecognised], Recognising, None, None, now()).await? {
         return Err(AppError::Conflict("该成果已在认定中或已认定".into()));
     }
     store::audit::record(
@@ -155,7 +156,7 @@ pub async fn recognise(
     let t = now();
     let mut tx = app.db.begin().await?;
     if !approve {
-        if !store::catalog::set_recognition(&mut *tx, id, &[RECOGNISING], UNRECOGNISED, None, None, t).await? {
+        if !store::catalog::set_recognition(&mut *tx, id, &[Recognising], Unrecognised, None, None, t).await? {
             return Err(AppError::Conflict("该成果不在认定中".into()));
         }
         store::audit::record(
@@ -177,8 +178,8 @@ pub async fn recognise(
     if !store::catalog::set_recognition(
         &mut *tx,
         id,
-        &[UNRECOGNISED, RECOGNISING],
-        RECOGNISED,
+        &[Unrecognised, Recognising],
+        Recognised,
         Some(credits.0),
         actor.id,
         t,
@@ -211,13 +212,4 @@ pub async fn recognise(
     .await?;
     store::commit(tx).await?;
     Ok(holders.len())
-}
-
-/// 认定状态 of a catalog outcome as the pages and exports show it.
-pub fn recognition_label(code: &str) -> &'static str {
-    match code {
-        "recognised" => "已认定",
-        "recognising" => "认定中",
-        _ => "未认定",
-    }
 }

@@ -3,6 +3,7 @@
 //! it — or the bank's department, for the bank's own outcomes — answers 已解决 or 驳回.
 //! Each side is told by message, in the transaction of the change.
 
+use domain::lifecycle::FeedbackStatus;
 use domain::opinion::Opinion;
 use domain::role::Area;
 use store::audit::Actor;
@@ -23,15 +24,8 @@ pub const PROBLEMS: [(&str, &str); 5] = [
     ("photo", "个人照片有误"),
 ];
 
-/// The states of a report, as (code, label).
-pub const STATUSES: [(&str, &str); 3] = [("open", "未解决"), ("resolved", "已解决"), ("rejected", "驳回")];
-
 pub fn problem_label(code: &str) -> &'static str {
     PROBLEMS.iter().find(|p| p.0 == code).map(|p| p.1).unwrap_or("其他")
-}
-
-pub fn status_label(code: &str) -> &'static str {
-    STATUSES.iter().find(|p| p.0 == code).map(|p| p.1).unwrap_or("未解决")
 }
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -160,15 +154,20 @@ pub struct Answer {
 pub async fn answer(app: &App, who: &Principal, id: i64, f: &Answer, actor: &Actor) -> AppResult<()> {
     let fb = crate::queries::feedback::answerable(app, who, id).await?;
     let mut v = Checks::default();
-    if !["resolved", "rejected"].contains(&f.decision.as_str()) {
+    let decision = FeedbackStatus::parse(&f.decision)
+        .ok()
+        .filter(|d| *d != FeedbackStatus::Open);
+    if decision.is_none() {
         v.fail("decision", "请选择处理结果");
     }
-    let reply = v.check(Opinion::parse("reply", "回复内容", &f.reply, f.decision != "resolved"));
+    let required = decision != Some(FeedbackStatus::Resolved);
+    let reply = v.check(Opinion::parse("reply", "回复内容", &f.reply, required));
     v.finish()?;
     let reply = checked(reply)?.into_string();
+    let decision = decision.ok_or_else(|| AppError::field("decision", "请选择处理结果"))?;
     let t = now();
     let mut tx = app.db.begin().await?;
-    if !store::feedback::decide(&mut *tx, fb.id, &f.decision, t).await? {
+    if !store::feedback::decide(&mut *tx, fb.id, decision, t).await? {
         return Err(AppError::Conflict("该反馈已处理，请刷新页面".into()));
     }
     if !reply.is_empty() {

@@ -220,7 +220,11 @@ async fn count(app: &App, departments: Option<&[i64]>) -> AppResult<Vec<Table>> 
             title: "机构成果认定状态",
             chart: Chart::Pie,
             headers: vec!["认定状态".into(), "机构成果数".into()],
-            rows: counted(catalog, &|k| crate::catalog::recognition_label(k).to_string()),
+            rows: counted(catalog, &|k| {
+                domain::lifecycle::CatalogRecognition::parse(k)
+                    .map_or("未知", |r| r.label())
+                    .to_string()
+            }),
         },
         Table {
             key: "recognitions",

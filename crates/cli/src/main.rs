@@ -553,8 +553,8 @@ async fn import(
     eprintln!();
     runner.await?.map_err(|e| anyhow::anyhow!("{e}"))?;
     let j = store::jobs::by_id(&app.db.pool, job).await?.context("job vanished")?;
-    match (j.status.as_str(), j.result, j.error) {
-        ("done", Some(r), _) => {
+    match (j.status, j.result, j.error) {
+        (domain::lifecycle::JobStatus::Done, Some(r), _) => {
             let v: serde_json::Value = serde_json::from_str(&r)?;
             println!(
                 "成功导入符合要求数据{}条；未导入不符合要求数据{}条",

@@ -5,6 +5,13 @@
 
 use crate::outcome::UnknownState;
 
+/// A lifecycle state: stored as its code, shown as its label.
+pub trait State: Copy + Sized + 'static {
+    fn all() -> &'static [Self];
+    fn code(self) -> &'static str;
+    fn label(self) -> &'static str;
+}
+
 macro_rules! codes {
     ($t:ident { $($v:ident => $code:literal, $label:literal),* $(,)? }) => {
         impl $t {
@@ -24,6 +31,18 @@ macro_rules! codes {
             type Error = UnknownState;
             fn try_from(code: String) -> Result<Self, UnknownState> {
                 Self::parse(&code)
+            }
+        }
+
+        impl State for $t {
+            fn all() -> &'static [Self] {
+                Self::ALL
+            }
+            fn code(self) -> &'static str {
+                $t::code(self)
+            }
+            fn label(self) -> &'static str {
+                $t::label(self)
             }
         }
 
@@ -198,6 +217,100 @@ codes!(MethodStatus {
     Withdrawn => "withdrawn", "已撤回",
 });
 
+/// An institution (catalog) outcome's recognition by the bank: 未认定 → 认定中 → 已认定.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CatalogRecognition {
+    Unrecognised,
+    Recognising,
+    Recognised,
+}
+
+codes!(CatalogRecognition {
+    Unrecognised => "unrecognised", "未认定",
+    Recognising => "recognising", "认定中",
+    Recognised => "recognised", "已认定",
+});
+
+/// A news item of the portal (工作动态): 未发布 ⇄ 已发布 → 已撤回 (publishable again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NewsStatus {
+    Draft,
+    Published,
+    Withdrawn,
+}
+
+codes!(NewsStatus {
+    Draft => "draft", "未发布",
+    Published => "published", "已发布",
+    Withdrawn => "withdrawn", "已撤回",
+});
+
+/// A question of 在线解答: 待解答 → 已解答 (seen by its asker) or 已公开 (by everyone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QuestionStatus {
+    Open,
+    Answered,
+    Published,
+}
+
+codes!(QuestionStatus {
+    Open => "open", "待解答",
+    Answered => "answered", "已解答",
+    Published => "published", "已公开",
+});
+
+/// A learner's feedback on an outcome (成果反馈): 未解决 → 已解决 or 驳回.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedbackStatus {
+    Open,
+    Resolved,
+    Rejected,
+}
+
+codes!(FeedbackStatus {
+    Open => "open", "未解决",
+    Resolved => "resolved", "已解决",
+    Rejected => "rejected", "驳回",
+});
+
+/// A background job (an import, an export): 排队中 → 进行中 → 已完成 or 失败; a running
+/// job whose lease ran out is queued work again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+codes!(JobStatus {
+    Queued => "queued", "排队中",
+    Running => "running", "进行中",
+    Done => "done", "已完成",
+    Failed => "failed", "失败",
+});
+
+impl JobStatus {
+    /// Still to finish: the progress page keeps reloading.
+    pub fn pending(self) -> bool {
+        matches!(self, Self::Queued | Self::Running)
+    }
+}
+
+/// A run of the X证书 synchronisation: 进行中 → 完成 or 失败.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncStatus {
+    Running,
+    Done,
+    Failed,
+}
+
+codes!(SyncStatus {
+    Running => "running", "进行中",
+    Done => "done", "完成",
+    Failed => "failed", "失败",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +383,24 @@ mod tests {
         }
         for s in MethodStatus::ALL {
             assert_eq!(MethodStatus::parse(s.code()), Ok(*s));
+        }
+        for s in CatalogRecognition::ALL {
+            assert_eq!(CatalogRecognition::parse(s.code()), Ok(*s));
+        }
+        for s in NewsStatus::ALL {
+            assert_eq!(NewsStatus::parse(s.code()), Ok(*s));
+        }
+        for s in QuestionStatus::ALL {
+            assert_eq!(QuestionStatus::parse(s.code()), Ok(*s));
+        }
+        for s in FeedbackStatus::ALL {
+            assert_eq!(FeedbackStatus::parse(s.code()), Ok(*s));
+        }
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.code()), Ok(*s));
+        }
+        for s in SyncStatus::ALL {
+            assert_eq!(SyncStatus::parse(s.code()), Ok(*s));
         }
         assert!(RuleStatus::parse("archived").is_err());
         assert_eq!(

@@ -69,7 +69,7 @@ async fn a_killed_command_leaves_no_orphan_to_rerun(t: &TestApp) {
     assert_eq!(app::jobs::cancel_abandoned(&t.app).await.unwrap(), vec![first, second]);
     for j in [first, second] {
         let job = store::jobs::by_id(&t.app.db.pool, j).await.unwrap().unwrap();
-        assert_eq!(job.status, "failed");
+        assert_eq!(job.status.code(), "failed");
         assert!(job.error.unwrap().contains("没有导入任何数据"));
     }
     assert!(
@@ -87,7 +87,7 @@ async fn a_killed_command_leaves_no_orphan_to_rerun(t: &TestApp) {
     assert!(!app::jobs::run_own(&t.app, third).await.unwrap(), "once");
     assert_eq!(
         store::jobs::by_id(&t.app.db.pool, third).await.unwrap().unwrap().status,
-        "done"
+        domain::lifecycle::JobStatus::Done
     );
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learners").await, 2);
     assert_eq!(

@@ -367,7 +367,7 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
         store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap()
     };
     let j = run(6).await;
-    assert_eq!(j.status, "failed");
+    assert_eq!(j.status, domain::lifecycle::JobStatus::Failed);
     assert!(
         j.error.as_deref().unwrap_or("").contains("数据超过5行"),
         "{:?}",
@@ -376,7 +376,7 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 0);
     // Five rows are within the limit.
     let j = run(5).await;
-    assert_eq!(j.status, "done", "{:?}", j.error);
+    assert_eq!(j.status, domain::lifecycle::JobStatus::Done, "{:?}", j.error);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 5);
 }
 

@@ -70,7 +70,7 @@ async fn a_killed_import_is_picked_up_again(t: &TestApp) {
     assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
     let done = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
     assert_eq!(
-        (done.status.as_str(), done.attempts, done.done, done.total),
+        (done.status.code(), done.attempts, done.done, done.total),
         ("done", 2, 1200, 1200)
     );
 }
@@ -87,14 +87,14 @@ async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
     });
     let running = loop {
         let j = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
-        if j.done > 0 || j.status != "queued" && j.status != "running" {
+        if j.done > 0 || j.status.code() != "queued" && j.status.code() != "running" {
             break j;
         }
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     };
     worker.abort();
     let _ = worker.await;
-    assert_eq!(running.status, "running", "aborted while it ran");
+    assert_eq!(running.status.code(), "running", "aborted while it ran");
     assert!(running.done < 6_000, "{} rows done", running.done);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 0);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learners").await, 0);
@@ -105,7 +105,7 @@ async fn an_import_aborted_midway_leaves_nothing(t: &TestApp) {
         .unwrap();
     assert!(app::jobs::run_once(&t.app).await.unwrap());
     let done = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
-    assert_eq!((done.status.as_str(), done.done, done.total), ("done", 6_000, 6_000));
+    assert_eq!((done.status.code(), done.done, done.total), ("done", 6_000, 6_000));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 6_000);
     assert_eq!(
         t.scalar("SELECT COUNT(*) FROM learners WHERE status = 'inactive'")
@@ -193,7 +193,7 @@ async fn a_run_that_lost_its_claim_stores_nothing(t: &TestApp) {
     assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 0);
     let j = store::jobs::by_id(pool, job).await.unwrap().unwrap();
     assert_eq!(
-        (j.status.as_str(), j.attempts),
+        (j.status.code(), j.attempts),
         ("running", 2),
         "the holder's job untouched"
     );
@@ -204,7 +204,7 @@ async fn a_run_that_lost_its_claim_stores_nothing(t: &TestApp) {
         .unwrap();
     assert!(app::jobs::run_once(&t.app).await.unwrap());
     let j = store::jobs::by_id(pool, job).await.unwrap().unwrap();
-    assert_eq!((j.status.as_str(), j.attempts, j.done), ("done", 3, 1_500));
+    assert_eq!((j.status.code(), j.attempts, j.done), ("done", 3, 1_500));
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 1_500);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM imports").await, 1);
 }

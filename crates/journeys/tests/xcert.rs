@@ -135,8 +135,8 @@ async fn the_feed_is_stored_followed_and_resumed(t: &TestApp) {
     );
     let failed = store::sync_runs::run(&t.app.db.pool, o.run).await.unwrap().unwrap();
     assert_eq!(
-        (failed.status.as_str(), failed.cursor_to.as_deref()),
-        ("failed", Some("c1"))
+        (failed.status, failed.cursor_to.as_deref()),
+        (domain::lifecycle::SyncStatus::Failed, Some("c1"))
     );
 
     // The platform recovers: the next run starts at c1, follows a change and a revocation.

@@ -1,12 +1,9 @@
 //! 机构成果: institution (catalog) outcomes and their recognition.
 
+use domain::lifecycle::CatalogRecognition;
 use sqlx::FromRow;
 
 use crate::{Backend, Db, Exec, Page, Result, Where, bind_all, bind_scalar};
-
-pub const UNRECOGNISED: &str = "unrecognised";
-pub const RECOGNISING: &str = "recognising";
-pub const RECOGNISED: &str = "recognised";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CatalogOutcome {
@@ -19,7 +16,8 @@ pub struct CatalogOutcome {
     pub category: String,
     pub name: String,
     pub fields: String,
-    pub recognition: String,
+    #[sqlx(try_from = "String")]
+    pub recognition: CatalogRecognition,
     pub credits: Option<i64>,
     pub recognised_at: Option<i64>,
     pub created_at: i64,
@@ -122,7 +120,7 @@ pub struct Filter {
     pub type_id: Option<i64>,
     pub subtype_id: Option<i64>,
     pub name: Option<String>,
-    pub recognition: Option<String>,
+    pub recognition: Option<CatalogRecognition>,
     /// A value of the `level` field (层次).
     pub level: Option<String>,
     /// Text in the `major` field (专业 / 项目名称).
@@ -158,8 +156,8 @@ fn where_for(db: &Db, f: &Filter) -> Where {
     if let Some(l) = f.framework_level_id {
         w.int("io.framework_level_id = ?", l);
     }
-    if let Some(r) = &f.recognition {
-        w.text("io.recognition = ?", r.clone());
+    if let Some(r) = f.recognition {
+        w.text("io.recognition = ?", r.code());
     }
     if let Some(l) = &f.level {
         w.text(
@@ -290,13 +288,13 @@ pub async fn delete_unrecognised<'c>(e: impl Exec<'c>, institution_id: i64, id: 
 pub async fn set_recognition<'c>(
     e: impl Exec<'c>,
     id: i64,
-    from: &[&str],
-    to: &str,
+    from: &[CatalogRecognition],
+    to: CatalogRecognition,
     credits: Option<i64>,
     by: Option<i64>,
     now: i64,
 ) -> Result<bool> {
-    let allowed: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
+    let allowed: Vec<String> = from.iter().map(|s| format!("'{}'", s.code())).collect();
     let sql = format!(
         "UPDATE institution_outcomes SET recognition = $2, credits = $3, recognised_by = $4, recognised_at = $5 \
          WHERE id = $1 AND recognition IN ({})",
@@ -304,7 +302,7 @@ pub async fn set_recognition<'c>(
     );
     let r = sqlx::query(&sql)
         .bind(id)
-        .bind(to)
+        .bind(to.code())
         .bind(credits)
         .bind(by)
         .bind(now)

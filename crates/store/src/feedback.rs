@@ -1,6 +1,7 @@
 //! 问题反馈: learners' reports of mistakes in outcomes that an institution or the bank
 //! created, and the answers.
 
+use domain::lifecycle::FeedbackStatus;
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
@@ -20,7 +21,8 @@ pub struct Feedback {
     pub content: String,
     pub file_id: Option<i64>,
     pub file_name: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: FeedbackStatus,
     pub created_at: i64,
     pub decided_at: Option<i64>,
 }
@@ -96,7 +98,7 @@ pub enum Owner {
 /// The filters of the three lists; dates are unix seconds (from inclusive, to exclusive).
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<FeedbackStatus>,
     pub issuer: Option<String>,
     pub outcome_name: Option<String>,
     pub from: Option<i64>,
@@ -126,7 +128,7 @@ pub async fn list<'c>(e: impl Exec<'c>, owner: &Owner, f: &Filter, limit: i64) -
     );
     let text = |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(like).unwrap_or_default();
     let mut q = sqlx::query_as(&sql)
-        .bind(f.status.clone().unwrap_or_default())
+        .bind(f.status.map_or("", |s| s.code()))
         .bind(text(&f.issuer))
         .bind(text(&f.outcome_name))
         .bind(f.from.unwrap_or(0))
@@ -138,10 +140,10 @@ pub async fn list<'c>(e: impl Exec<'c>, owner: &Owner, f: &Filter, limit: i64) -
 }
 
 /// Decides an open report; false when it was already decided.
-pub async fn decide<'c>(e: impl Exec<'c>, id: i64, status: &str, now: i64) -> Result<bool> {
+pub async fn decide<'c>(e: impl Exec<'c>, id: i64, status: FeedbackStatus, now: i64) -> Result<bool> {
     let r = sqlx::query("UPDATE feedback SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'open'")
         .bind(id)
-        .bind(status)
+        .bind(status.code())
         .bind(now)
         .execute(e)
         .await?;

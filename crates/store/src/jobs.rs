@@ -17,7 +17,8 @@ pub struct Job {
     pub user_name: String,
     pub file_id: i64,
     pub file_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::lifecycle::JobStatus,
     pub total: i64,
     pub done: i64,
     pub result: Option<String>,

@@ -1,6 +1,7 @@
 //! The public portal's content: 工作动态 (news), the 业务介绍 / 关于我们 pages and the
 //! questions of 在线解答.
 
+use domain::lifecycle::{NewsStatus, QuestionStatus};
 use sqlx::FromRow;
 
 use crate::{Db, Exec, Page, Result, Where, paged};
@@ -11,7 +12,8 @@ pub struct News {
     pub title: String,
     pub body: String,
     pub body_html: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: NewsStatus,
     pub author_id: i64,
     pub published_at: Option<i64>,
     pub created_at: i64,
@@ -55,12 +57,12 @@ pub async fn update_news<'c>(e: impl Exec<'c>, id: i64, title: &str, body: &str,
 }
 
 /// Moves a news item to `status`; publishing stamps the time it first went out.
-pub async fn set_news_status<'c>(e: impl Exec<'c>, id: i64, status: &str, t: i64) -> Result<()> {
+pub async fn set_news_status<'c>(e: impl Exec<'c>, id: i64, status: NewsStatus, t: i64) -> Result<()> {
     sqlx::query(
         "UPDATE news SET status = $1, updated_at = $2, \
          published_at = CASE WHEN $1 = 'published' THEN COALESCE(published_at, $2) ELSE published_at END WHERE id = $3",
     )
-    .bind(status)
+    .bind(status.code())
     .bind(t)
     .bind(id)
     .execute(e)
@@ -142,7 +144,8 @@ pub struct Question {
     pub title: String,
     pub body: String,
     pub answer: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: QuestionStatus,
     pub created_at: i64,
     pub answered_at: Option<i64>,
 }
@@ -174,10 +177,17 @@ pub async fn insert_question<'c>(e: impl Exec<'c>, q: &NewQuestion<'_>) -> Resul
     .await?)
 }
 
-pub async fn answer_question<'c>(e: impl Exec<'c>, id: i64, answer: &str, status: &str, by: i64, t: i64) -> Result<()> {
+pub async fn answer_question<'c>(
+    e: impl Exec<'c>,
+    id: i64,
+    answer: &str,
+    status: QuestionStatus,
+    by: i64,
+    t: i64,
+) -> Result<()> {
     sqlx::query("UPDATE questions SET answer = $1, status = $2, answered_by = $3, answered_at = $4 WHERE id = $5")
         .bind(answer)
-        .bind(status)
+        .bind(status.code())
         .bind(by)
         .bind(t)
         .bind(id)

@@ -9,7 +9,8 @@ use crate::{Exec, Result};
 pub struct Run {
     pub id: i64,
     pub source: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::lifecycle::SyncStatus,
     pub trigger: String,
     pub cursor_from: Option<String>,
     pub cursor_to: Option<String>,

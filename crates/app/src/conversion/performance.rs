@@ -91,7 +91,7 @@ pub async fn apply(app: &App, learner: &Learner, source: i64, target: i64, actor
     let o = store::catalog::by_id(&app.db.pool, target)
         .await?
         .ok_or_else(|| AppError::field("target", "请选择拟转换的目标成果"))?;
-    if o.recognition != store::catalog::RECOGNISED {
+    if o.recognition != domain::lifecycle::CatalogRecognition::Recognised {
         return Err(AppError::field("target", "该目标成果尚未完成认定，不能作为转换目标"));
     }
     if store::holdings::holds(&app.db.pool, learner.id, o.id).await? {

@@ -59,7 +59,7 @@ pub async fn catalog(
                 o.name.clone(),
                 o.type_name.clone(),
                 o.subtype_name.clone(),
-                crate::catalog::recognition_label(&o.recognition).to_string(),
+                o.recognition.label().to_string(),
                 o.credits
                     .map(|c| domain::credits::Credits(c).to_string())
                     .unwrap_or_default(),

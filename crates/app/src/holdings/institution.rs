@@ -211,7 +211,7 @@ pub(crate) async fn store_many(
         })?;
     let body = format!("{}为您存储了学习成果“{}”。", o.institution_name, o.name);
     store::messages::send_for_holdings(tx, &stored, "机构为您存储了学习成果", &body, t).await?;
-    if let ("recognised", Some(c)) = (o.recognition.as_str(), o.credits) {
+    if let (domain::lifecycle::CatalogRecognition::Recognised, Some(c)) = (o.recognition, o.credits) {
         let reason = format!("成果自动认定：{}", o.name);
         let ids: Vec<i64> = stored.iter().map(|(h, _)| *h).collect();
         store::holdings::set_credits_many(&mut **tx, &ids, c, t).await?;

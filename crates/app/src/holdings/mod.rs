@@ -89,8 +89,8 @@ async fn auto_recognise(tx: &mut Tx, holding: i64, actor: &Actor, t: i64) -> App
     let Some(o) = store::catalog::by_id(&mut **tx, io).await? else {
         return Ok(false);
     };
-    match (o.recognition.as_str(), o.credits, h.credits) {
-        ("recognised", Some(c), None) if h.status == Status::Stored => {
+    match (o.recognition, o.credits, h.credits) {
+        (domain::lifecycle::CatalogRecognition::Recognised, Some(c), None) if h.status == Status::Stored => {
             grant(
                 tx,
                 h.id,

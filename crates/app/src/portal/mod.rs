@@ -5,6 +5,7 @@
 pub mod framework;
 pub mod questions;
 
+use domain::lifecycle::NewsStatus;
 use domain::text;
 use store::audit::Actor;
 use store::now;
@@ -78,16 +79,16 @@ pub async fn news_action(app: &App, who: &Principal, id: i64, action: &str, acto
     let n = news_to_edit(app, who, id).await?;
     let t = now();
     let mut tx = app.db.begin().await?;
-    let done = match (action, n.status.as_str()) {
-        ("publish", "draft" | "withdrawn") => {
-            store::portal::set_news_status(&mut *tx, n.id, "published", t).await?;
+    let done = match (action, n.status) {
+        ("publish", NewsStatus::Draft | NewsStatus::Withdrawn) => {
+            store::portal::set_news_status(&mut *tx, n.id, NewsStatus::Published, t).await?;
             "已发布"
         }
-        ("withdraw", "published") => {
-            store::portal::set_news_status(&mut *tx, n.id, "withdrawn", t).await?;
+        ("withdraw", NewsStatus::Published) => {
+            store::portal::set_news_status(&mut *tx, n.id, NewsStatus::Withdrawn, t).await?;
             "已撤回"
         }
-        ("delete", "draft" | "withdrawn") => {
+        ("delete", NewsStatus::Draft | NewsStatus::Withdrawn) => {
             store::portal::delete_news(&mut *tx, n.id).await?;
             "已删除"
         }
@@ -105,15 +106,6 @@ pub async fn news_action(app: &App, who: &Principal, id: i64, action: &str, acto
     .await?;
     store::commit(tx).await?;
     Ok(format!("“{}”{done}", n.title))
-}
-
-pub fn news_status_label(status: &str) -> &'static str {
-    match status {
-        "draft" => "未发布",
-        "published" => "已发布",
-        "withdrawn" => "已撤回",
-        _ => "未知",
-    }
 }
 
 /// The pages the centre writes: (slug, title).

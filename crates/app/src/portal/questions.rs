@@ -1,6 +1,7 @@
 //! 在线解答: signed-in users ask, the bank's management centre answers — publicly, so
 //! that everyone can search the answer, or to the asker alone.
 
+use domain::lifecycle::QuestionStatus;
 use domain::text;
 use store::audit::Actor;
 use store::now;
@@ -91,7 +92,11 @@ pub async fn answer(app: &App, who: &Principal, id: i64, f: &AnswerForm, actor: 
     let staff = centre_staff(who)?;
     let q = question(app, id).await?;
     let answer = text::plain("answer", "解答内容", &f.answer, 5000, true).map_err(|e| AppError::Invalid(vec![e]))?;
-    let status = if f.publish.is_some() { "published" } else { "answered" };
+    let status = if f.publish.is_some() {
+        QuestionStatus::Published
+    } else {
+        QuestionStatus::Answered
+    };
     let t = now();
     let mut tx = app.db.begin().await?;
     store::portal::answer_question(&mut *tx, q.id, &answer, status, staff, t).await?;
@@ -111,7 +116,7 @@ pub async fn answer(app: &App, who: &Principal, id: i64, f: &AnswerForm, actor: 
         actor,
         "question_answered",
         Some(&id.to_string()),
-        Some(status),
+        Some(status.code()),
         t,
     )
     .await?;
@@ -130,19 +135,10 @@ pub async fn question(app: &App, id: i64) -> AppResult<Question> {
 pub async fn visible(app: &App, who: Option<&Principal>, id: i64) -> AppResult<Question> {
     let q = question(app, id).await?;
     let mine = who.is_some_and(|w| asker(w) == (q.asker_role.as_str(), q.asker_id));
-    if q.status == "published" || mine || who.is_some_and(super::may_edit) {
+    if q.status == QuestionStatus::Published || mine || who.is_some_and(super::may_edit) {
         Ok(q)
     } else {
         Err(AppError::NotFound("该问题不存在".into()))
-    }
-}
-
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "open" => "待解答",
-        "answered" => "已解答",
-        "published" => "已公开",
-        _ => "未知",
     }
 }
 

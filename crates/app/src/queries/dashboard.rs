@@ -73,7 +73,7 @@ pub async fn department(app: &App, who: &Principal) -> AppResult<Vec<QueueView>>
         });
     }
     let open = FeedbackFilter {
-        status: Some("open".into()),
+        status: Some(domain::lifecycle::FeedbackStatus::Open),
         ..Default::default()
     };
     let feedback = super::feedback::list(app, who, &open).await?;

@@ -24,7 +24,7 @@ pub async fn all_news(app: &App, who: &Principal, q: &str, page: i64) -> AppResu
 pub async fn news(app: &App, who: Option<&Principal>, id: i64) -> AppResult<News> {
     store::portal::news(&app.db.pool, id)
         .await?
-        .filter(|n| n.status == "published" || who.is_some_and(may_edit))
+        .filter(|n| n.status == domain::lifecycle::NewsStatus::Published || who.is_some_and(may_edit))
         .ok_or_else(|| AppError::NotFound("该动态不存在或已撤回".into()))
 }
 

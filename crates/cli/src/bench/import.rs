@@ -205,7 +205,7 @@ pub async fn one(db: &str, url: &str, file: &Path, files: &Path, n: usize) -> an
     let real_s = t.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     let j = store::jobs::by_id(pool, job).await?.context("job")?;
-    if j.status != "done" {
+    if j.status != domain::lifecycle::JobStatus::Done {
         anyhow::bail!("import job ended {} ({:?})", j.status, j.error);
     }
     let imported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM learner_outcomes WHERE stored_by = 'institution'")

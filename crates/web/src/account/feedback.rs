@@ -3,7 +3,7 @@
 //! outcome — or the department, for the bank's own — lists, opens and answers them.
 
 use app::auth::Principal;
-use app::feedback::{Answer, PROBLEMS, Report, STATUSES, problem_label, status_label};
+use app::feedback::{Answer, PROBLEMS, Report, problem_label};
 use app::queries::FeedbackFilter;
 use app::queries::feedback::Feedback;
 use askama::Template;
@@ -12,12 +12,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::lifecycle::FeedbackStatus;
 
 use crate::AppState;
 use crate::kit::error::WebError;
 use crate::kit::extract::{ClientIp, CsrfForm, LearnerAuth, SignedIn};
 use crate::kit::forms::CsrfMultipart;
-use crate::kit::views::{Code, FormErrors, PageCtx, codes, datetime, flash, form_status, page, render};
+use crate::kit::views::{Code, FormErrors, PageCtx, codes, datetime, flash, form_status, page, render, states};
 
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new().route("/learner/outcomes/{id}/feedback", get(report_page).post(report));
@@ -57,8 +58,8 @@ fn row(f: Feedback) -> Row {
         problem: problem_label(&f.problem),
         content: f.content,
         created: datetime(f.created_at),
-        status: status_label(&f.status),
-        status_code: f.status,
+        status: f.status.label(),
+        status_code: f.status.code().into(),
         file: f
             .file_id
             .map(|id| (id, f.file_name.unwrap_or_else(|| "反馈文件.pdf".into()))),
@@ -97,7 +98,7 @@ async fn list(State(s): State<AppState>, a: SignedIn, Query(q): Query<ListQuery>
         domain::id_card::parse_date(d).map(|d| domain::time::beijing_start(d) + if next { 86_400 } else { 0 })
     };
     let filter = FeedbackFilter {
-        status: Some(q.status.clone()).filter(|s| STATUSES.iter().any(|x| x.0 == s)),
+        status: FeedbackStatus::parse(&q.status).ok(),
         issuer: Some(q.issuer.trim().to_string()),
         outcome_name: Some(q.name.trim().to_string()),
         from: day(&q.from, false),
@@ -114,7 +115,7 @@ async fn list(State(s): State<AppState>, a: SignedIn, Query(q): Query<ListQuery>
         learner: matches!(who, Principal::Learner(_)),
         base,
         q,
-        statuses: codes(&STATUSES),
+        statuses: states::<FeedbackStatus>(),
         rows,
     }))
 }
@@ -156,7 +157,7 @@ async fn detail_page(
         &DetailPage {
             ctx: PageCtx::new("问题反馈详情", &a.session, Some(who), &base).await?,
             base,
-            can_answer: !learner && f.status == "open",
+            can_answer: !learner && f.status == FeedbackStatus::Open,
             learner,
             f: row(f),
             replies: replies

@@ -92,7 +92,7 @@ impl From<Job> for ImportJob {
             id: j.id,
             kind: j.kind,
             file_name: j.file_name,
-            status: j.status,
+            status: j.status.code().into(),
             done: j.done,
             total: j.total,
             error: j.error,

@@ -1,5 +1,6 @@
 //! 机构成果: the institution's catalog outcomes.
 
+use domain::lifecycle::CatalogRecognition;
 use std::collections::BTreeMap;
 
 use app::api_keys::Scope;
@@ -16,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::auth::Caller;
 use super::extract::{Body, Id, PageQuery, Params, next_cursor};
-use super::problem::{ApiResult, ProblemDoc};
+use super::problem::{ApiResult, Problem, ProblemDoc};
 use super::{Deleted, beijing};
 use crate::AppState;
 
@@ -66,7 +67,7 @@ impl From<CatalogOutcome> for Outcome {
             subtype: o.subtype_name,
             type_: o.type_name,
             category: o.category,
-            recognition: o.recognition,
+            recognition: o.recognition.code().into(),
             holders: o.holders,
             rules: o.rules,
         }
@@ -112,7 +113,16 @@ async fn list(
         name: f.name.filter(|n| !n.trim().is_empty()),
         type_id: f.type_id,
         subtype_id: f.subtype_id,
-        recognition: f.recognition.filter(|r| !r.is_empty()),
+        recognition: match f.recognition.as_deref().filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => Some(CatalogRecognition::parse(r).map_err(|_| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "查询参数有误：recognition 只能是 unrecognised、recognising 或 recognised",
+                )
+            })?),
+        },
         before_id: p.before()?,
         ..Default::default()
     };

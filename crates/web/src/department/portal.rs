@@ -3,13 +3,14 @@
 //! caller is the centre; a provincial department gets a refusal.
 
 use app::portal::NewsForm;
-use app::portal::questions::{AnswerForm, List, status_label};
+use app::portal::questions::{AnswerForm, List};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::lifecycle::QuestionStatus;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -69,8 +70,8 @@ async fn news_list(
         .map(|n| NewsRow {
             id: n.id,
             title: n.title,
-            status: app::portal::news_status_label(&n.status),
-            status_code: n.status,
+            status: n.status.label(),
+            status_code: n.status.code().into(),
             updated: datetime(n.updated_at),
         })
         .collect();
@@ -143,7 +144,7 @@ async fn edit_page(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<
         title: n.title,
         body: n.body,
     };
-    let status = app::portal::news_status_label(&n.status);
+    let status = n.status.label();
     edit_form(&a, Some(id), status, form, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -163,7 +164,7 @@ async fn update(
         Err(e) => {
             let status = app::queries::portal::news(&s.app, Some(&p), id)
                 .await
-                .map(|n| app::portal::news_status_label(&n.status))?;
+                .map(|n| n.status.label())?;
             edit_form(&a, Some(id), status, f, FormErrors::from_error(&e), form_status(&e)).await
         }
     }
@@ -316,13 +317,13 @@ async fn answer_page(
     let q = app::portal::questions::question(&s.app, id).await?;
     let form = form.unwrap_or_else(|| AnswerForm {
         answer: q.answer.clone().unwrap_or_default(),
-        publish: (q.status != "answered").then(|| "1".to_string()),
+        publish: (q.status != QuestionStatus::Answered).then(|| "1".to_string()),
     });
     Ok(render(
         code,
         &AnswerPage {
             ctx: PageCtx::new("解答问题", &a.session, Some(&p), "/department/questions").await?,
-            status: status_label(&q.status),
+            status: q.status.label(),
             asked: datetime(q.created_at),
             q,
             form,

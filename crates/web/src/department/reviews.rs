@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::credits::Credits;
+use domain::lifecycle::CatalogRecognition;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -70,7 +71,7 @@ async fn catalog(
 ) -> Result<Response, WebError> {
     let f = CatalogFilter {
         name: Some(q.name.clone()).filter(|n| !n.trim().is_empty()),
-        recognition: Some(q.recognition.clone()).filter(|r| !r.is_empty()),
+        recognition: CatalogRecognition::parse(&q.recognition).ok(),
         ..Default::default()
     };
     let result = app::queries::catalog::in_departments(&s.app, &a.scope, f, q.page.max(1), PER_PAGE).await?;
@@ -78,13 +79,13 @@ async fn catalog(
         .rows
         .into_iter()
         .map(|o| CatalogRow {
-            recognition_label: app::catalog::recognition_label(&o.recognition),
+            recognition_label: o.recognition.label(),
             credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
             id: o.id,
             name: o.name,
             institution: o.institution_name,
             subtype: o.subtype_name,
-            recognition: o.recognition,
+            recognition: o.recognition.code().into(),
             holders: o.holders,
         })
         .collect();

@@ -51,11 +51,7 @@ async fn runs(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<RunQ
             id: r.id,
             started: datetime(r.started_at),
             trigger: if r.trigger == "manual" { "手动" } else { "定时" },
-            status: match r.status.as_str() {
-                "running" => "进行中",
-                "done" => "完成",
-                _ => "失败",
-            },
+            status: r.status.label(),
             counts: format!(
                 "获取 {} · 新增 {} · 更新 {} · 撤销 {} · 拒绝 {}",
                 r.fetched, r.stored, r.updated, r.revoked, r.rejected

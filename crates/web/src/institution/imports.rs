@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use domain::lifecycle::JobStatus;
 use domain::role::Area;
 
 use crate::AppState;
@@ -250,13 +251,12 @@ impl JobPage {
                     reasons,
                 }
             });
-        let status_label = match job.status.as_str() {
-            "queued" => "排队中",
-            "running" => "导入中",
-            "done" => "已完成",
-            _ => "失败",
+        // An import that runs says so in the words of the import page.
+        let status_label = match job.status {
+            JobStatus::Running => "导入中",
+            st => st.label(),
         };
-        let running = matches!(job.status.as_str(), "queued" | "running");
+        let running = job.status.pending();
         Self {
             ctx,
             job,

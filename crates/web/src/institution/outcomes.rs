@@ -1,6 +1,7 @@
 //! 成果及学员管理 of the institution space: 机构成果 (I-03) and 学员成果 (I-04).
 //! Every handler requires the `outcomes` area and touches only the institution's rows.
 
+use domain::lifecycle::CatalogRecognition;
 use std::collections::BTreeMap;
 
 use app::auth::Principal;
@@ -95,7 +96,7 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
         type_id: forms::opt_id(&q.type_),
         subtype_id: forms::opt_id(&q.subtype),
         name: Some(q.name.clone()).filter(|n| !n.trim().is_empty()),
-        recognition: Some(q.recognition.clone()).filter(|r| !r.is_empty()),
+        recognition: CatalogRecognition::parse(&q.recognition).ok(),
         ..Default::default()
     };
     let result =
@@ -104,13 +105,13 @@ async fn list(State(s): State<AppState>, a: InstitutionAuth, Query(q): Query<Lis
         .rows
         .into_iter()
         .map(|o| Row {
-            recognition_label: app::catalog::recognition_label(&o.recognition),
+            recognition_label: o.recognition.label(),
             credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
             id: o.id,
             name: o.name,
             type_name: o.type_name,
             subtype_name: o.subtype_name,
-            recognition: o.recognition,
+            recognition: o.recognition.code().into(),
             holders: o.holders,
             rules: o.rules,
         })
@@ -172,7 +173,7 @@ async fn export(
         type_id: forms::opt_id(&f.type_),
         subtype_id: forms::opt_id(&f.subtype),
         name: Some(f.name).filter(|n| !n.trim().is_empty()),
-        recognition: Some(f.recognition).filter(|r| !r.is_empty()),
+        recognition: CatalogRecognition::parse(&f.recognition).ok(),
         ..Default::default()
     };
     let ids = forms::ids(&pairs);
@@ -358,10 +359,7 @@ async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i6
         ("成果类型".into(), o.type_name.clone()),
         ("成果子类型".into(), o.subtype_name.clone()),
         ("颁证机构".into(), o.institution_name.clone()),
-        (
-            "认定状态".into(),
-            app::catalog::recognition_label(&o.recognition).into(),
-        ),
+        ("认定状态".into(), o.recognition.label().into()),
         (
             "学分银行学分".into(),
             o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
@@ -374,7 +372,7 @@ async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i6
         extra: forms::field_display(&specs, &o.fields),
         base: facts(base),
         holders: o.holders,
-        recognition: o.recognition,
+        recognition: o.recognition.code().into(),
     }))
 }
 

@@ -25,6 +25,17 @@ pub fn codes(pairs: &[(&'static str, &'static str)]) -> Vec<Code> {
     pairs.iter().map(|&(code, label)| Code { code, label }).collect()
 }
 
+/// The states of a lifecycle as select options, in their order.
+pub fn states<T: domain::lifecycle::State>() -> Vec<Code> {
+    T::all()
+        .iter()
+        .map(|s| Code {
+            code: s.code(),
+            label: s.label(),
+        })
+        .collect()
+}
+
 /// The document types (证件类型) a select offers.
 pub fn id_types() -> Vec<Code> {
     domain::id_card::IdType::ALL

@@ -132,7 +132,7 @@ async fn choose_page(
         .find(|c| c.outcome.id == q.outcome)
         .ok_or_else(|| WebError(app::AppError::not_found()))?;
     let f = CatalogFilter {
-        recognition: Some("recognised".into()),
+        recognition: Some(domain::lifecycle::CatalogRecognition::Recognised),
         major: Some(q.major.clone()),
         name: Some(q.name.clone()),
         institution: Some(q.institution.clone()),

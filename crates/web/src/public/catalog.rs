@@ -83,7 +83,7 @@ async fn search(
                 .and_then(|m| m.get("level").cloned())
                 .unwrap_or_else(|| "-".into());
             Row {
-                recognition: app::catalog::recognition_label(&o.recognition),
+                recognition: o.recognition.label(),
                 credits: o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),
                 id: o.id,
                 name: o.name,
@@ -146,10 +146,7 @@ async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) 
         ("颁证机构".to_string(), o.institution_name.clone()),
         ("成果类型".into(), o.type_name.clone()),
         ("成果子类型".into(), o.subtype_name.clone()),
-        (
-            "认定状态".into(),
-            app::catalog::recognition_label(&o.recognition).into(),
-        ),
+        ("认定状态".into(), o.recognition.label().into()),
         (
             "学分银行学分".into(),
             o.credits.map(|c| Credits(c).to_string()).unwrap_or_else(|| "-".into()),

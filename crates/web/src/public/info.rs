@@ -106,9 +106,9 @@ struct RichPage {
 async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let n = app::queries::portal::news(&s.app, who.as_ref(), id).await?;
-    let status = app::portal::news_status_label(&n.status);
+    let status = n.status.label();
     let meta = match n.published_at {
-        Some(t) if n.status == "published" => format!("发布时间：{}", datetime(t)),
+        Some(t) if n.status == domain::lifecycle::NewsStatus::Published => format!("发布时间：{}", datetime(t)),
         _ => format!("状态：{status}（仅管理中心可见）"),
     };
     let edit = if who.as_ref().is_some_and(app::portal::may_edit) {

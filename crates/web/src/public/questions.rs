@@ -2,7 +2,7 @@
 //! and follow their own questions.
 
 use app::AppError;
-use app::portal::questions::{AskForm, List, status_label};
+use app::portal::questions::{AskForm, List};
 use app::queries::portal::Question;
 use askama::Template;
 use axum::Router;
@@ -37,7 +37,7 @@ pub fn rows(list: Vec<Question>) -> Vec<QuestionRow> {
     list.into_iter()
         .map(|q| QuestionRow {
             id: q.id,
-            status: status_label(&q.status),
+            status: q.status.label(),
             asker: q.asker_name,
             asked: datetime(q.created_at),
             title: q.title,
@@ -172,7 +172,7 @@ async fn detail(State(s): State<AppState>, session: Session, Path(id): Path<i64>
     };
     Ok(page(&DetailPage {
         ctx: PageCtx::new(&q.title, &session, who.as_ref(), "/qa").await?,
-        status: status_label(&q.status),
+        status: q.status.label(),
         asked: datetime(q.created_at),
         answered: q.answered_at.map(datetime).unwrap_or_default(),
         answer_link,
