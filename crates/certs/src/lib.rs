@@ -8,6 +8,8 @@
 //! SHA-256 of every byte before that line together with the canonical payload, so any
 //! change to the visible document or to the facts breaks it.
 
+pub mod qr;
+
 use std::sync::OnceLock;
 
 use base64::Engine;

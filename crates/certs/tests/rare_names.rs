@@ -50,3 +50,38 @@ fn rare_characters_print_and_long_names_wrap() {
     // Only the glyphs used are embedded: the 16 MB face makes a small certificate.
     assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
 }
+
+/// The printed QR code is readable: the page rasterised by poppler's `pdftoppm` at a
+/// scanner's 150 dpi, as PNG and as JPEG, gives back the verification address.
+#[test]
+fn the_printed_qr_code_reads_back() {
+    let f = Facts {
+        number: "ZM2026120300000002".into(),
+        kind: "holdings".into(),
+        issuer: "国家开放大学学分银行".into(),
+        issued_on: "2026-12-03".into(),
+        learner: "张三".into(),
+        id_number: "110101********8515".into(),
+        lines: vec![],
+        headers: vec!["成果名称".into()],
+        rows: vec![vec!["高等数学".into()]],
+        verify_url: "https://xfyh.example.cn/verify?number=ZM2026120300000002".into(),
+    };
+    let pdf = certs::render(&f, true).unwrap();
+    let dir = std::env::temp_dir().join(format!("creditbank-qr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("c.pdf"), &pdf).unwrap();
+    // A scan (PNG) and a photo's format (JPEG) alike.
+    for (format, ext) in [("-png", "png"), ("-jpeg", "jpg")] {
+        let out = std::process::Command::new("pdftoppm")
+            .args([format, "-r", "150", "-singlefile"])
+            .arg(dir.join("c.pdf"))
+            .arg(dir.join("page"))
+            .output()
+            .expect("pdftoppm (apt-get install -y poppler-utils) rasterises the certificate");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let image = std::fs::read(dir.join(format!("page.{ext}"))).unwrap();
+        assert_eq!(certs::qr::read(&image).unwrap(), f.verify_url, "{ext}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

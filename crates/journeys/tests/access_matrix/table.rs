@@ -417,6 +417,7 @@ fn api() -> Vec<Row> {
         g("/api/v1/docs/swagger-ui-bundle.js", "", ALL),
         g("/api/v1/certificates/verify", "", ALL),
         p("/api/v1/credentials/verify", "", ALL),
+        p("/api/v1/verify", "", ALL),
         r("ANY", "/api", "", NOBODY),
         r("ANY", "/api/{*rest}", "", NOBODY).at("/api/v2/anything"),
         g("/api/v1/me", "", SIGNED),

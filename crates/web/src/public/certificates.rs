@@ -248,7 +248,10 @@ async fn verify_upload(
 ) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let checked = match form.file("file") {
-        None => Err(app::AppError::field("file", "请选择要核验的凭证文件（JSON）或证书PDF")),
+        None => Err(app::AppError::field(
+            "file",
+            "请选择要核验的凭证文件：证书PDF、二维码图片或数字凭证（JSON）",
+        )),
         Some((_, _, bytes)) => match app::certificates::throttle_verify(&s.app, &ip).await {
             Ok(()) => app::credentials::verify_file(&s.app, bytes).await,
             Err(e) => Err(e),
