@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TestApp, seed_bank, seed_institution, sheet, subtype};
+use common::{TestApp, key_from_page, seed_bank, seed_institution, sheet, subtype};
 use serde_json::json;
 
 both!(
@@ -14,27 +14,6 @@ both!(
     bad_requests_get_problems,
     keys_are_scoped_and_revocable
 );
-
-/// Creates a key on the 接口密钥 page as the primary account and returns the token shown.
-async fn key_from_page(t: &TestApp, account: &str, scopes: &[&str]) -> String {
-    let mut c = t.client();
-    c.sign_in("institution", account, "Pass1234").await;
-    c.get("/institution/api-keys").await;
-    let mut fields = vec![("name", "教务系统对接")];
-    for s in scopes {
-        fields.push(("scope", s));
-    }
-    let r = c.post("/institution/api-keys", &fields).await;
-    assert!(r.redirects_to("/institution/api-keys"), "{r:?}");
-    let page = c.get("/institution/api-keys").await;
-    let start = page.body.find("cbk_").expect("the new key is shown once");
-    let token: String = page.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    assert!(!c.get("/institution/api-keys").await.has(&token), "shown only once");
-    token
-}
 
 async fn publish_method(t: &TestApp, inst: i64) {
     let a = app::queries::Actor::default();

@@ -5,7 +5,7 @@
 use domain::mask;
 use domain::role::Area;
 
-use super::Export;
+use super::{Export, Gate};
 use crate::auth::Principal;
 use crate::queries::{CatalogFilter, HoldingFilter, LearnerFilter};
 use crate::{App, AppError, AppResult};
@@ -33,7 +33,7 @@ pub async fn catalog(
     who: &Principal,
     f: CatalogFilter,
     ticked: &[i64],
-    code: &str,
+    gate: &Gate<'_>,
     ip: &str,
 ) -> AppResult<Vec<u8>> {
     let (user, inst) = institution(who)?;
@@ -46,7 +46,7 @@ pub async fn catalog(
         "获证学员数",
         "创建时间",
     ];
-    let mut out = Export::start(app, user, code, &headers).await?;
+    let mut out = Export::start(app, user, gate, &headers).await?;
     for page in 1.. {
         let rows = crate::queries::catalog::of_institution(app, inst, f.clone(), page, PAGE)
             .await?
@@ -77,7 +77,7 @@ pub async fn learner_outcomes(
     who: &Principal,
     f: HoldingFilter,
     ticked: &[i64],
-    code: &str,
+    gate: &Gate<'_>,
     ip: &str,
 ) -> AppResult<Vec<u8>> {
     let (user, _) = institution(who)?;
@@ -93,7 +93,7 @@ pub async fn learner_outcomes(
         "成绩",
         "成果状态",
     ];
-    let mut out = Export::start(app, user, code, &headers).await?;
+    let mut out = Export::start(app, user, gate, &headers).await?;
     for page in 1.. {
         let rows = crate::queries::holdings::list(app, who, f.clone(), page, PAGE)
             .await?
@@ -125,12 +125,12 @@ pub async fn learners(
     who: &Principal,
     f: LearnerFilter,
     ticked: &[i64],
-    code: &str,
+    gate: &Gate<'_>,
     ip: &str,
 ) -> AppResult<Vec<u8>> {
     let (user, inst) = institution(who)?;
     let headers = ["学员姓名", "身份证号", "手机号码", "账户状态", "创建时间"];
-    let mut out = Export::start(app, user, code, &headers).await?;
+    let mut out = Export::start(app, user, gate, &headers).await?;
     for page in 1.. {
         let rows = crate::queries::institutions::learners(app, inst, &f, page, PAGE)
             .await?

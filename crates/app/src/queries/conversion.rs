@@ -213,6 +213,44 @@ pub struct ApplicationRow {
     pub files: Vec<(i64, String)>,
 }
 
+impl ApplicationRow {
+    /// The review history as one line: "初审通过（张老师）：同意；终审…", or "-".
+    pub fn history(&self) -> String {
+        let text = self
+            .reviews
+            .iter()
+            .map(|r| {
+                let stage = match r.stage.as_str() {
+                    "initial" => "初审",
+                    "final" => "终审",
+                    _ => "审核",
+                };
+                let d = if r.decision == "pass" { "通过" } else { "不通过" };
+                format!(
+                    "{stage}{d}（{}）{}",
+                    r.reviewer_name.as_deref().unwrap_or_default(),
+                    r.opinion
+                        .as_deref()
+                        .filter(|o| !o.is_empty())
+                        .map(|o| format!("：{o}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        if text.is_empty() { "-".into() } else { text }
+    }
+
+    /// 机构发起 or 个人申请.
+    pub fn initiator_label(&self) -> &'static str {
+        if self.application.initiator == "institution" {
+            "机构发起"
+        } else {
+            "个人申请"
+        }
+    }
+}
+
 pub async fn applications(
     app: &App,
     who: &Principal,

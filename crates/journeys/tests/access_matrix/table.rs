@@ -457,5 +457,9 @@ fn api() -> Vec<Row> {
         p("/api/v1/institution/rules/{id}/withdraw", "rule_draft", Y),
         g("/api/v1/institution/applications", "", PRIMARY),
         p("/api/v1/institution/applications/{id}/decision", "application_a", Y),
+        g("/api/v1/institution/outcomes.xlsx", "", INST),
+        g("/api/v1/institution/learners.xlsx", "", INST),
+        g("/api/v1/institution/learner-outcomes.xlsx", "", INST),
+        g("/api/v1/institution/applications.xlsx", "", PRIMARY),
     ]
 }

@@ -99,6 +99,20 @@ pub struct HoldingQuery {
     pub year: Option<i32>,
 }
 
+impl HoldingQuery {
+    pub(super) fn into_filter(self, before_id: Option<i64>) -> HoldingFilter {
+        HoldingFilter {
+            institution_outcome_id: self.outcome_id,
+            type_id: self.type_id,
+            name: self.name,
+            learner: self.learner,
+            year: self.year,
+            before_id,
+            ..Default::default()
+        }
+    }
+}
+
 /// 学员成果列表
 #[utoipa::path(get, path = "/api/v1/institution/learner-outcomes", tag = "学员成果",
     params(HoldingQuery, PageQuery),
@@ -112,15 +126,7 @@ async fn list(
 ) -> ApiResult<Json<LearnerOutcomePage>> {
     c.need(Scope::Read)?;
     c.institution(Area::Outcomes)?;
-    let f = HoldingFilter {
-        institution_outcome_id: q.outcome_id,
-        type_id: q.type_id,
-        name: q.name,
-        learner: q.learner,
-        year: q.year,
-        before_id: p.before()?,
-        ..Default::default()
-    };
+    let f = q.into_filter(p.before()?);
     let limit = p.limit();
     let page = app::queries::holdings::list(&s.app, &c.principal, f, 1, limit).await?;
     let next = next_cursor(page.rows.iter().map(|h| h.id), page.rows.len(), limit);

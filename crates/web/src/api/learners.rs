@@ -75,6 +75,17 @@ pub struct LearnerQuery {
     pub year: Option<i32>,
 }
 
+impl LearnerQuery {
+    pub(super) fn into_filter(self, before_id: Option<i64>) -> LearnerFilter {
+        LearnerFilter {
+            name: self.name.unwrap_or_default(),
+            id_number: self.id_number.unwrap_or_default(),
+            year: self.year,
+            before_id,
+        }
+    }
+}
+
 /// 学员账户列表
 ///
 /// Learners the institution created and learners holding its outcomes, newest first.
@@ -90,12 +101,7 @@ async fn list(
 ) -> ApiResult<Json<LearnerPage>> {
     c.need(Scope::Read)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
-    let f = LearnerFilter {
-        name: q.name.unwrap_or_default(),
-        id_number: q.id_number.unwrap_or_default(),
-        year: q.year,
-        before_id: p.before()?,
-    };
+    let f = q.into_filter(p.before()?);
     let limit = p.limit();
     let page = app::queries::institutions::learners(&s.app, inst.id, &f, 1, limit).await?;
     let next = next_cursor(page.rows.iter().map(|l| l.id), page.rows.len(), limit);

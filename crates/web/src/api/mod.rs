@@ -7,6 +7,7 @@ pub mod auth;
 mod conversion;
 mod credentials;
 mod docs;
+mod exports;
 pub mod extract;
 mod holdings;
 mod idempotency;
@@ -44,6 +45,7 @@ use problem::Problem;
         (name = "学员账户", description = "机构预导入的学员账户"),
         (name = "学员成果", description = "为学员存储、查询、撤回成果"),
         (name = "导入", description = "上传 xlsx 批量导入及其进度、记录"),
+        (name = "导出", description = "按列表的筛选条件导出 xlsx"),
         (name = "转换规则", description = "机构的转换规则"),
         (name = "转换申请", description = "转换申请的审核与记录"),
         (name = "消息", description = "我的消息"),
@@ -102,6 +104,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(holdings::routes())
         .merge(imports::routes())
         .merge(conversion::routes())
+        .merge(exports::routes())
         .split_for_parts()
 }
 

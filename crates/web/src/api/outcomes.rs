@@ -94,6 +94,30 @@ pub struct OutcomeFilter {
     pub recognition: Option<String>,
 }
 
+impl OutcomeFilter {
+    /// The list's filter; an unknown recognition state is refused.
+    pub(super) fn into_filter(self, before_id: Option<i64>) -> Result<CatalogFilter, Problem> {
+        let recognition = match self.recognition.as_deref().filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => Some(CatalogRecognition::parse(r).map_err(|_| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "查询参数有误：recognition 只能是 unrecognised、recognising 或 recognised",
+                )
+            })?),
+        };
+        Ok(CatalogFilter {
+            name: self.name.filter(|n| !n.trim().is_empty()),
+            type_id: self.type_id,
+            subtype_id: self.subtype_id,
+            recognition,
+            before_id,
+            ..Default::default()
+        })
+    }
+}
+
 /// 机构成果列表
 ///
 /// The institution's catalog outcomes, newest first, with the filters of the page.
@@ -109,23 +133,7 @@ async fn list(
 ) -> ApiResult<Json<OutcomePage>> {
     c.need(Scope::Read)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
-    let filter = CatalogFilter {
-        name: f.name.filter(|n| !n.trim().is_empty()),
-        type_id: f.type_id,
-        subtype_id: f.subtype_id,
-        recognition: match f.recognition.as_deref().filter(|r| !r.is_empty()) {
-            None => None,
-            Some(r) => Some(CatalogRecognition::parse(r).map_err(|_| {
-                Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_query",
-                    "查询参数有误：recognition 只能是 unrecognised、recognising 或 recognised",
-                )
-            })?),
-        },
-        before_id: p.before()?,
-        ..Default::default()
-    };
+    let filter = f.into_filter(p.before()?)?;
     let limit = p.limit();
     let page = app::queries::catalog::of_institution(&s.app, inst.id, filter, 1, limit).await?;
     let next = next_cursor(page.rows.iter().map(|o| o.id), page.rows.len(), limit);

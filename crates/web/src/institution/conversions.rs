@@ -214,58 +214,9 @@ async fn inst_export(
     CsrfForm(f, _): CsrfForm<ExportForm>,
 ) -> Result<Response, WebError> {
     a.require(Area::Conversion)?;
-    let filter = match f.tab.as_str() {
-        "sent" => ApplicationFilter {
-            initiator_institution_id: Some(a.institution.id),
-            ..Default::default()
-        },
-        "review" => ApplicationFilter {
-            target_institution_id: Some(a.institution.id),
-            statuses: vec!["pending"],
-            ..Default::default()
-        },
-        _ => ApplicationFilter {
-            target_institution_id: Some(a.institution.id),
-            ..Default::default()
-        },
-    };
-    let headers = [
-        "申请编号",
-        "规则编号",
-        "规则名称",
-        "学员",
-        "身份证号",
-        "发起方",
-        "申请时间",
-        "状态",
-        "审核记录",
-    ];
-    let written = async {
-        let mut out = app::export::Export::start(&s.app, &a.user, &f.sms_code, &headers).await?;
-        for page_no in 1..=5000 {
-            let (rows, _) = app_rows(&s, &inst(&a), &filter, page_no, false)
-                .await
-                .map_err(|e| e.0)?;
-            if rows.is_empty() {
-                break;
-            }
-            for r in rows {
-                out.push(&[
-                    r.id.to_string(),
-                    r.code,
-                    r.rule,
-                    r.learner,
-                    r.id_number,
-                    r.initiator.to_string(),
-                    r.created,
-                    r.status_label.to_string(),
-                    r.history,
-                ])?;
-            }
-        }
-        out.finish(&s.app, "conversion_records", &inst(&a).actor(&ip)).await
-    };
-    let written: Result<Vec<u8>, app::AppError> = written.await;
+    let tab = app::export::RecordsTab::parse(&f.tab).unwrap_or(app::export::RecordsTab::Received);
+    let gate = app::export::Gate::SmsCode(&f.sms_code);
+    let written = app::export::conversion_records(&s.app, &inst(&a), tab, &gate, &ip).await;
     match written {
         Ok(bytes) => Ok(crate::kit::views::xlsx_download("转换记录.xlsx", bytes)),
         Err(e) => {

@@ -232,8 +232,15 @@ async fn export(
         year: form.text("year").parse().ok(),
         ..Default::default()
     };
-    let written =
-        app::export::learner_outcomes(&s.app, &principal(&a), filter, &ids, &form.text("sms_code"), &ip).await;
+    let written = app::export::learner_outcomes(
+        &s.app,
+        &principal(&a),
+        filter,
+        &ids,
+        &app::export::Gate::SmsCode(&form.text("sms_code")),
+        &ip,
+    )
+    .await;
     match written {
         Ok(bytes) => Ok(crate::kit::views::xlsx_download("学员成果.xlsx", bytes)),
         Err(e) => {

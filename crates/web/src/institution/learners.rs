@@ -332,7 +332,16 @@ async fn export(
         before_id: None,
     };
     let ids = crate::kit::forms::ids(&pairs);
-    match app::export::learners(&s.app, &principal(&a), filter, &ids, &f.sms_code, &ip).await {
+    match app::export::learners(
+        &s.app,
+        &principal(&a),
+        filter,
+        &ids,
+        &app::export::Gate::SmsCode(&f.sms_code),
+        &ip,
+    )
+    .await
+    {
         Ok(bytes) => Ok(crate::kit::views::xlsx_download("学员账户.xlsx", bytes)),
         Err(e) => crate::kit::views::flash_outcome(&a.session, Err(e), "/institution/learners").await,
     }

@@ -177,7 +177,16 @@ async fn export(
         ..Default::default()
     };
     let ids = forms::ids(&pairs);
-    match app::export::catalog(&s.app, &principal(&a), filter, &ids, &f.sms_code, &ip).await {
+    match app::export::catalog(
+        &s.app,
+        &principal(&a),
+        filter,
+        &ids,
+        &app::export::Gate::SmsCode(&f.sms_code),
+        &ip,
+    )
+    .await
+    {
         Ok(bytes) => Ok(crate::kit::views::xlsx_download("机构成果.xlsx", bytes)),
         Err(e) => flash_outcome(&a.session, Err(e), "/institution/outcomes").await,
     }

@@ -352,28 +352,8 @@ pub(crate) async fn app_rows(
 
 /// One application as a row of the lists (and the head of its detail page).
 pub(crate) fn app_row(row: app::queries::conversion::ApplicationRow, full_id: bool) -> AppRow {
+    let (history, initiator) = (row.history(), row.initiator_label());
     let a = row.application;
-    let history = row
-        .reviews
-        .into_iter()
-        .map(|r| {
-            let stage = match r.stage.as_str() {
-                "initial" => "初审",
-                "final" => "终审",
-                _ => "审核",
-            };
-            let d = if r.decision == "pass" { "通过" } else { "不通过" };
-            format!(
-                "{stage}{d}（{}）{}",
-                r.reviewer_name.unwrap_or_default(),
-                r.opinion
-                    .filter(|o| !o.is_empty())
-                    .map(|o| format!("：{o}"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("；");
     AppRow {
         id: a.id,
         code: a.rule_code,
@@ -384,15 +364,11 @@ pub(crate) fn app_row(row: app::queries::conversion::ApplicationRow, full_id: bo
         } else {
             mask::id_number(&a.learner_id_number)
         },
-        initiator: if a.initiator == "institution" {
-            "机构发起"
-        } else {
-            "个人申请"
-        },
+        initiator,
         created: datetime(a.created_at),
         status_label: a.status.label(),
         status: a.status.code().to_string(),
-        history: if history.is_empty() { "-".into() } else { history },
+        history,
         files: row
             .files
             .into_iter()
