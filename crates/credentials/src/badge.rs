@@ -37,7 +37,7 @@ pub struct Profile {
 }
 
 impl Profile {
-    fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut p = json!({"type": ["Profile"], "name": self.name});
         if let Some(id) = &self.id {
             p["id"] = json!(id);

@@ -12,6 +12,7 @@ use crate::CredentialError;
 pub const CONTEXTS: &[(&str, &str)] = &[
     (crate::VC_V2, include_str!("../contexts/credentials-v2.jsonld")),
     (crate::OB_V3, include_str!("../contexts/ob-3.0.3.jsonld")),
+    (crate::CLR_V2, include_str!("../contexts/clr-2.0.1.jsonld")),
     (crate::DID_V1, include_str!("../contexts/did-v1.jsonld")),
     (crate::MULTIKEY_V1, include_str!("../contexts/multikey-v1.jsonld")),
 ];

@@ -5,6 +5,7 @@
 
 pub mod badge;
 pub mod canon;
+pub mod clr;
 pub mod ctdl;
 pub mod did;
 pub mod proof;
@@ -12,6 +13,9 @@ pub mod status;
 
 pub const VC_V2: &str = "https://www.w3.org/ns/credentials/v2";
 pub const OB_V3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// CLR 2.0's context as 1EdTech publishes it (the copy in 1EdTech's own validator,
+/// digital-credentials-public-validator): no npm package carries it.
+pub const CLR_V2: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
 pub const DID_V1: &str = "https://www.w3.org/ns/did/v1";
 pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 

@@ -200,6 +200,40 @@ async fn credentials_verify_and_follow_withdrawals(t: &TestApp) {
         .unwrap();
     assert_eq!(failed(&v).map(|f| f.0), Some("签名"));
 
+    // CLR 2.0: both credentials in one the bank signs; each inside is the same credential.
+    let clr = app::credentials::clr_of(&t.app, &w.learner, &la).await.unwrap();
+    assert_eq!(clr["type"], json!(["VerifiableCredential", "ClrCredential"]));
+    let inner = clr["credentialSubject"]["verifiableCredential"].as_array().unwrap();
+    assert_eq!(inner.len(), 2);
+    assert!(inner.contains(&source) && inner.contains(&grant));
+    assert!(!clr.to_string().contains(&w.learner.id_number));
+    let v = app::credentials::verify(&t.app, clr.to_string().as_bytes())
+        .await
+        .unwrap();
+    assert!(v.valid, "{:?}", checks(&v));
+    assert_eq!(v.checks.last().unwrap().detail, "所含2份凭证均未撤销");
+    let mut broken = clr.clone();
+    broken["credentialSubject"]["verifiableCredential"][0]["name"] = json!("改过的名称");
+    let v = app::credentials::verify(&t.app, broken.to_string().as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(failed(&v).map(|f| f.0), Some("签名"));
+    let clr_context: Value = serde_json::from_str(credentials::canon::context(credentials::CLR_V2).unwrap()).unwrap();
+    bundle(
+        t,
+        3,
+        json!({did_id.clone(): did.clone(), credentials::CLR_V2: clr_context}),
+        vec![
+            json!({"name": "CLR of everything held", "credential": clr, "expect": "valid"}),
+            json!({"name": "CLR with a changed credential inside", "credential": broken, "expect": "invalid"}),
+        ],
+    );
+    let mut me = t.client();
+    me.sign_in("learner", &w.learner.id_number, "abc12345").await;
+    let r = me.get("/learner/credentials/clr").await;
+    assert_eq!((r.status, r.content_type.as_str()), (200, "application/json"));
+    assert_eq!(r.json()["type"][1], "ClrCredential");
+
     // The school withdraws the source: the grant follows, credits go, both are revoked.
     let file = pdf_upload(t, "撤回依据.pdf").await;
     app::holdings::withdraw(
@@ -239,6 +273,20 @@ async fn credentials_verify_and_follow_withdrawals(t: &TestApp) {
         app::credentials::of_holding(&t.app, &w.learner, w.source, &la).await,
         Err(app::AppError::Conflict(_))
     ));
+    // The CLR made before no longer holds; nothing is left to make a new one of.
+    let v = app::credentials::verify(&t.app, clr.to_string().as_bytes())
+        .await
+        .unwrap();
+    let (item, detail) = failed(&v).unwrap();
+    assert_eq!(item, "状态");
+    assert!(detail.starts_with("所含凭证") && detail.contains("撤销"), "{detail}");
+    assert!(matches!(
+        app::credentials::clr_of(&t.app, &w.learner, &la).await,
+        Err(app::AppError::Conflict(_))
+    ));
+    let r = me.get("/learner/credentials/clr").await;
+    assert!(r.redirects_to("/learner/certificates"), "{r:?}");
+    assert!(me.get("/learner/certificates").await.has("至少要包含一份成果"));
     let list = get_json(t, list_path).await;
     bundle(
         t,

@@ -160,3 +160,64 @@ fn badge(app: &App, did: &str, learner: &Learner, h: &Holding, number: &str, ent
         status: entry,
     }
 }
+
+/// 1EdTech CLR 2.0: everything the learner holds (each stored outcome's own credential,
+/// issued now where it was not yet) in one ClrCredential the bank signs. Made afresh on
+/// each request, so it lists what holds today; each credential inside keeps its own
+/// revocation entry.
+pub async fn clr_of(app: &App, learner: &Learner, actor: &Actor) -> AppResult<Value> {
+    let filter = store::holdings::Filter {
+        learner_id: Some(learner.id),
+        statuses: vec![Status::Stored.code()],
+        ..Default::default()
+    };
+    let mut credentials = Vec::new();
+    for page in 1.. {
+        let rows = store::holdings::list(&app.db, &filter, page, 100).await?.rows;
+        if rows.is_empty() {
+            break;
+        }
+        for h in rows {
+            credentials.push(of_holding(app, learner, h.id, actor).await?);
+        }
+    }
+    if credentials.is_empty() {
+        return Err(AppError::Conflict(
+            "还没有已存储的成果，学习成果记录（CLR）至少要包含一份成果".into(),
+        ));
+    }
+    let issuer = issuer(app).await?;
+    let bank = app.bank.name();
+    let t = now();
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let clr = credentials::clr::Clr {
+        id: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        issuer: Profile {
+            id: Some(issuer.did.clone()),
+            name: bank.to_string(),
+            url: Some(base_url(app).to_string()),
+        },
+        valid_from: credentials::timestamp(t),
+        name: format!("{}的学习成果记录", learner.name),
+        description: format!("{bank}存储的全部学习成果，共{}项", credentials.len()),
+        subject: Subject {
+            name: learner.name.clone(),
+            id_number: learner.id_number.clone(),
+            salt: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(salt),
+        },
+        credentials,
+    };
+    let stamp = credentials::timestamp(t);
+    let signed = proof::sign(clr.to_json(), &issuer.key, &issuer.method, &stamp).map_err(internal)?;
+    store::audit::record(
+        &app.db.pool,
+        actor,
+        "clr_issued",
+        None,
+        Some(&learner.id.to_string()),
+        t,
+    )
+    .await?;
+    Ok(signed)
+}

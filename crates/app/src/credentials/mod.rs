@@ -14,7 +14,7 @@ use store::{Tx, now};
 
 use crate::{App, AppError, AppResult};
 
-pub use issue::{of_holding, of_learner};
+pub use issue::{clr_of, of_holding, of_learner};
 pub use store::credentials::Credential;
 pub use verify::{Check, Verification, check_number, verify, verify_file};
 

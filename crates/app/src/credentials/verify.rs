@@ -132,10 +132,37 @@ pub async fn verify(app: &App, raw: &[u8]) -> AppResult<Verification> {
     if !out.push("有效期", ok, dates.unwrap_or_else(|e| e)) {
         return Ok(out);
     }
-    let state = status_of(app, doc.get("credentialStatus")).await?;
+    let is_clr = doc["type"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t == "ClrCredential"));
+    let state = if is_clr {
+        bundled_status(app, &doc).await?
+    } else {
+        status_of(app, doc.get("credentialStatus")).await?
+    };
     let ok = state.is_ok();
     out.push("状态", ok, state.unwrap_or_else(|e| e));
     Ok(out)
+}
+
+/// A CLR holds while every credential it bundles does (it is made afresh on request and
+/// has no status entry of its own).
+async fn bundled_status(app: &App, doc: &Value) -> AppResult<Result<String, String>> {
+    let inner = doc
+        .pointer("/credentialSubject/verifiableCredential")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if inner.is_empty() {
+        return Ok(Err("学习成果记录（CLR）中没有凭证".into()));
+    }
+    for c in inner {
+        if let Err(e) = status_of(app, c.get("credentialStatus")).await? {
+            let name = c["name"].as_str().unwrap_or("（未命名）");
+            return Ok(Err(format!("所含凭证“{name}”：{e}")));
+        }
+    }
+    Ok(Ok(format!("所含{}份凭证均未撤销", inner.len())))
 }
 
 /// Reads the bit the entry names from this bank's lists.

@@ -191,6 +191,7 @@ fn learner() -> Vec<Row> {
         p("/learner/outcomes/{id}/files", "holding_b", LB),
         g("/learner/outcomes/{id}/feedback", "holding_a_stored", LA),
         g("/learner/outcomes/{id}/credential", "holding_a_stored", LA),
+        g("/learner/credentials/clr", "", LEARNERS),
         p("/learner/outcomes/{id}/feedback", "holding_a_stored", LA),
         g("/learner/recognition", "", LEARNERS),
         p("/learner/recognition", "", LEARNERS),

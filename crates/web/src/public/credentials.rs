@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/credentials/status/{list}", get(status_list))
         .route("/credentials/{number}", get(super::certificates::credential))
         .route("/learner/outcomes/{id}/credential", get(download))
+        .route("/learner/credentials/clr", get(download_clr))
         .route("/ctdl/rules", get(ctdl_rules))
         .route("/ctdl/rules/{id}", get(ctdl_rule))
         .route("/ctdl/catalog", get(ctdl_outcomes))
@@ -112,13 +113,31 @@ async fn download(
         .as_str()
         .and_then(|u| u.rsplit('/').next())
         .unwrap_or("credential");
-    let body = serde_json::to_string_pretty(&doc).map_err(|e| app::AppError::Internal(e.into()))?;
+    attachment(&doc, &format!("{number}.json"))
+}
+
+/// CLR 2.0: everything the learner holds, in one signed credential.
+async fn download_clr(State(s): State<AppState>, a: LearnerAuth, ClientIp(ip): ClientIp) -> Result<Response, WebError> {
+    let actor = Principal::Learner(a.learner.clone()).actor(&ip);
+    match app::credentials::clr_of(&s.app, &a.learner, &actor).await {
+        Ok(doc) => attachment(&doc, "clr.json"),
+        Err(e @ app::AppError::Conflict(_)) => {
+            crate::kit::views::flash(&a.session, "error", e.to_string()).await?;
+            Ok(axum::response::Redirect::to("/learner/certificates").into_response())
+        }
+        Err(e) => Err(WebError(e)),
+    }
+}
+
+/// A credential as a JSON download.
+fn attachment(doc: &Value, file_name: &str) -> Result<Response, WebError> {
+    let body = serde_json::to_string_pretty(doc).map_err(|e| app::AppError::Internal(e.into()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{number}.json\""),
+                format!("attachment; filename=\"{file_name}\""),
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
