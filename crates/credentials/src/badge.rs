@@ -71,6 +71,28 @@ pub struct Subject {
     pub salt: String,
 }
 
+impl Subject {
+    /// The learner as OB 3.0 `IdentityObject`s: the ID number salted and hashed, the
+    /// name in clear.
+    pub fn identifiers(&self) -> Value {
+        json!([
+            {
+                "type": "IdentityObject",
+                "identityType": "nationalIdentityNumber",
+                "hashed": true,
+                "identityHash": identity_hash(&self.id_number, &self.salt),
+                "salt": self.salt,
+            },
+            {
+                "type": "IdentityObject",
+                "identityType": "name",
+                "hashed": false,
+                "identityHash": self.name,
+            },
+        ])
+    }
+}
+
 /// `sha256$<hex>` of the ID number followed by the salt (OB 3.0 IdentityObject).
 pub fn identity_hash(id_number: &str, salt: &str) -> String {
     format!("sha256${}", hex::encode(Sha256::digest(format!("{id_number}{salt}"))))
@@ -121,21 +143,7 @@ impl Badge {
         }
         let mut subject = json!({
             "type": ["AchievementSubject"],
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "identityType": "nationalIdentityNumber",
-                    "hashed": true,
-                    "identityHash": identity_hash(&self.subject.id_number, &self.subject.salt),
-                    "salt": self.subject.salt,
-                },
-                {
-                    "type": "IdentityObject",
-                    "identityType": "name",
-                    "hashed": false,
-                    "identityHash": self.subject.name,
-                },
-            ],
+            "identifier": self.subject.identifiers(),
             "achievement": achievement,
         });
         if let Some(c) = self.credits_earned {

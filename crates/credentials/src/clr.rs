@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::badge::{Profile, Subject, identity_hash};
+use crate::badge::{Profile, Subject};
 
 pub struct Clr {
     pub id: String,
@@ -30,21 +30,7 @@ impl Clr {
             "validFrom": self.valid_from,
             "credentialSubject": {
                 "type": ["ClrSubject"],
-                "identifier": [
-                    {
-                        "type": "IdentityObject",
-                        "identityType": "nationalIdentityNumber",
-                        "hashed": true,
-                        "identityHash": identity_hash(&self.subject.id_number, &self.subject.salt),
-                        "salt": self.subject.salt,
-                    },
-                    {
-                        "type": "IdentityObject",
-                        "identityType": "name",
-                        "hashed": false,
-                        "identityHash": self.subject.name,
-                    },
-                ],
+                "identifier": self.subject.identifiers(),
                 "verifiableCredential": self.credentials,
             },
         })

@@ -35,6 +35,13 @@ impl Verification {
         }
     }
 
+    /// What a PDF certificate states.
+    fn certificate(&mut self, f: &certs::Facts) {
+        self.name = Some(format!("{}（{}）", f.title(), f.number));
+        self.holder = Some(f.learner.clone());
+        self.issuer = Some(f.issuer.clone());
+    }
+
     fn push(&mut self, item: &'static str, passed: bool, detail: impl Into<String>) -> bool {
         self.checks.push(Check {
             item,
@@ -256,21 +263,7 @@ async fn verify_qr(app: &App, raw: &[u8]) -> AppResult<Verification> {
         return Ok(out);
     };
     out.push("二维码", true, format!("证书核验地址：{}", text.trim()));
-    let state = match crate::certificates::check(app, &n).await {
-        Ok(c) => {
-            out.name = Some(format!("{}（{}）", c.facts.title(), c.facts.number));
-            out.holder = Some(c.facts.learner);
-            out.issuer = Some(c.facts.issuer);
-            match c.revoked {
-                None => Ok("证书仍然有效".to_string()),
-                Some(r) => Err(r),
-            }
-        }
-        Err(crate::AppError::NotFound(m)) => Err(m),
-        Err(e) => return Err(e),
-    };
-    let ok = state.is_ok();
-    out.push("状态", ok, state.unwrap_or_else(|e| e));
+    certificate_state(app, &mut out, &n).await?;
     Ok(out)
 }
 
@@ -300,21 +293,31 @@ async fn verify_pdf(app: &App, raw: &[u8]) -> AppResult<Verification> {
             return Ok(out);
         }
     };
-    out.name = Some(format!("{}（{}）", facts.title(), facts.number));
-    out.holder = Some(facts.learner.clone());
-    out.issuer = Some(facts.issuer.clone());
+    out.certificate(&facts);
     out.push("签名", true, "Ed25519 签名有效，文件未被修改");
-    let state = match crate::certificates::check(app, &facts.number).await {
-        Ok(c) => match c.revoked {
-            None => Ok("证书仍然有效".to_string()),
-            Some(r) => Err(r),
-        },
+    certificate_state(app, &mut out, &facts.number).await?;
+    Ok(out)
+}
+
+/// Whether the certificate `number` still holds, as the 状态 check; what it states is
+/// taken from the register when the caller has not read it from the file.
+async fn certificate_state(app: &App, out: &mut Verification, number: &str) -> AppResult<()> {
+    let state = match crate::certificates::check(app, number).await {
+        Ok(c) => {
+            if out.name.is_none() {
+                out.certificate(&c.facts);
+            }
+            match c.revoked {
+                None => Ok("证书仍然有效".to_string()),
+                Some(r) => Err(r),
+            }
+        }
         Err(crate::AppError::NotFound(m)) => Err(m),
         Err(e) => return Err(e),
     };
     let ok = state.is_ok();
     out.push("状态", ok, state.unwrap_or_else(|e| e));
-    Ok(out)
+    Ok(())
 }
 
 /// What verifying the credential issued under `number` finds (its address, `id`).
