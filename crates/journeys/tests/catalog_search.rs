@@ -7,7 +7,10 @@ mod common;
 
 use common::{TestApp, seed_bank, seed_institution, subtype, vals};
 
-both!(names_are_found_by_any_substring);
+both!(
+    names_are_found_by_any_substring,
+    two_character_pages_meet_at_their_boundaries
+);
 
 async fn names_are_found_by_any_substring(t: &TestApp) {
     let bank = seed_bank(t).await;
@@ -133,4 +136,69 @@ async fn names_are_found_by_any_substring(t: &TestApp) {
         "{}",
         page.excerpt(0, 300)
     );
+}
+
+/// A two-character query walks the bigram index newest first on SQLite and the GIN index
+/// on PostgreSQL: pages of 10 over 23 matches, an exact name among them and another
+/// institution's and non-matching names around them, give each match exactly once, the
+/// exact one first, then newest first, and the total.
+async fn two_character_pages_meet_at_their_boundaries(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let other = seed_institution(t, "4144051235", "广州番禺职业技术学院", bank.guangdong, "13900000002").await;
+    let course = subtype(t, "higher_course").await;
+    let actor = store::audit::Actor::default();
+    let mut expected = Vec::new();
+    let mut exact = 0;
+    for i in 0..30 {
+        let (inst, name) = match i % 6 {
+            0 => (gd, format!("大学英语{i}")),
+            1 => (other, format!("数学{i}")),
+            _ if i == 14 => (gd, "数学".to_string()),
+            _ => (gd, format!("工程数学{i}")),
+        };
+        let v = vals(&[("course_code", &format!("K{i}")), ("orig_credits", "2")]);
+        let id = app::catalog::create(&t.app, inst, course, &name, &v, &actor)
+            .await
+            .unwrap();
+        if inst == gd && name.contains("数学") {
+            if name == "数学" {
+                exact = id;
+            } else {
+                expected.push(id);
+            }
+        }
+    }
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    expected.insert(0, exact);
+    assert_eq!(expected.len(), 20);
+    let f = app::queries::CatalogFilter {
+        name: Some("数学".into()),
+        ..Default::default()
+    };
+    let mut walked = Vec::new();
+    for page in 1..=3 {
+        let p = app::queries::catalog::of_institution(&t.app, gd, f.clone(), page, 7)
+            .await
+            .unwrap();
+        assert_eq!(p.total, 20, "page {page}");
+        walked.extend(p.rows.iter().map(|o| o.id));
+    }
+    assert_eq!(walked, expected);
+    let past = app::queries::catalog::of_institution(&t.app, gd, f.clone(), 4, 7)
+        .await
+        .unwrap();
+    assert!(past.rows.is_empty());
+    // The API's cursor walks by id alone, across the same rows.
+    let cursor = app::queries::CatalogFilter {
+        before_id: Some(expected[3]),
+        ..f
+    };
+    let rest = app::queries::catalog::of_institution(&t.app, gd, cursor, 1, 50)
+        .await
+        .unwrap();
+    let mut by_id = expected.clone();
+    by_id.sort_unstable_by(|a, b| b.cmp(a));
+    let after: Vec<i64> = by_id.into_iter().filter(|id| *id < expected[3]).collect();
+    assert_eq!(rest.rows.iter().map(|o| o.id).collect::<Vec<_>>(), after);
 }

@@ -258,16 +258,18 @@ pub async fn applications(
     page: i64,
     per_page: i64,
 ) -> AppResult<Page<ApplicationRow>> {
-    let pool = &app.db.pool;
     let result = store::conversion::applications(&app.db, &scoped(who, f), page.max(1), per_page).await?;
-    let mut rows = Vec::with_capacity(result.rows.len());
-    for a in result.rows {
-        rows.push(ApplicationRow {
-            reviews: store::conversion::application_reviews(pool, a.id).await?,
-            files: store::conversion::files_of(pool, a.id).await?,
+    let ids: Vec<i64> = result.rows.iter().map(|a| a.id).collect();
+    let (mut reviews, mut files) = store::conversion::trails_of(&app.db, &ids).await?;
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|a| ApplicationRow {
+            reviews: reviews.remove(&a.id).unwrap_or_default(),
+            files: files.remove(&a.id).unwrap_or_default(),
             application: a,
-        });
-    }
+        })
+        .collect();
     Ok(Page {
         rows,
         total: result.total,

@@ -104,6 +104,49 @@ pub async fn application_reviews<'c>(e: impl Exec<'c>, id: i64) -> Result<Vec<cr
     crate::holdings::list_reviews(e, ("application_reviews", "application_id"), id).await
 }
 
+#[derive(FromRow)]
+struct ReviewOf {
+    application_id: i64,
+    #[sqlx(flatten)]
+    review: crate::holdings::Review,
+}
+
+/// The review trails and the materials of a page of applications in two queries (not
+/// two per row), by application id.
+pub async fn trails_of(
+    db: &Db,
+    ids: &[i64],
+) -> Result<(
+    std::collections::HashMap<i64, Vec<crate::holdings::Review>>,
+    std::collections::HashMap<i64, Vec<(i64, String)>>,
+)> {
+    let (mut reviews, mut files) = (std::collections::HashMap::new(), std::collections::HashMap::new());
+    if ids.is_empty() {
+        return Ok((reviews, files));
+    }
+    let mut w = Where::new();
+    w.any_of("application_id", ids);
+    let sql = format!(
+        "SELECT application_id, id, stage, decision, opinion, reviewer_name, created_at FROM application_reviews{} ORDER BY id",
+        w.sql()
+    );
+    let rows: Vec<ReviewOf> = bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(&db.pool).await?;
+    for r in rows {
+        reviews.entry(r.application_id).or_insert_with(Vec::new).push(r.review);
+    }
+    let mut w = Where::new();
+    w.any_of("a.application_id", ids);
+    let sql = format!(
+        "SELECT a.application_id, f.id, f.original_name FROM files f JOIN application_files a ON a.file_id = f.id{} ORDER BY f.id",
+        w.sql()
+    );
+    let rows: Vec<(i64, i64, String)> = bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(&db.pool).await?;
+    for (application, id, name) in rows {
+        files.entry(application).or_insert_with(Vec::new).push((id, name));
+    }
+    Ok((reviews, files))
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ApplicationFilter {
     pub learner_id: Option<i64>,

@@ -130,6 +130,21 @@ pub struct PageCtx {
 }
 
 const FLASH_KEY: &str = "flash";
+const TOUCHED_KEY: &str = "touched";
+
+/// A signed-in session's idle expiry is renewed when the session is saved. Saving it on
+/// every page would write the database on every view, so it is saved at most this often
+/// (seconds): the two-hour idle limit counts from up to five minutes before the last page.
+const TOUCH_EVERY: i64 = 300;
+
+async fn touch(session: &Session) -> Result<(), WebError> {
+    let now = chrono::Utc::now().timestamp();
+    let last: Option<i64> = session.get(TOUCHED_KEY).await.map_err(csrf::internal)?;
+    if last.is_none_or(|t| now - t >= TOUCH_EVERY || t > now) {
+        session.insert(TOUCHED_KEY, now).await.map_err(csrf::internal)?;
+    }
+    Ok(())
+}
 
 /// Leaves a message for the next page (after a redirect).
 pub async fn flash(session: &Session, kind: &str, text: impl Into<String>) -> Result<(), WebError> {
@@ -224,13 +239,24 @@ impl PageCtx {
         active: &str,
         csrf: String,
     ) -> Result<Self, WebError> {
-        // Taking the flash marks the session changed, so a signed-in session is saved
-        // (and its inactivity expiry extended) on each page; an empty one is never saved.
-        let flash = session
-            .remove::<(String, String)>(FLASH_KEY)
+        // Reading leaves the session unchanged (unsaved); only a flash there is taken.
+        let flash = match session
+            .get::<(String, String)>(FLASH_KEY)
             .await
             .map_err(csrf::internal)?
-            .map(|(kind, text)| Flash { kind, text });
+        {
+            None => None,
+            Some((kind, text)) => {
+                session
+                    .remove::<(String, String)>(FLASH_KEY)
+                    .await
+                    .map_err(csrf::internal)?;
+                Some(Flash { kind, text })
+            }
+        };
+        if who.is_some() {
+            touch(session).await?;
+        }
         let mut ctx = Self {
             bank: crate::kit::viewer::current().bank,
             title: title.into(),
