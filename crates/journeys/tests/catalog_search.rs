@@ -138,8 +138,8 @@ async fn names_are_found_by_any_substring(t: &TestApp) {
     );
 }
 
-/// A two-character query walks the bigram index newest first on SQLite and the GIN index
-/// on PostgreSQL: pages of 10 over 23 matches, an exact name among them and another
+/// A two-character query walks the bigram index newest first on SQLite (three characters
+/// the trigram index) and the GIN indexes on PostgreSQL: pages of 10 over 23 matches, an exact name among them and another
 /// institution's and non-matching names around them, give each match exactly once, the
 /// exact one first, then newest first, and the total.
 async fn two_character_pages_meet_at_their_boundaries(t: &TestApp) {
@@ -201,4 +201,18 @@ async fn two_character_pages_meet_at_their_boundaries(t: &TestApp) {
     by_id.sort_unstable_by(|a, b| b.cmp(a));
     let after: Vec<i64> = by_id.into_iter().filter(|id| *id < expected[3]).collect();
     assert_eq!(rest.rows.iter().map(|o| o.id).collect::<Vec<_>>(), after);
+    // Three characters walk the trigram index the same way.
+    let f = app::queries::CatalogFilter {
+        name: Some("程数学".into()),
+        ..Default::default()
+    };
+    let mut walked = Vec::new();
+    for page in 1..=4 {
+        let p = app::queries::catalog::of_institution(&t.app, gd, f.clone(), page, 5)
+            .await
+            .unwrap();
+        assert_eq!(p.total, 19, "page {page}");
+        walked.extend(p.rows.iter().map(|o| o.id));
+    }
+    assert_eq!(walked, expected[1..]);
 }

@@ -181,8 +181,9 @@ fn where_for(db: &Db, f: &Filter) -> Where {
         let chars = n.chars().count();
         match db.backend {
             // A quoted FTS5 phrase is a substring match under the trigram tokenizer.
+            // The trigram index drives the walk (see `source`).
             Backend::Sqlite if chars >= 3 => w.text(
-                "io.id IN (SELECT rowid FROM institution_outcomes_fts WHERE institution_outcomes_fts MATCH ?)",
+                "institution_outcomes_fts MATCH ?",
                 format!("\"{}\"", n.replace('"', "\"\"")),
             ),
             // The bigram table drives the walk (see `source`).
@@ -200,19 +201,22 @@ fn where_for(db: &Db, f: &Filter) -> Where {
 }
 
 /// Where a list's walk starts, and the column it is ordered by (newest first). On SQLite a
-/// two-character name search starts from the bigram index, newest first: a page reads
-/// only its own rows and a count stops at the cap. As `io.id IN (SELECT … bigrams)` it
-/// first collected every id holding the bigram (16 000 for 数学 among 200 000 names), for
-/// the count and again for the page.
+/// name search starts from its index (bigrams for two characters, the FTS5 trigram table
+/// for more), newest first: a page reads only its own rows and a count stops at the cap.
+/// As `io.id IN (SELECT …)` it first collected every matching id (16 000 for 数学 among
+/// 200 000 names), for the count and again for the page.
 fn source(db: &Db, f: &Filter) -> (&'static str, &'static str) {
-    let two = f.name.as_deref().map(str::trim).is_some_and(|n| n.chars().count() == 2);
-    if matches!(db.backend, Backend::Sqlite) && two {
-        (
+    let chars = f.name.as_deref().map(|n| n.trim().chars().count()).unwrap_or_default();
+    match db.backend {
+        Backend::Sqlite if chars == 2 => (
             "FROM institution_outcome_bigrams b CROSS JOIN institution_outcomes io ON io.id = b.outcome_id",
             "b.outcome_id",
-        )
-    } else {
-        ("FROM institution_outcomes io", "io.id")
+        ),
+        Backend::Sqlite if chars >= 3 => (
+            "FROM institution_outcomes_fts f CROSS JOIN institution_outcomes io ON io.id = f.rowid",
+            "f.rowid",
+        ),
+        _ => ("FROM institution_outcomes io", "io.id"),
     }
 }
 
