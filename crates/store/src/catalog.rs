@@ -175,44 +175,65 @@ fn where_for(db: &Db, f: &Filter) -> Where {
             crate::like_pattern(i),
         );
     }
-    if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        // Trigram indexes on both backends (FTS5 on SQLite, pg_trgm on PostgreSQL) for
-        // three characters and more; bigram indexes (0018) for two; one scans.
-        let chars = n.chars().count();
-        match db.backend {
-            // A quoted FTS5 phrase is a substring match under the trigram tokenizer.
-            // The trigram index drives the walk (see `source`).
-            Backend::Sqlite if chars >= 3 => w.text(
+    match name_search(db, f) {
+        NameSearch::None => {}
+        // A quoted FTS5 phrase is a substring match under the trigram tokenizer.
+        NameSearch::Trigrams(n) => {
+            w.text(
                 "institution_outcomes_fts MATCH ?",
                 format!("\"{}\"", n.replace('"', "\"\"")),
-            ),
-            // The bigram table drives the walk (see `source`).
-            Backend::Sqlite if chars == 2 => w.text("b.gram = ?", n.to_ascii_lowercase()),
-            Backend::Sqlite => w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n)),
-            Backend::Postgres if chars == 2 => {
-                w.text("search_bigrams(io.name) @> ARRAY[CAST(? AS TEXT)]", n.to_string())
-            }
-            // LIKE, not ILIKE: case folding slows the scans that one-character queries
-            // need, and Chinese has no case.
-            Backend::Postgres => w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n)),
-        };
+            );
+        }
+        NameSearch::Bigrams(n) => {
+            w.text("b.gram = ?", n.to_ascii_lowercase());
+        }
+        NameSearch::PgBigrams(n) => {
+            w.text("search_bigrams(io.name) @> ARRAY[CAST(? AS TEXT)]", n.to_string());
+        }
+        // LIKE, not ILIKE, on PostgreSQL: case folding slows the scans that one-character
+        // queries need, and Chinese has no case.
+        NameSearch::Scan(n) => {
+            w.text("io.name LIKE ? ESCAPE '\\'", crate::like_pattern(n));
+        }
     }
     w
 }
 
+/// How a name search finds its rows: on SQLite the FTS5 trigram table (three characters
+/// and more) or the bigram table (two, 0018); on PostgreSQL the bigram GIN index (two) or
+/// LIKE (served by pg_trgm from three); one character scans. One decision for the
+/// condition (`where_for`) and the walk (`source`), so the two cannot disagree.
+enum NameSearch<'a> {
+    None,
+    Trigrams(&'a str),
+    Bigrams(&'a str),
+    PgBigrams(&'a str),
+    Scan(&'a str),
+}
+
+fn name_search<'a>(db: &Db, f: &'a Filter) -> NameSearch<'a> {
+    let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) else {
+        return NameSearch::None;
+    };
+    match (db.backend, n.chars().count()) {
+        (Backend::Sqlite, 3..) => NameSearch::Trigrams(n),
+        (Backend::Sqlite, 2) => NameSearch::Bigrams(n),
+        (Backend::Postgres, 2) => NameSearch::PgBigrams(n),
+        _ => NameSearch::Scan(n),
+    }
+}
+
 /// Where a list's walk starts, and the column it is ordered by (newest first). On SQLite a
-/// name search starts from its index (bigrams for two characters, the FTS5 trigram table
-/// for more), newest first: a page reads only its own rows and a count stops at the cap.
-/// As `io.id IN (SELECT …)` it first collected every matching id (16 000 for 数学 among
-/// 200 000 names), for the count and again for the page.
+/// name search starts from its index, newest first: a page reads only its own rows and a
+/// count stops at the cap. As `io.id IN (SELECT …)` it first collected every matching id
+/// (16 000 for 数学 among 200 000 names), for the count and again for the page.
 fn source(db: &Db, f: &Filter) -> (&'static str, &'static str) {
-    let chars = f.name.as_deref().map(|n| n.trim().chars().count()).unwrap_or_default();
-    match db.backend {
-        Backend::Sqlite if chars == 2 => (
+    match name_search(db, f) {
+        NameSearch::Bigrams(_) => (
             "FROM institution_outcome_bigrams b CROSS JOIN institution_outcomes io ON io.id = b.outcome_id",
             "b.outcome_id",
         ),
-        Backend::Sqlite if chars >= 3 => (
+        NameSearch::Trigrams(_) => (
             "FROM institution_outcomes_fts f CROSS JOIN institution_outcomes io ON io.id = f.rowid",
             "f.rowid",
         ),
