@@ -3,6 +3,7 @@
 //! (password, new mobile, SMS code to the new mobile) and its avatar. A password change
 //! ends every other session of the account (the session epoch moves on).
 
+use domain::ids::FileId;
 use domain::mobile::Mobile;
 use domain::password::NewPassword;
 use store::lockout::AccountTable;
@@ -47,19 +48,19 @@ fn account(who: &Principal) -> Account<'_> {
     match who {
         Principal::Learner(l) => Account {
             table: AccountTable::Learners,
-            id: l.id,
+            id: l.id.get(),
             hash: &l.password_hash,
             mobile: l.mobile.as_deref(),
         },
         Principal::Institution { user, .. } => Account {
             table: AccountTable::InstitutionUsers,
-            id: user.id,
+            id: user.id.get(),
             hash: &user.password_hash,
             mobile: user.mobile.as_deref(),
         },
         Principal::Expert(s) | Principal::Department { user: s, .. } => Account {
             table: AccountTable::StaffUsers,
-            id: s.id,
+            id: s.id.get(),
             hash: &s.password_hash,
             mobile: s.mobile.as_deref(),
         },
@@ -179,7 +180,7 @@ pub async fn change_mobile(app: &App, who: &Principal, f: &MobileChange, ip: &st
 }
 
 /// 修改头像: a jpg, png or gif, checked by its content. Staff accounts have no avatar.
-pub async fn set_avatar(app: &App, who: &Principal, name: &str, bytes: &[u8], ip: &str) -> AppResult<i64> {
+pub async fn set_avatar(app: &App, who: &Principal, name: &str, bytes: &[u8], ip: &str) -> AppResult<FileId> {
     let a = account(who);
     if a.table == AccountTable::StaffUsers {
         return Err(AppError::forbidden());

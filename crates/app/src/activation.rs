@@ -5,6 +5,7 @@
 
 use domain::account::Email;
 use domain::id_card::{IdNumber, IdType};
+use domain::ids::LearnerId;
 use domain::lifecycle::LearnerStatus;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -97,7 +98,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Records a new link for the account and returns it; sent after the change commits.
-async fn new_link(tx: &mut store::Tx, app: &App, learner: i64, email: &str, t: i64) -> AppResult<String> {
+async fn new_link(tx: &mut store::Tx, app: &App, learner: LearnerId, email: &str, t: i64) -> AppResult<String> {
     if store::learner_accounts::recent_confirmations(&mut **tx, learner, t - 3600).await? >= LINKS_PER_HOUR {
         return Err(AppError::TooManyRequests("验证邮件发送过于频繁，请1小时后再试".into()));
     }
@@ -148,7 +149,7 @@ pub async fn request(app: &App, id_number: &str, email: &str, ip: &str) -> AppRe
 }
 
 /// After self-registration at OUCN: the account waits for its e-mail confirmation.
-pub(crate) async fn after_registration(app: &App, learner: i64, email: &Email) -> AppResult<()> {
+pub(crate) async fn after_registration(app: &App, learner: LearnerId, email: &Email) -> AppResult<()> {
     let t = now();
     let mut tx = app.db.begin().await?;
     store::learner_accounts::await_confirmation(&mut *tx, learner, email.as_str()).await?;
@@ -160,7 +161,7 @@ pub(crate) async fn after_registration(app: &App, learner: i64, email: &Email) -
 fn actor_of(l: &Learner, ip: &str) -> Actor {
     Actor {
         role: Some("learner".into()),
-        id: Some(l.id),
+        id: Some(l.id.get()),
         name: Some(l.name.clone()),
         ip: Some(ip.into()),
     }
@@ -246,7 +247,7 @@ pub async fn queue(app: &App, who: &Principal, page: i64) -> AppResult<store::Pa
 pub async fn decide(
     app: &App,
     who: &Principal,
-    learner: i64,
+    learner: LearnerId,
     pass: bool,
     reason: &str,
     actor: &Actor,

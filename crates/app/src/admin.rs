@@ -2,6 +2,7 @@
 //! password resets, and the directory of institutions.
 
 use domain::account::AccountName;
+use domain::ids::DepartmentId;
 use domain::name::parse_label;
 use domain::password::NewPassword;
 use domain::role::Role;
@@ -20,7 +21,7 @@ fn operator() -> Actor {
 }
 
 /// Creates a department, under `parent` if given. Returns its id.
-pub async fn create_department(app: &App, name: &str, parent: Option<&str>) -> AppResult<i64> {
+pub async fn create_department(app: &App, name: &str, parent: Option<&str>) -> AppResult<DepartmentId> {
     let name = parse_label("name", "部门名称", name, 60)?;
     let parent_id = match parent {
         Some(p) => Some(
@@ -124,17 +125,19 @@ pub async fn reset_password(app: &App, role: Role, account: &str) -> AppResult<S
                 Some(l) => Some(l),
                 None => store::learners::by_mobile(pool, account).await?,
             };
-            (AccountTable::Learners, l.map(|l| l.id))
+            (AccountTable::Learners, l.map(|l| l.id.get()))
         }
         Role::Institution => (
             AccountTable::InstitutionUsers,
-            store::institutions::user_by_account(pool, account).await?.map(|u| u.id),
+            store::institutions::user_by_account(pool, account)
+                .await?
+                .map(|u| u.id.get()),
         ),
         Role::Expert | Role::Department => (
             AccountTable::StaffUsers,
             store::staff::by_account(pool, role.code(), account)
                 .await?
-                .map(|u| u.id),
+                .map(|u| u.id.get()),
         ),
     };
     let id = id.ok_or_else(|| AppError::NotFound(format!("账号“{account}”不存在")))?;
@@ -161,7 +164,7 @@ pub async fn create_api_key(app: &App, account: &str, name: &str, scopes: &[Stri
         .await?
         .filter(|u| u.is_primary == 1)
         .ok_or_else(|| AppError::NotFound(format!("没有机构主账号 {account}")))?;
-    let who = crate::auth::account(app, domain::role::Role::Institution, user.id)
+    let who = crate::auth::account(app, domain::role::Role::Institution, user.id.get())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("机构主账号 {account} 已停用")))?;
     let actor = store::audit::Actor {

@@ -4,6 +4,7 @@
 //! so a slow hash adds nothing); each has scopes; each use is audited and counted
 //! against a per-key rate limit.
 
+use domain::ids::ApiKeyId;
 use domain::institution::InstitutionStatus;
 use domain::role::Role;
 use sha2::{Digest, Sha256};
@@ -80,7 +81,7 @@ pub async fn create(
     name: &str,
     scopes: &[String],
     actor: &Actor,
-) -> AppResult<(i64, String)> {
+) -> AppResult<(ApiKeyId, String)> {
     let (user, institution) = primary(who)?;
     let name = domain::name::parse_label("name", "密钥名称", name, 50)?;
     let mut chosen = vec![Scope::Read];
@@ -128,7 +129,7 @@ pub async fn list(app: &App, who: &Principal) -> AppResult<Vec<ApiKey>> {
     Ok(store::api_keys::of_institution(&app.db.pool, institution.id).await?)
 }
 
-pub async fn revoke(app: &App, who: &Principal, id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn revoke(app: &App, who: &Principal, id: ApiKeyId, actor: &Actor) -> AppResult<()> {
     let (_, institution) = primary(who)?;
     let t = now();
     let mut tx = app.db.begin().await?;
@@ -155,7 +156,7 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<KeyCaller> {
     if !crate::password::same(sha(secret).as_bytes(), key.secret_sha256.as_bytes()) || key.revoked_at.is_some() {
         return Err(unauthenticated());
     }
-    let principal = crate::auth::account(app, Role::Institution, key.created_by)
+    let principal = crate::auth::account(app, Role::Institution, key.created_by.get())
         .await?
         .ok_or_else(unauthenticated)?;
     let Principal::Institution { institution, .. } = &principal else {

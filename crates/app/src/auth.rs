@@ -1,6 +1,7 @@
 //! Signing in, and loading who is signed in on every request.
 
 use domain::bank::LearnerSignIn;
+use domain::ids::{DepartmentId, InstitutionUserId, LearnerId, StaffUserId};
 use domain::lifecycle::LearnerStatus;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
@@ -111,7 +112,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
             refusal: learner_refusal(app, &l),
             table: AccountTable::Learners,
             id_number: Some(l.id_number),
-            id: l.id,
+            id: l.id.get(),
             name: l.name,
             hash: l.password_hash,
             locked_until: l.locked_until,
@@ -123,7 +124,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
             .map(|u| Candidate {
                 table: AccountTable::InstitutionUsers,
                 id_number: None,
-                id: u.id,
+                id: u.id.get(),
                 name: u.name,
                 hash: u.password_hash,
                 locked_until: u.locked_until,
@@ -137,7 +138,7 @@ async fn find(app: &App, role: Role, login: &str) -> AppResult<Option<Candidate>
                 .map(|s| Candidate {
                     table: AccountTable::StaffUsers,
                     id_number: None,
-                    id: s.id,
+                    id: s.id.get(),
                     name: s.name,
                     hash: s.password_hash,
                     locked_until: s.locked_until,
@@ -285,14 +286,14 @@ pub enum Principal {
     Department {
         user: StaffUser,
         department: Department,
-        scope: Vec<i64>,
+        scope: Vec<DepartmentId>,
     },
 }
 
 /// The bank's management centre (the root department) alone maintains what is the same
 /// for the whole bank: portal content, the framework and standards, the taxonomy.
 /// Returns the staff user's id.
-pub fn require_centre(who: &Principal, what: &str) -> AppResult<i64> {
+pub fn require_centre(who: &Principal, what: &str) -> AppResult<StaffUserId> {
     match who {
         Principal::Department { user, department, .. } if department.parent_id.is_none() => Ok(user.id),
         Principal::Department { .. } => Err(AppError::Forbidden(format!("{what}由学分银行管理中心维护"))),
@@ -322,9 +323,9 @@ impl Principal {
     /// change, the session that made it carries on under the new epoch).
     pub fn session_user(&self) -> SessionUser {
         let (id, epoch) = match self {
-            Principal::Learner(l) => (l.id, l.session_epoch),
-            Principal::Institution { user, .. } => (user.id, user.session_epoch),
-            Principal::Expert(s) | Principal::Department { user: s, .. } => (s.id, s.session_epoch),
+            Principal::Learner(l) => (l.id.get(), l.session_epoch),
+            Principal::Institution { user, .. } => (user.id.get(), user.session_epoch),
+            Principal::Expert(s) | Principal::Department { user: s, .. } => (s.id.get(), s.session_epoch),
         };
         SessionUser {
             role: self.role(),
@@ -363,13 +364,19 @@ pub async fn reload(app: &App, who: &Principal) -> AppResult<Principal> {
 
 /// Loads an account with what it may see, whatever session asks (API keys and the
 /// operator's commands name the account directly).
-pub async fn account(app: &App, role: Role, id: i64) -> AppResult<Option<Principal>> {
-    let s = SessionUser { role, id, epoch: 0 };
+pub async fn account(app: &App, role: Role, id: impl Into<i64>) -> AppResult<Option<Principal>> {
+    let s = SessionUser {
+        role,
+        id: id.into(),
+        epoch: 0,
+    };
     let pool = &app.db.pool;
     Ok(match s.role {
-        Role::Learner => store::learners::by_id(pool, s.id).await?.map(Principal::Learner),
+        Role::Learner => store::learners::by_id(pool, LearnerId::new(s.id))
+            .await?
+            .map(Principal::Learner),
         Role::Institution => {
-            let Some(user) = store::institutions::user_by_id(pool, s.id)
+            let Some(user) = store::institutions::user_by_id(pool, InstitutionUserId::new(s.id))
                 .await?
                 .filter(|u| u.disabled == 0)
             else {
@@ -379,12 +386,12 @@ pub async fn account(app: &App, role: Role, id: i64) -> AppResult<Option<Princip
                 .await?
                 .map(|institution| Principal::Institution { user, institution })
         }
-        Role::Expert => store::staff::by_id(pool, s.id)
+        Role::Expert => store::staff::by_id(pool, StaffUserId::new(s.id))
             .await?
             .filter(|u| u.role == "expert" && u.disabled == 0)
             .map(Principal::Expert),
         Role::Department => {
-            let Some(user) = store::staff::by_id(pool, s.id)
+            let Some(user) = store::staff::by_id(pool, StaffUserId::new(s.id))
                 .await?
                 .filter(|u| u.role == "department" && u.disabled == 0)
             else {

@@ -1,6 +1,7 @@
 //! 机构成果 (I-03): an institution's catalog of outcomes, immutable once saved, and
 //! their recognition by the management department, which credits every holder.
 
+use domain::ids::{CatalogOutcomeId, DepartmentId, InstitutionId, SubtypeId};
 use std::collections::BTreeMap;
 
 use domain::credits::Credits;
@@ -15,12 +16,12 @@ use crate::{App, AppError, AppResult, holdings, taxonomy};
 /// Adds an outcome to the institution's catalog.
 pub async fn create(
     app: &App,
-    institution_id: i64,
-    subtype_id: i64,
+    institution_id: InstitutionId,
+    subtype_id: SubtypeId,
     name: &str,
     values: &BTreeMap<String, String>,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<CatalogOutcomeId> {
     let (s, fields) = taxonomy::subtype(app, subtype_id).await?;
     if let Err(m) = taxonomy::may_store(app, institution_id, &s).await? {
         return Err(AppError::Forbidden(m));
@@ -85,7 +86,12 @@ pub async fn create(
 }
 
 /// Deletes outcomes of the institution that are still 未认定; holders keep theirs.
-pub async fn delete(app: &App, institution_id: i64, ids: &[i64], actor: &Actor) -> AppResult<usize> {
+pub async fn delete(
+    app: &App,
+    institution_id: InstitutionId,
+    ids: &[CatalogOutcomeId],
+    actor: &Actor,
+) -> AppResult<usize> {
     if ids.is_empty() {
         return Err(AppError::field("ids", "请选择要删除的成果"));
     }
@@ -114,7 +120,12 @@ pub async fn delete(app: &App, institution_id: i64, ids: &[i64], actor: &Actor) 
 }
 
 /// The institution asks the bank to recognise an outcome (未认定 → 认定中).
-pub async fn request_recognition(app: &App, institution_id: i64, id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn request_recognition(
+    app: &App,
+    institution_id: InstitutionId,
+    id: CatalogOutcomeId,
+    actor: &Actor,
+) -> AppResult<()> {
     let o = store::catalog::by_id(&app.db.pool, id)
         .await?
         .filter(|o| o.institution_id == institution_id)
@@ -140,9 +151,9 @@ pub async fn request_recognition(app: &App, institution_id: i64, id: i64, actor:
 /// Recognition credits every learner who already holds the outcome in storage.
 pub async fn recognise(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     actor: &Actor,
-    id: i64,
+    id: CatalogOutcomeId,
     approve: bool,
     credits: &str,
 ) -> AppResult<usize> {

@@ -3,6 +3,7 @@
 
 use certs::{Facts, Key, PublicKey};
 use domain::credits::Credits;
+use domain::ids::{ApplicationId, HoldingId};
 use rand::Rng;
 use store::audit::Actor;
 use store::holdings::Holding;
@@ -95,8 +96,8 @@ async fn issue(
     app: &App,
     mut facts: Facts,
     learner: &Learner,
-    application: Option<i64>,
-    holdings: &[i64],
+    application: Option<ApplicationId>,
+    holdings: &[HoldingId],
     actor: &Actor,
 ) -> AppResult<(String, Vec<u8>)> {
     let key = signing_key(app).await?;
@@ -119,7 +120,7 @@ async fn issue(
         learner.id,
     )
     .await?;
-    let ids: Vec<String> = holdings.iter().map(i64::to_string).collect();
+    let ids: Vec<String> = holdings.iter().map(HoldingId::to_string).collect();
     let mut tx = app.db.begin().await?;
     store::certificates::insert(
         &mut *tx,
@@ -141,7 +142,7 @@ async fn issue(
 }
 
 /// L-08: a certificate of the selected stored outcomes.
-pub async fn holdings(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) -> AppResult<(String, Vec<u8>)> {
+pub async fn holdings(app: &App, learner: &Learner, ids: &[HoldingId], actor: &Actor) -> AppResult<(String, Vec<u8>)> {
     if ids.is_empty() {
         return Err(AppError::field("ids", "请选择要开具证明的成果"));
     }
@@ -188,7 +189,12 @@ pub async fn holdings(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) 
 }
 
 /// L-12: the certificate of a successful conversion.
-pub async fn conversion(app: &App, learner: &Learner, application: i64, actor: &Actor) -> AppResult<(String, Vec<u8>)> {
+pub async fn conversion(
+    app: &App,
+    learner: &Learner,
+    application: ApplicationId,
+    actor: &Actor,
+) -> AppResult<(String, Vec<u8>)> {
     let pool = &app.db.pool;
     let a = store::conversion::application(pool, application)
         .await?
@@ -278,7 +284,7 @@ pub async fn check(app: &App, number: &str) -> AppResult<Check> {
         .ok_or_else(|| AppError::NotFound("证书编号不存在，请核对后重新输入".into()))?;
     let facts: Facts = serde_json::from_str(&c.payload).map_err(anyhow::Error::from)?;
     let mut revoked = None;
-    for id in c.holding_ids.split(',').filter_map(|s| s.parse::<i64>().ok()) {
+    for id in c.holding_ids.split(',').filter_map(|s| s.parse::<HoldingId>().ok()) {
         match store::holdings::by_id(&app.db.pool, id).await? {
             Some(h) if h.status == domain::outcome::Status::Withdrawn => {
                 revoked = Some(format!("证书所列成果“{}”已被撤回，证书已失效", h.name));

@@ -1,6 +1,7 @@
 //! Evidence a learner attaches to an outcome (证明材料): checked by content, and recorded
 //! with its link to the outcome and its audit row in one transaction.
 
+use domain::ids::{FileId, HoldingId};
 use store::audit::Actor;
 use store::learners::Learner;
 use store::now;
@@ -12,11 +13,11 @@ use crate::{App, AppError, AppResult, files};
 pub async fn attach(
     app: &App,
     learner: &Learner,
-    outcome: i64,
+    outcome: HoldingId,
     name: &str,
     bytes: &[u8],
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<FileId> {
     let h = store::holdings::by_id(&app.db.pool, outcome)
         .await?
         .filter(|h| h.learner_id == learner.id)

@@ -3,6 +3,7 @@
 //! it — or the bank's department, for the bank's own outcomes — answers 已解决 or 驳回.
 //! Each side is told by message, in the transaction of the change.
 
+use domain::ids::{DepartmentId, FeedbackId, HoldingId, InstitutionId};
 use domain::lifecycle::FeedbackStatus;
 use domain::opinion::Opinion;
 use domain::role::Area;
@@ -38,7 +39,7 @@ pub struct Report {
 
 /// Who answers reports on this outcome: the institution that created it, or the
 /// department over its issuer (the root department when it has none).
-async fn answerer(app: &App, h: &store::holdings::Holding) -> AppResult<(Option<i64>, Option<i64>)> {
+async fn answerer(app: &App, h: &store::holdings::Holding) -> AppResult<(Option<InstitutionId>, Option<DepartmentId>)> {
     let pool = &app.db.pool;
     if h.source == crate::holdings::SOURCE_INSTITUTION
         && let Some(i) = h.issuer_institution_id
@@ -62,11 +63,11 @@ async fn answerer(app: &App, h: &store::holdings::Holding) -> AppResult<(Option<
 pub async fn report(
     app: &App,
     learner: &Learner,
-    holding: i64,
+    holding: HoldingId,
     f: &Report,
     file: Option<(&str, &[u8])>,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<FeedbackId> {
     let h = store::holdings::by_id(&app.db.pool, holding)
         .await?
         .filter(|h| h.learner_id == learner.id)
@@ -151,7 +152,7 @@ pub struct Answer {
 
 /// 去处理: the institution or department that answers the report decides it, with a
 /// reply (required when it is refused). The learner is told.
-pub async fn answer(app: &App, who: &Principal, id: i64, f: &Answer, actor: &Actor) -> AppResult<()> {
+pub async fn answer(app: &App, who: &Principal, id: FeedbackId, f: &Answer, actor: &Actor) -> AppResult<()> {
     let fb = crate::queries::feedback::answerable(app, who, id).await?;
     let mut v = Checks::default();
     let decision = FeedbackStatus::parse(&f.decision)

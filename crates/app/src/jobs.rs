@@ -7,6 +7,7 @@
 //! checking, the long final write), and only the claim that holds the job may record its
 //! progress, finish or fail it: a process that lost its claim rolls its work back.
 
+use domain::ids::{CatalogOutcomeId, InstitutionId, JobId, SubtypeId};
 use std::time::Duration;
 
 use domain::role::Area;
@@ -36,7 +37,7 @@ pub async fn enqueue_import(
     file_name: &str,
     bytes: &[u8],
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<JobId> {
     may_import(app, kind, owner, target_id).await?;
     let checked = crate::sheet::check(std::io::Cursor::new(bytes))?;
     enqueue(
@@ -61,7 +62,7 @@ pub async fn enqueue_import_file(
     target_id: Option<i64>,
     path: &std::path::Path,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<JobId> {
     may_import(app, kind, owner, target_id).await?;
     let file = std::fs::File::open(path).map_err(|_| AppError::field("file", "文件无法打开"))?;
     let checked = crate::sheet::check(std::io::BufReader::new(file))?;
@@ -78,7 +79,7 @@ pub async fn enqueue_import_file(
 pub async fn may_import(app: &App, kind: &str, owner: Owner, target_id: Option<i64>) -> AppResult<()> {
     let institution_id = match (kind, owner) {
         (_, Owner::Institution(i)) => i,
-        (LEARNERS, Owner::Bank { .. }) => 0,
+        (LEARNERS, Owner::Bank { .. }) => InstitutionId::default(),
         // The bank imports learner accounts only; outcomes belong to institutions.
         (_, Owner::Bank { .. }) => {
             return Err(AppError::Forbidden("学分银行只导入学员账户；成果由所属机构导入".into()));
@@ -86,14 +87,14 @@ pub async fn may_import(app: &App, kind: &str, owner: Owner, target_id: Option<i
     };
     if kind == HOLDINGS {
         let id = target_id.ok_or_else(AppError::not_found)?;
-        store::catalog::by_id(&app.db.pool, id)
+        store::catalog::by_id(&app.db.pool, CatalogOutcomeId::new(id))
             .await?
             .filter(|o| o.institution_id == institution_id)
             .ok_or_else(AppError::not_found)?;
     }
     if kind == CATALOG {
         let id = target_id.ok_or_else(|| AppError::field("subtype", "请选择成果类型"))?;
-        let (s, _) = crate::taxonomy::subtype(app, id).await?;
+        let (s, _) = crate::taxonomy::subtype(app, SubtypeId::new(id)).await?;
         if let Err(m) = crate::taxonomy::may_store(app, institution_id, &s).await? {
             return Err(AppError::Forbidden(m));
         }
@@ -111,7 +112,7 @@ async fn enqueue(
     raw: Raw<'_>,
     sheet_kind: crate::sheet::Kind,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<JobId> {
     let name = crate::files::clean_name(file_name);
     let mime = match sheet_kind {
         crate::sheet::Kind::Xls => "application/vnd.ms-excel",
@@ -151,7 +152,7 @@ pub async fn run_once(app: &App) -> AppResult<bool> {
 }
 
 /// Runs the job this command queued. False when it was not waiting any more.
-pub async fn run_own(app: &App, id: i64) -> AppResult<bool> {
+pub async fn run_own(app: &App, id: JobId) -> AppResult<bool> {
     let Some(job) = store::jobs::claim_own(&app.db, id, now(), app.config.job_lease_seconds).await? else {
         return Ok(false);
     };
@@ -165,7 +166,7 @@ const COMMAND_GRACE_SECONDS: i64 = 600;
 /// Cancels the jobs of `creditbank import` commands that were killed before they
 /// finished (nothing of such a job was stored: its rows commit with its completion),
 /// removes the copies of their files and tells their owners. Returns their ids.
-pub async fn cancel_abandoned(app: &App) -> AppResult<Vec<i64>> {
+pub async fn cancel_abandoned(app: &App) -> AppResult<Vec<JobId>> {
     let t = now();
     let mut cancelled = Vec::new();
     for job in store::jobs::abandoned_commands(&app.db.pool, t, COMMAND_GRACE_SECONDS).await? {
@@ -188,7 +189,7 @@ pub async fn cancel_abandoned(app: &App) -> AppResult<Vec<i64>> {
         if let Some(f) = store::files::by_id(&app.db.pool, job.file_id).await?
             && let Err(e) = app.files.delete(&f.storage_key).await
         {
-            tracing::warn!(job = job.id, error = %e, "copy of an abandoned import's file not removed");
+            tracing::warn!(job = %job.id, error = %e, "copy of an abandoned import's file not removed");
         }
         cancelled.push(job.id);
     }
@@ -218,13 +219,13 @@ impl Heartbeat {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(
-                            job = claim.id,
+                            job = %claim.id,
                             "job taken over by another process; this run will not commit"
                         );
                         return;
                     }
                     // SQLite's one writer may be this job's own final transaction: try again.
-                    Err(e) => tracing::debug!(job = claim.id, error = %e, "lease not renewed this time"),
+                    Err(e) => tracing::debug!(job = %claim.id, error = %e, "lease not renewed this time"),
                 }
             }
         }))
@@ -263,19 +264,26 @@ async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
     let owner = owner_of(&job);
     let result = match (job.kind.as_str(), owner) {
         (CATALOG, Some(Owner::Institution(i))) => {
-            import::catalog(app, i, job.target_id.unwrap_or_default(), &src, &actor).await
+            import::catalog(app, i, SubtypeId::new(job.target_id.unwrap_or_default()), &src, &actor).await
         }
         (LEARNERS, Some(owner)) => import::learners(app, owner, &src, &actor).await,
         (HOLDINGS, Some(Owner::Institution(i))) => {
-            import::holdings(app, i, job.target_id.unwrap_or_default(), &src, &actor).await
+            import::holdings(
+                app,
+                i,
+                CatalogOutcomeId::new(job.target_id.unwrap_or_default()),
+                &src,
+                &actor,
+            )
+            .await
         }
         (other, _) => Err(AppError::Forbidden(format!("无法执行导入任务（{other}）"))),
     };
     match result {
         Ok(_) => {}
-        Err(AppError::Conflict(m)) if m == TAKEN_OVER => tracing::warn!(job = job.id, "{m}"),
+        Err(AppError::Conflict(m)) if m == TAKEN_OVER => tracing::warn!(job = %job.id, "{m}"),
         // A concurrent write of the same rows: the next attempt sees them.
-        Err(AppError::Conflict(m)) if m == crate::error::RACED => tracing::warn!(job = job.id, "{m}; will be retried"),
+        Err(AppError::Conflict(m)) if m == crate::error::RACED => tracing::warn!(job = %job.id, "{m}; will be retried"),
         // The file itself is the problem: retrying would not help.
         Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
             let t = now();
@@ -290,7 +298,7 @@ async fn run(app: &App, job: store::jobs::Job) -> AppResult<()> {
             store::commit(tx).await?;
         }
         // Anything else (the database went away …): the lease runs out and it is retried.
-        Err(e) => tracing::error!(job = job.id, error = ?e, "job failed, will be retried"),
+        Err(e) => tracing::error!(job = %job.id, error = ?e, "job failed, will be retried"),
     }
     Ok(())
 }
@@ -302,7 +310,7 @@ pub(crate) const TAKEN_OVER: &str = "导入任务已由其他进程接管";
 pub(crate) async fn notify_owner(
     tx: &mut store::Tx,
     owner: Owner,
-    job: i64,
+    job: JobId,
     title: &str,
     body: &str,
     t: i64,

@@ -2,6 +2,7 @@
 //! (L-03) and password recovery (L-02).
 
 use domain::id_card::{IdNumber, IdType, IdValidity};
+use domain::ids::{InstitutionId, LearnerId};
 use domain::lifecycle::LearnerStatus;
 use domain::mobile::Mobile;
 use domain::name::PersonName;
@@ -49,7 +50,7 @@ pub struct RegisterForm {
 
 /// Registers a learner. If the bank or an institution pre-imported this ID number
 /// (未激活), registering activates that account, provided the name matches.
-pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
+pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<LearnerId> {
     let mut v = Checks::default();
     let name = v.check(PersonName::parse(&f.name));
     let id_type = v.check(IdType::from_code(if f.id_type.is_empty() {
@@ -116,7 +117,7 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
     };
     let actor = Actor {
         role: Some("learner".into()),
-        id: Some(id),
+        id: Some(id.get()),
         name: Some(name.as_str().into()),
         ip: Some(ip.into()),
     };
@@ -141,7 +142,12 @@ pub async fn register(app: &App, f: &RegisterForm, ip: &str) -> AppResult<i64> {
 
 /// Creates a pre-imported account (未激活) whose initial password is the last six
 /// characters of the ID number. Used by the bank's import and by institutions.
-pub async fn pre_import(app: &App, name: &str, id_number: &str, institution: Option<i64>) -> AppResult<i64> {
+pub async fn pre_import(
+    app: &App,
+    name: &str,
+    id_number: &str,
+    institution: Option<InstitutionId>,
+) -> AppResult<LearnerId> {
     let mut tx = app.db.begin().await?;
     let id = pre_import_in(&mut tx, name, id_number, institution).await?;
     store::commit(tx).await?;
@@ -153,8 +159,8 @@ pub(crate) async fn pre_import_in(
     tx: &mut store::Tx,
     name: &str,
     id_number: &str,
-    institution: Option<i64>,
-) -> AppResult<i64> {
+    institution: Option<InstitutionId>,
+) -> AppResult<LearnerId> {
     let mut v = Checks::default();
     let name = v.check(PersonName::parse(name));
     let id = v.check(IdNumber::resident(id_number));
@@ -303,7 +309,7 @@ pub async fn complete(app: &App, learner: &Learner, f: &CompleteForm, ip: &str) 
     .await?;
     let actor = Actor {
         role: Some("learner".into()),
-        id: Some(learner.id),
+        id: Some(learner.id.get()),
         name: Some(learner.name.clone()),
         ip: Some(ip.into()),
     };
@@ -342,7 +348,7 @@ pub async fn reset_password(app: &App, f: &ResetForm, ip: &str) -> AppResult<()>
     store::lockout::set_password(&mut *tx, AccountTable::Learners, learner.id, &hash).await?;
     let actor = Actor {
         role: Some("learner".into()),
-        id: Some(learner.id),
+        id: Some(learner.id.get()),
         name: Some(learner.name.clone()),
         ip: Some(ip.into()),
     };
@@ -401,7 +407,12 @@ pub struct LearnerAccountForm {
 }
 
 /// I-05: an institution adds a learner account (未激活 until the learner signs up).
-pub async fn institution_add(app: &App, institution_id: i64, f: &LearnerAccountForm, actor: &Actor) -> AppResult<i64> {
+pub async fn institution_add(
+    app: &App,
+    institution_id: InstitutionId,
+    f: &LearnerAccountForm,
+    actor: &Actor,
+) -> AppResult<LearnerId> {
     let mut tx = app.db.begin().await?;
     let id = pre_import_in(&mut tx, &f.name, &f.id_number, Some(institution_id)).await?;
     store::audit::record(
@@ -420,8 +431,8 @@ pub async fn institution_add(app: &App, institution_id: i64, f: &LearnerAccountF
 /// I-05: edit name and ID number while the account is 未激活.
 pub async fn institution_edit(
     app: &App,
-    institution_id: i64,
-    learner_id: i64,
+    institution_id: InstitutionId,
+    learner_id: LearnerId,
     f: &LearnerAccountForm,
     actor: &Actor,
 ) -> AppResult<()> {
@@ -465,7 +476,12 @@ pub async fn institution_edit(
 }
 
 /// I-05: delete an account that is 未激活 and holds no outcomes.
-pub async fn institution_delete(app: &App, institution_id: i64, learner_id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn institution_delete(
+    app: &App,
+    institution_id: InstitutionId,
+    learner_id: LearnerId,
+    actor: &Actor,
+) -> AppResult<()> {
     let l = store::learners::by_id(&app.db.pool, learner_id)
         .await?
         .filter(|l| l.created_by_institution == Some(institution_id))

@@ -1,6 +1,7 @@
 //! Sending 我的消息 from inside a use case's transaction. Each recipient kind has one
 //! function, so the box codes and the areas of an institution live here only.
 
+use domain::ids::{DepartmentId, InstitutionId, LearnerId};
 use domain::role::Area;
 use store::Exec;
 
@@ -8,7 +9,7 @@ use crate::AppResult;
 
 pub async fn to_learner<'c>(
     e: impl Exec<'c>,
-    learner: i64,
+    learner: LearnerId,
     title: &str,
     body: &str,
     link: &str,
@@ -20,7 +21,7 @@ pub async fn to_learner<'c>(
 /// To the users of an institution who were given `area`.
 pub async fn to_institution<'c>(
     e: impl Exec<'c>,
-    institution: i64,
+    institution: InstitutionId,
     area: Option<Area>,
     title: &str,
     body: &str,
@@ -33,7 +34,7 @@ pub async fn to_institution<'c>(
 
 pub async fn to_department<'c>(
     e: impl Exec<'c>,
-    department: i64,
+    department: DepartmentId,
     title: &str,
     body: &str,
     link: &str,

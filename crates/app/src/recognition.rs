@@ -3,6 +3,7 @@
 //! the final one (→ 已认定 with credits, or 认定未通过). Every step keeps its opinion.
 
 use domain::credits::Credits;
+use domain::ids::{DepartmentId, HoldingId};
 use store::audit::Actor;
 use store::learners::Learner;
 use store::now;
@@ -14,7 +15,7 @@ fn opinion(text: &str, required: bool) -> AppResult<String> {
 }
 
 /// The learner applies for recognition of informal outcomes; each needs evidence.
-pub async fn apply(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) -> AppResult<()> {
+pub async fn apply(app: &App, learner: &Learner, ids: &[HoldingId], actor: &Actor) -> AppResult<()> {
     if ids.is_empty() {
         return Err(AppError::field("ids", "请选择要申请认定的成果"));
     }
@@ -52,9 +53,9 @@ pub async fn apply(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) -> 
 /// M-03: the department's initial review of applications in its scope.
 pub async fn initial_review(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     actor: &Actor,
-    ids: &[i64],
+    ids: &[HoldingId],
     pass: bool,
     text: &str,
 ) -> AppResult<usize> {
@@ -105,7 +106,7 @@ pub async fn initial_review(
 pub async fn final_review(
     app: &App,
     actor: &Actor,
-    ids: &[i64],
+    ids: &[HoldingId],
     pass: bool,
     credits: &str,
     text: &str,

@@ -4,6 +4,7 @@
 //! a provincial department its own institutions and their learners. Each table is
 //! shown as a chart and a table and exported as .xlsx, from the same numbers.
 
+use domain::ids::DepartmentId;
 use std::collections::BTreeMap;
 
 use domain::credits::Credits;
@@ -74,7 +75,7 @@ impl Cache {
 
 const MONTHS: u32 = 12;
 
-fn scope_of(who: &Principal) -> AppResult<(Option<&[i64]>, String)> {
+fn scope_of(who: &Principal) -> AppResult<(Option<&[DepartmentId]>, String)> {
     match who {
         Principal::Department { department, .. } if department.parent_id.is_none() => {
             Ok((None, format!("{}（全部机构）", department.name)))
@@ -126,7 +127,7 @@ pub async fn dashboard(app: &App, who: &Principal) -> AppResult<Statistics> {
         });
         if let Some((at, tables, refresh)) = hit {
             if refresh {
-                let (app, key, departments) = (app.clone(), key.clone(), departments.map(<[i64]>::to_vec));
+                let (app, key, departments) = (app.clone(), key.clone(), departments.map(<[DepartmentId]>::to_vec));
                 tokio::spawn(async move {
                     match count(&app, departments.as_deref()).await {
                         Ok(tables) => app.statistics.put(key, store::now(), tables),
@@ -158,7 +159,7 @@ pub async fn dashboard(app: &App, who: &Principal) -> AppResult<Statistics> {
 }
 
 /// The dashboard's tables, counted now.
-async fn count(app: &App, departments: Option<&[i64]>) -> AppResult<Vec<Table>> {
+async fn count(app: &App, departments: Option<&[DepartmentId]>) -> AppResult<Vec<Table>> {
     let scope = Scope { departments };
     let db = &app.db;
     let (months, end) = domain::time::last_months(store::now(), MONTHS);

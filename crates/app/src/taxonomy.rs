@@ -1,6 +1,7 @@
 //! The taxonomy the bank runs on: a preset loaded once, then edited by the management
 //! department (M-02), and the authorisation of institutions for restricted subtypes.
 
+use domain::ids::{DepartmentId, FieldId, InstitutionId, OutcomeTypeId, SubtypeId};
 use domain::taxonomy::{FieldKind, FieldSpec};
 use store::audit::Actor;
 use store::now;
@@ -11,7 +12,7 @@ use crate::error::Checks;
 use crate::{App, AppError, AppResult};
 
 /// A subtype with its fields, or "not found".
-pub async fn subtype(app: &App, id: i64) -> AppResult<(Subtype, Vec<FieldSpec>)> {
+pub async fn subtype(app: &App, id: SubtypeId) -> AppResult<(Subtype, Vec<FieldSpec>)> {
     let s = store::taxonomy::subtype(&app.db.pool, id)
         .await?
         .ok_or_else(|| AppError::NotFound("成果子类型不存在".into()))?;
@@ -89,7 +90,7 @@ pub fn may_edit(who: &Principal) -> bool {
     require_centre(who).is_ok()
 }
 
-pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, who: &Principal, ip: &str) -> AppResult<()> {
+pub async fn add_field(app: &App, subtype_id: SubtypeId, f: &FieldForm, who: &Principal, ip: &str) -> AppResult<()> {
     require_centre(who)?;
     let actor = &who.actor(ip);
     let (s, fields) = subtype(app, subtype_id).await?;
@@ -112,7 +113,7 @@ pub async fn add_field(app: &App, subtype_id: i64, f: &FieldForm, who: &Principa
     Ok(())
 }
 
-pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, who: &Principal, ip: &str) -> AppResult<()> {
+pub async fn update_field(app: &App, field_id: FieldId, f: &FieldForm, who: &Principal, ip: &str) -> AppResult<()> {
     require_centre(who)?;
     let actor = &who.actor(ip);
     let row = store::taxonomy::field(&app.db.pool, field_id)
@@ -129,7 +130,7 @@ pub async fn update_field(app: &App, field_id: i64, f: &FieldForm, who: &Princip
     Ok(())
 }
 
-pub async fn delete_field(app: &App, field_id: i64, who: &Principal, ip: &str) -> AppResult<()> {
+pub async fn delete_field(app: &App, field_id: FieldId, who: &Principal, ip: &str) -> AppResult<()> {
     require_centre(who)?;
     let actor = &who.actor(ip);
     let row = store::taxonomy::field(&app.db.pool, field_id)
@@ -155,7 +156,7 @@ pub struct SubtypeForm {
 }
 
 /// Adds a subtype to a type; its fields are then added one by one.
-pub async fn add_subtype(app: &App, f: &SubtypeForm, who: &Principal, ip: &str) -> AppResult<i64> {
+pub async fn add_subtype(app: &App, f: &SubtypeForm, who: &Principal, ip: &str) -> AppResult<SubtypeId> {
     require_centre(who)?;
     let actor = &who.actor(ip);
     let pool = &app.db.pool;
@@ -163,7 +164,7 @@ pub async fn add_subtype(app: &App, f: &SubtypeForm, who: &Principal, ip: &str) 
     let types = store::taxonomy::types(pool).await?;
     let type_id = f
         .type_id
-        .parse::<i64>()
+        .parse::<OutcomeTypeId>()
         .ok()
         .filter(|id| types.iter().any(|t| t.id == *id));
     if type_id.is_none() {
@@ -204,7 +205,13 @@ pub async fn add_subtype(app: &App, f: &SubtypeForm, who: &Principal, ip: &str) 
     Ok(id)
 }
 
-pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, who: &Principal, ip: &str) -> AppResult<()> {
+pub async fn set_restricted(
+    app: &App,
+    subtype_id: SubtypeId,
+    restricted: bool,
+    who: &Principal,
+    ip: &str,
+) -> AppResult<()> {
     require_centre(who)?;
     let actor = &who.actor(ip);
     let mut tx = app.db.begin().await?;
@@ -228,10 +235,10 @@ pub async fn set_restricted(app: &App, subtype_id: i64, restricted: bool, who: &
 /// subtype.
 pub async fn authorise(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     actor: &Actor,
-    institution_id: i64,
-    subtype_id: i64,
+    institution_id: InstitutionId,
+    subtype_id: SubtypeId,
     grant: bool,
 ) -> AppResult<()> {
     let inst = store::institutions::by_id(&app.db.pool, institution_id)
@@ -255,7 +262,7 @@ pub async fn authorise(
 }
 
 /// Whether the institution may store outcomes of this subtype by hand.
-pub async fn may_store(app: &App, institution_id: i64, s: &Subtype) -> AppResult<Result<(), String>> {
+pub async fn may_store(app: &App, institution_id: InstitutionId, s: &Subtype) -> AppResult<Result<(), String>> {
     if s.synced != 0 {
         return Ok(Err(format!("“{}”由证书平台定期同步，无需存储", s.name)));
     }

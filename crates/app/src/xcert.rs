@@ -12,6 +12,7 @@
 //! "issued_on": "YYYY-MM-DD", "issuer", "status": "valid" | "revoked"}],
 //! "next_cursor": "…", "has_more": true}`.
 
+use domain::ids::{SubtypeId, SyncRunId};
 use std::time::Duration;
 
 use domain::id_card::IdNumber;
@@ -59,7 +60,7 @@ fn valid() -> String {
 /// What a run did.
 #[derive(Debug, Default, Clone)]
 pub struct Outcome {
-    pub run: i64,
+    pub run: SyncRunId,
     pub fetched: i64,
     pub stored: i64,
     pub updated: i64,
@@ -186,7 +187,7 @@ fn check(raw: &serde_json::Value) -> Result<(Record, PersonName, IdNumber, Strin
     Ok((r, name, id, date))
 }
 
-async fn apply_page(app: &App, run: i64, subtype: i64, feed: &Feed, out: &mut Outcome) -> AppResult<()> {
+async fn apply_page(app: &App, run: SyncRunId, subtype: SubtypeId, feed: &Feed, out: &mut Outcome) -> AppResult<()> {
     let t = now();
     let mut c = store::sync_runs::PageCounts {
         fetched: feed.records.len() as i64,
@@ -285,8 +286,8 @@ pub async fn schedule(app: App) {
     }
     loop {
         match run(&app, "schedule").await {
-            Ok(o) if o.error.is_some() => tracing::warn!(run = o.run, error = ?o.error, "X证书 sync failed"),
-            Ok(o) => tracing::info!(run = o.run, stored = o.stored, rejected = o.rejected, "X证书 sync done"),
+            Ok(o) if o.error.is_some() => tracing::warn!(run = %o.run, error = ?o.error, "X证书 sync failed"),
+            Ok(o) => tracing::info!(run = %o.run, stored = o.stored, rejected = o.rejected, "X证书 sync done"),
             Err(e) => tracing::warn!(error = %e, "X证书 sync not run"),
         }
         tokio::time::sleep(Duration::from_secs(minutes * 60)).await;
@@ -299,7 +300,7 @@ pub async fn recent(app: &App, who: &crate::auth::Principal) -> AppResult<Vec<st
     Ok(store::sync_runs::recent(&app.db.pool, SOURCE, 20).await?)
 }
 
-pub async fn rejections(app: &App, who: &crate::auth::Principal, run: i64) -> AppResult<Vec<Rejection>> {
+pub async fn rejections(app: &App, who: &crate::auth::Principal, run: SyncRunId) -> AppResult<Vec<Rejection>> {
     crate::portal::centre_staff(who)?;
     Ok(store::sync_runs::rejections(&app.db.pool, run, 500).await?)
 }

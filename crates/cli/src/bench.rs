@@ -3,6 +3,7 @@
 //! the same run (a primary-key lookup of the same table). Results go to
 //! `bench/results/catalog.json`.
 
+use domain::ids::{CatalogOutcomeId, InstitutionId, LearnerId};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -55,7 +56,7 @@ fn timed<T>(samples: &mut Vec<f64>, start: Instant, v: T) -> T {
     v
 }
 
-async fn load(app: &App, rows: usize) -> anyhow::Result<(Vec<i64>, f64)> {
+async fn load(app: &App, rows: usize) -> anyhow::Result<(Vec<InstitutionId>, f64)> {
     let pool = &app.db.pool;
     let dep = store::directory::insert_department(pool, "基准测试厅", None, 0).await?;
     let mut institutions = Vec::new();
@@ -122,7 +123,7 @@ async fn run(db_name: &str, url: &str, files: &std::path::Path, rows: usize) -> 
             .execute(&app.db.pool)
             .await?;
     }
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM institution_outcomes ORDER BY id")
+    let ids: Vec<CatalogOutcomeId> = sqlx::query_scalar("SELECT id FROM institution_outcomes ORDER BY id")
         .fetch_all(&app.db.pool)
         .await?;
     let rounds = 200;
@@ -351,7 +352,7 @@ async fn run_conversion(
     let mut floor = Vec::new();
     let mut matching = Vec::new();
     for k in 0..rounds {
-        let learner = first_learner + ((k * 104_729) % learners) as i64;
+        let learner = LearnerId::new(first_learner + ((k * 104_729) % learners) as i64);
         let t = Instant::now();
         timed(&mut floor, t, store::learners::by_id(pool, learner).await?);
         let t = Instant::now();

@@ -500,7 +500,7 @@ async fn import(
             let s = store::taxonomy::subtype_by_code(&app.db.pool, code)
                 .await?
                 .with_context(|| format!("成果子类型“{code}”不存在"))?;
-            (app::jobs::CATALOG, Some(s.id))
+            (app::jobs::CATALOG, Some(s.id.get()))
         }
         "learners" => (app::jobs::LEARNERS, None),
         "holdings" => (

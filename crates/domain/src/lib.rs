@@ -10,6 +10,7 @@ pub mod conversion;
 pub mod credits;
 pub mod error;
 pub mod id_card;
+pub mod ids;
 pub mod institution;
 pub mod lifecycle;
 pub mod mask;

@@ -9,6 +9,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use chrono::NaiveDate;
 use domain::conversion::{Held, History, RuleSpec, applicable};
 use domain::id_card::{IdNumber, IdType};
+use domain::ids::{CatalogOutcomeId, HoldingId, RuleId};
 
 /// The targets by name, as `fuzz/fuzz_targets/<name>.rs` and `fuzz/regressions/<name>/`.
 pub type Target = fn(&[u8]);
@@ -119,11 +120,19 @@ pub fn rule_engine(data: &[u8]) {
         return;
     };
     let rule = RuleSpec {
-        id: 1,
-        sources: c.sources.iter().map(|s| i64::from(*s % 8)).collect(),
+        id: RuleId::new(1),
+        sources: c
+            .sources
+            .iter()
+            .map(|s| CatalogOutcomeId::new(i64::from(*s % 8)))
+            .collect(),
         min_score: c.min_score.map(i64::from),
         max_age_years: c.max_age_years.map(i64::from),
-        targets: c.targets.iter().map(|t| i64::from(*t % 8)).collect(),
+        targets: c
+            .targets
+            .iter()
+            .map(|t| CatalogOutcomeId::new(i64::from(*t % 8)))
+            .collect(),
     };
     // Holding ids are unique in the bank: keep the first of each.
     let mut seen = std::collections::HashSet::new();
@@ -132,19 +141,19 @@ pub fn rule_engine(data: &[u8]) {
         .iter()
         .filter(|(id, ..)| seen.insert(*id))
         .map(|(id, catalog, stored, score, issued)| Held {
-            holding_id: i64::from(*id),
-            catalog_id: catalog.map(|x| i64::from(x % 8)),
+            holding_id: HoldingId::new(i64::from(*id)),
+            catalog_id: catalog.map(|x| CatalogOutcomeId::new(i64::from(x % 8))),
             stored: *stored,
             score: score.map(i64::from),
             issued_on: issued.and_then(date),
         })
         .collect();
     let history = History {
-        live_rules: c.live.iter().map(|r| i64::from(r % 3)).collect(),
+        live_rules: c.live.iter().map(|r| RuleId::new(i64::from(r % 3))).collect(),
         consumed: c
             .consumed
             .iter()
-            .map(|(r, h)| (i64::from(r % 3), i64::from(*h)))
+            .map(|(r, h)| (RuleId::new(i64::from(r % 3)), HoldingId::new(i64::from(*h))))
             .collect(),
     };
     let Some(today) = date(c.today) else { return };

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{TestApp, key_from_page, seed_bank, seed_institution, sheet, subtype};
+use domain::ids::{InstitutionId, LearnerId, RuleId};
 use serde_json::json;
 
 both!(
@@ -15,7 +16,7 @@ both!(
     keys_are_scoped_and_revocable
 );
 
-async fn publish_method(t: &TestApp, inst: i64) {
+async fn publish_method(t: &TestApp, inst: InstitutionId) {
     let a = app::queries::Actor::default();
     let file = app::files::check_and_put(&t.app, "file", "办法.pdf", b"%PDF-1.4 m", app::files::Accept::Pdf)
         .await
@@ -38,7 +39,7 @@ async fn institution_journey_through_the_api(t: &TestApp) {
     let dst = t.api(&key_from_page(t, "4144051235", &["write"]).await);
 
     let me = src.get("/api/v1/me").await.json();
-    assert_eq!(me["institution_id"], a);
+    assert_eq!(me["institution_id"], a.get());
     assert_eq!(me["scopes"], json!(["read", "write", "import"]));
 
     // A catalog outcome, created once even when the request is retried.
@@ -197,7 +198,7 @@ async fn institution_journey_through_the_api(t: &TestApp) {
         )
         .await;
     assert_eq!(rule.status, 201, "{}", rule.body);
-    let rule = rule.json()["id"].as_i64().unwrap();
+    let rule = RuleId::new(rule.json()["id"].as_i64().unwrap());
     assert_eq!(
         src.get(&format!("/api/v1/institution/rules/{rule}")).await.status,
         404,
@@ -212,8 +213,8 @@ async fn institution_journey_through_the_api(t: &TestApp) {
         200,
         "published: the source sees it"
     );
-    let learner_id: i64 = t
-        .scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {holding}"))
+    let learner_id: LearnerId = t
+        .id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {holding}"))
         .await;
     let learner = store::learners::by_id(&t.app.db.pool, learner_id)
         .await
@@ -223,7 +224,7 @@ async fn institution_journey_through_the_api(t: &TestApp) {
         .await
         .unwrap();
     let pending = dst.get("/api/v1/institution/applications?status=pending").await.json();
-    assert_eq!(pending["items"][0]["id"], application);
+    assert_eq!(pending["items"][0]["id"], application.get());
     assert!(
         src.get("/api/v1/institution/applications").await.json()["items"]
             .as_array()

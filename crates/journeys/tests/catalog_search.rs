@@ -6,6 +6,7 @@
 mod common;
 
 use common::{TestApp, seed_bank, seed_institution, subtype, vals};
+use domain::ids::CatalogOutcomeId;
 
 both!(
     names_are_found_by_any_substring,
@@ -149,7 +150,7 @@ async fn two_character_pages_meet_at_their_boundaries(t: &TestApp) {
     let course = subtype(t, "higher_course").await;
     let actor = store::audit::Actor::default();
     let mut expected = Vec::new();
-    let mut exact = 0;
+    let mut exact = CatalogOutcomeId::default();
     for i in 0..30 {
         let (inst, name) = match i % 6 {
             0 => (gd, format!("大学英语{i}")),
@@ -199,7 +200,7 @@ async fn two_character_pages_meet_at_their_boundaries(t: &TestApp) {
         .unwrap();
     let mut by_id = expected.clone();
     by_id.sort_unstable_by(|a, b| b.cmp(a));
-    let after: Vec<i64> = by_id.into_iter().filter(|id| *id < expected[3]).collect();
+    let after: Vec<CatalogOutcomeId> = by_id.into_iter().filter(|id| *id < expected[3]).collect();
     assert_eq!(rest.rows.iter().map(|o| o.id).collect::<Vec<_>>(), after);
     // Three characters walk the trigram index the same way.
     let f = app::queries::CatalogFilter {

@@ -7,6 +7,7 @@ mod common;
 use app::AppError;
 use app::conversion::{MethodAction, Reviewer, RuleAction, RuleForm};
 use common::{TestApp, actor, id, seed_bank, seed_institution, subtype, vals};
+use domain::ids::{CatalogOutcomeId, DepartmentId, HoldingId, InstitutionId, LearnerId, RuleId};
 use store::audit::Actor;
 
 both!(
@@ -16,14 +17,14 @@ both!(
 );
 
 struct World {
-    source_inst: i64,
-    target_inst: i64,
-    source_course: i64,
-    target_major: i64,
-    target_course: i64,
-    learner: i64,
-    holding: i64,
-    dept: i64,
+    source_inst: InstitutionId,
+    target_inst: InstitutionId,
+    source_course: CatalogOutcomeId,
+    target_major: CatalogOutcomeId,
+    target_course: CatalogOutcomeId,
+    learner: LearnerId,
+    holding: HoldingId,
+    dept: DepartmentId,
 }
 
 async fn world(t: &TestApp) -> World {
@@ -84,8 +85,8 @@ async fn world(t: &TestApp) -> World {
     let holding = app::holdings::institution_store(&t.app, a, x, &form, &ia)
         .await
         .unwrap();
-    let learner: i64 = t
-        .scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {holding}"))
+    let learner: LearnerId = t
+        .id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {holding}"))
         .await;
     World {
         source_inst: a,
@@ -105,7 +106,7 @@ async fn pdf(t: &TestApp) -> app::files::Upload {
         .unwrap()
 }
 
-async fn publish_method(t: &TestApp, inst: i64) {
+async fn publish_method(t: &TestApp, inst: InstitutionId) {
     let a = actor("institution", 1);
     let file = pdf(t).await;
     let m = app::conversion::create_method(&t.app, inst, "转换办法", Some(&file), &a)
@@ -138,7 +139,7 @@ async fn publish_method(t: &TestApp, inst: i64) {
         .unwrap();
 }
 
-async fn make_rule(t: &TestApp, w: &World) -> i64 {
+async fn make_rule(t: &TestApp, w: &World) -> RuleId {
     let a = actor("institution", 2);
     let mut f = RuleForm {
         name: "高等数学转换工程数学".into(),
@@ -209,7 +210,7 @@ async fn make_rule(t: &TestApp, w: &World) -> i64 {
     r
 }
 
-async fn learner(t: &TestApp, id: i64) -> store::learners::Learner {
+async fn learner(t: &TestApp, id: LearnerId) -> store::learners::Learner {
     store::learners::by_id(&t.app.db.pool, id).await.unwrap().unwrap()
 }
 
@@ -308,8 +309,8 @@ async fn single_stage_journey(t: &TestApp) {
         .await;
     if a.status.code() == "passed" {
         assert_eq!(granted, 1);
-        let h: i64 = t
-            .scalar(&format!(
+        let h: HoldingId = t
+            .id(&format!(
                 "SELECT id FROM learner_outcomes WHERE learner_id = {} AND source = 'conversion'",
                 w.learner
             ))
@@ -408,7 +409,7 @@ async fn two_stage_journey(t: &TestApp) {
     assert!(matches!(
         app::conversion::review(
             &t.app,
-            Reviewer::Department(&[999]),
+            Reviewer::Department(&[DepartmentId::new(999)]),
             &[application],
             true,
             "",
@@ -475,14 +476,14 @@ async fn two_stage_journey(t: &TestApp) {
     let ok = app::holdings::institution_store(&t.app, w.source_inst, w.source_course, &form, &ia)
         .await
         .unwrap();
-    let ids: Vec<i64> = vec![
-        t.scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {low}"))
+    let ids: Vec<LearnerId> = vec![
+        t.id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {low}"))
             .await,
-        t.scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {ok}"))
+        t.id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {ok}"))
             .await,
     ];
     assert!(matches!(
-        app::conversion::batch_apply(&t.app, w.target_inst + 100, r, &ids, &ia).await,
+        app::conversion::batch_apply(&t.app, InstitutionId::new(w.target_inst.get() + 100), r, &ids, &ia).await,
         Err(AppError::NotFound(_))
     ));
     let (made, skipped) = app::conversion::batch_apply(&t.app, w.source_inst, r, &ids, &ia)
@@ -541,7 +542,7 @@ async fn rule_codes_are_unique_under_concurrency(t: &TestApp) {
     assert_eq!(codes.len(), 6, "{codes:?}");
 }
 
-async fn futures_join(t: &TestApp, f: &RuleForm, a: &Actor, inst: i64) -> Vec<i64> {
+async fn futures_join(t: &TestApp, f: &RuleForm, a: &Actor, inst: InstitutionId) -> Vec<RuleId> {
     let mut handles = Vec::new();
     for _ in 0..6 {
         let (app, mut f, a) = (t.app.clone(), f.clone(), a.clone());

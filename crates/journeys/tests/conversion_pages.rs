@@ -4,6 +4,7 @@
 mod common;
 
 use common::{TestApp, id, seed_bank, seed_institution, subtype, vals};
+use domain::ids::{ApplicationId, HoldingId, MethodId, RuleId};
 use store::audit::Actor;
 
 both!(conversion_through_the_pages);
@@ -80,7 +81,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
         .status,
         303
     );
-    let method: i64 = t.scalar("SELECT id FROM conversion_methods").await;
+    let method: MethodId = t.id("SELECT id FROM conversion_methods").await;
     let method_file: i64 = t.scalar("SELECT file_id FROM conversion_methods").await;
     let mut anon = t.client();
     assert_eq!(
@@ -138,7 +139,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body.chars().take(300).collect::<String>());
-    let rule: i64 = t.scalar("SELECT id FROM conversion_rules").await;
+    let rule: RuleId = t.id("SELECT id FROM conversion_rules").await;
     let detail = inst.get(&format!("/institution/rules/{rule}")).await;
     assert!(detail.has("未提交") && detail.has("成绩不低于60"));
     inst.post(&format!("/institution/rules/{rule}/publish"), &[]).await;
@@ -198,7 +199,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
     assert!(inst.get("/institution/conversions/review").await.has("个人申请 1"));
     // The application's own page: the reviewer has the buttons; a refused decision
     // keeps the page; the learner sees it without them; nobody else sees it.
-    let application: i64 = t.scalar("SELECT id FROM conversion_applications").await;
+    let application: ApplicationId = t.id("SELECT id FROM conversion_applications").await;
     let detail = inst.get(&format!("/institution/conversions/{application}")).await;
     assert!(detail.has("高等数学转换工程数学") && detail.has("工程数学") && detail.has("value=\"pass\""));
     assert!(!detail.has(&idn), "the institution sees the ID number masked");
@@ -303,7 +304,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
         "only institution accounts export here"
     );
     // Certificates: the conversion certificate, verified online and offline.
-    let application: i64 = t.scalar("SELECT id FROM conversion_applications").await;
+    let application: ApplicationId = t.id("SELECT id FROM conversion_applications").await;
     me.get("/learner/conversions").await;
     let r = me
         .post(&format!("/learner/conversions/{application}/certificate"), &[])
@@ -351,7 +352,7 @@ async fn conversion_through_the_pages(t: &TestApp) {
     );
     assert!(me.get("/learner/certificates").await.has("成果证明"));
     // Withdrawing the source outcome revokes the conversion certificate.
-    let source: i64 = t.scalar("SELECT learner_outcome_id FROM application_sources").await;
+    let source: HoldingId = t.id("SELECT learner_outcome_id FROM application_sources").await;
     app::holdings::withdraw(&t.app, a, &[source], "发证信息有误", None, &Actor::default())
         .await
         .unwrap();

@@ -13,16 +13,17 @@ use app::conversion::{Reviewer, RuleForm};
 use common::{
     TestApp, actor, balance, course, id, pdf_upload, published_method, seed_bank, seed_institution, seed_learner,
 };
+use domain::ids::{HoldingId, InstitutionId, RuleId};
 use serde_json::{Value, json};
 
 both!(credentials_verify_and_follow_withdrawals);
 
 struct World {
-    school: i64,
-    rule: i64,
+    school: InstitutionId,
+    rule: RuleId,
     learner: store::learners::Learner,
-    source: i64,
-    grant: i64,
+    source: HoldingId,
+    grant: HoldingId,
 }
 
 /// A school's course (2.5 credits) held by a learner with a rare name, and another
@@ -76,8 +77,8 @@ async fn world(t: &TestApp) -> World {
     app::conversion::review(&t.app, Reviewer::Institution(b), &[application], true, "同意", &ib)
         .await
         .unwrap();
-    let grant = t
-        .scalar(&format!(
+    let grant: HoldingId = t
+        .id(&format!(
             "SELECT id FROM learner_outcomes WHERE granted_by_application = {application}"
         ))
         .await;

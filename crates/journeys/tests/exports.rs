@@ -7,11 +7,12 @@
 mod common;
 
 use common::{TestApp, actor, id, key_from_page, seed_bank, seed_institution, subtype, vals};
+use domain::ids::{CatalogOutcomeId, LearnerId};
 
 both!(catalog_and_learner_accounts_export, exports_through_the_api);
 
 /// Two institutions' catalogs and one learner account of the first; the outcome ids.
-async fn world(t: &TestApp) -> Vec<i64> {
+async fn world(t: &TestApp) -> Vec<CatalogOutcomeId> {
     let bank = seed_bank(t).await;
     let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let other = seed_institution(t, "4144051235", "广州番禺职业技术学院", bank.guangdong, "13900000002").await;
@@ -87,7 +88,7 @@ async fn catalog_and_learner_accounts_export(t: &TestApp) {
     resend_allowed(t).await;
     c.sms("", "export").await;
     let code = t.sms_code("13900000001").await;
-    let learner: i64 = t.scalar("SELECT id FROM learners").await;
+    let learner: LearnerId = t.id("SELECT id FROM learners").await;
     let r = c
         .post(
             "/institution/learners/export",

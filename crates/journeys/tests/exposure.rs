@@ -5,6 +5,7 @@
 mod common;
 
 use common::{TestApp, seed_bank, seed_institution, subtype, vals};
+use domain::ids::FileId;
 
 both!(
     draft_rules_are_their_institutions_own,
@@ -54,8 +55,8 @@ async fn draft_rules_are_their_institutions_own(t: &TestApp) {
         ..Default::default()
     };
     let rule = app::conversion::create_rule(&t.app, x, &form, &a).await.unwrap();
-    let file: i64 = t
-        .scalar(&format!("SELECT file_id FROM conversion_rules WHERE id = {rule}"))
+    let file: FileId = t
+        .id(&format!("SELECT file_id FROM conversion_rules WHERE id = {rule}"))
         .await;
 
     let mut other = t.client();

@@ -48,7 +48,7 @@ async fn a_full_disk_refuses_uploads_and_writes_nothing(t: &TestApp) {
         &full.app,
         app::jobs::HOLDINGS,
         owner,
-        Some(o),
+        Some(o.get()),
         "学员.xlsx",
         &holdings_file(5),
         &actor,

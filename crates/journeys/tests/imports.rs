@@ -8,6 +8,7 @@ use common::{
     HEAD, TestApp, holdings_file, holdings_setup, import, queue_holdings, seed_bank, seed_institution, sheet, subtype,
     vals,
 };
+use domain::ids::{FileId, JobId};
 
 both!(
     import_catalog_outcomes,
@@ -15,6 +16,7 @@ both!(
     export_learner_outcomes,
     import_learner_outcomes,
     files_over_the_row_limit_are_refused,
+    the_import_record_names_the_outcomes_subtype,
     the_bank_imports_learner_accounts
 );
 
@@ -80,7 +82,7 @@ async fn import_catalog_outcomes(t: &TestApp) {
     // The record keeps both files; the rejected rows carry their reasons.
     let records = c.get("/institution/imports").await;
     assert!(records.has("成功导入符合要求数据2条") && records.has("课程.xlsx"));
-    let rejected_file: i64 = t.scalar("SELECT rejected_file_id FROM imports").await;
+    let rejected_file: FileId = t.id("SELECT rejected_file_id FROM imports").await;
     let f = store::files::by_id(&t.app.db.pool, rejected_file)
         .await
         .unwrap()
@@ -380,6 +382,50 @@ async fn files_over_the_row_limit_are_refused(t: &TestApp) {
     assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 5);
 }
 
+/// The record of a learner-outcome import names the catalog outcome's subtype. It used
+/// to hold the catalog outcome's own id in that column (a foreign key to the subtypes),
+/// so the import failed at its end once catalog ids passed the subtypes': here they do.
+async fn the_import_record_names_the_outcomes_subtype(t: &TestApp) {
+    let bank = seed_bank(t).await;
+    let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
+    let course = subtype(t, "higher_course").await;
+    // The next catalog outcome gets an id far above every subtype's.
+    match t.app.db.backend {
+        store::Backend::Postgres => {
+            sqlx::query("SELECT setval(pg_get_serial_sequence('institution_outcomes', 'id'), 50000)")
+                .execute(&t.app.db.pool)
+                .await
+                .unwrap();
+        }
+        store::Backend::Sqlite => {
+            for sql in [
+                "DELETE FROM sqlite_sequence WHERE name = 'institution_outcomes'",
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('institution_outcomes', 50000)",
+            ] {
+                sqlx::query(sql).execute(&t.app.db.pool).await.unwrap();
+            }
+        }
+    }
+    let actor = common::actor("institution", 1);
+    let o = app::catalog::create(
+        &t.app,
+        gd,
+        course,
+        "高等数学",
+        &vals(&[("course_code", "M1"), ("orig_credits", "2")]),
+        &actor,
+    )
+    .await
+    .unwrap();
+    assert!(o.get() > 50000, "{o}");
+    let job = queue_holdings(&t.app, gd, o, &holdings_file(3), &actor).await;
+    assert!(app::jobs::run_once(&t.app).await.unwrap());
+    let j = store::jobs::by_id(&t.app.db.pool, job).await.unwrap().unwrap();
+    assert_eq!(j.status, domain::lifecycle::JobStatus::Done, "{:?}", j.error);
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM learner_outcomes").await, 3);
+    assert_eq!(t.scalar("SELECT subtype_id FROM imports").await, course.get());
+}
+
 /// L-03: the bank's management department imports learner accounts no institution
 /// created; its records, job pages and files stay within its departments.
 async fn the_bank_imports_learner_accounts(t: &TestApp) {
@@ -428,7 +474,7 @@ async fn the_bank_imports_learner_accounts(t: &TestApp) {
         .scalar("SELECT rejected_file_id FROM imports WHERE department_id IS NOT NULL")
         .await;
     assert_eq!(c.get(&format!("/files/{rejected}")).await.status, 200);
-    let job: i64 = t.scalar("SELECT id FROM jobs WHERE department_id IS NOT NULL").await;
+    let job: JobId = t.id("SELECT id FROM jobs WHERE department_id IS NOT NULL").await;
     // The centre above sees it; a sibling province and institutions do not.
     let mut center = t.client();
     center.sign_in("department", "center_admin", "Pass1234").await;

@@ -43,7 +43,7 @@ async fn a_killed_import_is_picked_up_again(t: &TestApp) {
         &t.app,
         app::jobs::CATALOG,
         app::import::Owner::Institution(gd),
-        Some(course),
+        Some(course.get()),
         "课程.xlsx",
         &file,
         &actor,

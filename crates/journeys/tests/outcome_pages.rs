@@ -5,6 +5,7 @@
 mod common;
 
 use common::{TestApp, id, seed_bank, seed_institution, seed_learner, subtype};
+use domain::ids::FileId;
 
 both!(outcome_pages_end_to_end, scope_of_outcome_pages);
 
@@ -267,7 +268,7 @@ async fn outcome_pages_end_to_end(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, 303);
-    let file: i64 = t.scalar("SELECT id FROM files").await;
+    let file: FileId = t.id("SELECT id FROM files").await;
     let r = me.get(&format!("/files/{file}")).await;
     assert_eq!((r.status, r.content_type.as_str()), (200, "application/pdf"));
     me.get("/learner/recognition").await;

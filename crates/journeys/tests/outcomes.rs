@@ -6,6 +6,7 @@ mod common;
 
 use app::AppError;
 use common::{TestApp, actor, balance, id, seed_bank, seed_institution, seed_learner, subtype, vals};
+use domain::ids::LearnerId;
 
 both!(
     catalog_recognition_credits_holders,
@@ -133,8 +134,8 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
             .await,
         2
     );
-    let learner1: i64 = t
-        .scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {h1}"))
+    let learner1: LearnerId = t
+        .id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {h1}"))
         .await;
     assert_eq!(balance(t, learner1).await, 0);
     // Another institution cannot store or delete it.
@@ -181,8 +182,8 @@ async fn catalog_recognition_credits_holders(t: &TestApp) {
     )
     .await
     .unwrap();
-    let learner3: i64 = t
-        .scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {h3}"))
+    let learner3: LearnerId = t
+        .id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {h3}"))
         .await;
     assert_eq!(balance(t, learner3).await, 450);
     // Recognised outcomes cannot be deleted; unrecognised ones can, holders keep theirs.
@@ -420,8 +421,8 @@ async fn withdrawal_is_all_or_nothing(t: &TestApp) {
     let h2 = app::holdings::institution_store(&t.app, sd, so, &form(&idn), &a)
         .await
         .unwrap();
-    let learner: i64 = t
-        .scalar(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {h1}"))
+    let learner: LearnerId = t
+        .id(&format!("SELECT learner_id FROM learner_outcomes WHERE id = {h1}"))
         .await;
     assert_eq!(balance(t, learner).await, 400);
     // One outcome of another institution in the batch: nothing is withdrawn.

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{TestApp, actor, balance, id, seed_bank, seed_institution, seed_learner, subtype, vals};
+use domain::ids::{CatalogOutcomeId, HoldingId, InstitutionId, LearnerId};
 
 both_as!(Guangdong; a_work_record_becomes_a_course_through_two_reviews);
 both!(only_banks_with_the_feature_offer_it);
@@ -15,7 +16,7 @@ const SCHOOL: &str = "4144051234";
 const OTHER: &str = "4144051299";
 
 /// A recognised course of the school worth 4 credits, and a learner with a work record.
-async fn setup(t: &TestApp) -> (i64, i64, i64, i64) {
+async fn setup(t: &TestApp) -> (InstitutionId, CatalogOutcomeId, LearnerId, HoldingId) {
     let bank = seed_bank(t).await;
     let school = seed_institution(t, SCHOOL, "广东开放大学", bank.guangdong, "13900000001").await;
     seed_institution(t, OTHER, "广州番禺职业技术学院", bank.guangdong, "13900000002").await;

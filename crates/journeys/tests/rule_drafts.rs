@@ -6,15 +6,16 @@
 mod common;
 
 use common::{TestApp, actor, seed_bank, seed_institution};
+use domain::ids::{CatalogOutcomeId, InstitutionId, RuleId};
 
 both!(drafts_are_edited_and_deleted, the_rules_list_filters);
 
 const PDF: &[u8] = b"%PDF-1.4 rule";
 
 struct World {
-    source: i64,
-    target: i64,
-    other_target: i64,
+    source: CatalogOutcomeId,
+    target: CatalogOutcomeId,
+    other_target: CatalogOutcomeId,
 }
 
 async fn world(t: &TestApp) -> World {
@@ -56,7 +57,7 @@ async fn drafts_are_edited_and_deleted(t: &TestApp) {
             &[("file", "规则.pdf", PDF)],
         )
         .await;
-    let rule: i64 = t.scalar("SELECT id FROM conversion_rules").await;
+    let rule: RuleId = t.id("SELECT id FROM conversion_rules").await;
     assert!(r.redirects_to(&format!("/institution/rules/{rule}")));
     let list = inst.get("/institution/rules").await;
     assert!(list.has(&format!("/institution/rules/{rule}/edit\">修改</a>")) && list.has("删除"));
@@ -138,7 +139,7 @@ async fn drafts_are_edited_and_deleted(t: &TestApp) {
 async fn the_rules_list_filters(t: &TestApp) {
     let w = world(t).await;
     let ia = actor("institution", 2);
-    let b: i64 = t.scalar("SELECT id FROM institutions WHERE code = '4144051235'").await;
+    let b: InstitutionId = t.id("SELECT id FROM institutions WHERE code = '4144051235'").await;
     for (name, kind, target) in [
         ("数学互认", "学历→学历", w.target),
         ("代数互认", "学历→非学历", w.other_target),
@@ -158,7 +159,7 @@ async fn the_rules_list_filters(t: &TestApp) {
         };
         app::conversion::create_rule(&t.app, b, &f, &ia).await.unwrap();
     }
-    let first: i64 = t.scalar("SELECT MIN(id) FROM conversion_rules").await;
+    let first: RuleId = t.id("SELECT MIN(id) FROM conversion_rules").await;
     app::conversion::act_on_rule(&t.app, b, first, app::conversion::RuleAction::Publish, &ia)
         .await
         .unwrap();

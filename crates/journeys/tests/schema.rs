@@ -5,16 +5,17 @@
 mod common;
 
 use common::TestApp;
+use domain::ids::DepartmentId;
 
 async fn refuses_unknown_states(t: &TestApp) {
     let pool = &t.app.db.pool;
     let now = store::now();
-    let dept: i64 = sqlx::query_scalar("SELECT id FROM departments ORDER BY id LIMIT 1")
+    let dept: DepartmentId = sqlx::query_scalar("SELECT id FROM departments ORDER BY id LIMIT 1")
         .fetch_optional(pool)
         .await
         .unwrap()
         .unwrap_or_default();
-    let dept = if dept == 0 {
+    let dept = if dept == DepartmentId::default() {
         store::directory::insert_department(pool, "测试部门", None, now)
             .await
             .unwrap()

@@ -6,6 +6,7 @@ mod common;
 
 use app::import::Owner;
 use common::{TestApp, actor, id, seed_bank, seed_institution, seed_learner, sheet, subtype};
+use domain::ids::FileId;
 
 both!(
     messages_reach_every_role_and_stay_in_their_box,
@@ -32,7 +33,7 @@ async fn messages_reach_every_role_and_stay_in_their_box(t: &TestApp) {
         &t.app,
         app::jobs::CATALOG,
         Owner::Institution(x),
-        Some(course),
+        Some(course.get()),
         "坏表.xlsx",
         &bad,
         &a,
@@ -225,7 +226,7 @@ async fn feedback_goes_to_the_creator_and_back(t: &TestApp) {
     assert!(again.has("您已反馈过“发证日期有误”"));
     let mine = me.get("/learner/feedback").await;
     assert!(mine.has("高等数学") && mine.has("发证日期有误") && mine.has("未解决"));
-    let file: i64 = t.scalar("SELECT file_id FROM feedback").await;
+    let file: FileId = t.id("SELECT file_id FROM feedback").await;
     assert_eq!(me.get(&format!("/files/{file}")).await.status, 200);
 
     // The creating institution is told and answers; another institution sees nothing.

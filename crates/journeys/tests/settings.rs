@@ -5,6 +5,7 @@
 mod common;
 
 use common::{TestApp, actor, id, seed_bank, seed_institution, seed_learner};
+use domain::ids::InstitutionUserId;
 
 both!(
     a_learner_changes_mobile_password_and_avatar,
@@ -198,9 +199,7 @@ async fn password_changes_end_other_sessions(t: &TestApp) {
     let mut sub = t.client();
     sub.sign_in("institution", "x_staff", &initial).await;
     assert!(sub.get("/institution").await.redirects_to("/institution/password"));
-    let sid: i64 = t
-        .scalar("SELECT id FROM institution_users WHERE account = 'x_staff'")
-        .await;
+    let sid: InstitutionUserId = t.id("SELECT id FROM institution_users WHERE account = 'x_staff'").await;
     app::institutions::reset_sub_user(&t.app, &pu, sid, &a).await.unwrap();
     sub.get("/login/institution").await;
     let r = sub

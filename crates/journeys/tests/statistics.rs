@@ -8,6 +8,7 @@ mod common;
 use app::auth::Principal;
 use app::holdings::StoreForLearnerForm;
 use common::{TestApp, actor, course, id, seed_bank, seed_institution, seed_learner};
+use domain::ids::InstitutionId;
 
 both!(
     dashboard_numbers_match_the_tables,
@@ -99,7 +100,7 @@ async fn dashboard_numbers_match_the_tables(t: &TestApp) {
     );
     assert_eq!(column_sum(&shandong, "learners", "新开账户"), 2.0);
     // Outcomes by type and status, against the table itself.
-    let stored = |issuer: Option<i64>| {
+    let stored = |issuer: Option<InstitutionId>| {
         let filter = issuer
             .map(|i| format!(" AND issuer_institution_id = {i}"))
             .unwrap_or_default();

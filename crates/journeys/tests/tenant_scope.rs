@@ -6,6 +6,7 @@
 mod common;
 
 use common::{TestApp, actor, id, seed_bank, seed_institution, seed_learner, subtype, vals};
+use domain::ids::{FileId, HoldingId};
 
 both!(
     learner_entered_outcomes_are_their_provinces_own,
@@ -15,7 +16,7 @@ both!(
 
 /// A Guangdong learner (its account opened by a Guangdong school) with a 竞赛奖励 it
 /// entered itself and applied to have recognised.
-async fn guangdong_award(t: &TestApp) -> (i64, i64) {
+async fn guangdong_award(t: &TestApp) -> (HoldingId, FileId) {
     let bank = seed_bank(t).await;
     let school = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let learner = seed_learner(t, "张晓明", &id("44010619900101123"), "13800000001", "Pass1234").await;

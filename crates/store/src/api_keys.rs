@@ -1,19 +1,20 @@
 //! API keys of institutions (接口密钥) and the answers kept for idempotent retries.
 
+use domain::ids::{ApiKeyId, InstitutionId, InstitutionUserId};
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiKey {
-    pub id: i64,
-    pub institution_id: i64,
+    pub id: ApiKeyId,
+    pub institution_id: InstitutionId,
     pub name: String,
     pub prefix: String,
     pub secret_sha256: String,
     /// Comma-separated: read, write, import.
     pub scopes: String,
-    pub created_by: i64,
+    pub created_by: InstitutionUserId,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -23,16 +24,16 @@ const COLUMNS: &str =
     "id, institution_id, name, prefix, secret_sha256, scopes, created_by, created_at, last_used_at, revoked_at";
 
 pub struct NewKey<'a> {
-    pub institution_id: i64,
+    pub institution_id: InstitutionId,
     pub name: &'a str,
     pub prefix: &'a str,
     pub secret_sha256: &'a str,
     pub scopes: &'a str,
-    pub created_by: i64,
+    pub created_by: InstitutionUserId,
     pub now: i64,
 }
 
-pub async fn insert<'c>(e: impl Exec<'c>, n: &NewKey<'_>) -> Result<i64> {
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewKey<'_>) -> Result<ApiKeyId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO api_keys (institution_id, name, prefix, secret_sha256, scopes, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -57,7 +58,7 @@ pub async fn by_prefix<'c>(e: impl Exec<'c>, prefix: &str) -> Result<Option<ApiK
     )
 }
 
-pub async fn of_institution<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<Vec<ApiKey>> {
+pub async fn of_institution<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<Vec<ApiKey>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE institution_id = $1 ORDER BY id DESC"
     ))
@@ -67,7 +68,7 @@ pub async fn of_institution<'c>(e: impl Exec<'c>, institution_id: i64) -> Result
 }
 
 /// Revokes a live key of the institution; false when there is none.
-pub async fn revoke<'c>(e: impl Exec<'c>, institution_id: i64, id: i64, now: i64) -> Result<bool> {
+pub async fn revoke<'c>(e: impl Exec<'c>, institution_id: InstitutionId, id: ApiKeyId, now: i64) -> Result<bool> {
     let r =
         sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND institution_id = $2 AND revoked_at IS NULL")
             .bind(id)
@@ -80,7 +81,7 @@ pub async fn revoke<'c>(e: impl Exec<'c>, institution_id: i64, id: i64, now: i64
 
 /// Records a use, at most once a minute per key (a write per request is not needed to
 /// know that a key is in use).
-pub async fn touch<'c>(e: impl Exec<'c>, id: i64, now: i64) -> Result<()> {
+pub async fn touch<'c>(e: impl Exec<'c>, id: ApiKeyId, now: i64) -> Result<()> {
     sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)")
         .bind(id)
         .bind(now)

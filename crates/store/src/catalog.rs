@@ -1,5 +1,6 @@
 //! 机构成果: institution (catalog) outcomes and their recognition.
 
+use domain::ids::{CatalogOutcomeId, DepartmentId, InstitutionId, LevelId, OutcomeTypeId, SubtypeId};
 use domain::lifecycle::CatalogRecognition;
 use sqlx::FromRow;
 
@@ -7,10 +8,10 @@ use crate::{Backend, Db, Exec, Page, Result, Where, bind_all, bind_scalar};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CatalogOutcome {
-    pub id: i64,
-    pub institution_id: i64,
+    pub id: CatalogOutcomeId,
+    pub institution_id: InstitutionId,
     pub institution_name: String,
-    pub subtype_id: i64,
+    pub subtype_id: SubtypeId,
     pub subtype_name: String,
     pub type_name: String,
     pub category: String,
@@ -25,7 +26,7 @@ pub struct CatalogOutcome {
     /// Published conversion rules using it as a source (关联转换规则).
     pub rules: i64,
     /// The qualifications framework level it is placed on.
-    pub framework_level_id: Option<i64>,
+    pub framework_level_id: Option<LevelId>,
 }
 
 // Names come from correlated subqueries so that every query is driven by the outcomes
@@ -42,15 +43,15 @@ const SELECT: &str = "SELECT io.id, io.institution_id, \
     FROM institution_outcomes io";
 
 pub struct NewCatalogOutcome<'a> {
-    pub institution_id: i64,
-    pub subtype_id: i64,
+    pub institution_id: InstitutionId,
+    pub subtype_id: SubtypeId,
     pub name: &'a str,
     pub fields: &'a str,
     pub created_by: i64,
     pub now: i64,
 }
 
-pub async fn insert<'c>(e: impl Exec<'c>, n: &NewCatalogOutcome<'_>) -> Result<i64> {
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewCatalogOutcome<'_>) -> Result<CatalogOutcomeId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO institution_outcomes (institution_id, subtype_id, name, fields, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -68,8 +69,8 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewCatalogOutcome<'_>) -> Result<i
 /// Inserts many outcomes of one institution and subtype, 500 rows per statement.
 pub async fn insert_many(
     tx: &mut crate::Tx,
-    institution_id: i64,
-    subtype_id: i64,
+    institution_id: InstitutionId,
+    subtype_id: SubtypeId,
     rows: &[(String, String)],
     created_by: i64,
     now: i64,
@@ -96,7 +97,7 @@ pub async fn insert_many(
 }
 
 /// The names of an institution's outcomes of one subtype (duplicate checks of imports).
-pub async fn names<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i64) -> Result<Vec<String>> {
+pub async fn names<'c>(e: impl Exec<'c>, institution_id: InstitutionId, subtype_id: SubtypeId) -> Result<Vec<String>> {
     Ok(
         sqlx::query_scalar("SELECT name FROM institution_outcomes WHERE institution_id = $1 AND subtype_id = $2")
             .bind(institution_id)
@@ -106,7 +107,7 @@ pub async fn names<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i64) -
     )
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<CatalogOutcome>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: CatalogOutcomeId) -> Result<Option<CatalogOutcome>> {
     let sql = format!("{SELECT} WHERE io.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
@@ -114,11 +115,11 @@ pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<CatalogOutcom
 /// Filters of the catalog lists (institution's own list, department's, public).
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub institution_id: Option<i64>,
+    pub institution_id: Option<InstitutionId>,
     /// Institutions of these departments only (a department's scope).
-    pub departments: Option<Vec<i64>>,
-    pub type_id: Option<i64>,
-    pub subtype_id: Option<i64>,
+    pub departments: Option<Vec<DepartmentId>>,
+    pub type_id: Option<OutcomeTypeId>,
+    pub subtype_id: Option<SubtypeId>,
     pub name: Option<String>,
     pub recognition: Option<CatalogRecognition>,
     /// A value of the `level` field (层次).
@@ -126,9 +127,9 @@ pub struct Filter {
     /// Text in the `major` field (专业 / 项目名称).
     pub major: Option<String>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
-    pub before_id: Option<i64>,
+    pub before_id: Option<CatalogOutcomeId>,
     /// Placed on this qualifications framework level.
-    pub framework_level_id: Option<i64>,
+    pub framework_level_id: Option<LevelId>,
     /// The institution's name contains this (资历机构名称).
     pub institution: Option<String>,
 }
@@ -303,7 +304,13 @@ pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<
 
 /// A page's ids, newest first, from the outcomes table alone (so the planner walks it by
 /// id); their details are read after.
-async fn page_ids(db: &Db, (from, order): (&str, &str), w: &Where, offset: i64, limit: i64) -> Result<Vec<i64>> {
+async fn page_ids(
+    db: &Db,
+    (from, order): (&str, &str),
+    w: &Where,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<CatalogOutcomeId>> {
     let n = w.next();
     let sql = format!(
         "SELECT io.id {from}{} ORDER BY {order} DESC LIMIT ${n} OFFSET ${}",
@@ -319,7 +326,11 @@ async fn page_ids(db: &Db, (from, order): (&str, &str), w: &Where, offset: i64, 
 
 /// Deletes an institution's own outcome while it is unrecognised; holders keep their
 /// records (the reference becomes NULL).
-pub async fn delete_unrecognised<'c>(e: impl Exec<'c>, institution_id: i64, id: i64) -> Result<bool> {
+pub async fn delete_unrecognised<'c>(
+    e: impl Exec<'c>,
+    institution_id: InstitutionId,
+    id: CatalogOutcomeId,
+) -> Result<bool> {
     let r = sqlx::query(
         "DELETE FROM institution_outcomes WHERE id = $1 AND institution_id = $2 AND recognition = 'unrecognised'",
     )
@@ -334,7 +345,7 @@ pub async fn delete_unrecognised<'c>(e: impl Exec<'c>, institution_id: i64, id: 
 /// moved it first.
 pub async fn set_recognition<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: CatalogOutcomeId,
     from: &[CatalogRecognition],
     to: CatalogRecognition,
     credits: Option<i64>,
@@ -359,7 +370,7 @@ pub async fn set_recognition<'c>(
 }
 
 /// Counts by category for the overview (I-02).
-pub async fn counts_by_category<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<Vec<(String, i64)>> {
+pub async fn counts_by_category<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<Vec<(String, i64)>> {
     Ok(sqlx::query_as(
         "SELECT t.category, COUNT(*) FROM institution_outcomes io JOIN outcome_subtypes s ON s.id = io.subtype_id \
          JOIN outcome_types t ON t.id = s.type_id WHERE io.institution_id = $1 GROUP BY t.category",
@@ -370,7 +381,7 @@ pub async fn counts_by_category<'c>(e: impl Exec<'c>, institution_id: i64) -> Re
 }
 
 /// The first catalog outcome of this exact name (the demo's placements).
-pub async fn first_named<'c>(e: impl Exec<'c>, name: &str) -> Result<Option<i64>> {
+pub async fn first_named<'c>(e: impl Exec<'c>, name: &str) -> Result<Option<CatalogOutcomeId>> {
     Ok(
         sqlx::query_scalar("SELECT id FROM institution_outcomes WHERE name = $1 ORDER BY id LIMIT 1")
             .bind(name)

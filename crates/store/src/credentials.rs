@@ -1,5 +1,6 @@
 //! Verifiable credentials issued to learners; revoking one sets the bit its id names.
 
+use domain::ids::{HoldingId, LearnerId};
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
@@ -9,8 +10,8 @@ pub struct Credential {
     pub id: i64,
     pub number: String,
     pub kind: String,
-    pub learner_id: i64,
-    pub holding_id: i64,
+    pub learner_id: LearnerId,
+    pub holding_id: HoldingId,
     pub document: String,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
@@ -25,8 +26,8 @@ pub async fn reserve<'c>(
     e: impl Exec<'c>,
     number: &str,
     kind: &str,
-    learner: i64,
-    holding: i64,
+    learner: LearnerId,
+    holding: HoldingId,
     now: i64,
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
@@ -52,7 +53,7 @@ pub async fn set_document<'c>(e: impl Exec<'c>, id: i64, document: &str) -> Resu
 }
 
 /// The credential of a holding that still holds, if one was issued.
-pub async fn current_of_holding<'c>(e: impl Exec<'c>, holding: i64) -> Result<Option<Credential>> {
+pub async fn current_of_holding<'c>(e: impl Exec<'c>, holding: HoldingId) -> Result<Option<Credential>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM credentials WHERE holding_id = $1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1"
     ))
@@ -70,7 +71,7 @@ pub async fn by_number<'c>(e: impl Exec<'c>, number: &str) -> Result<Option<Cred
     )
 }
 
-pub async fn of_learner<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<Credential>> {
+pub async fn of_learner<'c>(e: impl Exec<'c>, learner: LearnerId) -> Result<Vec<Credential>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM credentials WHERE learner_id = $1 ORDER BY id DESC LIMIT 500"
     ))
@@ -80,7 +81,7 @@ pub async fn of_learner<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<Creden
 }
 
 /// Revokes every credential of a holding; returns how many.
-pub async fn revoke_of_holding<'c>(e: impl Exec<'c>, holding: i64, reason: &str, now: i64) -> Result<u64> {
+pub async fn revoke_of_holding<'c>(e: impl Exec<'c>, holding: HoldingId, reason: &str, now: i64) -> Result<u64> {
     Ok(sqlx::query(
         "UPDATE credentials SET revoked_at = $3, revoked_reason = $2 WHERE holding_id = $1 AND revoked_at IS NULL",
     )

@@ -4,6 +4,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
+use domain::ids::DepartmentId;
+
 use crate::{Result, StoreError};
 
 /// Anything a query can run on: the pool, a connection or a transaction.
@@ -66,11 +68,14 @@ pub fn batch_marks(backend: Backend, shared: usize, rows: usize, cols: usize) ->
 }
 
 /// Ids as an SQL list for `IN (…)`; integers only, so nothing to escape.
-pub fn id_list(ids: &[i64]) -> String {
+pub fn id_list<T: Copy + Into<i64>>(ids: &[T]) -> String {
     if ids.is_empty() {
         return "NULL".into();
     }
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|id| (*id).into().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Current time in unix seconds.
@@ -235,8 +240,8 @@ impl Where {
         self.clauses.push(out);
     }
 
-    pub fn int(&mut self, cond: &str, v: i64) -> &mut Self {
-        self.push(cond, Val::I(v));
+    pub fn int(&mut self, cond: &str, v: impl Into<i64>) -> &mut Self {
+        self.push(cond, Val::I(v.into()));
         self
     }
 
@@ -253,13 +258,13 @@ impl Where {
 
     /// Binds `ids` and returns their placeholders for `IN (…)`: `$3, $4` (`NULL` when
     /// there are none, which matches nothing). A condition may use the list twice.
-    pub fn bind_ids(&mut self, ids: &[i64]) -> String {
+    pub fn bind_ids<T: Copy + Into<i64>>(&mut self, ids: &[T]) -> String {
         if ids.is_empty() {
             return "NULL".into();
         }
         let mut marks = Vec::with_capacity(ids.len());
         for id in ids {
-            self.vals.push(Val::I(*id));
+            self.vals.push(Val::I((*id).into()));
             marks.push(format!("${}", self.vals.len()));
         }
         marks.join(", ")
@@ -277,7 +282,7 @@ impl Where {
     }
 
     /// `col IN ($n, …)`; an empty list matches nothing.
-    pub fn any_of(&mut self, col: &str, ids: &[i64]) -> &mut Self {
+    pub fn any_of<T: Copy + Into<i64>>(&mut self, col: &str, ids: &[T]) -> &mut Self {
         if ids.is_empty() {
             return self.raw("1 = 0");
         }
@@ -287,7 +292,7 @@ impl Where {
 
     /// `col` is an institution of one of these departments (a department's scope);
     /// with `or_null`, rows without an institution match too.
-    pub fn in_departments(&mut self, col: &str, departments: &[i64], or_null: bool) -> &mut Self {
+    pub fn in_departments(&mut self, col: &str, departments: &[DepartmentId], or_null: bool) -> &mut Self {
         let list = self.bind_ids(departments);
         let cond = format!("{col} IN (SELECT id FROM institutions WHERE department_id IN ({list}))");
         if or_null {

@@ -1,14 +1,15 @@
 //! Departments and the directory of known institutions a registrant picks from.
 
+use domain::ids::DepartmentId;
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Department {
-    pub id: i64,
+    pub id: DepartmentId,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<DepartmentId>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -16,10 +17,15 @@ pub struct DirectoryEntry {
     pub code: String,
     pub kind: String,
     pub name: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
 }
 
-pub async fn insert_department<'c>(e: impl Exec<'c>, name: &str, parent: Option<i64>, now: i64) -> Result<i64> {
+pub async fn insert_department<'c>(
+    e: impl Exec<'c>,
+    name: &str,
+    parent: Option<DepartmentId>,
+    now: i64,
+) -> Result<DepartmentId> {
     Ok(
         sqlx::query_scalar("INSERT INTO departments (name, parent_id, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(name)
@@ -39,7 +45,7 @@ pub async fn departments<'c>(e: impl Exec<'c>) -> Result<Vec<Department>> {
 }
 
 /// The bank's management centre: the department at the root of the tree.
-pub async fn root_department<'c>(e: impl Exec<'c>) -> Result<Option<i64>> {
+pub async fn root_department<'c>(e: impl Exec<'c>) -> Result<Option<DepartmentId>> {
     Ok(
         sqlx::query_scalar("SELECT id FROM departments WHERE parent_id IS NULL ORDER BY id LIMIT 1")
             .fetch_optional(e)
@@ -47,7 +53,7 @@ pub async fn root_department<'c>(e: impl Exec<'c>) -> Result<Option<i64>> {
     )
 }
 
-pub async fn department<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Department>> {
+pub async fn department<'c>(e: impl Exec<'c>, id: DepartmentId) -> Result<Option<Department>> {
     Ok(
         sqlx::query_as("SELECT id, name, parent_id FROM departments WHERE id = $1")
             .bind(id)
@@ -66,7 +72,7 @@ pub async fn department_by_name<'c>(e: impl Exec<'c>, name: &str) -> Result<Opti
 }
 
 /// The department and every department below it.
-pub fn subtree(all: &[Department], root: i64) -> Vec<i64> {
+pub fn subtree(all: &[Department], root: DepartmentId) -> Vec<DepartmentId> {
     let mut out = vec![root];
     let mut i = 0;
     while i < out.len() {
@@ -89,7 +95,11 @@ pub async fn insert_entry<'c>(e: impl Exec<'c>, entry: &DirectoryEntry) -> Resul
 }
 
 /// Directory entries of a department that have not registered an account yet.
-pub async fn unregistered<'c>(e: impl Exec<'c>, department_id: i64, kind: &str) -> Result<Vec<DirectoryEntry>> {
+pub async fn unregistered<'c>(
+    e: impl Exec<'c>,
+    department_id: DepartmentId,
+    kind: &str,
+) -> Result<Vec<DirectoryEntry>> {
     Ok(sqlx::query_as(
         "SELECT d.code, d.kind, d.name, d.department_id FROM institution_directory d \
          WHERE d.department_id = $1 AND d.kind = $2 \

@@ -1,6 +1,7 @@
 //! 问题反馈: learners' reports of mistakes in outcomes that an institution or the bank
 //! created, and the answers.
 
+use domain::ids::{DepartmentId, FeedbackId, FileId, HoldingId, InstitutionId, LearnerId};
 use domain::lifecycle::FeedbackStatus;
 use sqlx::FromRow;
 
@@ -8,18 +9,18 @@ use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Feedback {
-    pub id: i64,
-    pub learner_outcome_id: i64,
+    pub id: FeedbackId,
+    pub learner_outcome_id: HoldingId,
     pub outcome_name: String,
     pub issuer: String,
-    pub learner_id: i64,
+    pub learner_id: LearnerId,
     pub learner_name: String,
     pub learner_id_number: String,
-    pub institution_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub institution_id: Option<InstitutionId>,
+    pub department_id: Option<DepartmentId>,
     pub problem: String,
     pub content: String,
-    pub file_id: Option<i64>,
+    pub file_id: Option<FileId>,
     pub file_name: Option<String>,
     #[sqlx(try_from = "String")]
     pub status: FeedbackStatus,
@@ -43,17 +44,17 @@ pub struct Reply {
 }
 
 pub struct NewFeedback<'a> {
-    pub learner_outcome_id: i64,
-    pub learner_id: i64,
-    pub institution_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub learner_outcome_id: HoldingId,
+    pub learner_id: LearnerId,
+    pub institution_id: Option<InstitutionId>,
+    pub department_id: Option<DepartmentId>,
     pub problem: &'a str,
     pub content: &'a str,
-    pub file_id: Option<i64>,
+    pub file_id: Option<FileId>,
     pub now: i64,
 }
 
-pub async fn insert<'c>(e: impl Exec<'c>, n: &NewFeedback<'_>) -> Result<i64> {
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewFeedback<'_>) -> Result<FeedbackId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO feedback (learner_outcome_id, learner_id, institution_id, department_id, problem, content, file_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -71,7 +72,7 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewFeedback<'_>) -> Result<i64> {
 }
 
 /// Whether the learner already has an open report of this problem on this outcome.
-pub async fn open_exists<'c>(e: impl Exec<'c>, outcome: i64, problem: &str) -> Result<bool> {
+pub async fn open_exists<'c>(e: impl Exec<'c>, outcome: HoldingId, problem: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM feedback WHERE learner_outcome_id = $1 AND problem = $2 AND status = 'open'",
     )
@@ -82,7 +83,7 @@ pub async fn open_exists<'c>(e: impl Exec<'c>, outcome: i64, problem: &str) -> R
     Ok(n > 0)
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Feedback>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: FeedbackId) -> Result<Option<Feedback>> {
     let sql = format!("{SELECT} WHERE f.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
@@ -90,9 +91,9 @@ pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Feedback>> {
 /// Whose reports a list shows.
 #[derive(Debug, Clone)]
 pub enum Owner {
-    Learner(i64),
-    Institution(i64),
-    Departments(Vec<i64>),
+    Learner(LearnerId),
+    Institution(InstitutionId),
+    Departments(Vec<DepartmentId>),
 }
 
 /// The filters of the three lists; dates are unix seconds (from inclusive, to exclusive).
@@ -112,9 +113,9 @@ fn like(s: &str) -> String {
 /// The reports of one owner, newest first, with the filters (at most `limit`).
 pub async fn list<'c>(e: impl Exec<'c>, owner: &Owner, f: &Filter, limit: i64) -> Result<Vec<Feedback>> {
     let (who, ids) = match owner {
-        Owner::Learner(id) => ("f.learner_id", vec![*id]),
-        Owner::Institution(id) => ("f.institution_id", vec![*id]),
-        Owner::Departments(ids) => ("f.department_id", ids.clone()),
+        Owner::Learner(id) => ("f.learner_id", vec![id.get()]),
+        Owner::Institution(id) => ("f.institution_id", vec![id.get()]),
+        Owner::Departments(ids) => ("f.department_id", ids.iter().map(|d| d.get()).collect()),
     };
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -140,7 +141,7 @@ pub async fn list<'c>(e: impl Exec<'c>, owner: &Owner, f: &Filter, limit: i64) -
 }
 
 /// Decides an open report; false when it was already decided.
-pub async fn decide<'c>(e: impl Exec<'c>, id: i64, status: FeedbackStatus, now: i64) -> Result<bool> {
+pub async fn decide<'c>(e: impl Exec<'c>, id: FeedbackId, status: FeedbackStatus, now: i64) -> Result<bool> {
     let r = sqlx::query("UPDATE feedback SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'open'")
         .bind(id)
         .bind(status.code())
@@ -152,7 +153,7 @@ pub async fn decide<'c>(e: impl Exec<'c>, id: i64, status: FeedbackStatus, now: 
 
 pub async fn add_reply<'c>(
     e: impl Exec<'c>,
-    feedback: i64,
+    feedback: FeedbackId,
     role: &str,
     name: &str,
     body: &str,
@@ -171,7 +172,7 @@ pub async fn add_reply<'c>(
     Ok(())
 }
 
-pub async fn replies<'c>(e: impl Exec<'c>, feedback: i64) -> Result<Vec<Reply>> {
+pub async fn replies<'c>(e: impl Exec<'c>, feedback: FeedbackId) -> Result<Vec<Reply>> {
     Ok(sqlx::query_as(
         "SELECT id, author_role, author_name, body, created_at FROM feedback_replies WHERE feedback_id = $1 ORDER BY id",
     )
@@ -181,7 +182,7 @@ pub async fn replies<'c>(e: impl Exec<'c>, feedback: i64) -> Result<Vec<Reply>> 
 }
 
 /// The reports a file is attached to.
-pub async fn of_file<'c>(e: impl Exec<'c>, file: i64) -> Result<Vec<i64>> {
+pub async fn of_file<'c>(e: impl Exec<'c>, file: FileId) -> Result<Vec<FeedbackId>> {
     Ok(sqlx::query_scalar("SELECT id FROM feedback WHERE file_id = $1")
         .bind(file)
         .fetch_all(e)

@@ -1,12 +1,13 @@
 //! The qualifications framework (资历框架等级标准) and industry standards (行业标准).
 
+use domain::ids::{CatalogOutcomeId, FileId, LevelId, StandardId};
 use sqlx::FromRow;
 
 use crate::{Db, Exec, Page, Result, Where, paged};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Level {
-    pub id: i64,
+    pub id: LevelId,
     pub level: i64,
     pub name: String,
     pub knowledge: String,
@@ -29,7 +30,7 @@ pub async fn levels<'c>(e: impl Exec<'c>) -> Result<Vec<Level>> {
     Ok(sqlx::query_as(&format!("{LEVEL} ORDER BY level")).fetch_all(e).await?)
 }
 
-pub async fn level<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Level>> {
+pub async fn level<'c>(e: impl Exec<'c>, id: LevelId) -> Result<Option<Level>> {
     Ok(sqlx::query_as(&format!("{LEVEL} WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)
@@ -44,7 +45,7 @@ pub async fn level_by_number<'c>(e: impl Exec<'c>, level: i64) -> Result<Option<
 }
 
 /// Adds the level or replaces the descriptors of the level with that number.
-pub async fn save_level<'c>(e: impl Exec<'c>, l: &LevelText<'_>, t: i64) -> Result<i64> {
+pub async fn save_level<'c>(e: impl Exec<'c>, l: &LevelText<'_>, t: i64) -> Result<LevelId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO framework_levels (level, name, knowledge, skills, competence, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (level) DO UPDATE SET name = excluded.name, knowledge = excluded.knowledge, skills = excluded.skills, \
@@ -61,7 +62,7 @@ pub async fn save_level<'c>(e: impl Exec<'c>, l: &LevelText<'_>, t: i64) -> Resu
 }
 
 /// Whether anything is placed on the level (a catalog outcome or a standard).
-pub async fn level_in_use<'c>(e: impl Exec<'c>, id: i64) -> Result<bool> {
+pub async fn level_in_use<'c>(e: impl Exec<'c>, id: LevelId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM institution_outcomes WHERE framework_level_id = $1) \
          + (SELECT COUNT(*) FROM industry_standards WHERE level_id = $1)",
@@ -72,7 +73,7 @@ pub async fn level_in_use<'c>(e: impl Exec<'c>, id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-pub async fn delete_level<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
+pub async fn delete_level<'c>(e: impl Exec<'c>, id: LevelId) -> Result<()> {
     sqlx::query("DELETE FROM framework_levels WHERE id = $1")
         .bind(id)
         .execute(e)
@@ -81,7 +82,7 @@ pub async fn delete_level<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
 }
 
 /// Places a catalog outcome on a level (or takes it off with `None`).
-pub async fn place_outcome<'c>(e: impl Exec<'c>, outcome: i64, level: Option<i64>) -> Result<()> {
+pub async fn place_outcome<'c>(e: impl Exec<'c>, outcome: CatalogOutcomeId, level: Option<LevelId>) -> Result<()> {
     sqlx::query("UPDATE institution_outcomes SET framework_level_id = $1 WHERE id = $2")
         .bind(level)
         .bind(outcome)
@@ -92,14 +93,14 @@ pub async fn place_outcome<'c>(e: impl Exec<'c>, outcome: i64, level: Option<i64
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Standard {
-    pub id: i64,
+    pub id: StandardId,
     pub code: String,
     pub name: String,
     pub industry: String,
-    pub level_id: Option<i64>,
+    pub level_id: Option<LevelId>,
     pub level: Option<i64>,
     pub level_name: Option<String>,
-    pub file_id: Option<i64>,
+    pub file_id: Option<FileId>,
     pub file_name: Option<String>,
     pub created_at: i64,
 }
@@ -112,12 +113,12 @@ pub struct NewStandard<'a> {
     pub code: &'a str,
     pub name: &'a str,
     pub industry: &'a str,
-    pub level_id: Option<i64>,
-    pub file_id: Option<i64>,
+    pub level_id: Option<LevelId>,
+    pub file_id: Option<FileId>,
     pub now: i64,
 }
 
-pub async fn insert_standard<'c>(e: impl Exec<'c>, s: &NewStandard<'_>) -> Result<i64> {
+pub async fn insert_standard<'c>(e: impl Exec<'c>, s: &NewStandard<'_>) -> Result<StandardId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO industry_standards (code, name, industry, level_id, file_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -139,14 +140,14 @@ pub async fn standard_by_code<'c>(e: impl Exec<'c>, code: &str) -> Result<Option
         .await?)
 }
 
-pub async fn standard<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Standard>> {
+pub async fn standard<'c>(e: impl Exec<'c>, id: StandardId) -> Result<Option<Standard>> {
     Ok(sqlx::query_as(&format!("{STANDARD} WHERE s.id = $1"))
         .bind(id)
         .fetch_optional(e)
         .await?)
 }
 
-pub async fn delete_standard<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
+pub async fn delete_standard<'c>(e: impl Exec<'c>, id: StandardId) -> Result<()> {
     sqlx::query("DELETE FROM industry_standards WHERE id = $1")
         .bind(id)
         .execute(e)
@@ -155,7 +156,13 @@ pub async fn delete_standard<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
 }
 
 /// Standards matching a search of code, name or industry, and a level.
-pub async fn standards(db: &Db, q: &str, level_id: Option<i64>, page: i64, per_page: i64) -> Result<Page<Standard>> {
+pub async fn standards(
+    db: &Db,
+    q: &str,
+    level_id: Option<LevelId>,
+    page: i64,
+    per_page: i64,
+) -> Result<Page<Standard>> {
     let mut w = Where::new();
     if !q.trim().is_empty() {
         w.text(
@@ -179,7 +186,7 @@ pub async fn standards(db: &Db, q: &str, level_id: Option<i64>, page: i64, per_p
 }
 
 /// Whether a file is a standard's document (public).
-pub async fn is_standard_file<'c>(e: impl Exec<'c>, file: i64) -> Result<bool> {
+pub async fn is_standard_file<'c>(e: impl Exec<'c>, file: FileId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM industry_standards WHERE file_id = $1")
         .bind(file)
         .fetch_one(e)

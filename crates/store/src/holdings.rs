@@ -1,5 +1,9 @@
 //! 学员成果: learner outcomes, their lifecycle and the lists of each role.
 
+use domain::ids::{
+    ApplicationId, CatalogOutcomeId, DepartmentId, FileId, HoldingId, InstitutionId, LearnerId, OutcomeTypeId,
+    StaffUserId, SubtypeId,
+};
 use sqlx::FromRow;
 
 use crate::{Db, Exec, Page, Result, Where, bind_all, bind_scalar};
@@ -14,19 +18,19 @@ pub const WITHDRAWN: &str = Status::Withdrawn.code();
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Holding {
-    pub id: i64,
-    pub learner_id: i64,
+    pub id: HoldingId,
+    pub learner_id: LearnerId,
     pub learner_name: String,
     pub learner_id_number: String,
     pub learner_mobile: Option<String>,
-    pub institution_outcome_id: Option<i64>,
-    pub subtype_id: i64,
+    pub institution_outcome_id: Option<CatalogOutcomeId>,
+    pub subtype_id: SubtypeId,
     pub subtype_name: String,
     pub type_name: String,
     pub category: String,
     pub name: String,
     pub issuer: String,
-    pub issuer_institution_id: Option<i64>,
+    pub issuer_institution_id: Option<InstitutionId>,
     pub number: Option<String>,
     pub issued_on: Option<String>,
     pub score: Option<String>,
@@ -41,7 +45,7 @@ pub struct Holding {
     pub recognition: domain::outcome::Recognition,
     pub credits: Option<i64>,
     pub withdraw_reason: Option<String>,
-    pub withdraw_file: Option<i64>,
+    pub withdraw_file: Option<FileId>,
     pub created_at: i64,
     /// The last change of state (for a queue: since when it waits).
     pub updated_at: i64,
@@ -58,12 +62,12 @@ const FROM: &str = "FROM learner_outcomes lo JOIN learners l ON l.id = lo.learne
     JOIN outcome_subtypes s ON s.id = lo.subtype_id JOIN outcome_types t ON t.id = s.type_id";
 
 pub struct NewHolding<'a> {
-    pub learner_id: i64,
-    pub institution_outcome_id: Option<i64>,
-    pub subtype_id: i64,
+    pub learner_id: LearnerId,
+    pub institution_outcome_id: Option<CatalogOutcomeId>,
+    pub subtype_id: SubtypeId,
     pub name: &'a str,
     pub issuer: &'a str,
-    pub issuer_institution_id: Option<i64>,
+    pub issuer_institution_id: Option<InstitutionId>,
     pub number: Option<&'a str>,
     pub issued_on: Option<&'a str>,
     pub score: Option<&'a str>,
@@ -75,7 +79,7 @@ pub struct NewHolding<'a> {
     pub now: i64,
 }
 
-pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<i64> {
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<HoldingId> {
     let stored_at = (n.status == STORED).then_some(n.now);
     Ok(sqlx::query_scalar(
         "INSERT INTO learner_outcomes (learner_id, institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
@@ -103,7 +107,7 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<i64> {
 }
 
 /// What varies between the holdings of an import: learner, number, issue date, score.
-pub type LearnerRow<'a> = (i64, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+pub type LearnerRow<'a> = (LearnerId, Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
 /// Holdings of many learners (imports): learner, number, issue date and score per row,
 /// everything else from `common` (its learner and those three are ignored). Returns
@@ -112,7 +116,7 @@ pub async fn insert_for_learners(
     conn: &mut sqlx::AnyConnection,
     common: &NewHolding<'_>,
     rows: &[LearnerRow<'_>],
-) -> Result<Vec<(i64, i64)>> {
+) -> Result<Vec<(HoldingId, LearnerId)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -145,7 +149,11 @@ pub async fn insert_for_learners(
 }
 
 /// (holding, learner) of these learners' current holdings of a catalog outcome.
-pub async fn held_by<'c>(e: impl Exec<'c>, institution_outcome_id: i64, learners: &[i64]) -> Result<Vec<(i64, i64)>> {
+pub async fn held_by<'c>(
+    e: impl Exec<'c>,
+    institution_outcome_id: CatalogOutcomeId,
+    learners: &[LearnerId],
+) -> Result<Vec<(HoldingId, LearnerId)>> {
     let sql = format!(
         "SELECT id, learner_id FROM learner_outcomes WHERE institution_outcome_id = $1 AND status <> 'withdrawn' \
          AND learner_id IN ({})",
@@ -155,7 +163,7 @@ pub async fn held_by<'c>(e: impl Exec<'c>, institution_outcome_id: i64, learners
 }
 
 /// Recognises many holdings with the same credits (an import of a recognised outcome).
-pub async fn set_credits_many<'c>(e: impl Exec<'c>, ids: &[i64], credits: i64, now: i64) -> Result<()> {
+pub async fn set_credits_many<'c>(e: impl Exec<'c>, ids: &[HoldingId], credits: i64, now: i64) -> Result<()> {
     let sql = format!(
         "UPDATE learner_outcomes SET recognition = 'recognised', credits = $1, updated_at = $2 WHERE id IN ({})",
         crate::id_list(ids)
@@ -164,13 +172,18 @@ pub async fn set_credits_many<'c>(e: impl Exec<'c>, ids: &[i64], credits: i64, n
     Ok(())
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Holding>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: HoldingId) -> Result<Option<Holding>> {
     let sql = format!("{SELECT} WHERE lo.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
 
 /// Updates a learner's own outcome while it is 登记.
-pub async fn update_registered<'c>(e: impl Exec<'c>, id: i64, learner_id: i64, n: &NewHolding<'_>) -> Result<bool> {
+pub async fn update_registered<'c>(
+    e: impl Exec<'c>,
+    id: HoldingId,
+    learner_id: LearnerId,
+    n: &NewHolding<'_>,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE learner_outcomes SET institution_outcome_id = $3, name = $4, issuer = $5, issuer_institution_id = $6, \
          number = $7, issued_on = $8, score = $9, fields = $10, updated_at = $11 \
@@ -192,7 +205,7 @@ pub async fn update_registered<'c>(e: impl Exec<'c>, id: i64, learner_id: i64, n
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn delete_registered<'c>(e: impl Exec<'c>, id: i64, learner_id: i64) -> Result<bool> {
+pub async fn delete_registered<'c>(e: impl Exec<'c>, id: HoldingId, learner_id: LearnerId) -> Result<bool> {
     let r = sqlx::query("DELETE FROM learner_outcomes WHERE id = $1 AND learner_id = $2 AND status = 'registered'")
         .bind(id)
         .bind(learner_id)
@@ -202,7 +215,7 @@ pub async fn delete_registered<'c>(e: impl Exec<'c>, id: i64, learner_id: i64) -
 }
 
 /// Moves the status from `from` to `to`; false if the outcome was not in `from`.
-pub async fn transition<'c>(e: impl Exec<'c>, id: i64, from: &str, to: &str, now: i64) -> Result<bool> {
+pub async fn transition<'c>(e: impl Exec<'c>, id: HoldingId, from: &str, to: &str, now: i64) -> Result<bool> {
     let r = sqlx::query("UPDATE learner_outcomes SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
         .bind(id)
         .bind(from)
@@ -214,7 +227,7 @@ pub async fn transition<'c>(e: impl Exec<'c>, id: i64, from: &str, to: &str, now
 }
 
 /// 存储: marks a submitted outcome stored by the bank.
-pub async fn store_submitted<'c>(e: impl Exec<'c>, id: i64, by: i64, now: i64) -> Result<bool> {
+pub async fn store_submitted<'c>(e: impl Exec<'c>, id: HoldingId, by: i64, now: i64) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE learner_outcomes SET status = 'stored', stored_by = 'bank', stored_by_id = $2, stored_at = $3, updated_at = $3 \
          WHERE id = $1 AND status = 'submitted'",
@@ -229,7 +242,7 @@ pub async fn store_submitted<'c>(e: impl Exec<'c>, id: i64, by: i64, now: i64) -
 
 /// Stores an outcome whatever its state short of withdrawn (a recognised informal
 /// outcome enters the bank on its final review).
-pub async fn force_store<'c>(e: impl Exec<'c>, id: i64, by: i64, now: i64) -> Result<bool> {
+pub async fn force_store<'c>(e: impl Exec<'c>, id: HoldingId, by: i64, now: i64) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE learner_outcomes SET status = 'stored', stored_by = 'bank', stored_by_id = $2, stored_at = $3, updated_at = $3 \
          WHERE id = $1 AND status IN ('registered', 'submitted')",
@@ -245,10 +258,10 @@ pub async fn force_store<'c>(e: impl Exec<'c>, id: i64, by: i64, now: i64) -> Re
 /// 撤回 by the institution that stored it.
 pub async fn withdraw<'c>(
     e: impl Exec<'c>,
-    id: i64,
-    institution_id: i64,
+    id: HoldingId,
+    institution_id: InstitutionId,
     reason: &str,
-    file: Option<i64>,
+    file: Option<FileId>,
     now: i64,
 ) -> Result<bool> {
     let r = sqlx::query(
@@ -267,7 +280,7 @@ pub async fn withdraw<'c>(
 
 pub async fn set_recognition<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: HoldingId,
     from: &str,
     to: &str,
     credits: Option<i64>,
@@ -287,7 +300,7 @@ pub async fn set_recognition<'c>(
 }
 
 /// Marks a holding as granted by a conversion application.
-pub async fn set_granted_by<'c>(e: impl Exec<'c>, id: i64, application: i64) -> Result<()> {
+pub async fn set_granted_by<'c>(e: impl Exec<'c>, id: HoldingId, application: ApplicationId) -> Result<()> {
     sqlx::query("UPDATE learner_outcomes SET granted_by_application = $2 WHERE id = $1")
         .bind(id)
         .bind(application)
@@ -297,7 +310,7 @@ pub async fn set_granted_by<'c>(e: impl Exec<'c>, id: i64, application: i64) -> 
 }
 
 /// Records the credits a holding earned; it is recognised from now on.
-pub async fn set_credits<'c>(e: impl Exec<'c>, id: i64, credits: i64, now: i64) -> Result<()> {
+pub async fn set_credits<'c>(e: impl Exec<'c>, id: HoldingId, credits: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE learner_outcomes SET recognition = 'recognised', credits = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(credits)
@@ -309,7 +322,10 @@ pub async fn set_credits<'c>(e: impl Exec<'c>, id: i64, credits: i64, now: i64) 
 
 /// Stored holdings of a catalog outcome that have no credits yet (to recognise them
 /// when the catalog outcome is recognised).
-pub async fn stored_without_credits<'c>(e: impl Exec<'c>, institution_outcome_id: i64) -> Result<Vec<(i64, i64)>> {
+pub async fn stored_without_credits<'c>(
+    e: impl Exec<'c>,
+    institution_outcome_id: CatalogOutcomeId,
+) -> Result<Vec<(HoldingId, LearnerId)>> {
     Ok(sqlx::query_as(
         "SELECT id, learner_id FROM learner_outcomes WHERE institution_outcome_id = $1 AND status = 'stored' AND credits IS NULL",
     )
@@ -320,29 +336,29 @@ pub async fn stored_without_credits<'c>(e: impl Exec<'c>, institution_outcome_id
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub learner_id: Option<i64>,
-    pub issuer_institution_id: Option<i64>,
-    pub institution_outcome_id: Option<i64>,
+    pub learner_id: Option<LearnerId>,
+    pub issuer_institution_id: Option<InstitutionId>,
+    pub institution_outcome_id: Option<CatalogOutcomeId>,
     /// Holdings of any of these catalog outcomes (empty: no restriction).
-    pub institution_outcome_ids: Vec<i64>,
+    pub institution_outcome_ids: Vec<CatalogOutcomeId>,
     /// The learner's name or ID number contains this.
     pub learner: Option<String>,
     pub statuses: Vec<&'static str>,
     pub recognition: Vec<&'static str>,
     /// `true`: only 转换获取; `false`: all but 转换获取.
     pub converted: Option<bool>,
-    pub type_id: Option<i64>,
-    pub subtype_id: Option<i64>,
+    pub type_id: Option<OutcomeTypeId>,
+    pub subtype_id: Option<SubtypeId>,
     pub informal_only: bool,
     pub name: Option<String>,
     /// Learners of these departments' institutions (a department's scope), by issuer.
-    pub departments: Option<Vec<i64>>,
+    pub departments: Option<Vec<DepartmentId>>,
     /// Created in this year (入库年份), Beijing time.
     pub year: Option<i32>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
-    pub before_id: Option<i64>,
+    pub before_id: Option<HoldingId>,
     /// What this expert may see: outcomes waiting for the 终审, and those it decided.
-    pub expert: Option<i64>,
+    pub expert: Option<StaffUserId>,
 }
 
 fn where_for(db: &Db, f: &Filter) -> Where {
@@ -443,7 +459,11 @@ pub async fn count(db: &Db, f: &Filter) -> Result<i64> {
 }
 
 /// Whether the learner already holds this catalog outcome (not withdrawn).
-pub async fn holds<'c>(e: impl Exec<'c>, learner_id: i64, institution_outcome_id: i64) -> Result<bool> {
+pub async fn holds<'c>(
+    e: impl Exec<'c>,
+    learner_id: LearnerId,
+    institution_outcome_id: CatalogOutcomeId,
+) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM learner_outcomes WHERE learner_id = $1 AND institution_outcome_id = $2 AND status <> 'withdrawn'",
     )
@@ -461,8 +481,16 @@ pub(crate) use crate::review_trail::{insert_review, list_reviews};
 /// score, issue date).
 pub async fn for_matching<'c>(
     e: impl Exec<'c>,
-    learner: i64,
-) -> Result<Vec<(i64, Option<i64>, String, Option<String>, Option<String>)>> {
+    learner: LearnerId,
+) -> Result<
+    Vec<(
+        HoldingId,
+        Option<CatalogOutcomeId>,
+        String,
+        Option<String>,
+        Option<String>,
+    )>,
+> {
     Ok(sqlx::query_as(
         "SELECT id, institution_outcome_id, status, score, issued_on FROM learner_outcomes WHERE learner_id = $1 AND status <> 'withdrawn'",
     )
@@ -480,7 +508,7 @@ pub async fn by_source_number<'c>(e: impl Exec<'c>, source: &str, number: &str) 
 /// A synchronised record changed at its source: its facts follow.
 pub async fn update_synced<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: HoldingId,
     name: &str,
     issuer: &str,
     issued_on: &str,
@@ -500,7 +528,7 @@ pub async fn update_synced<'c>(
 }
 
 /// A synchronised record revoked at its source: withdrawn with the reason.
-pub async fn withdraw_synced<'c>(e: impl Exec<'c>, id: i64, reason: &str, now: i64) -> Result<bool> {
+pub async fn withdraw_synced<'c>(e: impl Exec<'c>, id: HoldingId, reason: &str, now: i64) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE learner_outcomes SET status = 'withdrawn', withdraw_reason = $2, withdrawn_at = $3, updated_at = $3 \
          WHERE id = $1 AND status = 'stored'",
@@ -515,7 +543,7 @@ pub async fn withdraw_synced<'c>(e: impl Exec<'c>, id: i64, reason: &str, now: i
 
 /// The numbers (证书编号 / 个人成果编号) of a learner's outcomes that an institution or
 /// the bank recorded: facts of the import that the holder has on paper.
-pub async fn recorded_numbers<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<Vec<String>> {
+pub async fn recorded_numbers<'c>(e: impl Exec<'c>, learner_id: LearnerId) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT number FROM learner_outcomes WHERE learner_id = $1 AND source IN ('institution', 'bank') \
          AND number IS NOT NULL AND number <> '' AND status <> 'withdrawn'",
@@ -527,7 +555,11 @@ pub async fn recorded_numbers<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<V
 
 /// Whether the learner belongs to one of these departments: its account was opened by
 /// one of their institutions, or one of them stored an outcome for it.
-pub async fn learner_in_departments<'c>(e: impl Exec<'c>, learner: i64, departments: &[i64]) -> Result<bool> {
+pub async fn learner_in_departments<'c>(
+    e: impl Exec<'c>,
+    learner: LearnerId,
+    departments: &[DepartmentId],
+) -> Result<bool> {
     let mut w = Where::new();
     let list = w.bind_ids(departments);
     let n = w.next();
@@ -544,7 +576,7 @@ pub async fn learner_in_departments<'c>(e: impl Exec<'c>, learner: i64, departme
 }
 
 /// Whether this expert gave the 终审 of this outcome.
-pub async fn decided_by_expert<'c>(e: impl Exec<'c>, holding: i64, expert: i64) -> Result<bool> {
+pub async fn decided_by_expert<'c>(e: impl Exec<'c>, holding: HoldingId, expert: StaffUserId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM recognition_reviews WHERE learner_outcome_id = $1 AND stage = 'final' \
          AND reviewer_role = 'expert' AND reviewer_id = $2",
@@ -557,7 +589,7 @@ pub async fn decided_by_expert<'c>(e: impl Exec<'c>, holding: i64, expert: i64) 
 }
 
 /// The stored outcomes that passed conversions granted on the strength of `source`.
-pub async fn granted_from<'c>(e: impl Exec<'c>, source: i64) -> Result<Vec<i64>> {
+pub async fn granted_from<'c>(e: impl Exec<'c>, source: HoldingId) -> Result<Vec<HoldingId>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT lo.id FROM application_sources s \
          JOIN conversion_applications a ON a.id = s.application_id AND a.status = 'passed' \

@@ -1,5 +1,6 @@
 //! Institutions, their registration state and their users (primary account and sub-users).
 
+use domain::ids::{DepartmentId, FileId, InstitutionId, InstitutionUserId, StaffUserId};
 use domain::lifecycle::InstitutionStatus;
 use sqlx::FromRow;
 
@@ -7,11 +8,11 @@ use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow, Default)]
 pub struct Institution {
-    pub id: i64,
+    pub id: InstitutionId,
     pub kind: String,
     pub code: String,
     pub name: String,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     #[sqlx(try_from = "String")]
     pub status: InstitutionStatus,
     pub reject_reason: Option<String>,
@@ -31,7 +32,7 @@ pub struct Institution {
     pub intro: Option<String>,
     pub submitted_at: Option<i64>,
     pub reviewed_at: Option<i64>,
-    pub reviewed_by: Option<i64>,
+    pub reviewed_by: Option<StaffUserId>,
     pub created_at: i64,
 }
 
@@ -62,9 +63,9 @@ pub async fn insert<'c>(
     kind: &str,
     code: &str,
     name: &str,
-    department_id: i64,
+    department_id: DepartmentId,
     now: i64,
-) -> Result<i64> {
+) -> Result<InstitutionId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO institutions (kind, code, name, department_id, status, created_at) \
          VALUES ($1, $2, $3, $4, 'draft', $5) RETURNING id",
@@ -78,7 +79,7 @@ pub async fn insert<'c>(
     .await?)
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Institution>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: InstitutionId) -> Result<Option<Institution>> {
     let sql = format!("SELECT {COLUMNS} FROM institutions WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
@@ -88,7 +89,13 @@ pub async fn by_code<'c>(e: impl Exec<'c>, code: &str) -> Result<Option<Institut
     Ok(sqlx::query_as(&sql).bind(code).fetch_optional(e).await?)
 }
 
-pub async fn set_registrant<'c>(e: impl Exec<'c>, id: i64, name: &str, id_type: &str, id_number: &str) -> Result<()> {
+pub async fn set_registrant<'c>(
+    e: impl Exec<'c>,
+    id: InstitutionId,
+    name: &str,
+    id_type: &str,
+    id_number: &str,
+) -> Result<()> {
     sqlx::query("UPDATE institutions SET registrant_name = $2, registrant_id_type = $3, registrant_id_number = $4 WHERE id = $1")
         .bind(id)
         .bind(name)
@@ -102,7 +109,7 @@ pub async fn set_registrant<'c>(e: impl Exec<'c>, id: i64, name: &str, id_type: 
 /// Saves the profile; `status` moves the registration on (`pending` on submit) or keeps it.
 pub async fn save_profile<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: InstitutionId,
     p: &Profile,
     status: InstitutionStatus,
     submitted_at: Option<i64>,
@@ -137,10 +144,10 @@ pub async fn save_profile<'c>(
 /// longer pending (someone else decided first).
 pub async fn decide<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: InstitutionId,
     status: InstitutionStatus,
     reason: Option<&str>,
-    by: i64,
+    by: StaffUserId,
     now: i64,
 ) -> Result<bool> {
     let r = sqlx::query(
@@ -160,7 +167,7 @@ pub async fn decide<'c>(
 /// Institutions of the given departments, optionally only one status, newest first.
 pub async fn list_in<'c>(
     e: impl Exec<'c>,
-    departments: &[i64],
+    departments: &[DepartmentId],
     status: Option<InstitutionStatus>,
 ) -> Result<Vec<Institution>> {
     if departments.is_empty() {
@@ -181,8 +188,8 @@ pub async fn list_in<'c>(
 
 #[derive(Debug, Clone, FromRow)]
 pub struct InstitutionUser {
-    pub id: i64,
-    pub institution_id: i64,
+    pub id: InstitutionUserId,
+    pub institution_id: InstitutionId,
     pub account: String,
     pub name: String,
     pub mobile: Option<String>,
@@ -195,14 +202,14 @@ pub struct InstitutionUser {
     pub disabled: i64,
     pub created_at: i64,
     pub session_epoch: i64,
-    pub avatar_file_id: Option<i64>,
+    pub avatar_file_id: Option<FileId>,
 }
 
 const USER_COLUMNS: &str = "id, institution_id, account, name, mobile, is_primary, areas, password_hash, \
     must_change_password, failed_attempts, locked_until, disabled, created_at, session_epoch, avatar_file_id";
 
 pub struct NewUser<'a> {
-    pub institution_id: i64,
+    pub institution_id: InstitutionId,
     pub account: &'a str,
     pub name: &'a str,
     pub mobile: Option<&'a str>,
@@ -213,7 +220,7 @@ pub struct NewUser<'a> {
     pub now: i64,
 }
 
-pub async fn insert_user<'c>(e: impl Exec<'c>, n: &NewUser<'_>) -> Result<i64> {
+pub async fn insert_user<'c>(e: impl Exec<'c>, n: &NewUser<'_>) -> Result<InstitutionUserId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO institution_users (institution_id, account, name, mobile, is_primary, areas, password_hash, \
          must_change_password, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -236,12 +243,12 @@ pub async fn user_by_account<'c>(e: impl Exec<'c>, account: &str) -> Result<Opti
     Ok(sqlx::query_as(&sql).bind(account).fetch_optional(e).await?)
 }
 
-pub async fn user_by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<InstitutionUser>> {
+pub async fn user_by_id<'c>(e: impl Exec<'c>, id: InstitutionUserId) -> Result<Option<InstitutionUser>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM institution_users WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
 
-pub async fn users_of<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<Vec<InstitutionUser>> {
+pub async fn users_of<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<Vec<InstitutionUser>> {
     let sql =
         format!("SELECT {USER_COLUMNS} FROM institution_users WHERE institution_id = $1 ORDER BY is_primary DESC, id");
     Ok(sqlx::query_as(&sql).bind(institution_id).fetch_all(e).await?)
@@ -255,8 +262,8 @@ pub async fn primary_by_mobile<'c>(e: impl Exec<'c>, mobile: &str) -> Result<Opt
 /// Updates a sub-user's name, mobile and areas, only within the given institution.
 pub async fn update_sub_user<'c>(
     e: impl Exec<'c>,
-    institution_id: i64,
-    id: i64,
+    institution_id: InstitutionId,
+    id: InstitutionUserId,
     name: &str,
     mobile: Option<&str>,
     areas: &str,
@@ -274,7 +281,12 @@ pub async fn update_sub_user<'c>(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_sub_user_disabled<'c>(e: impl Exec<'c>, institution_id: i64, id: i64, disabled: bool) -> Result<bool> {
+pub async fn set_sub_user_disabled<'c>(
+    e: impl Exec<'c>,
+    institution_id: InstitutionId,
+    id: InstitutionUserId,
+    disabled: bool,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE institution_users SET disabled = $3 WHERE id = $2 AND institution_id = $1 AND is_primary = 0",
     )
@@ -286,7 +298,12 @@ pub async fn set_sub_user_disabled<'c>(e: impl Exec<'c>, institution_id: i64, id
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn reset_sub_user_password<'c>(e: impl Exec<'c>, institution_id: i64, id: i64, hash: &str) -> Result<bool> {
+pub async fn reset_sub_user_password<'c>(
+    e: impl Exec<'c>,
+    institution_id: InstitutionId,
+    id: InstitutionUserId,
+    hash: &str,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE institution_users SET password_hash = $3, must_change_password = 1, failed_attempts = 0, locked_until = NULL, \
          session_epoch = session_epoch + 1 WHERE id = $2 AND institution_id = $1 AND is_primary = 0",
@@ -299,7 +316,11 @@ pub async fn reset_sub_user_password<'c>(e: impl Exec<'c>, institution_id: i64, 
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn delete_sub_user<'c>(e: impl Exec<'c>, institution_id: i64, id: i64) -> Result<bool> {
+pub async fn delete_sub_user<'c>(
+    e: impl Exec<'c>,
+    institution_id: InstitutionId,
+    id: InstitutionUserId,
+) -> Result<bool> {
     let r = sqlx::query("DELETE FROM institution_users WHERE id = $2 AND institution_id = $1 AND is_primary = 0")
         .bind(institution_id)
         .bind(id)
@@ -308,7 +329,7 @@ pub async fn delete_sub_user<'c>(e: impl Exec<'c>, institution_id: i64, id: i64)
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn clear_must_change<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
+pub async fn clear_must_change<'c>(e: impl Exec<'c>, id: InstitutionUserId) -> Result<()> {
     sqlx::query("UPDATE institution_users SET must_change_password = 0 WHERE id = $1")
         .bind(id)
         .execute(e)

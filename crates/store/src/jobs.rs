@@ -1,21 +1,22 @@
 //! The job queue: `FOR UPDATE SKIP LOCKED` on PostgreSQL (several workers), a plain
 //! conditional update on SQLite (one writer). A claim is a lease that must be renewed.
 
+use domain::ids::{DepartmentId, FileId, InstitutionId, JobId};
 use sqlx::FromRow;
 
 use crate::{Backend, Db, Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub kind: String,
     /// Whose import it is: an institution's, or the bank's (a department's).
-    pub institution_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub institution_id: Option<InstitutionId>,
+    pub department_id: Option<DepartmentId>,
     pub target_id: Option<i64>,
     pub user_id: i64,
     pub user_name: String,
-    pub file_id: i64,
+    pub file_id: FileId,
     pub file_name: String,
     #[sqlx(try_from = "String")]
     pub status: domain::lifecycle::JobStatus,
@@ -42,7 +43,7 @@ impl Job {
 /// done "as this claim": once another process has claimed the job again they change nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claim {
-    pub id: i64,
+    pub id: JobId,
     pub attempt: i64,
 }
 
@@ -50,12 +51,12 @@ const COLUMNS: &str = "id, kind, institution_id, department_id, target_id, user_
 
 pub struct NewJob<'a> {
     pub kind: &'a str,
-    pub institution_id: Option<i64>,
-    pub department_id: Option<i64>,
+    pub institution_id: Option<InstitutionId>,
+    pub department_id: Option<DepartmentId>,
     pub target_id: Option<i64>,
     pub user_id: i64,
     pub user_name: &'a str,
-    pub file_id: i64,
+    pub file_id: FileId,
     pub file_name: &'a str,
     /// `WORKER` or `COMMAND`.
     pub runner: &'a str,
@@ -67,7 +68,7 @@ pub const WORKER: &str = "worker";
 /// Jobs run by the `creditbank import` command that queued them, and by nobody else.
 pub const COMMAND: &str = "command";
 
-pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<i64> {
+pub async fn enqueue<'c>(e: impl Exec<'c>, n: &NewJob<'_>) -> Result<JobId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO jobs (kind, institution_id, target_id, user_id, user_name, file_id, file_name, status, created_at, updated_at, \
          department_id, runner) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $9, $10) RETURNING id",
@@ -109,7 +110,7 @@ pub async fn claim(db: &Db, now: i64, lease: i64) -> Result<Option<Job>> {
 }
 
 /// Claims this queued job (the command that queued it runs it itself).
-pub async fn claim_own(db: &Db, id: i64, now: i64, lease: i64) -> Result<Option<Job>> {
+pub async fn claim_own(db: &Db, id: JobId, now: i64, lease: i64) -> Result<Option<Job>> {
     Ok(sqlx::query_as(&format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $3, updated_at = $2 \
          WHERE id = $1 AND status = 'queued' RETURNING {COLUMNS}"
@@ -193,7 +194,7 @@ pub async fn fail<'c>(e: impl Exec<'c>, c: Claim, error: &str, now: i64) -> Resu
 }
 
 /// Fails a job that has not finished; false when it finished (or failed) meanwhile.
-pub async fn cancel_unfinished<'c>(e: impl Exec<'c>, id: i64, error: &str, now: i64) -> Result<bool> {
+pub async fn cancel_unfinished<'c>(e: impl Exec<'c>, id: JobId, error: &str, now: i64) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE jobs SET status = 'failed', error = $2, updated_at = $3, lease_until = NULL \
          WHERE id = $1 AND status IN ('queued', 'running')",
@@ -206,7 +207,7 @@ pub async fn cancel_unfinished<'c>(e: impl Exec<'c>, id: i64, error: &str, now: 
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Job>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: JobId) -> Result<Option<Job>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)

@@ -1,6 +1,7 @@
 //! What some banks keep beyond the common account: Guangdong's registration facts, the
 //! e-mail confirmations and the bank's review of new accounts (OUCN).
 
+use domain::ids::{DepartmentId, LearnerId};
 use sqlx::FromRow;
 
 use crate::learners::Learner;
@@ -18,7 +19,7 @@ pub struct Facts<'a> {
     pub address: Option<&'a str>,
 }
 
-pub async fn set_facts<'c>(e: impl Exec<'c>, id: i64, f: &Facts<'_>) -> Result<()> {
+pub async fn set_facts<'c>(e: impl Exec<'c>, id: LearnerId, f: &Facts<'_>) -> Result<()> {
     sqlx::query(
         "UPDATE learners SET username = COALESCE($1, username), nationality = COALESCE($2, nationality), \
          ethnicity = COALESCE($3, ethnicity), gender = COALESCE($4, gender), birth_date = COALESCE($5, birth_date), \
@@ -38,7 +39,7 @@ pub async fn set_facts<'c>(e: impl Exec<'c>, id: i64, f: &Facts<'_>) -> Result<(
 }
 
 /// The account waits for its e-mail address to be confirmed.
-pub async fn await_confirmation<'c>(e: impl Exec<'c>, id: i64, email: &str) -> Result<()> {
+pub async fn await_confirmation<'c>(e: impl Exec<'c>, id: LearnerId, email: &str) -> Result<()> {
     sqlx::query("UPDATE learners SET email = $1, status = $2 WHERE id = $3")
         .bind(email)
         .bind(Unconfirmed.code())
@@ -49,7 +50,7 @@ pub async fn await_confirmation<'c>(e: impl Exec<'c>, id: i64, email: &str) -> R
 }
 
 /// The account enters the bank's review.
-pub async fn submit_for_review<'c>(e: impl Exec<'c>, id: i64, t: i64) -> Result<()> {
+pub async fn submit_for_review<'c>(e: impl Exec<'c>, id: LearnerId, t: i64) -> Result<()> {
     sqlx::query("UPDATE learners SET status = $1, submitted_at = $2 WHERE id = $3 AND status = $4")
         .bind(Review.code())
         .bind(t)
@@ -63,7 +64,13 @@ pub async fn submit_for_review<'c>(e: impl Exec<'c>, id: i64, t: i64) -> Result<
 /// Ends a review: `status` is what the account becomes (`active`, or `inactive` for a
 /// pre-imported student who completes the account at first sign-in); `passed` stamps
 /// the review. Returns whether the account was under review.
-pub async fn end_review<'c>(e: impl Exec<'c>, id: i64, status: LearnerStatus, passed: bool, t: i64) -> Result<bool> {
+pub async fn end_review<'c>(
+    e: impl Exec<'c>,
+    id: LearnerId,
+    status: LearnerStatus,
+    passed: bool,
+    t: i64,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE learners SET status = $1, reviewed_at = CASE WHEN $2 = 1 THEN $3 ELSE NULL END, \
          submitted_at = CASE WHEN $2 = 1 THEN submitted_at ELSE NULL END, \
@@ -82,7 +89,12 @@ pub async fn end_review<'c>(e: impl Exec<'c>, id: i64, status: LearnerStatus, pa
 /// Accounts waiting for the review, oldest first; `institutions` limits them to the
 /// accounts those institutions opened (a provincial department), with self-registered
 /// ones left to the centre.
-pub async fn review_queue(db: &Db, departments: Option<&[i64]>, page: i64, per_page: i64) -> Result<Page<Learner>> {
+pub async fn review_queue(
+    db: &Db,
+    departments: Option<&[DepartmentId]>,
+    page: i64,
+    per_page: i64,
+) -> Result<Page<Learner>> {
     let mut w = Where::new();
     w.text("status = ?", Review.code());
     if let Some(d) = departments {
@@ -94,7 +106,7 @@ pub async fn review_queue(db: &Db, departments: Option<&[i64]>, page: i64, per_p
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Confirmation {
-    pub learner_id: i64,
+    pub learner_id: LearnerId,
     pub email: String,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -103,7 +115,7 @@ pub struct Confirmation {
 pub async fn insert_confirmation<'c>(
     e: impl Exec<'c>,
     hash: &str,
-    learner: i64,
+    learner: LearnerId,
     email: &str,
     expires: i64,
     t: i64,
@@ -141,7 +153,7 @@ pub async fn use_confirmation<'c>(e: impl Exec<'c>, hash: &str, t: i64) -> Resul
 }
 
 /// Links sent to one account in the last `since` seconds (a resend limit).
-pub async fn recent_confirmations<'c>(e: impl Exec<'c>, learner: i64, since: i64) -> Result<i64> {
+pub async fn recent_confirmations<'c>(e: impl Exec<'c>, learner: LearnerId, since: i64) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM email_confirmations WHERE learner_id = $1 AND created_at >= $2")
             .bind(learner)

@@ -1,3 +1,4 @@
+use domain::ids::{FileId, InstitutionId, LearnerId};
 use domain::lifecycle::LearnerStatus;
 use sqlx::FromRow;
 
@@ -5,7 +6,7 @@ use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Learner {
-    pub id: i64,
+    pub id: LearnerId,
     pub name: String,
     pub id_type: String,
     pub id_number: String,
@@ -17,14 +18,14 @@ pub struct Learner {
     pub card_no: String,
     pub id_valid_from: Option<String>,
     pub id_valid_to: Option<String>,
-    pub created_by_institution: Option<i64>,
+    pub created_by_institution: Option<InstitutionId>,
     pub failed_attempts: i64,
     pub locked_until: Option<i64>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
     /// Moves on with every password change; sessions of an older epoch are ended.
     pub session_epoch: i64,
-    pub avatar_file_id: Option<i64>,
+    pub avatar_file_id: Option<FileId>,
     /// Guangdong's user name (letters and digits) and personal facts.
     pub username: Option<String>,
     pub nationality: Option<String>,
@@ -51,7 +52,7 @@ pub struct NewLearner<'a> {
     pub password_hash: &'a str,
     pub status: LearnerStatus,
     pub card_no: &'a str,
-    pub created_by_institution: Option<i64>,
+    pub created_by_institution: Option<InstitutionId>,
     pub now: i64,
 }
 
@@ -59,7 +60,7 @@ pub const COLUMNS: &str = "id, name, id_type, id_number, mobile, email, password
     id_valid_from, id_valid_to, created_by_institution, failed_attempts, locked_until, created_at, activated_at, session_epoch, avatar_file_id, \
     username, nationality, ethnicity, gender, birth_date, address, submitted_at, reviewed_at";
 
-pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<i64> {
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewLearner<'_>) -> Result<LearnerId> {
     let activated = (n.status == LearnerStatus::Active).then_some(n.now);
     Ok(sqlx::query_scalar(
         "INSERT INTO learners (name, id_type, id_number, mobile, password_hash, status, card_no, \
@@ -88,9 +89,9 @@ pub async fn insert_imported(
     conn: &mut sqlx::AnyConnection,
     rows: &[(&str, &str, &str, &str)],
     password_hash: &str,
-    institution: Option<i64>,
+    institution: Option<InstitutionId>,
     now: i64,
-) -> Result<Vec<(String, i64)>> {
+) -> Result<Vec<(String, LearnerId)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -113,7 +114,10 @@ pub async fn insert_imported(
 }
 
 /// (ID number, id, name) of the learners with these ID numbers.
-pub async fn by_id_numbers(conn: &mut sqlx::AnyConnection, id_numbers: &[&str]) -> Result<Vec<(String, i64, String)>> {
+pub async fn by_id_numbers(
+    conn: &mut sqlx::AnyConnection,
+    id_numbers: &[&str],
+) -> Result<Vec<(String, LearnerId, String)>> {
     if id_numbers.is_empty() {
         return Ok(Vec::new());
     }
@@ -128,7 +132,7 @@ pub async fn by_id_numbers(conn: &mut sqlx::AnyConnection, id_numbers: &[&str]) 
     Ok(q.fetch_all(conn).await?)
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Learner>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: LearnerId) -> Result<Option<Learner>> {
     let sql = format!("SELECT {COLUMNS} FROM learners WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
@@ -146,7 +150,7 @@ pub async fn by_mobile<'c>(e: impl Exec<'c>, mobile: &str) -> Result<Option<Lear
 /// Completes a pre-imported account, or activates one on self-registration.
 pub async fn activate<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: LearnerId,
     mobile: &str,
     password_hash: &str,
     valid: Option<(&str, Option<&str>)>,
@@ -182,13 +186,13 @@ pub struct Filter {
     /// Created in this year, Beijing time.
     pub year: Option<i32>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
-    pub before_id: Option<i64>,
+    pub before_id: Option<LearnerId>,
 }
 
 /// Learners an institution may see: those it created and those holding its outcomes.
 pub async fn of_institution(
     db: &crate::Db,
-    institution_id: i64,
+    institution_id: InstitutionId,
     f: &Filter,
     page: i64,
     per_page: i64,
@@ -235,8 +239,8 @@ pub async fn of_institution(
 /// this institution.
 pub async fn update_inactive<'c>(
     e: impl Exec<'c>,
-    id: i64,
-    institution_id: i64,
+    id: LearnerId,
+    institution_id: InstitutionId,
     name: &str,
     id_number: &str,
     password_hash: &str,
@@ -255,7 +259,7 @@ pub async fn update_inactive<'c>(
 }
 
 /// Deletes an account that is 未激活, created by this institution and holds nothing.
-pub async fn delete_inactive<'c>(e: impl Exec<'c>, id: i64, institution_id: i64) -> Result<bool> {
+pub async fn delete_inactive<'c>(e: impl Exec<'c>, id: LearnerId, institution_id: InstitutionId) -> Result<bool> {
     let r = sqlx::query(
         "DELETE FROM learners WHERE id = $1 AND created_by_institution = $2 AND status = 'inactive' \
          AND NOT EXISTS (SELECT 1 FROM learner_outcomes WHERE learner_id = $1)",

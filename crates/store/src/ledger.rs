@@ -1,5 +1,6 @@
 //! The credit ledger: append-only; a balance is the sum of a learner's entries.
 
+use domain::ids::{HoldingId, LearnerId};
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
@@ -7,19 +8,19 @@ use crate::{Exec, Result};
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {
     pub id: i64,
-    pub learner_id: i64,
+    pub learner_id: LearnerId,
     pub amount: i64,
     pub reason: String,
-    pub learner_outcome_id: Option<i64>,
+    pub learner_outcome_id: Option<HoldingId>,
     pub created_at: i64,
 }
 
 pub async fn append<'c>(
     e: impl Exec<'c>,
-    learner_id: i64,
+    learner_id: LearnerId,
     amount: i64,
     reason: &str,
-    outcome: Option<i64>,
+    outcome: Option<HoldingId>,
     actor: &crate::audit::Actor,
     now: i64,
 ) -> Result<()> {
@@ -42,7 +43,7 @@ pub async fn append<'c>(
 /// The same credit for many (holding, learner) pairs (an import of a recognised outcome).
 pub async fn credit_holdings(
     conn: &mut sqlx::AnyConnection,
-    holdings: &[(i64, i64)],
+    holdings: &[(HoldingId, LearnerId)],
     amount: i64,
     reason: &str,
     actor: &crate::audit::Actor,
@@ -72,7 +73,7 @@ pub async fn credit_holdings(
 }
 
 /// Sum of the learner's entries, in hundredths.
-pub async fn balance<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<i64> {
+pub async fn balance<'c>(e: impl Exec<'c>, learner_id: LearnerId) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM credit_ledger WHERE learner_id = $1")
             .bind(learner_id)
@@ -81,7 +82,7 @@ pub async fn balance<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<i64> {
     )
 }
 
-pub async fn entries<'c>(e: impl Exec<'c>, learner_id: i64) -> Result<Vec<Entry>> {
+pub async fn entries<'c>(e: impl Exec<'c>, learner_id: LearnerId) -> Result<Vec<Entry>> {
     Ok(sqlx::query_as(
         "SELECT id, learner_id, amount, reason, learner_outcome_id, created_at FROM credit_ledger WHERE learner_id = $1 ORDER BY id DESC",
     )

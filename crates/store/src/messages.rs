@@ -1,13 +1,14 @@
 //! 我的消息: messages to a learner, an institution, a department or an expert, each
 //! with an optional link to what it asks the recipient to act on.
 
+use domain::ids::{HoldingId, LearnerId, MessageId};
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Message {
-    pub id: i64,
+    pub id: MessageId,
     pub title: String,
     pub body: String,
     pub link: Option<String>,
@@ -34,7 +35,7 @@ const IN_BOX: &str = "recipient_role = $1 AND recipient_id = $2 \
 pub async fn send<'c>(
     e: impl Exec<'c>,
     role: &str,
-    recipient: i64,
+    recipient: impl Into<i64>,
     title: &str,
     body: &str,
     link: Option<&str>,
@@ -48,13 +49,14 @@ pub async fn send<'c>(
 pub async fn send_in_area<'c>(
     e: impl Exec<'c>,
     role: &str,
-    recipient: i64,
+    recipient: impl Into<i64>,
     area: Option<&str>,
     title: &str,
     body: &str,
     link: Option<&str>,
     now: i64,
 ) -> Result<()> {
+    let recipient: i64 = recipient.into();
     sqlx::query(
         "INSERT INTO messages (recipient_role, recipient_id, area, title, body, link, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -90,7 +92,7 @@ pub async fn send_to_experts<'c>(e: impl Exec<'c>, title: &str, body: &str, link
 /// its holding.
 pub async fn send_for_holdings(
     conn: &mut sqlx::AnyConnection,
-    holdings: &[(i64, i64)],
+    holdings: &[(HoldingId, LearnerId)],
     title: &str,
     body: &str,
     now: i64,
@@ -118,7 +120,7 @@ pub async fn list<'c>(
     e: impl Exec<'c>,
     inbox: Inbox<'_>,
     unread_only: bool,
-    before_id: Option<i64>,
+    before_id: Option<MessageId>,
     limit: i64,
 ) -> Result<Vec<Message>> {
     let sql = format!(
@@ -130,7 +132,7 @@ pub async fn list<'c>(
         .bind(inbox.id)
         .bind(inbox.areas)
         .bind(i64::from(unread_only))
-        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(before_id.map_or(i64::MAX, MessageId::get))
         .bind(limit)
         .fetch_all(e)
         .await?)
@@ -160,7 +162,7 @@ pub async fn unread<'c>(e: impl Exec<'c>, inbox: Inbox<'_>) -> Result<i64> {
 }
 
 /// Marks one message of the box read and returns it; `None` when it is not in the box.
-pub async fn open<'c>(e: impl Exec<'c>, inbox: Inbox<'_>, id: i64, now: i64) -> Result<Option<Message>> {
+pub async fn open<'c>(e: impl Exec<'c>, inbox: Inbox<'_>, id: MessageId, now: i64) -> Result<Option<Message>> {
     let sql =
         format!("UPDATE messages SET read_at = COALESCE(read_at, $5) WHERE {IN_BOX} AND id = $4 RETURNING {COLUMNS}");
     Ok(sqlx::query_as(&sql)

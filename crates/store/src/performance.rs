@@ -1,6 +1,7 @@
 //! 业绩类成果转换申请 (Guangdong): requests to convert an informal outcome into a
 //! catalog outcome without a rule, and their review trail.
 
+use domain::ids::{CatalogOutcomeId, DepartmentId, HoldingId, InstitutionId, LearnerId, PerformanceId};
 use sqlx::FromRow;
 
 use crate::{Db, Exec, Page, Result, Where};
@@ -10,20 +11,20 @@ pub const LIVE: &str = "('pending', 'initial_passed', 'passed')";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Request {
-    pub id: i64,
-    pub learner_id: i64,
+    pub id: PerformanceId,
+    pub learner_id: LearnerId,
     pub learner_name: String,
     pub learner_id_number: String,
-    pub source_id: i64,
+    pub source_id: HoldingId,
     pub source_name: String,
     pub source_subtype: String,
-    pub target_id: i64,
+    pub target_id: CatalogOutcomeId,
     pub target_name: String,
-    pub target_institution_id: i64,
+    pub target_institution_id: InstitutionId,
     pub target_institution: String,
     #[sqlx(try_from = "String")]
     pub status: domain::lifecycle::ApplicationStatus,
-    pub granted_id: Option<i64>,
+    pub granted_id: Option<HoldingId>,
     pub created_at: i64,
     pub decided_at: Option<i64>,
 }
@@ -38,12 +39,12 @@ const SELECT: &str = "SELECT p.id, p.learner_id, l.name AS learner_name, l.id_nu
 
 pub async fn insert<'c>(
     e: impl Exec<'c>,
-    learner: i64,
-    source: i64,
-    target: i64,
-    institution: i64,
+    learner: LearnerId,
+    source: HoldingId,
+    target: CatalogOutcomeId,
+    institution: InstitutionId,
     now: i64,
-) -> Result<i64> {
+) -> Result<PerformanceId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO performance_conversions (learner_id, source_id, target_id, target_institution_id, status, created_at) \
          VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
@@ -57,7 +58,7 @@ pub async fn insert<'c>(
     .await?)
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Request>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: PerformanceId) -> Result<Option<Request>> {
     Ok(sqlx::query_as(&format!("{SELECT}{FROM} WHERE p.id = $1"))
         .bind(id)
         .fetch_optional(e)
@@ -65,7 +66,7 @@ pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Request>> {
 }
 
 /// Moves a request on; false when it was not in `from` (someone decided first).
-pub async fn set_status<'c>(e: impl Exec<'c>, id: i64, from: &str, to: &str, now: i64) -> Result<bool> {
+pub async fn set_status<'c>(e: impl Exec<'c>, id: PerformanceId, from: &str, to: &str, now: i64) -> Result<bool> {
     let r =
         sqlx::query("UPDATE performance_conversions SET status = $3, decided_at = $4 WHERE id = $1 AND status = $2")
             .bind(id)
@@ -77,7 +78,7 @@ pub async fn set_status<'c>(e: impl Exec<'c>, id: i64, from: &str, to: &str, now
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_granted<'c>(e: impl Exec<'c>, id: i64, holding: i64) -> Result<()> {
+pub async fn set_granted<'c>(e: impl Exec<'c>, id: PerformanceId, holding: HoldingId) -> Result<()> {
     sqlx::query("UPDATE performance_conversions SET granted_id = $2 WHERE id = $1")
         .bind(id)
         .bind(holding)
@@ -90,7 +91,7 @@ const TRAIL: (&str, &str) = ("performance_reviews", "conversion_id");
 
 pub async fn add_review<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: PerformanceId,
     stage: &str,
     decision: &str,
     opinion: &str,
@@ -100,12 +101,12 @@ pub async fn add_review<'c>(
     crate::holdings::insert_review(e, TRAIL, id, stage, decision, Some(opinion), who, now).await
 }
 
-pub async fn reviews<'c>(e: impl Exec<'c>, id: i64) -> Result<Vec<crate::holdings::Review>> {
+pub async fn reviews<'c>(e: impl Exec<'c>, id: PerformanceId) -> Result<Vec<crate::holdings::Review>> {
     crate::holdings::list_reviews(e, TRAIL, id).await
 }
 
 /// Every request made with this source outcome, newest first.
-pub async fn of_source<'c>(e: impl Exec<'c>, source: i64) -> Result<Vec<Request>> {
+pub async fn of_source<'c>(e: impl Exec<'c>, source: HoldingId) -> Result<Vec<Request>> {
     Ok(
         sqlx::query_as(&format!("{SELECT}{FROM} WHERE p.source_id = $1 ORDER BY p.id DESC"))
             .bind(source)
@@ -115,7 +116,10 @@ pub async fn of_source<'c>(e: impl Exec<'c>, source: i64) -> Result<Vec<Request>
 }
 
 /// The newest request of each of these source outcomes, as (source, request id, status).
-pub async fn latest_of_sources<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(i64, i64, String)>> {
+pub async fn latest_of_sources<'c>(
+    e: impl Exec<'c>,
+    learner: LearnerId,
+) -> Result<Vec<(HoldingId, PerformanceId, String)>> {
     Ok(sqlx::query_as(
         "SELECT p.source_id, p.id, p.status FROM performance_conversions p WHERE p.learner_id = $1 \
          AND p.id = (SELECT MAX(q.id) FROM performance_conversions q WHERE q.source_id = p.source_id)",
@@ -127,10 +131,10 @@ pub async fn latest_of_sources<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub learner_id: Option<i64>,
-    pub target_institution_id: Option<i64>,
+    pub learner_id: Option<LearnerId>,
+    pub target_institution_id: Option<InstitutionId>,
     /// Targets of institutions of these departments (a department's scope).
-    pub departments: Option<Vec<i64>>,
+    pub departments: Option<Vec<DepartmentId>>,
     pub statuses: Vec<&'static str>,
     /// The learner's name or ID number contains this.
     pub learner: Option<String>,

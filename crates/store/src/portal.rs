@@ -1,6 +1,7 @@
 //! The public portal's content: 工作动态 (news), the 业务介绍 / 关于我们 pages and the
 //! questions of 在线解答.
 
+use domain::ids::{NewsId, QuestionId, StaffUserId};
 use domain::lifecycle::{NewsStatus, QuestionStatus};
 use sqlx::FromRow;
 
@@ -8,13 +9,13 @@ use crate::{Db, Exec, Page, Result, Where, paged};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct News {
-    pub id: i64,
+    pub id: NewsId,
     pub title: String,
     pub body: String,
     pub body_html: String,
     #[sqlx(try_from = "String")]
     pub status: NewsStatus,
-    pub author_id: i64,
+    pub author_id: StaffUserId,
     pub published_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -28,9 +29,9 @@ pub async fn insert_news<'c>(
     title: &str,
     body: &str,
     html: &str,
-    author: i64,
+    author: StaffUserId,
     t: i64,
-) -> Result<i64> {
+) -> Result<NewsId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO news (title, body, body_html, status, author_id, created_at, updated_at) \
          VALUES ($1, $2, $3, 'draft', $4, $5, $5) RETURNING id",
@@ -44,7 +45,7 @@ pub async fn insert_news<'c>(
     .await?)
 }
 
-pub async fn update_news<'c>(e: impl Exec<'c>, id: i64, title: &str, body: &str, html: &str, t: i64) -> Result<()> {
+pub async fn update_news<'c>(e: impl Exec<'c>, id: NewsId, title: &str, body: &str, html: &str, t: i64) -> Result<()> {
     sqlx::query("UPDATE news SET title = $1, body = $2, body_html = $3, updated_at = $4 WHERE id = $5")
         .bind(title)
         .bind(body)
@@ -57,7 +58,7 @@ pub async fn update_news<'c>(e: impl Exec<'c>, id: i64, title: &str, body: &str,
 }
 
 /// Moves a news item to `status`; publishing stamps the time it first went out.
-pub async fn set_news_status<'c>(e: impl Exec<'c>, id: i64, status: NewsStatus, t: i64) -> Result<()> {
+pub async fn set_news_status<'c>(e: impl Exec<'c>, id: NewsId, status: NewsStatus, t: i64) -> Result<()> {
     sqlx::query(
         "UPDATE news SET status = $1, updated_at = $2, \
          published_at = CASE WHEN $1 = 'published' THEN COALESCE(published_at, $2) ELSE published_at END WHERE id = $3",
@@ -70,7 +71,7 @@ pub async fn set_news_status<'c>(e: impl Exec<'c>, id: i64, status: NewsStatus, 
     Ok(())
 }
 
-pub async fn delete_news<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
+pub async fn delete_news<'c>(e: impl Exec<'c>, id: NewsId) -> Result<()> {
     sqlx::query("DELETE FROM news WHERE id = $1")
         .bind(id)
         .execute(e)
@@ -78,7 +79,7 @@ pub async fn delete_news<'c>(e: impl Exec<'c>, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn news<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<News>> {
+pub async fn news<'c>(e: impl Exec<'c>, id: NewsId) -> Result<Option<News>> {
     Ok(sqlx::query_as(&format!("{NEWS} WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)
@@ -119,7 +120,14 @@ pub async fn portal_page<'c>(e: impl Exec<'c>, slug: &str) -> Result<Option<Port
     )
 }
 
-pub async fn save_portal_page<'c>(e: impl Exec<'c>, slug: &str, body: &str, html: &str, by: i64, t: i64) -> Result<()> {
+pub async fn save_portal_page<'c>(
+    e: impl Exec<'c>,
+    slug: &str,
+    body: &str,
+    html: &str,
+    by: StaffUserId,
+    t: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO portal_pages (slug, body, body_html, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (slug) DO UPDATE SET body = excluded.body, body_html = excluded.body_html, \
@@ -137,7 +145,7 @@ pub async fn save_portal_page<'c>(e: impl Exec<'c>, slug: &str, body: &str, html
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Question {
-    pub id: i64,
+    pub id: QuestionId,
     pub asker_role: String,
     pub asker_id: i64,
     pub asker_name: String,
@@ -162,7 +170,7 @@ pub struct NewQuestion<'a> {
     pub now: i64,
 }
 
-pub async fn insert_question<'c>(e: impl Exec<'c>, q: &NewQuestion<'_>) -> Result<i64> {
+pub async fn insert_question<'c>(e: impl Exec<'c>, q: &NewQuestion<'_>) -> Result<QuestionId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO questions (asker_role, asker_id, asker_name, title, body, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
@@ -179,10 +187,10 @@ pub async fn insert_question<'c>(e: impl Exec<'c>, q: &NewQuestion<'_>) -> Resul
 
 pub async fn answer_question<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: QuestionId,
     answer: &str,
     status: QuestionStatus,
-    by: i64,
+    by: StaffUserId,
     t: i64,
 ) -> Result<()> {
     sqlx::query("UPDATE questions SET answer = $1, status = $2, answered_by = $3, answered_at = $4 WHERE id = $5")
@@ -196,7 +204,7 @@ pub async fn answer_question<'c>(
     Ok(())
 }
 
-pub async fn question<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Question>> {
+pub async fn question<'c>(e: impl Exec<'c>, id: QuestionId) -> Result<Option<Question>> {
     Ok(sqlx::query_as(&format!("{QUESTION} WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)

@@ -1,6 +1,7 @@
 //! Review trails: the decisions on a learner outcome's recognition, a conversion
 //! application and a 业绩类 conversion request, kept in tables of the same shape.
 
+use domain::ids::HoldingId;
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
@@ -17,7 +18,7 @@ pub struct Review {
 
 pub async fn add_review<'c>(
     e: impl Exec<'c>,
-    outcome: i64,
+    outcome: HoldingId,
     stage: &str,
     decision: &str,
     opinion: Option<&str>,
@@ -28,7 +29,7 @@ pub async fn add_review<'c>(
     insert_review(e, trail, outcome, stage, decision, opinion, reviewer, now).await
 }
 
-pub async fn reviews<'c>(e: impl Exec<'c>, outcome: i64) -> Result<Vec<Review>> {
+pub async fn reviews<'c>(e: impl Exec<'c>, outcome: HoldingId) -> Result<Vec<Review>> {
     list_reviews(e, ("recognition_reviews", "learner_outcome_id"), outcome).await
 }
 
@@ -38,7 +39,7 @@ pub async fn reviews<'c>(e: impl Exec<'c>, outcome: i64) -> Result<Vec<Review>> 
 pub(crate) async fn insert_review<'c>(
     e: impl Exec<'c>,
     (table, subject_col): (&str, &str),
-    subject: i64,
+    subject: impl Into<i64>,
     stage: &str,
     decision: &str,
     opinion: Option<&str>,
@@ -49,7 +50,7 @@ pub(crate) async fn insert_review<'c>(
         "INSERT INTO {table} ({subject_col}, stage, decision, opinion, reviewer_role, reviewer_id, reviewer_name, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     ))
-    .bind(subject)
+    .bind(subject.into())
     .bind(stage)
     .bind(decision)
     .bind(opinion)
@@ -66,12 +67,12 @@ pub(crate) async fn insert_review<'c>(
 pub(crate) async fn list_reviews<'c>(
     e: impl Exec<'c>,
     (table, subject_col): (&str, &str),
-    subject: i64,
+    subject: impl Into<i64>,
 ) -> Result<Vec<Review>> {
     Ok(sqlx::query_as(&format!(
         "SELECT id, stage, decision, opinion, reviewer_name, created_at FROM {table} WHERE {subject_col} = $1 ORDER BY id"
     ))
-    .bind(subject)
+    .bind(subject.into())
     .fetch_all(e)
     .await?)
 }

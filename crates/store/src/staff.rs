@@ -1,17 +1,18 @@
 //! Management-department staff and experts: accounts created by the operator.
 
+use domain::ids::{DepartmentId, StaffUserId};
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct StaffUser {
-    pub id: i64,
+    pub id: StaffUserId,
     pub role: String,
     pub account: String,
     pub name: String,
     pub mobile: Option<String>,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub committee: Option<String>,
     pub password_hash: String,
     pub must_change_password: i64,
@@ -30,13 +31,13 @@ pub struct NewStaff<'a> {
     pub account: &'a str,
     pub name: &'a str,
     pub mobile: Option<&'a str>,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub committee: Option<&'a str>,
     pub password_hash: &'a str,
     pub now: i64,
 }
 
-pub async fn insert<'c>(e: impl Exec<'c>, n: &NewStaff<'_>) -> Result<i64> {
+pub async fn insert<'c>(e: impl Exec<'c>, n: &NewStaff<'_>) -> Result<StaffUserId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO staff_users (role, account, name, mobile, department_id, committee, password_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -58,7 +59,7 @@ pub async fn by_account<'c>(e: impl Exec<'c>, role: &str, account: &str) -> Resu
     Ok(sqlx::query_as(&sql).bind(role).bind(account).fetch_optional(e).await?)
 }
 
-pub async fn by_id<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<StaffUser>> {
+pub async fn by_id<'c>(e: impl Exec<'c>, id: StaffUserId) -> Result<Option<StaffUser>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }

@@ -4,12 +4,13 @@
 //! databases.
 
 use crate::{Db, Result, Where, bind_all};
+use domain::ids::DepartmentId;
 
 /// Which rows a department's statistics count.
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {
     /// Departments whose institutions count; `None`: everything in the bank.
-    pub departments: Option<&'a [i64]>,
+    pub departments: Option<&'a [DepartmentId]>,
 }
 
 impl Scope<'_> {

@@ -1,13 +1,14 @@
 //! Runs of a synchronisation from another platform (the X证书 feed) and the records each
 //! refused.
 
+use domain::ids::SyncRunId;
 use sqlx::FromRow;
 
 use crate::{Exec, Result};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Run {
-    pub id: i64,
+    pub id: SyncRunId,
     pub source: String,
     #[sqlx(try_from = "String")]
     pub status: domain::lifecycle::SyncStatus,
@@ -34,7 +35,7 @@ pub async fn start<'c>(
     trigger: &str,
     cursor: Option<&str>,
     t: i64,
-) -> Result<Option<i64>> {
+) -> Result<Option<SyncRunId>> {
     let r = sqlx::query_scalar(
         "INSERT INTO sync_runs (source, status, trigger, cursor_from, cursor_to, started_at) \
          VALUES ($1, 'running', $2, $3, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
@@ -72,7 +73,7 @@ pub struct PageCounts<'a> {
     pub cursor: Option<&'a str>,
 }
 
-pub async fn add_page<'c>(e: impl Exec<'c>, run: i64, c: &PageCounts<'_>) -> Result<()> {
+pub async fn add_page<'c>(e: impl Exec<'c>, run: SyncRunId, c: &PageCounts<'_>) -> Result<()> {
     sqlx::query(
         "UPDATE sync_runs SET fetched = fetched + $1, stored = stored + $2, updated = updated + $3, revoked = revoked + $4, \
          rejected = rejected + $5, cursor_to = COALESCE($6, cursor_to) WHERE id = $7",
@@ -89,7 +90,7 @@ pub async fn add_page<'c>(e: impl Exec<'c>, run: i64, c: &PageCounts<'_>) -> Res
     Ok(())
 }
 
-pub async fn reject<'c>(e: impl Exec<'c>, run: i64, record: &str, reason: &str) -> Result<()> {
+pub async fn reject<'c>(e: impl Exec<'c>, run: SyncRunId, record: &str, reason: &str) -> Result<()> {
     sqlx::query("INSERT INTO sync_rejections (run_id, record_no, reason) VALUES ($1, $2, $3)")
         .bind(run)
         .bind(record)
@@ -99,7 +100,7 @@ pub async fn reject<'c>(e: impl Exec<'c>, run: i64, record: &str, reason: &str) 
     Ok(())
 }
 
-pub async fn finish<'c>(e: impl Exec<'c>, run: i64, error: Option<&str>, t: i64) -> Result<()> {
+pub async fn finish<'c>(e: impl Exec<'c>, run: SyncRunId, error: Option<&str>, t: i64) -> Result<()> {
     sqlx::query("UPDATE sync_runs SET status = $1, error = $2, finished_at = $3 WHERE id = $4")
         .bind(if error.is_some() { "failed" } else { "done" })
         .bind(error)
@@ -110,7 +111,7 @@ pub async fn finish<'c>(e: impl Exec<'c>, run: i64, error: Option<&str>, t: i64)
     Ok(())
 }
 
-pub async fn run<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Run>> {
+pub async fn run<'c>(e: impl Exec<'c>, id: SyncRunId) -> Result<Option<Run>> {
     Ok(sqlx::query_as(&format!("{RUN} WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)
@@ -134,7 +135,7 @@ pub struct Rejection {
     pub reason: String,
 }
 
-pub async fn rejections<'c>(e: impl Exec<'c>, run: i64, limit: i64) -> Result<Vec<Rejection>> {
+pub async fn rejections<'c>(e: impl Exec<'c>, run: SyncRunId, limit: i64) -> Result<Vec<Rejection>> {
     Ok(
         sqlx::query_as("SELECT record_no, reason FROM sync_rejections WHERE run_id = $1 ORDER BY id LIMIT $2")
             .bind(run)

@@ -1,6 +1,7 @@
 //! The live taxonomy: types, subtypes, their fields, and authorisations of restricted
 //! subtypes.
 
+use domain::ids::{FieldId, InstitutionId, OutcomeTypeId, SubtypeId};
 use domain::taxonomy::{Category, FieldKind, FieldSpec, TypeSpec};
 use sqlx::FromRow;
 
@@ -8,7 +9,7 @@ use crate::{Exec, Result, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OutcomeType {
-    pub id: i64,
+    pub id: OutcomeTypeId,
     pub code: String,
     pub name: String,
     pub category: String,
@@ -17,8 +18,8 @@ pub struct OutcomeType {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Subtype {
-    pub id: i64,
-    pub type_id: i64,
+    pub id: SubtypeId,
+    pub type_id: OutcomeTypeId,
     pub code: String,
     pub name: String,
     pub restricted: i64,
@@ -38,8 +39,8 @@ impl Subtype {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct FieldRow {
-    pub id: i64,
-    pub subtype_id: i64,
+    pub id: FieldId,
+    pub subtype_id: SubtypeId,
     pub key: String,
     pub label: String,
     pub kind: String,
@@ -99,7 +100,7 @@ pub async fn set_setting_if_absent<'c>(e: impl Exec<'c>, key: &str, value: &str)
 /// Loads a preset into an empty taxonomy.
 pub async fn load(tx: &mut Tx, types: &[TypeSpec]) -> Result<()> {
     for (ti, t) in types.iter().enumerate() {
-        let type_id: i64 = sqlx::query_scalar(
+        let type_id: OutcomeTypeId = sqlx::query_scalar(
             "INSERT INTO outcome_types (code, name, category, sort) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(&t.code)
@@ -121,13 +122,13 @@ pub async fn load(tx: &mut Tx, types: &[TypeSpec]) -> Result<()> {
 
 pub async fn insert_subtype<'c>(
     e: impl Exec<'c>,
-    type_id: i64,
+    type_id: OutcomeTypeId,
     code: &str,
     name: &str,
     restricted: bool,
     synced: bool,
     sort: i64,
-) -> Result<i64> {
+) -> Result<SubtypeId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO outcome_subtypes (type_id, code, name, restricted, synced, sort) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -141,7 +142,7 @@ pub async fn insert_subtype<'c>(
     .await?)
 }
 
-pub async fn insert_field<'c>(e: impl Exec<'c>, subtype_id: i64, f: &FieldSpec, sort: i64) -> Result<i64> {
+pub async fn insert_field<'c>(e: impl Exec<'c>, subtype_id: SubtypeId, f: &FieldSpec, sort: i64) -> Result<FieldId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO subtype_fields (subtype_id, key, label, kind, required, options, sort) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -156,7 +157,7 @@ pub async fn insert_field<'c>(e: impl Exec<'c>, subtype_id: i64, f: &FieldSpec, 
     .await?)
 }
 
-pub async fn update_field<'c>(e: impl Exec<'c>, id: i64, f: &FieldSpec) -> Result<bool> {
+pub async fn update_field<'c>(e: impl Exec<'c>, id: FieldId, f: &FieldSpec) -> Result<bool> {
     let r = sqlx::query("UPDATE subtype_fields SET label = $2, kind = $3, required = $4, options = $5 WHERE id = $1")
         .bind(id)
         .bind(&f.label)
@@ -168,7 +169,7 @@ pub async fn update_field<'c>(e: impl Exec<'c>, id: i64, f: &FieldSpec) -> Resul
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn delete_field<'c>(e: impl Exec<'c>, id: i64) -> Result<bool> {
+pub async fn delete_field<'c>(e: impl Exec<'c>, id: FieldId) -> Result<bool> {
     Ok(sqlx::query("DELETE FROM subtype_fields WHERE id = $1")
         .bind(id)
         .execute(e)
@@ -177,7 +178,7 @@ pub async fn delete_field<'c>(e: impl Exec<'c>, id: i64) -> Result<bool> {
         == 1)
 }
 
-pub async fn set_restricted<'c>(e: impl Exec<'c>, subtype_id: i64, restricted: bool) -> Result<bool> {
+pub async fn set_restricted<'c>(e: impl Exec<'c>, subtype_id: SubtypeId, restricted: bool) -> Result<bool> {
     let r = sqlx::query("UPDATE outcome_subtypes SET restricted = $2 WHERE id = $1")
         .bind(subtype_id)
         .bind(i64::from(restricted))
@@ -205,7 +206,7 @@ pub async fn subtypes<'c>(e: impl Exec<'c>) -> Result<Vec<Subtype>> {
     Ok(sqlx::query_as(&sql).fetch_all(e).await?)
 }
 
-pub async fn subtype<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Subtype>> {
+pub async fn subtype<'c>(e: impl Exec<'c>, id: SubtypeId) -> Result<Option<Subtype>> {
     let sql = format!("{SUBTYPE} WHERE s.id = $1");
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
@@ -215,14 +216,14 @@ pub async fn subtype_by_code<'c>(e: impl Exec<'c>, code: &str) -> Result<Option<
     Ok(sqlx::query_as(&sql).bind(code).fetch_optional(e).await?)
 }
 
-pub async fn fields<'c>(e: impl Exec<'c>, subtype_id: i64) -> Result<Vec<FieldRow>> {
+pub async fn fields<'c>(e: impl Exec<'c>, subtype_id: SubtypeId) -> Result<Vec<FieldRow>> {
     Ok(sqlx::query_as("SELECT id, subtype_id, key, label, kind, required, options, sort FROM subtype_fields WHERE subtype_id = $1 ORDER BY sort, id")
         .bind(subtype_id)
         .fetch_all(e)
         .await?)
 }
 
-pub async fn field<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<FieldRow>> {
+pub async fn field<'c>(e: impl Exec<'c>, id: FieldId) -> Result<Option<FieldRow>> {
     Ok(sqlx::query_as(
         "SELECT id, subtype_id, key, label, kind, required, options, sort FROM subtype_fields WHERE id = $1",
     )
@@ -231,7 +232,13 @@ pub async fn field<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<FieldRow>> {
     .await?)
 }
 
-pub async fn authorise<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i64, by: i64, now: i64) -> Result<()> {
+pub async fn authorise<'c>(
+    e: impl Exec<'c>,
+    institution_id: InstitutionId,
+    subtype_id: SubtypeId,
+    by: i64,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO subtype_authorisations (institution_id, subtype_id, granted_by, granted_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (institution_id, subtype_id) DO NOTHING",
@@ -245,7 +252,7 @@ pub async fn authorise<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i6
     Ok(())
 }
 
-pub async fn revoke<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i64) -> Result<()> {
+pub async fn revoke<'c>(e: impl Exec<'c>, institution_id: InstitutionId, subtype_id: SubtypeId) -> Result<()> {
     sqlx::query("DELETE FROM subtype_authorisations WHERE institution_id = $1 AND subtype_id = $2")
         .bind(institution_id)
         .bind(subtype_id)
@@ -254,7 +261,7 @@ pub async fn revoke<'c>(e: impl Exec<'c>, institution_id: i64, subtype_id: i64) 
     Ok(())
 }
 
-pub async fn authorised<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<Vec<i64>> {
+pub async fn authorised<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<Vec<SubtypeId>> {
     Ok(
         sqlx::query_scalar("SELECT subtype_id FROM subtype_authorisations WHERE institution_id = $1")
             .bind(institution_id)

@@ -1,11 +1,12 @@
 //! 转换办法 (I-07): methods, the pledge, publishing and withdrawing.
 
 use super::*;
+use domain::ids::{InstitutionId, MethodId};
 use domain::lifecycle::MethodStatus;
 
 // ---------------------------------------------------------------- methods (I-07)
 
-pub async fn accept_pledge(app: &App, institution_id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn accept_pledge(app: &App, institution_id: InstitutionId, actor: &Actor) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     store::conversion::pledge(&mut *tx, institution_id, actor.id.unwrap_or_default(), now()).await?;
     store::audit::record(
@@ -23,11 +24,11 @@ pub async fn accept_pledge(app: &App, institution_id: i64, actor: &Actor) -> App
 
 pub async fn create_method(
     app: &App,
-    institution_id: i64,
+    institution_id: InstitutionId,
     title: &str,
     document: Option<&crate::files::Upload>,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<MethodId> {
     let mut v = Checks::default();
     let title = v.check(parse_label("title", "办法名称", title, 100));
     if document.is_none() {
@@ -45,8 +46,8 @@ pub async fn create_method(
 
 pub async fn update_method(
     app: &App,
-    institution_id: i64,
-    id: i64,
+    institution_id: InstitutionId,
+    id: MethodId,
     title: &str,
     document: Option<&crate::files::Upload>,
     actor: &Actor,
@@ -71,8 +72,8 @@ pub enum MethodAction {
 
 pub async fn act_on_method(
     app: &App,
-    institution_id: i64,
-    id: i64,
+    institution_id: InstitutionId,
+    id: MethodId,
     action: MethodAction,
     actor: &Actor,
 ) -> AppResult<()> {

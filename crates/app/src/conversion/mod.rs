@@ -3,6 +3,7 @@
 
 use domain::conversion::{Held, History, Match, RuleSpec, applicable};
 use domain::credits::Credits;
+use domain::ids::{ApplicationId, CatalogOutcomeId, InstitutionId, LearnerId, RuleId};
 pub use domain::lifecycle::RuleAction;
 use domain::lifecycle::{RuleStatus, Stage};
 use domain::name::parse_label;
@@ -58,7 +59,7 @@ async fn spec(app: &App, r: &Rule) -> AppResult<RuleSpec> {
     })
 }
 
-async fn held_and_history(app: &App, learner_id: i64) -> AppResult<(Vec<Held>, History)> {
+async fn held_and_history(app: &App, learner_id: LearnerId) -> AppResult<(Vec<Held>, History)> {
     let held = store::holdings::for_matching(&app.db.pool, learner_id)
         .await?
         .into_iter()
@@ -78,16 +79,18 @@ async fn held_and_history(app: &App, learner_id: i64) -> AppResult<(Vec<Held>, H
 }
 
 /// The published rules that apply to the learner now.
-pub async fn matches(app: &App, learner_id: i64) -> AppResult<Vec<(Rule, Match)>> {
+pub async fn matches(app: &App, learner_id: LearnerId) -> AppResult<Vec<(Rule, Match)>> {
     let (held, history) = held_and_history(app, learner_id).await?;
-    let catalog: Vec<i64> = held.iter().filter(|h| h.stored).filter_map(|h| h.catalog_id).collect();
+    let catalog: Vec<CatalogOutcomeId> = held.iter().filter(|h| h.stored).filter_map(|h| h.catalog_id).collect();
     let today = domain::time::today();
     // Candidates, their sources and targets in a fixed number of queries.
     let pool = &app.db.pool;
     let ids = store::conversion::published_rules_with_sources(pool, &catalog).await?;
     let sources = store::conversion::links_of(pool, store::conversion::Links::Sources, &ids).await?;
     let targets = store::conversion::links_of(pool, store::conversion::Links::Targets, &ids).await?;
-    let of = |links: &[(i64, i64)], rule: i64| links.iter().filter(|l| l.0 == rule).map(|l| l.1).collect::<Vec<_>>();
+    let of = |links: &[(RuleId, CatalogOutcomeId)], rule: RuleId| {
+        links.iter().filter(|l| l.0 == rule).map(|l| l.1).collect::<Vec<_>>()
+    };
     let mut out = Vec::new();
     for r in store::conversion::rules_by_ids(pool, &ids).await? {
         let spec = RuleSpec {
@@ -107,7 +110,7 @@ pub async fn matches(app: &App, learner_id: i64) -> AppResult<Vec<(Rule, Match)>
 /// Who applies: the learner, or a source institution for a batch of its learners.
 enum Initiator<'a> {
     Learner,
-    Institution { id: i64, batch: &'a str },
+    Institution { id: InstitutionId, batch: &'a str },
 }
 
 /// Tells the first reviewer of the chain that `n` applications for the rule wait.
@@ -143,7 +146,14 @@ async fn notify_reviewers(tx: &mut Tx, chain: Chain, rule: &Rule, n: usize, t: i
     }
 }
 
-async fn apply_one(tx: &mut Tx, rule: &Rule, m: &Match, learner: i64, who: &Initiator<'_>, t: i64) -> AppResult<i64> {
+async fn apply_one(
+    tx: &mut Tx,
+    rule: &Rule,
+    m: &Match,
+    learner: LearnerId,
+    who: &Initiator<'_>,
+    t: i64,
+) -> AppResult<ApplicationId> {
     let (initiator, institution, batch) = match who {
         Initiator::Learner => ("learner", None, None),
         Initiator::Institution { id, batch } => ("institution", Some(*id), Some(*batch)),
@@ -169,10 +179,10 @@ async fn apply_one(tx: &mut Tx, rule: &Rule, m: &Match, learner: i64, who: &Init
 pub async fn apply(
     app: &App,
     learner: &Learner,
-    rule_id: i64,
+    rule_id: RuleId,
     materials: &[(&str, &[u8])],
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<ApplicationId> {
     if materials.is_empty() && chain(app).await? == Chain::TwoStage {
         return Err(AppError::field("file", "请上传转换申请材料（jpg、png、gif或pdf）"));
     }
@@ -208,9 +218,9 @@ pub async fn apply(
 /// how many applications were made and the names of learners who were not eligible.
 pub async fn batch_apply(
     app: &App,
-    institution_id: i64,
-    rule_id: i64,
-    learners: &[i64],
+    institution_id: InstitutionId,
+    rule_id: RuleId,
+    learners: &[LearnerId],
     actor: &Actor,
 ) -> AppResult<(usize, Vec<String>)> {
     let r = store::conversion::rule(&app.db.pool, rule_id)
@@ -252,7 +262,7 @@ pub async fn batch_apply(
             .into_iter()
             .filter(|h| {
                 h.catalog_id.is_some_and(|c| mine.iter().any(|o| o.id == c))
-                    || !sources.contains(&h.catalog_id.unwrap_or(-1))
+                    || !sources.contains(&h.catalog_id.unwrap_or_default())
             })
             .collect();
         match applicable(&rule_spec, &own_held, &history, today) {

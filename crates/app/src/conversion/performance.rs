@@ -4,6 +4,7 @@
 //! the paper originals (初审), an expert decides (终审); a pass grants the target with its
 //! credits. Only banks whose profile offers it (`Profile::performance_conversion`).
 
+use domain::ids::{CatalogOutcomeId, HoldingId, PerformanceId};
 use domain::lifecycle::{ApplicationStatus, Stage};
 use domain::outcome::Status;
 use domain::role::Area;
@@ -34,7 +35,7 @@ pub fn convertible(h: &Holding) -> bool {
 /// One of the learner's convertible outcomes with its newest request, if any.
 pub struct Candidate {
     pub outcome: Holding,
-    pub request: Option<(i64, ApplicationStatus)>,
+    pub request: Option<(PerformanceId, ApplicationStatus)>,
 }
 
 impl Candidate {
@@ -77,7 +78,13 @@ pub async fn candidates(app: &App, learner: &Learner) -> AppResult<Vec<Candidate
 }
 
 /// The learner asks to convert `source` into the catalog outcome `target`.
-pub async fn apply(app: &App, learner: &Learner, source: i64, target: i64, actor: &Actor) -> AppResult<i64> {
+pub async fn apply(
+    app: &App,
+    learner: &Learner,
+    source: HoldingId,
+    target: CatalogOutcomeId,
+    actor: &Actor,
+) -> AppResult<PerformanceId> {
     offered(app)?;
     let h = store::holdings::by_id(&app.db.pool, source)
         .await?
@@ -153,7 +160,7 @@ fn stage_of(who: &Principal, r: &Request) -> Option<Stage> {
 pub async fn review(
     app: &App,
     who: &Principal,
-    ids: &[i64],
+    ids: &[PerformanceId],
     pass: bool,
     text: &str,
     actor: &Actor,
@@ -270,8 +277,13 @@ pub async fn list(app: &App, who: &Principal, f: Filter, page: i64, per_page: i6
 
 /// The ticked requests, or every one the list shows when none is ticked; only rows of
 /// that list count.
-pub async fn ticked_or_all(app: &App, who: &Principal, f: Filter, ticked: Vec<i64>) -> AppResult<Vec<i64>> {
-    let shown: Vec<i64> = list(app, who, f, 1, 500).await?.rows.iter().map(|r| r.id).collect();
+pub async fn ticked_or_all(
+    app: &App,
+    who: &Principal,
+    f: Filter,
+    ticked: Vec<PerformanceId>,
+) -> AppResult<Vec<PerformanceId>> {
+    let shown: Vec<PerformanceId> = list(app, who, f, 1, 500).await?.rows.iter().map(|r| r.id).collect();
     if ticked.is_empty() {
         return Ok(shown);
     }
@@ -291,7 +303,7 @@ pub struct Detail {
 /// Whether this caller reviews a request made with this learner outcome (and so may
 /// read the outcome and its evidence): the target institution, or an expert once the
 /// request reached the 终审.
-pub async fn reviews_source(app: &App, who: &Principal, holding: i64) -> AppResult<bool> {
+pub async fn reviews_source(app: &App, who: &Principal, holding: HoldingId) -> AppResult<bool> {
     if !app.bank.performance_conversion() || !matches!(who, Principal::Institution { .. } | Principal::Expert(_)) {
         return Ok(false);
     }
@@ -317,7 +329,7 @@ async fn reached_final(app: &App, r: &Request) -> AppResult<bool> {
                 .any(|v| v.stage == Stage::Final.code())))
 }
 
-pub async fn detail(app: &App, who: &Principal, id: i64) -> AppResult<Detail> {
+pub async fn detail(app: &App, who: &Principal, id: PerformanceId) -> AppResult<Detail> {
     offered(app)?;
     let r = store::performance::by_id(&app.db.pool, id)
         .await?

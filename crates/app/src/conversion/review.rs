@@ -1,15 +1,16 @@
 //! Reviewing conversion applications (I-09, M-03, E-01) and granting what a passed one converts into.
 
 use super::*;
+use domain::ids::{ApplicationId, DepartmentId, HoldingId, InstitutionId, LearnerId};
 
 // ---------------------------------------------------------------- reviews and grant
 
 /// Who is reviewing.
 pub enum Reviewer<'a> {
     /// The target institution (single-stage chain).
-    Institution(i64),
+    Institution(InstitutionId),
     /// The department of a scope (initial review, two-stage chain).
-    Department(&'a [i64]),
+    Department(&'a [DepartmentId]),
     /// An expert (final review, two-stage chain).
     Expert,
 }
@@ -23,7 +24,7 @@ pub(super) fn opinion(text: &str, required: bool) -> AppResult<String> {
 /// The stage at which this reviewer decides this application in this chain, if any:
 /// the target institution alone (single chain), the department over the target
 /// institution (initial), an expert (final). `department` is the target's.
-fn stage_of(who: &Reviewer<'_>, chain: Chain, a: &Application, department: Option<i64>) -> Option<Stage> {
+fn stage_of(who: &Reviewer<'_>, chain: Chain, a: &Application, department: Option<DepartmentId>) -> Option<Stage> {
     match (who, chain) {
         (Reviewer::Institution(inst), Chain::Single) if a.target_institution_id == *inst => Some(Stage::Single),
         (Reviewer::Department(scope), Chain::TwoStage) if department.is_some_and(|d| scope.contains(&d)) => {
@@ -46,7 +47,7 @@ pub async fn may_decide(app: &App, who: &Reviewer<'_>, a: &Application) -> AppRe
 pub async fn review(
     app: &App,
     who: Reviewer<'_>,
-    ids: &[i64],
+    ids: &[ApplicationId],
     pass: bool,
     text: &str,
     actor: &Actor,
@@ -193,12 +194,12 @@ pub(super) async fn grant(tx: &mut Tx, a: &Application, actor: &Actor, t: i64) -
 /// today with the conversion's number. Credits are the caller's: a rule may give its own.
 pub(super) async fn grant_target(
     tx: &mut Tx,
-    learner: i64,
+    learner: LearnerId,
     o: &store::catalog::CatalogOutcome,
     number: &str,
     actor: &Actor,
     t: i64,
-) -> AppResult<i64> {
+) -> AppResult<HoldingId> {
     let issued = domain::time::beijing_day(t).format("%Y-%m-%d").to_string();
     Ok(store::holdings::insert(
         &mut **tx,

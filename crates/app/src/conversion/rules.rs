@@ -2,6 +2,7 @@
 //! 未提交) by their institution; taken down (下架) by the department.
 
 use super::*;
+use domain::ids::{CatalogOutcomeId, DepartmentId, FileId, InstitutionId, RuleId};
 
 pub const RULE_KINDS: [&str; 4] = ["学历→学历", "学历→非学历", "非学历→学历", "非学历→非学历"];
 
@@ -9,10 +10,10 @@ pub const RULE_KINDS: [&str; 4] = ["学历→学历", "学历→非学历", "非
 pub struct RuleForm {
     pub name: String,
     pub kind: String,
-    pub sources: Vec<i64>,
-    pub targets: Vec<i64>,
+    pub sources: Vec<CatalogOutcomeId>,
+    pub targets: Vec<CatalogOutcomeId>,
     /// 免考模块 per target: (target, module name, credits text).
-    pub exemptions: Vec<(i64, String, String)>,
+    pub exemptions: Vec<(CatalogOutcomeId, String, String)>,
     pub ratio: String,
     pub explanation: String,
     pub min_score: String,
@@ -34,13 +35,13 @@ struct Parsed {
     explanation: String,
     min_score: Option<i64>,
     max_age: Option<i64>,
-    sources: Vec<i64>,
+    sources: Vec<CatalogOutcomeId>,
     /// (target, credits of its 免考模块, the module's name).
-    targets: Vec<(i64, Option<i64>, Option<String>)>,
+    targets: Vec<(CatalogOutcomeId, Option<i64>, Option<String>)>,
 }
 
 /// Checks a rule form; `document_required` for a new rule (an edit keeps its file).
-async fn parse(app: &App, institution_id: i64, f: &RuleForm, document_required: bool) -> AppResult<Parsed> {
+async fn parse(app: &App, institution_id: InstitutionId, f: &RuleForm, document_required: bool) -> AppResult<Parsed> {
     let pool = &app.db.pool;
     let mut v = Checks::default();
     let name = v.check(parse_label("name", "规则名称", &f.name, 100));
@@ -144,7 +145,7 @@ async fn parse(app: &App, institution_id: i64, f: &RuleForm, document_required: 
     })
 }
 
-async fn link(tx: &mut Tx, id: i64, p: &Parsed) -> AppResult<()> {
+async fn link(tx: &mut Tx, id: RuleId, p: &Parsed) -> AppResult<()> {
     for s in &p.sources {
         store::conversion::add_source(&mut **tx, id, *s).await?;
     }
@@ -157,9 +158,9 @@ async fn link(tx: &mut Tx, id: i64, p: &Parsed) -> AppResult<()> {
 fn new_rule<'a>(
     p: &'a Parsed,
     code: &'a str,
-    institution_id: i64,
+    institution_id: InstitutionId,
     kind: &'a str,
-    file_id: Option<i64>,
+    file_id: Option<FileId>,
     t: i64,
 ) -> NewRule<'a> {
     NewRule {
@@ -177,7 +178,7 @@ fn new_rule<'a>(
 }
 
 /// Makes a rule (未提交). A published method is required before the first rule.
-pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &Actor) -> AppResult<i64> {
+pub async fn create_rule(app: &App, institution_id: InstitutionId, f: &RuleForm, actor: &Actor) -> AppResult<RuleId> {
     let p = parse(app, institution_id, f, true).await?;
     if !store::conversion::has_published_method(&app.db.pool, institution_id).await? {
         return Err(AppError::Conflict("请先发布本机构的转换办法，再制定转换规则".into()));
@@ -202,7 +203,7 @@ pub async fn create_rule(app: &App, institution_id: i64, f: &RuleForm, actor: &A
 }
 
 /// The institution's own rule, or "not found".
-async fn own_rule(app: &App, institution_id: i64, id: i64) -> AppResult<Rule> {
+async fn own_rule(app: &App, institution_id: InstitutionId, id: RuleId) -> AppResult<Rule> {
     store::conversion::rule(&app.db.pool, id)
         .await?
         .filter(|r| r.institution_id == institution_id)
@@ -211,7 +212,13 @@ async fn own_rule(app: &App, institution_id: i64, id: i64) -> AppResult<Rule> {
 
 /// 修改 a rule while it is 未提交 and no application refers to it (an application
 /// must keep meaning what it meant). A new document replaces the old one.
-pub async fn update_rule(app: &App, institution_id: i64, id: i64, f: &RuleForm, actor: &Actor) -> AppResult<()> {
+pub async fn update_rule(
+    app: &App,
+    institution_id: InstitutionId,
+    id: RuleId,
+    f: &RuleForm,
+    actor: &Actor,
+) -> AppResult<()> {
     let r = own_rule(app, institution_id, id).await?;
     if !r.status.editable() {
         return Err(AppError::Conflict(format!(
@@ -246,7 +253,7 @@ pub async fn update_rule(app: &App, institution_id: i64, id: i64, f: &RuleForm, 
 }
 
 /// 删除 a rule while it is 未提交 and no application refers to it.
-pub async fn delete_rule(app: &App, institution_id: i64, id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn delete_rule(app: &App, institution_id: InstitutionId, id: RuleId, actor: &Actor) -> AppResult<()> {
     let r = own_rule(app, institution_id, id).await?;
     let t = now();
     let mut tx = app.db.begin().await?;
@@ -263,7 +270,13 @@ pub async fn delete_rule(app: &App, institution_id: i64, id: i64, actor: &Actor)
 
 /// Publishes a rule (未提交 → 已发布) or withdraws it (已发布 → 未提交). A published rule
 /// never changes while published.
-pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAction, actor: &Actor) -> AppResult<()> {
+pub async fn act_on_rule(
+    app: &App,
+    institution_id: InstitutionId,
+    id: RuleId,
+    action: RuleAction,
+    actor: &Actor,
+) -> AppResult<()> {
     let r = store::conversion::rule(&app.db.pool, id)
         .await?
         .filter(|r| r.institution_id == institution_id)
@@ -304,7 +317,7 @@ pub async fn act_on_rule(app: &App, institution_id: i64, id: i64, action: RuleAc
 }
 
 /// M-03: the department takes a published rule of its scope down (下架).
-pub async fn take_down(app: &App, scope: &[i64], id: i64, reason: &str, actor: &Actor) -> AppResult<()> {
+pub async fn take_down(app: &App, scope: &[DepartmentId], id: RuleId, reason: &str, actor: &Actor) -> AppResult<()> {
     let r = store::conversion::rule(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)?;

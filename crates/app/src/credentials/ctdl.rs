@@ -3,6 +3,7 @@
 //! such as the Credential Registry to harvest.
 
 use credentials::ctdl::{self, Resource, Transfer};
+use domain::ids::{CatalogOutcomeId, RuleId};
 use serde_json::Value;
 use store::catalog::CatalogOutcome;
 
@@ -52,13 +53,13 @@ fn resource(app: &App, o: &CatalogOutcome) -> Resource {
 }
 
 /// One catalog outcome (every outcome of the catalog is public).
-pub async fn outcome(app: &App, id: i64) -> AppResult<Value> {
+pub async fn outcome(app: &App, id: CatalogOutcomeId) -> AppResult<Value> {
     let o = crate::queries::catalog::get(app, id).await?;
     Ok(resource(app, &o).document())
 }
 
 /// A page of the catalog.
-pub async fn outcomes(app: &App, before: Option<i64>) -> AppResult<Value> {
+pub async fn outcomes(app: &App, before: Option<CatalogOutcomeId>) -> AppResult<Value> {
     let f = crate::queries::CatalogFilter {
         before_id: before,
         ..Default::default()
@@ -70,10 +71,10 @@ pub async fn outcomes(app: &App, before: Option<i64>) -> AppResult<Value> {
         app,
         "catalog",
         "成果目录",
-        before,
+        before.map(i64::from),
         members,
         page.total,
-        last,
+        last.map(i64::from),
     ))
 }
 
@@ -95,18 +96,26 @@ async fn transfer(app: &App, r: &store::conversion::Rule) -> AppResult<Transfer>
 }
 
 /// One published rule as a TransferValueProfile.
-pub async fn rule(app: &App, id: i64) -> AppResult<Value> {
+pub async fn rule(app: &App, id: RuleId) -> AppResult<Value> {
     let r = crate::queries::conversion::rule(app, None, id).await?;
     Ok(transfer(app, &r).await?.document())
 }
 
 /// A page of the published rules.
-pub async fn rules(app: &App, before: Option<i64>) -> AppResult<Value> {
+pub async fn rules(app: &App, before: Option<RuleId>) -> AppResult<Value> {
     let page = crate::queries::conversion::rules_before(app, RuleList::Public(String::new()), before, PER_PAGE).await?;
     let mut members = Vec::new();
     for r in &page.rows {
         members.push(transfer(app, r).await?.to_json());
     }
     let last = page.rows.last().map(|r| r.id);
-    Ok(collection(app, "rules", "转换规则", before, members, page.total, last))
+    Ok(collection(
+        app,
+        "rules",
+        "转换规则",
+        before.map(i64::from),
+        members,
+        page.total,
+        last.map(i64::from),
+    ))
 }

@@ -1,6 +1,7 @@
 //! Issuing: the Open Badges credential of a stored outcome or a conversion grant. A
 //! holding keeps one credential while it holds; asking again returns the same one.
 
+use domain::ids::HoldingId;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -20,7 +21,7 @@ use super::{base_url, internal, issuer, list_url};
 use crate::{App, AppError, AppResult};
 
 /// The learner's credential of a stored outcome (issued on first request).
-pub async fn of_holding(app: &App, learner: &Learner, holding: i64, actor: &Actor) -> AppResult<Value> {
+pub async fn of_holding(app: &App, learner: &Learner, holding: HoldingId, actor: &Actor) -> AppResult<Value> {
     let h = store::holdings::by_id(&app.db.pool, holding)
         .await?
         .filter(|h| h.learner_id == learner.id)

@@ -9,6 +9,7 @@ mod verify;
 
 use certs::{Key as SigningKey, PublicKey as VerifyingKey};
 use credentials::{did, proof, status};
+use domain::ids::HoldingId;
 use serde_json::Value;
 use store::{Tx, now};
 
@@ -94,7 +95,7 @@ pub async fn status_list(app: &App, list: i64) -> AppResult<Value> {
 }
 
 /// Revokes the credentials of a holding inside the caller's transaction.
-pub(crate) async fn revoke_holding(tx: &mut Tx, holding: i64, reason: &str, t: i64) -> AppResult<()> {
+pub(crate) async fn revoke_holding(tx: &mut Tx, holding: HoldingId, reason: &str, t: i64) -> AppResult<()> {
     store::credentials::revoke_of_holding(&mut **tx, holding, reason, t).await?;
     Ok(())
 }

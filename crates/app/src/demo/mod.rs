@@ -4,6 +4,7 @@
 
 use domain::bank::Profile;
 use domain::id_card::check_char;
+use domain::ids::{CatalogOutcomeId, DepartmentId, InstitutionId, StaffUserId, SubtypeId};
 use domain::institution::uscc_check;
 use domain::lifecycle::{InstitutionStatus, LearnerStatus};
 use domain::role::{Area, Areas, Role};
@@ -133,7 +134,7 @@ async fn seed(app: &App) -> AppResult<()> {
         Some(t),
     )
     .await?;
-    store::institutions::decide(pool, school, InstitutionStatus::Approved, None, 1, t).await?;
+    store::institutions::decide(pool, school, InstitutionStatus::Approved, None, StaffUserId::new(1), t).await?;
     for (account, name, mobile, primary, areas) in [
         (SCHOOL_CODE, "广东开放大学", Some("13900000001"), true, Areas::all()),
         (
@@ -224,7 +225,7 @@ fn vals(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
 /// Catalog outcomes of the school, some recognised, and the learners' holdings in each
 /// state: stored with credits, registered, waiting for storage, and an informal outcome
 /// waiting for the expert.
-async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
+async fn seed_outcomes(app: &App, school: InstitutionId, gd: DepartmentId) -> AppResult<()> {
     use store::audit::Actor;
     let pool = &app.db.pool;
     let inst = Actor {
@@ -355,7 +356,7 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
     };
     let me = Actor {
         role: Some("learner".into()),
-        id: Some(learner.id),
+        id: Some(learner.id.get()),
         name: Some(learner.name.clone()),
         ip: None,
     };
@@ -439,9 +440,9 @@ async fn seed_outcomes(app: &App, school: i64, gd: i64) -> AppResult<()> {
 /// 高等数学 into its own 工程数学, so the demo learner has a conversion to apply for.
 async fn seed_conversion(
     app: &App,
-    gd: i64,
-    math: i64,
-    course: i64,
+    gd: DepartmentId,
+    math: CatalogOutcomeId,
+    course: SubtypeId,
     course_fields: &dyn Fn(&str, &str) -> std::collections::BTreeMap<String, String>,
 ) -> AppResult<()> {
     use store::audit::Actor;
@@ -457,7 +458,7 @@ async fn seed_conversion(
         ..Default::default()
     };
     store::institutions::save_profile(pool, b, &profile, InstitutionStatus::Pending, Some(t)).await?;
-    store::institutions::decide(pool, b, InstitutionStatus::Approved, None, 1, t).await?;
+    store::institutions::decide(pool, b, InstitutionStatus::Approved, None, StaffUserId::new(1), t).await?;
     store::institutions::insert_user(
         pool,
         &NewUser {
@@ -475,7 +476,7 @@ async fn seed_conversion(
     .await?;
     let inst = Actor {
         role: Some("institution".into()),
-        id: Some(b),
+        id: Some(b.get()),
         name: Some("广州番禺职业技术学院".into()),
         ip: None,
     };

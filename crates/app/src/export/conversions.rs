@@ -2,6 +2,7 @@
 //! (机构发起), received, or has waiting for review, with their review history, read a page
 //! at a time, ID numbers masked, after the gate, and audited.
 
+use domain::ids::InstitutionId;
 use domain::mask;
 use domain::role::Area;
 
@@ -34,7 +35,7 @@ impl RecordsTab {
         }
     }
 
-    fn filter(self, institution: i64) -> ApplicationFilter {
+    fn filter(self, institution: InstitutionId) -> ApplicationFilter {
         match self {
             RecordsTab::Sent => ApplicationFilter {
                 initiator_institution_id: Some(institution),

@@ -2,6 +2,7 @@
 //! the ticked rows, or every row matching the list's filters — read a page at a time
 //! into a constant-memory sheet, masked, after the SMS code, and audited.
 
+use domain::ids::{CatalogOutcomeId, HoldingId, InstitutionId, LearnerId};
 use domain::mask;
 use domain::role::Area;
 
@@ -13,7 +14,7 @@ use crate::{App, AppError, AppResult};
 /// Rows read per page while exporting.
 const PAGE: i64 = 5_000;
 
-fn institution(who: &Principal) -> AppResult<(&store::institutions::InstitutionUser, i64)> {
+fn institution(who: &Principal) -> AppResult<(&store::institutions::InstitutionUser, InstitutionId)> {
     match who {
         Principal::Institution { user, institution } => {
             crate::institutions::require(user, Area::Outcomes)?;
@@ -23,7 +24,7 @@ fn institution(who: &Principal) -> AppResult<(&store::institutions::InstitutionU
     }
 }
 
-fn keep(ticked: &[i64], id: i64) -> bool {
+fn keep<T: PartialEq>(ticked: &[T], id: T) -> bool {
     ticked.is_empty() || ticked.contains(&id)
 }
 
@@ -32,7 +33,7 @@ pub async fn catalog(
     app: &App,
     who: &Principal,
     f: CatalogFilter,
-    ticked: &[i64],
+    ticked: &[CatalogOutcomeId],
     gate: &Gate<'_>,
     ip: &str,
 ) -> AppResult<Vec<u8>> {
@@ -76,7 +77,7 @@ pub async fn learner_outcomes(
     app: &App,
     who: &Principal,
     f: HoldingFilter,
-    ticked: &[i64],
+    ticked: &[HoldingId],
     gate: &Gate<'_>,
     ip: &str,
 ) -> AppResult<Vec<u8>> {
@@ -124,7 +125,7 @@ pub async fn learners(
     app: &App,
     who: &Principal,
     f: LearnerFilter,
-    ticked: &[i64],
+    ticked: &[LearnerId],
     gate: &Gate<'_>,
     ip: &str,
 ) -> AppResult<Vec<u8>> {

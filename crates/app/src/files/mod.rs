@@ -4,6 +4,7 @@
 
 mod object;
 
+use domain::ids::FileId;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
@@ -230,7 +231,9 @@ fn storage_error(field: &'static str, name: &str, e: anyhow::Error) -> AppError 
 }
 
 /// Writes the row of a checked upload, in the caller's transaction. Returns its id.
-pub async fn record<'c>(e: impl store::Exec<'c>, up: &Upload, role: &str, by: i64) -> AppResult<i64> {
+/// `by` is the uploader's account id, of the table `role` names.
+pub async fn record<'c>(e: impl store::Exec<'c>, up: &Upload, role: &str, by: impl Into<i64>) -> AppResult<FileId> {
+    let by: i64 = by.into();
     Ok(store::files::insert(
         e,
         &store::files::NewFile {
@@ -249,7 +252,12 @@ pub async fn record<'c>(e: impl store::Exec<'c>, up: &Upload, role: &str, by: i6
 
 /// Records an optional upload in the caller's transaction, as the institution user
 /// `by`. Returns the file's id.
-pub async fn record_opt(tx: &mut store::Tx, up: Option<&Upload>, role: &str, by: i64) -> AppResult<Option<i64>> {
+pub async fn record_opt(
+    tx: &mut store::Tx,
+    up: Option<&Upload>,
+    role: &str,
+    by: impl Into<i64>,
+) -> AppResult<Option<FileId>> {
     match up {
         Some(up) => Ok(Some(record(&mut **tx, up, role, by).await?)),
         None => Ok(None),
@@ -265,8 +273,8 @@ pub async fn save(
     bytes: &[u8],
     accept: Accept,
     role: &str,
-    by: i64,
-) -> AppResult<i64> {
+    by: impl Into<i64>,
+) -> AppResult<FileId> {
     let up = check_and_put(app, field, name, bytes, accept).await?;
     record(&app.db.pool, &up, role, by).await
 }

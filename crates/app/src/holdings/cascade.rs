@@ -3,6 +3,7 @@
 //! withdrawn in turn — credits reversed, learner told, credentials revoked — all the way
 //! down the chain of conversions.
 
+use domain::ids::HoldingId;
 use store::audit::Actor;
 use store::holdings::Holding;
 use store::{Tx, now};
@@ -13,7 +14,7 @@ use crate::AppResult;
 pub(crate) async fn after_withdrawal(tx: &mut Tx, h: &Holding, reason: &str, actor: &Actor) -> AppResult<()> {
     let t = now();
     crate::credentials::revoke_holding(tx, h.id, &format!("成果已撤回：{reason}"), t).await?;
-    let mut queue: Vec<(i64, String)> = store::holdings::granted_from(&mut **tx, h.id)
+    let mut queue: Vec<(HoldingId, String)> = store::holdings::granted_from(&mut **tx, h.id)
         .await?
         .into_iter()
         .map(|g| (g, h.name.clone()))

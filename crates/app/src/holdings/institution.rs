@@ -1,6 +1,7 @@
 //! What an institution does with its learners' outcomes (I-04): storing one of its catalog outcomes for a learner, and withdrawing them with a reason.
 
 use super::*;
+use domain::ids::{CatalogOutcomeId, HoldingId, InstitutionId, LearnerId};
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct StoreForLearnerForm {
@@ -23,11 +24,11 @@ pub struct StoreForLearnerForm {
 /// without an account gets a pre-imported one (未激活).
 pub async fn institution_store(
     app: &App,
-    institution_id: i64,
-    catalog_id: i64,
+    institution_id: InstitutionId,
+    catalog_id: CatalogOutcomeId,
     f: &StoreForLearnerForm,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<HoldingId> {
     let o = store::catalog::by_id(&app.db.pool, catalog_id)
         .await?
         .filter(|o| o.institution_id == institution_id)
@@ -45,7 +46,7 @@ pub(crate) struct StoreRow {
     name: PersonName,
     id: IdNumber,
     /// The learner's account, when there is one.
-    pub(crate) learner: Option<i64>,
+    pub(crate) learner: Option<LearnerId>,
     parsed: Parsed,
 }
 
@@ -60,7 +61,7 @@ impl StoreRow {
 
     /// What an import keeps of a checked row until it writes it: what varies between
     /// the rows of one catalog outcome.
-    pub(crate) fn imported(&self, learner: Option<i64>) -> ImportedHolding {
+    pub(crate) fn imported(&self, learner: Option<LearnerId>) -> ImportedHolding {
         ImportedHolding {
             name: self.name.as_str().to_string(),
             id_type: self.id.kind().code().to_string(),
@@ -80,7 +81,7 @@ pub(crate) struct ImportedHolding {
     name: String,
     id_type: String,
     id_number: String,
-    learner: Option<i64>,
+    learner: Option<LearnerId>,
     number: Option<String>,
     issued_on: Option<String>,
     score: Option<String>,
@@ -175,7 +176,7 @@ pub(crate) async fn store_many(
         })
         .collect();
     let new: Vec<(&str, &str, &str, &str)> = new.iter().map(|(n, k, id, c)| (*n, *k, *id, c.as_str())).collect();
-    let created: std::collections::HashMap<String, i64> =
+    let created: std::collections::HashMap<String, LearnerId> =
         store::learners::insert_imported(tx, &new, crate::password::INITIAL, Some(o.institution_id), t)
             .await?
             .into_iter()
@@ -183,11 +184,11 @@ pub(crate) async fn store_many(
     // Everything but the learner, number, date and score is the same for every row.
     let common = new_holding(
         &template.parsed,
-        0,
+        LearnerId::default(),
         SOURCE_INSTITUTION,
         STORED,
         Some("institution"),
-        Some(o.institution_id),
+        Some(o.institution_id.get()),
         t,
     );
     let mut per_row = Vec::with_capacity(rows.len());
@@ -213,7 +214,7 @@ pub(crate) async fn store_many(
     store::messages::send_for_holdings(tx, &stored, "机构为您存储了学习成果", &body, t).await?;
     if let (domain::lifecycle::CatalogRecognition::Recognised, Some(c)) = (o.recognition, o.credits) {
         let reason = format!("成果自动认定：{}", o.name);
-        let ids: Vec<i64> = stored.iter().map(|(h, _)| *h).collect();
+        let ids: Vec<HoldingId> = stored.iter().map(|(h, _)| *h).collect();
         store::holdings::set_credits_many(&mut **tx, &ids, c, t).await?;
         store::ledger::credit_holdings(tx, &stored, c, &reason, actor, t).await?;
         let body = format!("{reason}，获得学分银行学分 {}。", Credits(c));
@@ -230,7 +231,7 @@ pub(crate) async fn store_in(
     row: &StoreRow,
     actor: &Actor,
     t: i64,
-) -> AppResult<i64> {
+) -> AppResult<HoldingId> {
     let learner_id = match row.learner {
         Some(id) => id,
         None => {
@@ -254,7 +255,7 @@ pub(crate) async fn store_in(
         SOURCE_INSTITUTION,
         STORED,
         Some("institution"),
-        Some(o.institution_id),
+        Some(o.institution_id.get()),
         t,
     );
     let hid = store::holdings::insert(&mut **tx, &holding).await.map_err(|e| {
@@ -293,8 +294,8 @@ pub(crate) async fn store_in(
 /// they brought are reversed in the ledger.
 pub async fn withdraw(
     app: &App,
-    institution_id: i64,
-    ids: &[i64],
+    institution_id: InstitutionId,
+    ids: &[HoldingId],
     reason: &str,
     file: Option<&crate::files::Upload>,
     actor: &Actor,

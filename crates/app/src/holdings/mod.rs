@@ -1,6 +1,7 @@
 //! 学员成果 (I-04, L-05..L-07): outcomes held by learners, stored by institutions or by
 //! the bank, withdrawn with a reason, and credited through the ledger.
 
+use domain::ids::{CatalogOutcomeId, DepartmentId, HoldingId, InstitutionId, LearnerId, SubtypeId};
 use std::collections::BTreeMap;
 
 use domain::credits::Credits;
@@ -55,8 +56,8 @@ pub fn recognition_label(r: Recognition) -> &'static str {
 /// Appends credits to the ledger for a holding and records them on it.
 pub async fn grant(
     tx: &mut Tx,
-    holding: i64,
-    learner: i64,
+    holding: HoldingId,
+    learner: LearnerId,
     credits: i64,
     reason: &str,
     actor: &Actor,
@@ -79,7 +80,7 @@ pub async fn grant(
 
 /// When a holding becomes stored: if its catalog outcome is recognised, it takes the
 /// outcome's credits automatically.
-async fn auto_recognise(tx: &mut Tx, holding: i64, actor: &Actor, t: i64) -> AppResult<bool> {
+async fn auto_recognise(tx: &mut Tx, holding: HoldingId, actor: &Actor, t: i64) -> AppResult<bool> {
     let Some(h) = store::holdings::by_id(&mut **tx, holding).await? else {
         return Ok(false);
     };
@@ -109,9 +110,9 @@ async fn auto_recognise(tx: &mut Tx, holding: i64, actor: &Actor, t: i64) -> App
 
 #[derive(Debug, Default, Clone)]
 pub struct HoldingForm {
-    pub subtype_id: i64,
+    pub subtype_id: SubtypeId,
     /// Picked from the catalog (prefills and fixes name, issuer and fields).
-    pub institution_outcome_id: Option<i64>,
+    pub institution_outcome_id: Option<CatalogOutcomeId>,
     pub name: String,
     pub issuer: String,
     pub number: String,
@@ -122,9 +123,9 @@ pub struct HoldingForm {
 
 /// The validated parts of a holding.
 struct Parsed {
-    subtype_id: i64,
-    institution_outcome_id: Option<i64>,
-    issuer_institution_id: Option<i64>,
+    subtype_id: SubtypeId,
+    institution_outcome_id: Option<CatalogOutcomeId>,
+    issuer_institution_id: Option<InstitutionId>,
     name: String,
     issuer: String,
     number: Option<String>,
@@ -143,7 +144,11 @@ pub(crate) struct HoldingContext {
 }
 
 impl HoldingContext {
-    pub(crate) async fn load(app: &App, subtype_id: i64, catalog_id: Option<i64>) -> AppResult<Self> {
+    pub(crate) async fn load(
+        app: &App,
+        subtype_id: SubtypeId,
+        catalog_id: Option<CatalogOutcomeId>,
+    ) -> AppResult<Self> {
         let (s, specs) = taxonomy::subtype(app, subtype_id).await?;
         let catalog = match catalog_id {
             Some(id) => Some(
@@ -249,7 +254,7 @@ fn parse_with(ctx: &HoldingContext, f: &HoldingForm, number_required: bool, v: &
 
 fn new_holding<'a>(
     p: &'a Parsed,
-    learner_id: i64,
+    learner_id: LearnerId,
     source: &'a str,
     status: &'a str,
     stored_by: Option<&'a str>,
@@ -284,7 +289,7 @@ fn duplicate(e: store::StoreError) -> AppError {
 }
 
 /// L-06: a learner registers an outcome (登记), picked from the catalog or typed.
-pub async fn learner_create(app: &App, learner: &Learner, f: &HoldingForm, actor: &Actor) -> AppResult<i64> {
+pub async fn learner_create(app: &App, learner: &Learner, f: &HoldingForm, actor: &Actor) -> AppResult<HoldingId> {
     let p = parse(app, f, true).await?;
     if let Some(io) = p.institution_outcome_id
         && store::holdings::holds(&app.db.pool, learner.id, io).await?
@@ -315,7 +320,7 @@ pub async fn learner_create(app: &App, learner: &Learner, f: &HoldingForm, actor
     Ok(id)
 }
 
-async fn own_registered(app: &App, learner: &Learner, id: i64) -> AppResult<Holding> {
+async fn own_registered(app: &App, learner: &Learner, id: HoldingId) -> AppResult<Holding> {
     let h = store::holdings::by_id(&app.db.pool, id)
         .await?
         .filter(|h| h.learner_id == learner.id)
@@ -332,7 +337,13 @@ async fn own_registered(app: &App, learner: &Learner, id: i64) -> AppResult<Hold
 }
 
 /// L-07: edit while 登记.
-pub async fn learner_update(app: &App, learner: &Learner, id: i64, f: &HoldingForm, actor: &Actor) -> AppResult<()> {
+pub async fn learner_update(
+    app: &App,
+    learner: &Learner,
+    id: HoldingId,
+    f: &HoldingForm,
+    actor: &Actor,
+) -> AppResult<()> {
     let h = own_registered(app, learner, id).await?;
     let f = HoldingForm {
         subtype_id: h.subtype_id,
@@ -358,7 +369,7 @@ pub async fn learner_update(app: &App, learner: &Learner, id: i64, f: &HoldingFo
 }
 
 /// L-07: delete while 登记.
-pub async fn learner_delete(app: &App, learner: &Learner, id: i64, actor: &Actor) -> AppResult<()> {
+pub async fn learner_delete(app: &App, learner: &Learner, id: HoldingId, actor: &Actor) -> AppResult<()> {
     own_registered(app, learner, id).await?;
     let mut tx = app.db.begin().await?;
     if !store::holdings::delete_registered(&mut *tx, id, learner.id).await? {
@@ -370,7 +381,7 @@ pub async fn learner_delete(app: &App, learner: &Learner, id: i64, actor: &Actor
 }
 
 /// The learner submits registered outcomes for storage by the bank.
-pub async fn learner_submit(app: &App, learner: &Learner, ids: &[i64], actor: &Actor) -> AppResult<()> {
+pub async fn learner_submit(app: &App, learner: &Learner, ids: &[HoldingId], actor: &Actor) -> AppResult<()> {
     if ids.is_empty() {
         return Err(AppError::field("ids", "请选择要提交存储的成果"));
     }
@@ -394,9 +405,9 @@ pub async fn learner_submit(app: &App, learner: &Learner, ids: &[i64], actor: &A
 /// the first refusal stops the rest. Returns how many were decided.
 pub async fn bank_store_many(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     actor: &Actor,
-    ids: &[i64],
+    ids: &[HoldingId],
     approve: bool,
     opinion: &str,
 ) -> AppResult<usize> {
@@ -412,9 +423,9 @@ pub async fn bank_store_many(
 /// M-01: the department stores a submitted outcome (学分银行存储) or returns it to 登记.
 pub async fn bank_store(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     actor: &Actor,
-    id: i64,
+    id: HoldingId,
     approve: bool,
     opinion: &str,
 ) -> AppResult<()> {
@@ -469,7 +480,7 @@ pub async fn bank_store(
 /// institution of the scope, or one the learner entered (no issuing institution) when
 /// the learner belongs to the scope — its account was opened by, or it holds an outcome
 /// of, one of the scope's institutions. The centre's scope covers everything.
-pub async fn department_covers(app: &App, scope: &[i64], h: &Holding) -> AppResult<bool> {
+pub async fn department_covers(app: &App, scope: &[DepartmentId], h: &Holding) -> AppResult<bool> {
     let pool = &app.db.pool;
     Ok(match h.issuer_institution_id {
         Some(inst) => store::institutions::by_id(pool, inst)
@@ -485,7 +496,7 @@ pub async fn department_covers(app: &App, scope: &[i64], h: &Holding) -> AppResu
 }
 
 /// A holding the department may act on.
-pub async fn in_scope(app: &App, scope: &[i64], id: i64) -> AppResult<Holding> {
+pub async fn in_scope(app: &App, scope: &[DepartmentId], id: HoldingId) -> AppResult<Holding> {
     let h = store::holdings::by_id(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)?;

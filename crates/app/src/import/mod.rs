@@ -5,6 +5,7 @@
 //! import leaves nothing behind and memory does not grow with the file. The transaction
 //! only writes: on SQLite it holds the one write lock for as short a time as possible.
 
+use domain::ids::{CatalogOutcomeId, DepartmentId, FileId, ImportId, InstitutionId, LearnerId, SubtypeId};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -58,19 +59,19 @@ pub fn read_rows(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
 /// Whose import it is: an institution's, or the bank's own (made by a department, L-03).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
-    Institution(i64),
-    Bank { department: i64 },
+    Institution(InstitutionId),
+    Bank { department: DepartmentId },
 }
 
 impl Owner {
-    pub fn institution(self) -> Option<i64> {
+    pub fn institution(self) -> Option<InstitutionId> {
         match self {
             Owner::Institution(i) => Some(i),
             Owner::Bank { .. } => None,
         }
     }
 
-    pub fn department(self) -> Option<i64> {
+    pub fn department(self) -> Option<DepartmentId> {
         match self {
             Owner::Bank { department } => Some(department),
             Owner::Institution(_) => None,
@@ -82,14 +83,14 @@ impl Owner {
 pub struct Source<'a> {
     pub file_name: &'a str,
     pub file: &'a File,
-    pub file_id: i64,
+    pub file_id: FileId,
     pub job: Option<store::jobs::Claim>,
 }
 
 /// What an import did.
 #[derive(Debug, Clone)]
 pub struct Summary {
-    pub record: i64,
+    pub record: ImportId,
     pub imported: usize,
     pub rejected: usize,
 }
@@ -97,8 +98,8 @@ pub struct Summary {
 /// Imports catalog outcomes of one subtype for an institution (机构成果导入).
 pub async fn catalog(
     app: &App,
-    institution_id: i64,
-    subtype_id: i64,
+    institution_id: InstitutionId,
+    subtype_id: SubtypeId,
     src: &Source<'_>,
     actor: &Actor,
 ) -> AppResult<Summary> {
@@ -254,8 +255,8 @@ pub async fn learners(app: &App, owner: Owner, src: &Source<'_>, actor: &Actor) 
 /// caller adds its rows, then `close` writes the record and commits everything at once.
 struct Opened {
     tx: store::Tx,
-    original_id: i64,
-    rejected_id: Option<i64>,
+    original_id: FileId,
+    rejected_id: Option<FileId>,
     name: String,
     t: i64,
 }
@@ -295,7 +296,7 @@ async fn close(
     app: &App,
     mut o: Opened,
     src: &Source<'_>,
-    (owner, kind, subtype_id): (Owner, &str, Option<i64>),
+    (owner, kind, subtype_id): (Owner, &str, Option<SubtypeId>),
     imported: usize,
     rejected: &Rejections,
     actor: &Actor,
@@ -365,8 +366,8 @@ const STATISTICS_AFTER_ROWS: usize = 1_000;
 /// without an account get a pre-imported one; recognised outcomes credit them.
 pub async fn holdings(
     app: &App,
-    institution_id: i64,
-    catalog_id: i64,
+    institution_id: InstitutionId,
+    catalog_id: CatalogOutcomeId,
     src: &Source<'_>,
     actor: &Actor,
 ) -> AppResult<Summary> {
@@ -418,14 +419,14 @@ pub async fn holdings(
             .collect();
         // The learners of this chunk and whether they hold the outcome already: two queries.
         let numbers: Vec<&str> = checked.iter().flatten().map(|r| r.id_number()).collect();
-        let accounts: HashMap<String, (i64, String)> =
+        let accounts: HashMap<String, (LearnerId, String)> =
             store::learners::by_id_numbers(&mut *app.db.conn().await?, &numbers)
                 .await?
                 .into_iter()
                 .map(|(number, id, name)| (number, (id, name)))
                 .collect();
-        let ids: Vec<i64> = accounts.values().map(|(id, _)| *id).collect();
-        let holders: HashSet<i64> = store::holdings::held_by(&app.db.pool, o.id, &ids)
+        let ids: Vec<LearnerId> = accounts.values().map(|(id, _)| *id).collect();
+        let holders: HashSet<LearnerId> = store::holdings::held_by(&app.db.pool, o.id, &ids)
             .await?
             .into_iter()
             .map(|(_, l)| l)
@@ -461,7 +462,7 @@ pub async fn holdings(
             crate::holdings::store_many(&mut tx.tx, &o, template, &chunk?, actor, tx.t).await?;
         }
     }
-    let target = (Owner::Institution(institution_id), "holdings", Some(o.id));
+    let target = (Owner::Institution(institution_id), "holdings", Some(o.subtype_id));
     close(app, tx, src, target, imported, &walk.rejected, actor).await
 }
 

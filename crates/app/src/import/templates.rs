@@ -2,6 +2,7 @@
 //! and plain row files (rejected rows, tests, benchmarks).
 
 use super::*;
+use domain::ids::SubtypeId;
 
 pub(super) fn headers(specs: &[FieldSpec]) -> Vec<(String, bool)> {
     let mut h = vec![("成果名称".to_string(), true)];
@@ -11,7 +12,7 @@ pub(super) fn headers(specs: &[FieldSpec]) -> Vec<(String, bool)> {
 
 /// The .xlsx template of a subtype: one header row (required fields marked *), drop-down
 /// validation for fields with allowed values, and an instructions sheet with an example.
-pub async fn template(app: &App, subtype_id: i64) -> AppResult<(String, Vec<u8>)> {
+pub async fn template(app: &App, subtype_id: SubtypeId) -> AppResult<(String, Vec<u8>)> {
     let (s, specs) = taxonomy::subtype(app, subtype_id).await?;
     let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
     let mut book = Workbook::new();

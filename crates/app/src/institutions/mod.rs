@@ -3,6 +3,7 @@
 
 use domain::account::AccountName;
 use domain::id_card::{IdNumber, IdType};
+use domain::ids::{DepartmentId, InstitutionId, InstitutionUserId, StaffUserId};
 use domain::institution::{InstitutionCode, InstitutionKind, InstitutionStatus, parse_uscc};
 use domain::mobile::Mobile;
 use domain::name::{PersonName, optional_text, parse_label};
@@ -47,11 +48,11 @@ pub struct StartForm {
 
 /// Step 1: creates the institution (待完善) and its primary account, whose login account
 /// is the institution's code. Returns the primary user's id.
-pub async fn start(app: &App, f: &StartForm, ip: &str) -> AppResult<i64> {
+pub async fn start(app: &App, f: &StartForm, ip: &str) -> AppResult<InstitutionUserId> {
     let pool = &app.db.pool;
     let mut v = Checks::default();
     let kind = v.check(InstitutionKind::from_code(&f.kind));
-    let department = match f.department_id.parse::<i64>() {
+    let department = match f.department_id.parse::<DepartmentId>() {
         Ok(id) => store::directory::department(pool, id).await?,
         Err(_) => None,
     };
@@ -147,7 +148,7 @@ pub async fn start(app: &App, f: &StartForm, ip: &str) -> AppResult<i64> {
     })?;
     let actor = Actor {
         role: Some("institution".into()),
-        id: Some(user),
+        id: Some(user.get()),
         name: Some(display.clone()),
         ip: Some(ip.into()),
     };
@@ -353,9 +354,9 @@ pub async fn update_profile(app: &App, inst: &Institution, f: &ProfileForm, acto
 /// decision wins when two reviewers act at once.
 pub async fn decide(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     reviewer: &Actor,
-    institution_id: i64,
+    institution_id: InstitutionId,
     approve: bool,
     reason: &str,
 ) -> AppResult<()> {
@@ -372,7 +373,7 @@ pub async fn decide(
     };
     let t = now();
     let mut tx = app.db.begin().await?;
-    let by = reviewer.id.unwrap_or_default();
+    let by = StaffUserId::new(reviewer.id.unwrap_or_default());
     if !store::institutions::decide(&mut *tx, inst.id, status, (!approve).then_some(reason.as_str()), by, t).await? {
         return Err(AppError::Conflict("该注册申请已被审核，请刷新页面".into()));
     }

@@ -1,6 +1,7 @@
 //! 机构子用户 (I-02): the primary account adds, edits, disables, resets and deletes sub-users with their areas; sub-users replace their initial password.
 
 use super::*;
+use domain::ids::InstitutionUserId;
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct SubUserForm {
@@ -101,7 +102,7 @@ pub async fn add_sub_user(app: &App, primary: &InstitutionUser, f: &SubUserForm,
 pub async fn edit_sub_user(
     app: &App,
     primary: &InstitutionUser,
-    id: i64,
+    id: InstitutionUserId,
     f: &SubUserForm,
     actor: &Actor,
 ) -> AppResult<()> {
@@ -145,7 +146,7 @@ pub enum SubUserAction {
 pub async fn act_on_sub_user(
     app: &App,
     primary: &InstitutionUser,
-    id: i64,
+    id: InstitutionUserId,
     action: SubUserAction,
     actor: &Actor,
 ) -> AppResult<()> {
@@ -174,7 +175,12 @@ pub async fn act_on_sub_user(
 }
 
 /// Resets a sub-user's password; returns the new initial password.
-pub async fn reset_sub_user(app: &App, primary: &InstitutionUser, id: i64, actor: &Actor) -> AppResult<String> {
+pub async fn reset_sub_user(
+    app: &App,
+    primary: &InstitutionUser,
+    id: InstitutionUserId,
+    actor: &Actor,
+) -> AppResult<String> {
     primary_only(primary)?;
     let initial = initial_password();
     let hash = password::hash(&initial)?;

@@ -3,6 +3,7 @@
 //! on a level; catalog outcomes placed on a level. Kept by the management centre,
 //! public to everyone.
 
+use domain::ids::{CatalogOutcomeId, InstitutionId, LevelId, StandardId};
 use domain::text;
 use store::audit::Actor;
 use store::framework::{LevelText, NewStandard};
@@ -29,7 +30,7 @@ pub struct LevelForm {
 }
 
 /// Adds a level, or rewrites the descriptors of the level with that number.
-pub async fn save_level(app: &App, who: &Principal, f: &LevelForm, actor: &Actor) -> AppResult<i64> {
+pub async fn save_level(app: &App, who: &Principal, f: &LevelForm, actor: &Actor) -> AppResult<LevelId> {
     centre_staff(who)?;
     let mut v = Checks::default();
     let level = match f.level.trim().parse::<i64>() {
@@ -74,7 +75,7 @@ pub async fn save_level(app: &App, who: &Principal, f: &LevelForm, actor: &Actor
 }
 
 /// Deletes a level nothing is placed on.
-pub async fn delete_level(app: &App, who: &Principal, id: i64, actor: &Actor) -> AppResult<String> {
+pub async fn delete_level(app: &App, who: &Principal, id: LevelId, actor: &Actor) -> AppResult<String> {
     centre_staff(who)?;
     let l = store::framework::level(&app.db.pool, id)
         .await?
@@ -114,11 +115,11 @@ pub struct StandardForm {
     pub level_id: String,
 }
 
-async fn level_choice(app: &App, v: &mut Checks, raw: &str) -> AppResult<Option<i64>> {
+async fn level_choice(app: &App, v: &mut Checks, raw: &str) -> AppResult<Option<LevelId>> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    match raw.trim().parse::<i64>() {
+    match raw.trim().parse::<LevelId>() {
         Ok(id) if store::framework::level(&app.db.pool, id).await?.is_some() => Ok(Some(id)),
         _ => {
             v.fail("level_id", "请选择资历框架中已有的等级");
@@ -134,7 +135,7 @@ pub async fn add_standard(
     f: &StandardForm,
     file: Option<(&str, &[u8])>,
     actor: &Actor,
-) -> AppResult<i64> {
+) -> AppResult<StandardId> {
     let staff = centre_staff(who)?;
     let mut v = Checks::default();
     let code = v.check(text::plain("code", "标准编号", &f.code, 50, true));
@@ -174,7 +175,7 @@ pub async fn add_standard(
     Ok(id)
 }
 
-pub async fn delete_standard(app: &App, who: &Principal, id: i64, actor: &Actor) -> AppResult<String> {
+pub async fn delete_standard(app: &App, who: &Principal, id: StandardId, actor: &Actor) -> AppResult<String> {
     centre_staff(who)?;
     let s = store::framework::standard(&app.db.pool, id)
         .await?
@@ -189,7 +190,7 @@ pub async fn delete_standard(app: &App, who: &Principal, id: i64, actor: &Actor)
 
 /// Whether this caller places the catalog outcome on the framework: a department over
 /// the institution that awards it.
-pub async fn may_place(app: &App, who: Option<&Principal>, institution_id: i64) -> AppResult<bool> {
+pub async fn may_place(app: &App, who: Option<&Principal>, institution_id: InstitutionId) -> AppResult<bool> {
     let Some(Principal::Department { scope, .. }) = who else {
         return Ok(false);
     };
@@ -199,7 +200,13 @@ pub async fn may_place(app: &App, who: Option<&Principal>, institution_id: i64) 
 }
 
 /// Places a catalog outcome of the department's scope on a level (empty: off it).
-pub async fn place_outcome(app: &App, who: &Principal, outcome: i64, level_id: &str, actor: &Actor) -> AppResult<()> {
+pub async fn place_outcome(
+    app: &App,
+    who: &Principal,
+    outcome: CatalogOutcomeId,
+    level_id: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let o = store::catalog::by_id(&app.db.pool, outcome)
         .await?
         .ok_or_else(AppError::not_found)?;

@@ -5,6 +5,7 @@
 pub mod framework;
 pub mod questions;
 
+use domain::ids::{NewsId, StaffUserId};
 use domain::lifecycle::NewsStatus;
 use domain::text;
 use store::audit::Actor;
@@ -17,7 +18,7 @@ use crate::{App, AppError, AppResult};
 
 /// The staff account of the bank's management centre (the department at the root of
 /// the tree): bank-wide content is its to edit, not a provincial department's.
-pub fn centre_staff(who: &Principal) -> AppResult<i64> {
+pub fn centre_staff(who: &Principal) -> AppResult<StaffUserId> {
     crate::auth::require_centre(who, "门户内容、资历框架和行业标准")
 }
 
@@ -44,7 +45,7 @@ fn parse_news(f: &NewsForm) -> AppResult<(String, String, String)> {
 }
 
 /// Saves a new item as a draft (未发布).
-pub async fn create_news(app: &App, who: &Principal, f: &NewsForm, actor: &Actor) -> AppResult<i64> {
+pub async fn create_news(app: &App, who: &Principal, f: &NewsForm, actor: &Actor) -> AppResult<NewsId> {
     let staff = centre_staff(who)?;
     let (title, body, html) = parse_news(f)?;
     let t = now();
@@ -55,14 +56,14 @@ pub async fn create_news(app: &App, who: &Principal, f: &NewsForm, actor: &Actor
     Ok(id)
 }
 
-async fn news_to_edit(app: &App, who: &Principal, id: i64) -> AppResult<News> {
+async fn news_to_edit(app: &App, who: &Principal, id: NewsId) -> AppResult<News> {
     centre_staff(who)?;
     store::portal::news(&app.db.pool, id)
         .await?
         .ok_or_else(|| AppError::NotFound("该动态不存在".into()))
 }
 
-pub async fn update_news(app: &App, who: &Principal, id: i64, f: &NewsForm, actor: &Actor) -> AppResult<()> {
+pub async fn update_news(app: &App, who: &Principal, id: NewsId, f: &NewsForm, actor: &Actor) -> AppResult<()> {
     let n = news_to_edit(app, who, id).await?;
     let (title, body, html) = parse_news(f)?;
     let t = now();
@@ -75,7 +76,7 @@ pub async fn update_news(app: &App, who: &Principal, id: i64, f: &NewsForm, acto
 
 /// 发布 / 撤回 / 删除 a news item. Only a draft or withdrawn item is deleted; a published
 /// one is withdrawn first (it may have been linked to).
-pub async fn news_action(app: &App, who: &Principal, id: i64, action: &str, actor: &Actor) -> AppResult<String> {
+pub async fn news_action(app: &App, who: &Principal, id: NewsId, action: &str, actor: &Actor) -> AppResult<String> {
     let n = news_to_edit(app, who, id).await?;
     let t = now();
     let mut tx = app.db.begin().await?;

@@ -1,6 +1,7 @@
 //! 在线解答: signed-in users ask, the bank's management centre answers — publicly, so
 //! that everyone can search the answer, or to the asker alone.
 
+use domain::ids::{InstitutionUserId, LearnerId, QuestionId};
 use domain::lifecycle::QuestionStatus;
 use domain::text;
 use store::audit::Actor;
@@ -28,7 +29,7 @@ fn asker(who: &Principal) -> (&'static str, i64) {
     (who.role().code(), s.id)
 }
 
-pub async fn ask(app: &App, who: &Principal, f: &AskForm, actor: &Actor) -> AppResult<i64> {
+pub async fn ask(app: &App, who: &Principal, f: &AskForm, actor: &Actor) -> AppResult<QuestionId> {
     let mut v = Checks::default();
     let title = v.check(text::plain("title", "问题标题", &f.title, 100, true));
     let body = v.check(text::plain("body", "问题描述", &f.body, 2000, true));
@@ -88,7 +89,7 @@ pub struct AnswerForm {
 }
 
 /// Answers (or corrects the answer of) a question; the asker is told in 我的消息.
-pub async fn answer(app: &App, who: &Principal, id: i64, f: &AnswerForm, actor: &Actor) -> AppResult<()> {
+pub async fn answer(app: &App, who: &Principal, id: QuestionId, f: &AnswerForm, actor: &Actor) -> AppResult<()> {
     let staff = centre_staff(who)?;
     let q = question(app, id).await?;
     let answer = text::plain("answer", "解答内容", &f.answer, 5000, true).map_err(|e| AppError::Invalid(vec![e]))?;
@@ -103,9 +104,11 @@ pub async fn answer(app: &App, who: &Principal, id: i64, f: &AnswerForm, actor: 
     let body = format!("您的提问“{}”已有解答，请查看。", q.title);
     let link = "/qa/mine";
     match q.asker_role.as_str() {
-        "learner" => crate::messages::to_learner(&mut *tx, q.asker_id, "提问已解答", &body, link, t).await?,
+        "learner" => {
+            crate::messages::to_learner(&mut *tx, LearnerId::new(q.asker_id), "提问已解答", &body, link, t).await?
+        }
         "institution" => {
-            if let Some(u) = store::institutions::user_by_id(&mut *tx, q.asker_id).await? {
+            if let Some(u) = store::institutions::user_by_id(&mut *tx, InstitutionUserId::new(q.asker_id)).await? {
                 crate::messages::to_institution(&mut *tx, u.institution_id, None, "提问已解答", &body, link, t).await?;
             }
         }
@@ -124,7 +127,7 @@ pub async fn answer(app: &App, who: &Principal, id: i64, f: &AnswerForm, actor: 
     Ok(())
 }
 
-pub async fn question(app: &App, id: i64) -> AppResult<Question> {
+pub async fn question(app: &App, id: QuestionId) -> AppResult<Question> {
     store::portal::question(&app.db.pool, id)
         .await?
         .ok_or_else(|| AppError::NotFound("该问题不存在".into()))
@@ -132,7 +135,7 @@ pub async fn question(app: &App, id: i64) -> AppResult<Question> {
 
 /// A question as its viewer may see it: published ones by anyone, others by the asker
 /// and the centre.
-pub async fn visible(app: &App, who: Option<&Principal>, id: i64) -> AppResult<Question> {
+pub async fn visible(app: &App, who: Option<&Principal>, id: QuestionId) -> AppResult<Question> {
     let q = question(app, id).await?;
     let mine = who.is_some_and(|w| asker(w) == (q.asker_role.as_str(), q.asker_id));
     if q.status == QuestionStatus::Published || mine || who.is_some_and(super::may_edit) {

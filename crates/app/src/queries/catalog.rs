@@ -2,6 +2,7 @@
 //! department's review list are narrowed to their scope here.
 
 use crate::{App, AppError, AppResult};
+use domain::ids::{CatalogOutcomeId, DepartmentId, InstitutionId};
 
 use super::{CatalogFilter, CatalogOutcome, Page};
 
@@ -14,7 +15,7 @@ pub async fn search(app: &App, f: &CatalogFilter, page: i64, per_page: i64) -> A
 /// The outcomes of one institution.
 pub async fn of_institution(
     app: &App,
-    institution_id: i64,
+    institution_id: InstitutionId,
     f: CatalogFilter,
     page: i64,
     per_page: i64,
@@ -29,7 +30,7 @@ pub async fn of_institution(
 /// The outcomes of the institutions in a department's scope.
 pub async fn in_departments(
     app: &App,
-    scope: &[i64],
+    scope: &[DepartmentId],
     f: CatalogFilter,
     page: i64,
     per_page: i64,
@@ -42,14 +43,14 @@ pub async fn in_departments(
 }
 
 /// One catalog entry (public).
-pub async fn get(app: &App, id: i64) -> AppResult<CatalogOutcome> {
+pub async fn get(app: &App, id: CatalogOutcomeId) -> AppResult<CatalogOutcome> {
     store::catalog::by_id(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)
 }
 
 /// Several catalog entries by id, in the order given; ids that do not exist are skipped.
-pub async fn many(app: &App, ids: &[i64]) -> AppResult<Vec<CatalogOutcome>> {
+pub async fn many(app: &App, ids: &[CatalogOutcomeId]) -> AppResult<Vec<CatalogOutcome>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(o) = store::catalog::by_id(&app.db.pool, *id).await? {
@@ -60,7 +61,7 @@ pub async fn many(app: &App, ids: &[i64]) -> AppResult<Vec<CatalogOutcome>> {
 }
 
 /// One of this institution's own outcomes, or "not found".
-pub async fn own(app: &App, institution_id: i64, id: i64) -> AppResult<CatalogOutcome> {
+pub async fn own(app: &App, institution_id: InstitutionId, id: CatalogOutcomeId) -> AppResult<CatalogOutcome> {
     let o = get(app, id).await?;
     if o.institution_id == institution_id {
         Ok(o)

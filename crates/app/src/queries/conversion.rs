@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::{App, AppError, AppResult};
+use domain::ids::{ApplicationId, CatalogOutcomeId, DepartmentId, FileId, HoldingId, InstitutionId, MethodId, RuleId};
 use domain::lifecycle::RuleStatus;
 
 use super::{Application, ApplicationFilter, CatalogOutcome, Holding, HoldingFilter, Learner, Method, Page};
@@ -12,23 +13,23 @@ const PUBLIC_HISTORY: [&str; 3] = ["published", "withdrawn", "taken_down"];
 
 // ---------------------------------------------------------------- methods
 
-pub async fn methods_of(app: &App, institution_id: i64) -> AppResult<Vec<Method>> {
+pub async fn methods_of(app: &App, institution_id: InstitutionId) -> AppResult<Vec<Method>> {
     Ok(store::conversion::methods_of(&app.db.pool, institution_id).await?)
 }
 
 /// Whether the institution accepted the 信息发布安全承诺书.
-pub async fn pledged(app: &App, institution_id: i64) -> AppResult<bool> {
+pub async fn pledged(app: &App, institution_id: InstitutionId) -> AppResult<bool> {
     Ok(store::conversion::pledged(&app.db.pool, institution_id).await?)
 }
 
-pub async fn own_method(app: &App, institution_id: i64, id: i64) -> AppResult<Method> {
+pub async fn own_method(app: &App, institution_id: InstitutionId, id: MethodId) -> AppResult<Method> {
     store::conversion::method(&app.db.pool, id)
         .await?
         .filter(|m| m.institution_id == institution_id)
         .ok_or_else(AppError::not_found)
 }
 
-pub async fn has_published_method(app: &App, institution_id: i64) -> AppResult<bool> {
+pub async fn has_published_method(app: &App, institution_id: InstitutionId) -> AppResult<bool> {
     Ok(store::conversion::has_published_method(&app.db.pool, institution_id).await?)
 }
 
@@ -41,15 +42,15 @@ pub async fn published_methods(app: &App) -> AppResult<Vec<PublishedMethod>> {
 /// Which rules a list shows.
 pub enum RuleList<'a> {
     /// 我发布的: every rule of this institution.
-    Mine(i64),
+    Mine(InstitutionId),
     /// 与我相关: published (or once published) rules using this institution's outcomes.
-    Related(i64),
+    Related(InstitutionId),
     /// A department's: published and taken-down rules of its institutions.
-    Departments(&'a [i64]),
+    Departments(&'a [DepartmentId]),
     /// The public catalog: published rules, found by name or code.
     Public(String),
     /// The published rules of one institution (its directory entry).
-    PublishedBy(i64),
+    PublishedBy(InstitutionId),
 }
 
 pub async fn rules(app: &App, list: RuleList<'_>, page: i64, per_page: i64) -> AppResult<Page<Rule>> {
@@ -118,7 +119,7 @@ fn rule_filter(list: RuleList<'_>) -> RuleFilter {
 /// One rule, if the caller may see it: its own institution always; an institution whose
 /// outcomes it uses once it has been published; a department over its institution; and
 /// everyone else (anonymous visitors, learners, experts) only while it is published.
-pub async fn rule(app: &App, who: Option<&Principal>, id: i64) -> AppResult<Rule> {
+pub async fn rule(app: &App, who: Option<&Principal>, id: RuleId) -> AppResult<Rule> {
     let pool = &app.db.pool;
     let r = store::conversion::rule(pool, id)
         .await?
@@ -162,7 +163,7 @@ pub async fn rule_detail(app: &App, r: &Rule) -> AppResult<RuleDetail> {
 pub async fn batch_candidates(
     app: &App,
     who: &Principal,
-    rule_id: i64,
+    rule_id: RuleId,
     learner: &str,
     page: i64,
     per_page: i64,
@@ -210,7 +211,7 @@ pub fn scoped(who: &Principal, mut f: ApplicationFilter) -> ApplicationFilter {
 pub struct ApplicationRow {
     pub application: Application,
     pub reviews: Vec<Review>,
-    pub files: Vec<(i64, String)>,
+    pub files: Vec<(FileId, String)>,
 }
 
 impl ApplicationRow {
@@ -259,7 +260,7 @@ pub async fn applications(
     per_page: i64,
 ) -> AppResult<Page<ApplicationRow>> {
     let result = store::conversion::applications(&app.db, &scoped(who, f), page.max(1), per_page).await?;
-    let ids: Vec<i64> = result.rows.iter().map(|a| a.id).collect();
+    let ids: Vec<ApplicationId> = result.rows.iter().map(|a| a.id).collect();
     let (mut reviews, mut files) = store::conversion::trails_of(&app.db, &ids).await?;
     let rows = result
         .rows
@@ -303,7 +304,7 @@ pub struct ApplicationDetail {
 }
 
 /// One application, or "not found" for anyone who may not see it.
-pub async fn application(app: &App, who: &Principal, id: i64) -> AppResult<ApplicationDetail> {
+pub async fn application(app: &App, who: &Principal, id: ApplicationId) -> AppResult<ApplicationDetail> {
     let pool = &app.db.pool;
     let a = store::conversion::application(pool, id)
         .await?
@@ -317,7 +318,7 @@ pub async fn application(app: &App, who: &Principal, id: i64) -> AppResult<Appli
             sources.push(h.name);
         }
     }
-    let target_ids: Vec<i64> = store::conversion::targets(pool, a.rule_id)
+    let target_ids: Vec<CatalogOutcomeId> = store::conversion::targets(pool, a.rule_id)
         .await?
         .into_iter()
         .map(|t| t.institution_outcome_id)
@@ -359,7 +360,12 @@ pub async fn count_applications(app: &App, who: &Principal, f: ApplicationFilter
 const REVIEW_ALL_LIMIT: i64 = 1000;
 
 /// The ids ticked, or every application of the filter the caller may see when none is.
-pub async fn ticked_or_all(app: &App, who: &Principal, f: ApplicationFilter, ticked: Vec<i64>) -> AppResult<Vec<i64>> {
+pub async fn ticked_or_all(
+    app: &App,
+    who: &Principal,
+    f: ApplicationFilter,
+    ticked: Vec<ApplicationId>,
+) -> AppResult<Vec<ApplicationId>> {
     if !ticked.is_empty() {
         return Ok(ticked);
     }
@@ -380,7 +386,7 @@ pub async fn ticked_or_all(app: &App, who: &Principal, f: ApplicationFilter, tic
 pub struct LearnerMatch {
     pub rule: Rule,
     /// The learner outcomes the application uses, and their names.
-    pub holdings: Vec<i64>,
+    pub holdings: Vec<HoldingId>,
     pub uses: Vec<String>,
     pub gains: Vec<String>,
     /// 是否已申请: an application under review or passed exists.
@@ -397,7 +403,7 @@ pub struct OutcomeUse {
 pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMatch>, Vec<OutcomeUse>)> {
     let pool = &app.db.pool;
     let found = crate::conversion::matches(app, l.id).await?;
-    let names = |ids: Vec<i64>| async move {
+    let names = |ids: Vec<HoldingId>| async move {
         let mut names = Vec::new();
         for h in &ids {
             if let Some(h) = store::holdings::by_id(pool, *h).await? {
@@ -424,7 +430,7 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
     }
     // Rules already applied for stay listed, marked, without a second application.
     let applied = store::conversion::applied_sources(pool, l.id).await?;
-    let mut rules: Vec<i64> = applied.iter().map(|(r, _)| *r).collect();
+    let mut rules: Vec<RuleId> = applied.iter().map(|(r, _)| *r).collect();
     rules.dedup();
     for rule in rules {
         let Some(r) = store::conversion::rule(pool, rule).await? else {
@@ -432,7 +438,7 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
         };
         let sources = applied.iter().filter(|(r, _)| *r == rule).map(|(_, h)| *h).collect();
         let (holdings, uses) = names(sources).await?;
-        let targets: Vec<i64> = store::conversion::targets(pool, rule)
+        let targets: Vec<CatalogOutcomeId> = store::conversion::targets(pool, rule)
             .await?
             .into_iter()
             .map(|t| t.institution_outcome_id)
@@ -473,7 +479,7 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
 }
 
 /// Whether the learner may apply for this rule now.
-pub async fn learner_may_apply(app: &App, l: &Learner, rule_id: i64) -> AppResult<bool> {
+pub async fn learner_may_apply(app: &App, l: &Learner, rule_id: RuleId) -> AppResult<bool> {
     Ok(crate::conversion::matches(app, l.id)
         .await?
         .iter()
@@ -481,7 +487,7 @@ pub async fn learner_may_apply(app: &App, l: &Learner, rule_id: i64) -> AppResul
 }
 
 /// The same lists a page at a time by keyset: rows with an id below `before`.
-pub async fn rules_before(app: &App, list: RuleList<'_>, before: Option<i64>, limit: i64) -> AppResult<Page<Rule>> {
+pub async fn rules_before(app: &App, list: RuleList<'_>, before: Option<RuleId>, limit: i64) -> AppResult<Page<Rule>> {
     let mut f = rule_filter(list);
     f.before_id = before;
     Ok(store::conversion::rules(&app.db, &f, 1, limit).await?)

@@ -1,6 +1,7 @@
 //! 问题反馈 lists and details: a learner sees its own reports; an institution (with the
 //! outcomes area) the reports it answers; a department those of its scope.
 
+use domain::ids::{FeedbackId, FileId};
 use domain::role::Area;
 pub use store::feedback::{Feedback, Reply};
 
@@ -40,7 +41,7 @@ pub async fn list(app: &App, who: &Principal, f: &FeedbackFilter) -> AppResult<V
 }
 
 /// One report with its replies; "not found" for anyone who may not see it.
-pub async fn detail(app: &App, who: &Principal, id: i64) -> AppResult<(Feedback, Vec<Reply>)> {
+pub async fn detail(app: &App, who: &Principal, id: FeedbackId) -> AppResult<(Feedback, Vec<Reply>)> {
     let f = store::feedback::by_id(&app.db.pool, id)
         .await?
         .filter(|f| sees(who, f))
@@ -50,7 +51,7 @@ pub async fn detail(app: &App, who: &Principal, id: i64) -> AppResult<(Feedback,
 }
 
 /// A report the caller answers (not the learner's own).
-pub async fn answerable(app: &App, who: &Principal, id: i64) -> AppResult<Feedback> {
+pub async fn answerable(app: &App, who: &Principal, id: FeedbackId) -> AppResult<Feedback> {
     if matches!(who, Principal::Learner(_)) {
         return Err(AppError::not_found());
     }
@@ -58,7 +59,7 @@ pub async fn answerable(app: &App, who: &Principal, id: i64) -> AppResult<Feedba
 }
 
 /// Whether the caller may download a file attached to a report.
-pub async fn may_see_file(app: &App, who: &Principal, file: i64) -> AppResult<bool> {
+pub async fn may_see_file(app: &App, who: &Principal, file: FileId) -> AppResult<bool> {
     for id in store::feedback::of_file(&app.db.pool, file).await? {
         if let Some(f) = store::feedback::by_id(&app.db.pool, id).await?
             && sees(who, &f)

@@ -1,6 +1,7 @@
 //! Who may download an uploaded or generated file: documents of published methods and
 //! rules and of industry standards are public; anything else only to someone who may see what it belongs to.
 
+use domain::ids::FileId;
 use domain::role::Area;
 
 use crate::auth::Principal;
@@ -11,7 +12,7 @@ use super::StoredFile;
 
 /// The file, if this caller (or an anonymous visitor, `None`) may download it.
 /// Anything else is "not found" (signed in) or "sign in first" (anonymous).
-pub async fn readable(app: &App, who: Option<&Principal>, id: i64) -> AppResult<StoredFile> {
+pub async fn readable(app: &App, who: Option<&Principal>, id: FileId) -> AppResult<StoredFile> {
     let pool = &app.db.pool;
     let file = store::files::by_id(pool, id).await?.ok_or_else(AppError::not_found)?;
     if store::files::public_or_owned_by(pool, id, None).await? || store::framework::is_standard_file(pool, id).await? {

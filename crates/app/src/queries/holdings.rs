@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::{App, AppError, AppResult};
+use domain::ids::HoldingId;
 
 use super::{Holding, HoldingFilter, Page, Review, StoredFile};
 
@@ -47,7 +48,7 @@ pub async fn may_see(app: &App, who: &Principal, h: &Holding) -> AppResult<bool>
 }
 
 /// One learner outcome, or "not found" for anyone who may not see it.
-pub async fn get(app: &App, who: &Principal, id: i64) -> AppResult<Holding> {
+pub async fn get(app: &App, who: &Principal, id: HoldingId) -> AppResult<Holding> {
     let h = store::holdings::by_id(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -119,7 +120,7 @@ pub async fn queue(app: &App, who: &Principal, q: Queue) -> AppResult<Vec<Holdin
 }
 
 /// The ids ticked, or every id of the queue when none is ("review all pending").
-pub async fn ticked_or_all(app: &App, who: &Principal, q: Queue, ticked: Vec<i64>) -> AppResult<Vec<i64>> {
+pub async fn ticked_or_all(app: &App, who: &Principal, q: Queue, ticked: Vec<HoldingId>) -> AppResult<Vec<HoldingId>> {
     if !ticked.is_empty() {
         return Ok(ticked);
     }

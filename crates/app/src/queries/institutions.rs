@@ -1,6 +1,7 @@
 //! Departments, institutions and their accounts as each role may see them.
 
 use crate::{App, AppError, AppResult};
+use domain::ids::{DepartmentId, InstitutionId, InstitutionUserId, LearnerId, OutcomeTypeId};
 
 use domain::lifecycle::InstitutionStatus;
 
@@ -12,7 +13,7 @@ pub async fn departments(app: &App) -> AppResult<Vec<Department>> {
 }
 
 /// The name of a department, or an empty string.
-pub async fn department_name(app: &App, id: i64) -> AppResult<String> {
+pub async fn department_name(app: &App, id: DepartmentId) -> AppResult<String> {
     Ok(store::directory::department(&app.db.pool, id)
         .await?
         .map(|d| d.name)
@@ -20,24 +21,28 @@ pub async fn department_name(app: &App, id: i64) -> AppResult<String> {
 }
 
 /// Schools or organisations of a department's directory that have not registered yet.
-pub async fn unregistered(app: &App, department_id: i64, org: bool) -> AppResult<Vec<DirectoryEntry>> {
+pub async fn unregistered(app: &App, department_id: DepartmentId, org: bool) -> AppResult<Vec<DirectoryEntry>> {
     let kind = if org { "org" } else { "school" };
     Ok(store::directory::unregistered(&app.db.pool, department_id, kind).await?)
 }
 
 /// Every approved institution (public: the catalog's institution filter).
 pub async fn approved(app: &App) -> AppResult<Vec<Institution>> {
-    let all: Vec<i64> = departments(app).await?.into_iter().map(|d| d.id).collect();
+    let all: Vec<DepartmentId> = departments(app).await?.into_iter().map(|d| d.id).collect();
     Ok(store::institutions::list_in(&app.db.pool, &all, Some(InstitutionStatus::Approved)).await?)
 }
 
 /// Institutions in a department's scope, optionally of one status.
-pub async fn in_scope(app: &App, scope: &[i64], status: Option<InstitutionStatus>) -> AppResult<Vec<Institution>> {
+pub async fn in_scope(
+    app: &App,
+    scope: &[DepartmentId],
+    status: Option<InstitutionStatus>,
+) -> AppResult<Vec<Institution>> {
     Ok(store::institutions::list_in(&app.db.pool, scope, status).await?)
 }
 
 /// One institution in a department's scope; any other is "not found".
-pub async fn scoped(app: &App, scope: &[i64], id: i64) -> AppResult<Institution> {
+pub async fn scoped(app: &App, scope: &[DepartmentId], id: InstitutionId) -> AppResult<Institution> {
     store::institutions::by_id(&app.db.pool, id)
         .await?
         .filter(|i| scope.contains(&i.department_id))
@@ -45,7 +50,7 @@ pub async fn scoped(app: &App, scope: &[i64], id: i64) -> AppResult<Institution>
 }
 
 /// The name of an institution (public facts of a published rule).
-pub async fn name_of(app: &App, id: i64) -> AppResult<String> {
+pub async fn name_of(app: &App, id: InstitutionId) -> AppResult<String> {
     Ok(store::institutions::by_id(&app.db.pool, id)
         .await?
         .map(|i| i.name)
@@ -53,7 +58,7 @@ pub async fn name_of(app: &App, id: i64) -> AppResult<String> {
 }
 
 /// The sub-users of an institution (not the primary account).
-pub async fn sub_users(app: &App, institution_id: i64) -> AppResult<Vec<InstitutionUser>> {
+pub async fn sub_users(app: &App, institution_id: InstitutionId) -> AppResult<Vec<InstitutionUser>> {
     Ok(store::institutions::users_of(&app.db.pool, institution_id)
         .await?
         .into_iter()
@@ -62,7 +67,7 @@ pub async fn sub_users(app: &App, institution_id: i64) -> AppResult<Vec<Institut
 }
 
 /// One sub-user of this institution, or "not found".
-pub async fn sub_user(app: &App, institution_id: i64, id: i64) -> AppResult<InstitutionUser> {
+pub async fn sub_user(app: &App, institution_id: InstitutionId, id: InstitutionUserId) -> AppResult<InstitutionUser> {
     store::institutions::user_by_id(&app.db.pool, id)
         .await?
         .filter(|u| u.institution_id == institution_id && u.is_primary == 0)
@@ -82,7 +87,7 @@ pub struct Overview {
 }
 
 pub struct TypeCount {
-    pub id: i64,
+    pub id: OutcomeTypeId,
     pub name: String,
     pub count: i64,
 }
@@ -156,7 +161,7 @@ pub async fn outbox(app: &App, limit: i64) -> AppResult<Vec<super::OutboxMessage
 /// outcomes), by name, ID number and entry year.
 pub async fn learners(
     app: &App,
-    institution_id: i64,
+    institution_id: InstitutionId,
     f: &super::LearnerFilter,
     page: i64,
     per_page: i64,
@@ -168,8 +173,8 @@ pub async fn learners(
 /// full ID number: the view is audited (who saw whose number, when, from where).
 pub async fn inactive_learner(
     app: &App,
-    institution_id: i64,
-    id: i64,
+    institution_id: InstitutionId,
+    id: LearnerId,
     actor: &super::Actor,
 ) -> AppResult<super::Learner> {
     let l = store::learners::by_id(&app.db.pool, id)
@@ -190,7 +195,11 @@ pub async fn inactive_learner(
 }
 
 /// A learner this institution may see, with the outcomes it issued to them.
-pub async fn learner(app: &App, institution_id: i64, id: i64) -> AppResult<(super::Learner, Vec<super::Holding>)> {
+pub async fn learner(
+    app: &App,
+    institution_id: InstitutionId,
+    id: LearnerId,
+) -> AppResult<(super::Learner, Vec<super::Holding>)> {
     let l = store::learners::by_id(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)?;

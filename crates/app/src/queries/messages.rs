@@ -1,6 +1,7 @@
 //! 我的消息 (L-14, I-11): the caller's own box, whatever its role. An institution's
 //! messages belong to the institution; a sub-user sees those of the areas it was given.
 
+use domain::ids::MessageId;
 use domain::role::Area;
 
 use super::Message;
@@ -12,14 +13,14 @@ pub const PAGE: i64 = 20;
 /// The caller's box, or a refusal for a sub-user without the messages area.
 fn inbox(who: &Principal) -> AppResult<(&'static str, i64, &str)> {
     Ok(match who {
-        Principal::Learner(l) => ("learner", l.id, "*"),
+        Principal::Learner(l) => ("learner", l.id.get(), "*"),
         Principal::Institution { user, institution } => {
             crate::institutions::require(user, Area::Messages)?;
             let areas = if user.is_primary == 1 { "*" } else { user.areas.as_str() };
-            ("institution", institution.id, areas)
+            ("institution", institution.id.get(), areas)
         }
-        Principal::Department { department, .. } => ("department", department.id, "*"),
-        Principal::Expert(u) => ("expert", u.id, "*"),
+        Principal::Department { department, .. } => ("department", department.id.get(), "*"),
+        Principal::Expert(u) => ("expert", u.id.get(), "*"),
     })
 }
 
@@ -33,7 +34,7 @@ pub async fn list(
     app: &App,
     who: &Principal,
     unread_only: bool,
-    before_id: Option<i64>,
+    before_id: Option<MessageId>,
     limit: i64,
 ) -> AppResult<Vec<Message>> {
     Ok(store::messages::list(&app.db.pool, boxed(who)?, unread_only, before_id, limit).await?)
@@ -54,7 +55,7 @@ pub async fn unread(app: &App, who: &Principal) -> AppResult<i64> {
 }
 
 /// Opens one of the caller's messages, marking it read; another box's message is 404.
-pub async fn open(app: &App, who: &Principal, id: i64) -> AppResult<Message> {
+pub async fn open(app: &App, who: &Principal, id: MessageId) -> AppResult<Message> {
     store::messages::open(&app.db.pool, boxed(who)?, id, store::now())
         .await?
         .ok_or_else(AppError::not_found)

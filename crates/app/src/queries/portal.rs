@@ -5,6 +5,7 @@
 use crate::auth::Principal;
 use crate::portal::may_edit;
 use crate::{App, AppError, AppResult};
+use domain::ids::{InstitutionId, LevelId, NewsId};
 
 use super::{Institution, Page};
 pub use store::framework::{Level, Standard};
@@ -21,7 +22,7 @@ pub async fn all_news(app: &App, who: &Principal, q: &str, page: i64) -> AppResu
 }
 
 /// One news item: published ones for everyone, others for the centre only.
-pub async fn news(app: &App, who: Option<&Principal>, id: i64) -> AppResult<News> {
+pub async fn news(app: &App, who: Option<&Principal>, id: NewsId) -> AppResult<News> {
     store::portal::news(&app.db.pool, id)
         .await?
         .filter(|n| n.status == domain::lifecycle::NewsStatus::Published || who.is_some_and(may_edit))
@@ -45,7 +46,7 @@ pub async fn directory(
 }
 
 /// An approved institution of the directory; others are not public.
-pub async fn listed_institution(app: &App, id: i64) -> AppResult<Institution> {
+pub async fn listed_institution(app: &App, id: InstitutionId) -> AppResult<Institution> {
     store::institutions::by_id(&app.db.pool, id)
         .await?
         .filter(|i| i.status == domain::lifecycle::InstitutionStatus::Approved)
@@ -56,12 +57,18 @@ pub async fn levels(app: &App) -> AppResult<Vec<Level>> {
     Ok(store::framework::levels(&app.db.pool).await?)
 }
 
-pub async fn level(app: &App, id: i64) -> AppResult<Level> {
+pub async fn level(app: &App, id: LevelId) -> AppResult<Level> {
     store::framework::level(&app.db.pool, id)
         .await?
         .ok_or_else(|| AppError::NotFound("该等级不存在".into()))
 }
 
-pub async fn standards(app: &App, q: &str, level: Option<i64>, page: i64, per_page: i64) -> AppResult<Page<Standard>> {
+pub async fn standards(
+    app: &App,
+    q: &str,
+    level: Option<LevelId>,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Page<Standard>> {
     Ok(store::framework::standards(&app.db, q, level, page, per_page).await?)
 }

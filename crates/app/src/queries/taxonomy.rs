@@ -2,6 +2,7 @@
 //! restricted subtypes an institution was authorised for.
 
 use crate::{App, AppError, AppResult};
+use domain::ids::{FieldId, InstitutionId, SubtypeId};
 
 use super::{FieldRow, OutcomeType, Subtype};
 
@@ -13,18 +14,18 @@ pub async fn subtypes(app: &App) -> AppResult<Vec<Subtype>> {
     Ok(store::taxonomy::subtypes(&app.db.pool).await?)
 }
 
-pub async fn fields(app: &App, subtype_id: i64) -> AppResult<Vec<FieldRow>> {
+pub async fn fields(app: &App, subtype_id: SubtypeId) -> AppResult<Vec<FieldRow>> {
     Ok(store::taxonomy::fields(&app.db.pool, subtype_id).await?)
 }
 
-pub async fn field(app: &App, id: i64) -> AppResult<FieldRow> {
+pub async fn field(app: &App, id: FieldId) -> AppResult<FieldRow> {
     store::taxonomy::field(&app.db.pool, id)
         .await?
         .ok_or_else(AppError::not_found)
 }
 
 /// Restricted subtypes this institution may store.
-pub async fn authorised(app: &App, institution_id: i64) -> AppResult<Vec<i64>> {
+pub async fn authorised(app: &App, institution_id: InstitutionId) -> AppResult<Vec<SubtypeId>> {
     Ok(store::taxonomy::authorised(&app.db.pool, institution_id).await?)
 }
 

@@ -6,6 +6,7 @@
 //! the tables an import fills (an account and a holding per row), with no checks,
 //! duplicate detection or messages: what a bulk loader that trusted the file would do.
 
+use domain::ids::{CatalogOutcomeId, InstitutionId, SubtypeId};
 use std::path::Path;
 use std::time::Instant;
 
@@ -193,7 +194,7 @@ pub async fn one(db: &str, url: &str, file: &Path, files: &Path, n: usize) -> an
         &app,
         app::jobs::HOLDINGS,
         app::import::Owner::Institution(inst),
-        Some(outcome),
+        Some(outcome.get()),
         file,
         &actor,
     )
@@ -241,7 +242,14 @@ pub async fn one(db: &str, url: &str, file: &Path, files: &Path, n: usize) -> an
 
 /// Parses the file and inserts each row as an account (with a random card number, as
 /// every account has) and a holding, batched, with nothing checked.
-async fn floor(app: &app::App, file: &Path, n: usize, inst: i64, outcome: i64, course: i64) -> anyhow::Result<()> {
+async fn floor(
+    app: &app::App,
+    file: &Path,
+    n: usize,
+    inst: InstitutionId,
+    outcome: CatalogOutcomeId,
+    course: SubtypeId,
+) -> anyhow::Result<()> {
     let b = app.db.backend;
     let mut rows = app::sheet::Rows::open(std::io::BufReader::new(std::fs::File::open(file)?), n)
         .await

@@ -3,6 +3,7 @@
 //! route shows (an application, a report, a certificate, a key, jobs, spare rows for the
 //! routes that delete).
 
+use domain::ids::{HoldingId, InstitutionId, LearnerId};
 use std::collections::HashMap;
 
 use super::common::{TestApp, actor, id, subtype, vals};
@@ -27,14 +28,24 @@ impl Fixtures {
     }
 }
 
-async fn one(t: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql)
+/// The one value `sql` selects, as the type the caller needs (an id type or an integer).
+async fn one<T>(t: &TestApp, sql: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+{
+    sqlx::query_scalar::<_, T>(sql)
         .fetch_one(&t.app.db.pool)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-async fn learner(t: &TestApp, id: i64) -> app::queries::Learner {
+/// Records a fixture's id under its name (the table's routes build paths from it).
+fn put(ids: &mut HashMap<&'static str, i64>, name: &'static str, id: impl Into<i64>) {
+    ids.insert(name, id.into());
+}
+
+async fn learner(t: &TestApp, id: impl Into<i64>) -> app::queries::Learner {
+    let id = LearnerId::new(id.into());
     store::learners::by_id(&t.app.db.pool, id).await.unwrap().unwrap()
 }
 
@@ -44,12 +55,13 @@ pub async fn build(t: &TestApp) -> Fixtures {
     let hash = app::password::hash(PASSWORD).unwrap();
     let mut ids: HashMap<&'static str, i64> = HashMap::new();
     let school = one(t, "SELECT id FROM institutions WHERE code = '4144051234'").await;
-    let target = one(t, "SELECT id FROM institutions WHERE code = '4144051235'").await;
-    ids.insert("inst_x", school);
-    ids.insert("inst_y", target);
-    ids.insert(
+    let target: InstitutionId = one(t, "SELECT id FROM institutions WHERE code = '4144051235'").await;
+    put(&mut ids, "inst_x", school);
+    put(&mut ids, "inst_y", target);
+    put(
+        &mut ids,
         "inst_pending",
-        one(t, "SELECT id FROM institutions WHERE status = 'pending'").await,
+        one::<i64>(t, "SELECT id FROM institutions WHERE status = 'pending'").await,
     );
 
     // A department of another province.
@@ -88,7 +100,8 @@ pub async fn build(t: &TestApp) -> Fixtures {
         ..Default::default()
     };
     let lb = learner(t, b).await;
-    ids.insert(
+    put(
+        &mut ids,
         "holding_b",
         app::holdings::learner_create(&t.app, &lb, &award, &actor("learner", b))
             .await
@@ -99,45 +112,51 @@ pub async fn build(t: &TestApp) -> Fixtures {
     let a = one(t, "SELECT id FROM learners WHERE name = '张晓明'").await;
     let la = learner(t, a).await;
     let me = actor("learner", a);
-    ids.insert("learner_a", a);
-    ids.insert(
+    put(&mut ids, "learner_a", a);
+    put(
+        &mut ids,
         "learner_imported",
-        one(t, "SELECT id FROM learners WHERE name = '李嘉民'").await,
+        one::<i64>(t, "SELECT id FROM learners WHERE name = '李嘉民'").await,
     );
-    ids.insert(
+    put(
+        &mut ids,
         "holding_a",
-        one(t, "SELECT id FROM learner_outcomes WHERE name = '大学英语'").await,
+        one::<i64>(t, "SELECT id FROM learner_outcomes WHERE name = '大学英语'").await,
     );
-    ids.insert(
+    put(
+        &mut ids,
         "holding_a_stored",
-        one(
+        one::<i64>(
             t,
             "SELECT id FROM learner_outcomes WHERE name LIKE '经济统计学毕业证书%'",
         )
         .await,
     );
-    ids.insert(
+    put(
+        &mut ids,
         "holding_expert",
-        one(
+        one::<i64>(
             t,
             "SELECT id FROM learner_outcomes WHERE recognition = 'initial_passed'",
         )
         .await,
     );
     let rule = one(t, "SELECT id FROM conversion_rules WHERE status = 'published'").await;
-    ids.insert("rule_published", rule);
-    ids.insert(
+    put(&mut ids, "rule_published", rule);
+    put(
+        &mut ids,
         "rule_draft",
-        one(t, "SELECT id FROM conversion_rules WHERE status = 'draft'").await,
+        one::<i64>(t, "SELECT id FROM conversion_rules WHERE status = 'draft'").await,
     );
     let pdf = b"%PDF-1.4 materials";
     let application = app::conversion::apply(&t.app, &la, rule, &[("材料.pdf", pdf)], &me)
         .await
         .unwrap();
-    ids.insert("application_a", application);
-    ids.insert(
+    put(&mut ids, "application_a", application.get());
+    put(
+        &mut ids,
         "file_application_a",
-        one(
+        one::<i64>(
             t,
             &format!("SELECT file_id FROM application_files WHERE application_id = {application}"),
         )
@@ -147,34 +166,31 @@ pub async fn build(t: &TestApp) -> Fixtures {
         problem: "number".into(),
         content: "成绩登记错误".into(),
     };
-    ids.insert(
+    let stored = HoldingId::new(ids["holding_a_stored"]);
+    put(
+        &mut ids,
         "feedback_a",
-        app::feedback::report(
-            &t.app,
-            &la,
-            ids["holding_a_stored"],
-            &report,
-            Some(("反馈.pdf", pdf)),
-            &me,
-        )
-        .await
-        .unwrap(),
+        app::feedback::report(&t.app, &la, stored, &report, Some(("反馈.pdf", pdf)), &me)
+            .await
+            .unwrap(),
     );
-    let (number, _) = app::certificates::holdings(&t.app, &la, &[ids["holding_a_stored"]], &me)
+    let (number, _) = app::certificates::holdings(&t.app, &la, &[HoldingId::new(ids["holding_a_stored"])], &me)
         .await
         .unwrap();
-    ids.insert(
+    put(
+        &mut ids,
         "file_certificate_a",
-        one(
+        one::<i64>(
             t,
             &format!("SELECT file_id FROM certificates WHERE number = '{number}'"),
         )
         .await,
     );
     let work = one(t, "SELECT id FROM learner_outcomes WHERE name = '广东开放大学工作9年'").await;
-    ids.insert("work_a", work);
+    put(&mut ids, "work_a", work);
     let crm = one(t, "SELECT id FROM institution_outcomes WHERE name LIKE '客户关系管理%'").await;
-    ids.insert(
+    put(
+        &mut ids,
         "performance_a",
         app::conversion::performance::apply(&t.app, &la, work, crm, &me)
             .await
@@ -195,38 +211,44 @@ pub async fn build(t: &TestApp) -> Fixtures {
     .await
     .unwrap()
     .unwrap();
-    ids.insert(
+    put(
+        &mut ids,
         "question_a",
         app::portal::questions::ask(&t.app, &who_a, &ask, &me).await.unwrap(),
     );
-    ids.insert(
+    put(
+        &mut ids,
         "question_published",
-        one(t, "SELECT id FROM questions WHERE status = 'published'").await,
+        one::<i64>(t, "SELECT id FROM questions WHERE status = 'published'").await,
     );
 
     // Institution X's rows.
     let x = actor("institution", 1);
-    ids.insert(
+    put(
+        &mut ids,
         "outcome_x",
-        one(t, "SELECT id FROM institution_outcomes WHERE name = '计量经济学'").await,
+        one::<i64>(t, "SELECT id FROM institution_outcomes WHERE name = '计量经济学'").await,
     );
-    ids.insert(
+    put(
+        &mut ids,
         "outcome_x_recognised",
-        one(
+        one::<i64>(
             t,
             "SELECT id FROM institution_outcomes WHERE name = '高等数学' AND institution_id = 1",
         )
         .await,
     );
-    ids.insert(
+    put(
+        &mut ids,
         "outcome_x_recognising",
-        one(
+        one::<i64>(
             t,
             "SELECT id FROM institution_outcomes WHERE recognition = 'recognising'",
         )
         .await,
     );
-    ids.insert(
+    put(
+        &mut ids,
         "outcome_x_spare",
         app::catalog::create(
             &t.app,
@@ -245,13 +267,15 @@ pub async fn build(t: &TestApp) -> Fixtures {
         .await
         .unwrap(),
     );
-    ids.insert(
+    put(
+        &mut ids,
         "learner_x_spare",
         app::learners::pre_import(&t.app, "赵一", &id("44010219960606006"), Some(school))
             .await
             .unwrap(),
     );
-    ids.insert(
+    put(
+        &mut ids,
         "learner_x_spare_api",
         app::learners::pre_import(&t.app, "钱二", &id("44010219970707007"), Some(school))
             .await
@@ -273,7 +297,7 @@ pub async fn build(t: &TestApp) -> Fixtures {
     )
     .await
     .unwrap();
-    ids.insert("user_x_second", sub2);
+    put(&mut ids, "user_x_second", sub2.get());
     let review = app::learners::pre_import(&t.app, "孙三", &id("44010219980808008"), Some(school))
         .await
         .unwrap();
@@ -283,7 +307,7 @@ pub async fn build(t: &TestApp) -> Fixtures {
         .execute(pool)
         .await
         .unwrap();
-    ids.insert("learner_review", review);
+    put(&mut ids, "learner_review", review.get());
     let who_x = app::auth::load(
         &t.app,
         app::auth::SessionUser {
@@ -298,7 +322,7 @@ pub async fn build(t: &TestApp) -> Fixtures {
     let (key, _) = app::api_keys::create(&t.app, &who_x, "教务系统", &[], &x)
         .await
         .unwrap();
-    ids.insert("key_x", key);
+    put(&mut ids, "key_x", key.get());
     let file = super::common::sheet(
         &["*学员姓名", "*身份证号", "*个人成果编号", "*颁证日期", "成绩"],
         &[
@@ -317,19 +341,21 @@ pub async fn build(t: &TestApp) -> Fixtures {
     )
     .await
     .unwrap();
-    ids.insert("job_x", job);
+    put(&mut ids, "job_x", job.get());
     // Run, so that its file belongs to an import record.
     while app::jobs::run_once(&t.app).await.unwrap() {}
-    ids.insert(
+    put(
+        &mut ids,
         "file_job_x",
-        one(
+        one::<i64>(
             t,
             &format!("SELECT original_file_id FROM imports WHERE institution_id = {school}"),
         )
         .await,
     );
     let gd = one(t, "SELECT id FROM departments WHERE name = '广东省教育厅'").await;
-    ids.insert(
+    put(
+        &mut ids,
         "job_gd",
         app::jobs::enqueue_import(
             &t.app,
@@ -343,27 +369,52 @@ pub async fn build(t: &TestApp) -> Fixtures {
         .await
         .unwrap(),
     );
-    ids.insert("method_y", one(t, "SELECT id FROM conversion_methods").await);
-    ids.insert(
+    put(
+        &mut ids,
+        "method_y",
+        one::<i64>(t, "SELECT id FROM conversion_methods").await,
+    );
+    put(
+        &mut ids,
         "file_rule_draft",
-        one(t, "SELECT file_id FROM conversion_rules WHERE status = 'draft'").await,
+        one::<i64>(t, "SELECT file_id FROM conversion_rules WHERE status = 'draft'").await,
     );
 
     // The portal and the taxonomy.
-    ids.insert("news", one(t, "SELECT MIN(id) FROM news").await);
-    ids.insert("level", one(t, "SELECT MIN(id) FROM framework_levels").await);
-    ids.insert("level_spare", one(t, "SELECT MAX(id) FROM framework_levels").await);
-    ids.insert("standard", one(t, "SELECT MIN(id) FROM industry_standards").await);
-    ids.insert("subtype", subtype(t, "perf_competition").await);
-    ids.insert("subtype_course", subtype(t, "course").await);
-    ids.insert("field", one(t, "SELECT MIN(id) FROM subtype_fields").await);
+    put(&mut ids, "news", one::<i64>(t, "SELECT MIN(id) FROM news").await);
+    put(
+        &mut ids,
+        "level",
+        one::<i64>(t, "SELECT MIN(id) FROM framework_levels").await,
+    );
+    put(
+        &mut ids,
+        "level_spare",
+        one::<i64>(t, "SELECT MAX(id) FROM framework_levels").await,
+    );
+    put(
+        &mut ids,
+        "standard",
+        one::<i64>(t, "SELECT MIN(id) FROM industry_standards").await,
+    );
+    put(&mut ids, "subtype", subtype(t, "perf_competition").await);
+    put(&mut ids, "subtype_course", subtype(t, "course").await);
+    put(
+        &mut ids,
+        "field",
+        one::<i64>(t, "SELECT MIN(id) FROM subtype_fields").await,
+    );
     for (name, who) in [
         ("message_a", "recipient_role = 'learner' AND recipient_id = 1"),
         ("message_x", "recipient_role = 'institution'"),
         ("message_dept", "recipient_role = 'department'"),
         ("message_expert", "recipient_role = 'expert'"),
     ] {
-        ids.insert(name, one(t, &format!("SELECT MIN(id) FROM messages WHERE {who}")).await);
+        put(
+            &mut ids,
+            name,
+            one::<i64>(t, &format!("SELECT MIN(id) FROM messages WHERE {who}")).await,
+        );
     }
     Fixtures { ids }
 }

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 pub use domain::bank::Profile;
+use domain::ids::SubtypeId;
 use store::Db;
 use tower::ServiceExt;
 
@@ -169,6 +170,11 @@ impl TestApp {
             .fetch_one(&self.app.db.pool)
             .await
             .unwrap()
+    }
+
+    /// The id `sql` selects, as the id type the caller names.
+    pub async fn id<T: domain::ids::RawId>(&self, sql: &str) -> T {
+        T::from_raw(self.scalar(sql).await)
     }
 
     /// The latest SMS code sent to a mobile, read from the development outbox.
@@ -465,7 +471,7 @@ pub fn id(first17: &str) -> String {
 }
 
 /// The id of the subtype with this code (from the preset taxonomy).
-pub async fn subtype(t: &TestApp, code: &str) -> i64 {
+pub async fn subtype(t: &TestApp, code: &str) -> SubtypeId {
     store::taxonomy::subtype_by_code(&t.app.db.pool, code)
         .await
         .unwrap()

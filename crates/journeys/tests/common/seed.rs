@@ -2,9 +2,10 @@
 //! a published method, import files.
 
 use super::*;
+use domain::ids::{CatalogOutcomeId, DepartmentId, InstitutionId, JobId, LearnerId};
 
 /// Creates an active learner directly.
-pub async fn seed_learner(t: &TestApp, name: &str, id_number: &str, mobile: &str, password: &str) -> i64 {
+pub async fn seed_learner(t: &TestApp, name: &str, id_number: &str, mobile: &str, password: &str) -> LearnerId {
     let hash = app::password::hash(password).unwrap();
     store::learners::insert(
         &t.app.db.pool,
@@ -25,9 +26,9 @@ pub async fn seed_learner(t: &TestApp, name: &str, id_number: &str, mobile: &str
 }
 
 pub struct Bank {
-    pub center: i64,
-    pub guangdong: i64,
-    pub shandong: i64,
+    pub center: DepartmentId,
+    pub guangdong: DepartmentId,
+    pub shandong: DepartmentId,
 }
 
 /// Departments (a centre over two provinces), their staff, an expert and a directory.
@@ -80,7 +81,13 @@ pub async fn seed_bank(t: &TestApp) -> Bank {
 }
 
 /// An approved institution with a primary account (password `Pass1234`).
-pub async fn seed_institution(t: &TestApp, code: &str, name: &str, department: i64, mobile: &str) -> i64 {
+pub async fn seed_institution(
+    t: &TestApp,
+    code: &str,
+    name: &str,
+    department: DepartmentId,
+    mobile: &str,
+) -> InstitutionId {
     let pool = &t.app.db.pool;
     let now = store::now();
     let inst = store::institutions::insert(pool, "school", code, name, department, now)
@@ -112,17 +119,17 @@ pub async fn seed_institution(t: &TestApp, code: &str, name: &str, department: i
 }
 
 /// An actor of a role for calling use cases directly.
-pub fn actor(role: &str, id: i64) -> store::audit::Actor {
+pub fn actor(role: &str, id: impl Into<i64>) -> store::audit::Actor {
     store::audit::Actor {
         role: Some(role.into()),
-        id: Some(id),
+        id: Some(id.into()),
         name: Some("测试".into()),
         ip: None,
     }
 }
 
 /// A learner's credit balance in hundredths.
-pub async fn balance(t: &TestApp, learner: i64) -> i64 {
+pub async fn balance(t: &TestApp, learner: LearnerId) -> i64 {
     store::ledger::balance(&t.app.db.pool, learner).await.unwrap()
 }
 
@@ -165,7 +172,7 @@ pub const HEAD: [&str; 7] = [
 ];
 
 /// A course (高等学历课程) in an institution's catalog.
-pub async fn course(t: &TestApp, institution: i64, name: &str, code: &str) -> i64 {
+pub async fn course(t: &TestApp, institution: InstitutionId, name: &str, code: &str) -> CatalogOutcomeId {
     let subtype = subtype(t, "higher_course").await;
     app::catalog::create(
         &t.app,
@@ -187,7 +194,7 @@ pub async fn pdf_upload(t: &TestApp, name: &str) -> app::files::Upload {
 }
 
 /// The institution's conversion method, published (the pledge accepted): what a rule needs.
-pub async fn published_method(t: &TestApp, institution: i64) {
+pub async fn published_method(t: &TestApp, institution: InstitutionId) {
     let a = actor("institution", 1);
     let m = app::conversion::create_method(
         &t.app,
@@ -205,7 +212,7 @@ pub async fn published_method(t: &TestApp, institution: i64) {
 }
 
 /// A school with one catalog outcome (高等数学): (bank, school, outcome, the school's actor).
-pub async fn holdings_setup(t: &TestApp) -> (Bank, i64, i64, store::audit::Actor) {
+pub async fn holdings_setup(t: &TestApp) -> (Bank, InstitutionId, CatalogOutcomeId, store::audit::Actor) {
     let bank = seed_bank(t).await;
     let gd = seed_institution(t, "4144051234", "广东开放大学", bank.guangdong, "13900000001").await;
     let course = subtype(t, "higher_course").await;
@@ -223,9 +230,15 @@ pub async fn holdings_setup(t: &TestApp) -> (Bank, i64, i64, store::audit::Actor
 }
 
 /// Queues a learner-outcome import of `file` for catalog outcome `o` of institution `gd`.
-pub async fn queue_holdings(app: &app::App, gd: i64, o: i64, file: &[u8], actor: &store::audit::Actor) -> i64 {
+pub async fn queue_holdings(
+    app: &app::App,
+    gd: InstitutionId,
+    o: CatalogOutcomeId,
+    file: &[u8],
+    actor: &store::audit::Actor,
+) -> JobId {
     let owner = app::import::Owner::Institution(gd);
-    app::jobs::enqueue_import(app, app::jobs::HOLDINGS, owner, Some(o), "学员.xlsx", file, actor)
+    app::jobs::enqueue_import(app, app::jobs::HOLDINGS, owner, Some(o.get()), "学员.xlsx", file, actor)
         .await
         .unwrap()
 }

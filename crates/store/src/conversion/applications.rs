@@ -2,19 +2,20 @@
 //! learner has applied for.
 
 use super::*;
+use domain::ids::{ApplicationId, DepartmentId, FileId, HoldingId, InstitutionId, LearnerId, RuleId};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Application {
-    pub id: i64,
-    pub rule_id: i64,
+    pub id: ApplicationId,
+    pub rule_id: RuleId,
     pub rule_code: String,
     pub rule_name: String,
-    pub target_institution_id: i64,
-    pub learner_id: i64,
+    pub target_institution_id: InstitutionId,
+    pub learner_id: LearnerId,
     pub learner_name: String,
     pub learner_id_number: String,
     pub initiator: String,
-    pub initiator_institution_id: Option<i64>,
+    pub initiator_institution_id: Option<InstitutionId>,
     pub batch: Option<String>,
     #[sqlx(try_from = "String")]
     pub status: domain::lifecycle::ApplicationStatus,
@@ -28,13 +29,13 @@ const APPLICATION: &str = "SELECT a.id, a.rule_id, r.code AS rule_code, r.name A
 
 pub async fn insert_application<'c>(
     e: impl Exec<'c>,
-    rule: i64,
-    learner: i64,
+    rule: RuleId,
+    learner: LearnerId,
     initiator: &str,
-    institution: Option<i64>,
+    institution: Option<InstitutionId>,
     batch: Option<&str>,
     now: i64,
-) -> Result<i64> {
+) -> Result<ApplicationId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO conversion_applications (rule_id, learner_id, initiator, initiator_institution_id, batch, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
@@ -49,7 +50,11 @@ pub async fn insert_application<'c>(
     .await?)
 }
 
-pub async fn add_application_source<'c>(e: impl Exec<'c>, application: i64, holding: i64) -> Result<()> {
+pub async fn add_application_source<'c>(
+    e: impl Exec<'c>,
+    application: ApplicationId,
+    holding: HoldingId,
+) -> Result<()> {
     sqlx::query("INSERT INTO application_sources (application_id, learner_outcome_id) VALUES ($1, $2)")
         .bind(application)
         .bind(holding)
@@ -58,14 +63,14 @@ pub async fn add_application_source<'c>(e: impl Exec<'c>, application: i64, hold
     Ok(())
 }
 
-pub async fn application<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Application>> {
+pub async fn application<'c>(e: impl Exec<'c>, id: ApplicationId) -> Result<Option<Application>> {
     Ok(sqlx::query_as(&format!("{APPLICATION} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(e)
         .await?)
 }
 
-pub async fn application_sources<'c>(e: impl Exec<'c>, id: i64) -> Result<Vec<i64>> {
+pub async fn application_sources<'c>(e: impl Exec<'c>, id: ApplicationId) -> Result<Vec<HoldingId>> {
     Ok(sqlx::query_scalar(
         "SELECT learner_outcome_id FROM application_sources WHERE application_id = $1 ORDER BY learner_outcome_id",
     )
@@ -75,7 +80,13 @@ pub async fn application_sources<'c>(e: impl Exec<'c>, id: i64) -> Result<Vec<i6
 }
 
 /// Moves an application on; false when it was not in `from` (someone decided first).
-pub async fn set_application_status<'c>(e: impl Exec<'c>, id: i64, from: &str, to: &str, now: i64) -> Result<bool> {
+pub async fn set_application_status<'c>(
+    e: impl Exec<'c>,
+    id: ApplicationId,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool> {
     let r =
         sqlx::query("UPDATE conversion_applications SET status = $3, decided_at = $4 WHERE id = $1 AND status = $2")
             .bind(id)
@@ -89,7 +100,7 @@ pub async fn set_application_status<'c>(e: impl Exec<'c>, id: i64, from: &str, t
 
 pub async fn add_application_review<'c>(
     e: impl Exec<'c>,
-    application: i64,
+    application: ApplicationId,
     stage: &str,
     decision: &str,
     opinion: &str,
@@ -100,13 +111,13 @@ pub async fn add_application_review<'c>(
     crate::holdings::insert_review(e, trail, application, stage, decision, Some(opinion), who, now).await
 }
 
-pub async fn application_reviews<'c>(e: impl Exec<'c>, id: i64) -> Result<Vec<crate::holdings::Review>> {
+pub async fn application_reviews<'c>(e: impl Exec<'c>, id: ApplicationId) -> Result<Vec<crate::holdings::Review>> {
     crate::holdings::list_reviews(e, ("application_reviews", "application_id"), id).await
 }
 
 #[derive(FromRow)]
 struct ReviewOf {
-    application_id: i64,
+    application_id: ApplicationId,
     #[sqlx(flatten)]
     review: crate::holdings::Review,
 }
@@ -115,10 +126,10 @@ struct ReviewOf {
 /// two per row), by application id.
 pub async fn trails_of(
     db: &Db,
-    ids: &[i64],
+    ids: &[ApplicationId],
 ) -> Result<(
-    std::collections::HashMap<i64, Vec<crate::holdings::Review>>,
-    std::collections::HashMap<i64, Vec<(i64, String)>>,
+    std::collections::HashMap<ApplicationId, Vec<crate::holdings::Review>>,
+    std::collections::HashMap<ApplicationId, Vec<(FileId, String)>>,
 )> {
     let (mut reviews, mut files) = (std::collections::HashMap::new(), std::collections::HashMap::new());
     if ids.is_empty() {
@@ -140,7 +151,8 @@ pub async fn trails_of(
         "SELECT a.application_id, f.id, f.original_name FROM files f JOIN application_files a ON a.file_id = f.id{} ORDER BY f.id",
         w.sql()
     );
-    let rows: Vec<(i64, i64, String)> = bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(&db.pool).await?;
+    let rows: Vec<(ApplicationId, FileId, String)> =
+        bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(&db.pool).await?;
     for (application, id, name) in rows {
         files.entry(application).or_insert_with(Vec::new).push((id, name));
     }
@@ -149,21 +161,21 @@ pub async fn trails_of(
 
 #[derive(Debug, Default, Clone)]
 pub struct ApplicationFilter {
-    pub learner_id: Option<i64>,
+    pub learner_id: Option<LearnerId>,
     /// Applications to rules published by this institution (机构接收).
-    pub target_institution_id: Option<i64>,
+    pub target_institution_id: Option<InstitutionId>,
     /// Applications initiated by this institution (机构发起).
-    pub initiator_institution_id: Option<i64>,
+    pub initiator_institution_id: Option<InstitutionId>,
     pub statuses: Vec<&'static str>,
     pub initiator: Option<&'static str>,
-    pub departments: Option<Vec<i64>>,
+    pub departments: Option<Vec<DepartmentId>>,
     /// Applied at or after / before these unix seconds.
     pub from: Option<i64>,
     pub to: Option<i64>,
     /// Only these applications (export of the ticked rows).
-    pub ids: Option<Vec<i64>>,
+    pub ids: Option<Vec<ApplicationId>>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
-    pub before_id: Option<i64>,
+    pub before_id: Option<ApplicationId>,
     /// One batch of 机构发起 applications.
     pub batch: Option<String>,
 }
@@ -182,7 +194,7 @@ pub struct Batch {
 }
 
 /// The institution's batches, newest first.
-pub async fn batches_of<'c>(e: impl Exec<'c>, institution_id: i64, limit: i64) -> Result<Vec<Batch>> {
+pub async fn batches_of<'c>(e: impl Exec<'c>, institution_id: InstitutionId, limit: i64) -> Result<Vec<Batch>> {
     Ok(sqlx::query_as(
         "SELECT a.batch, r.code AS rule_code, r.name AS rule_name, MIN(a.created_at) AS created_at, COUNT(*) AS total, \
          SUM(CASE WHEN a.status IN ('pending', 'initial_passed') THEN 1 ELSE 0 END) AS pending, \
@@ -256,7 +268,7 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
 }
 
 /// Rule ids with a live (pending, in review or passed) application of this learner.
-pub async fn live_rules_of<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<i64>> {
+pub async fn live_rules_of<'c>(e: impl Exec<'c>, learner: LearnerId) -> Result<Vec<RuleId>> {
     Ok(sqlx::query_scalar("SELECT rule_id FROM conversion_applications WHERE learner_id = $1 AND status IN ('pending', 'initial_passed', 'passed')")
         .bind(learner)
         .fetch_all(e)
@@ -265,7 +277,7 @@ pub async fn live_rules_of<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<i64
 
 /// The learner outcomes of the learner's live applications (under review or passed),
 /// as (rule, learner outcome).
-pub async fn applied_sources<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(i64, i64)>> {
+pub async fn applied_sources<'c>(e: impl Exec<'c>, learner: LearnerId) -> Result<Vec<(RuleId, HoldingId)>> {
     Ok(sqlx::query_as(
         "SELECT a.rule_id, s.learner_outcome_id FROM application_sources s JOIN conversion_applications a ON a.id = s.application_id \
          WHERE a.learner_id = $1 AND a.status IN ('pending', 'initial_passed', 'passed') ORDER BY a.id",
@@ -276,7 +288,7 @@ pub async fn applied_sources<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(
 }
 
 /// Learner outcomes consumed by a passed conversion, per rule.
-pub async fn consumed<'c>(e: impl Exec<'c>, learner: i64) -> Result<Vec<(i64, i64)>> {
+pub async fn consumed<'c>(e: impl Exec<'c>, learner: LearnerId) -> Result<Vec<(RuleId, HoldingId)>> {
     Ok(sqlx::query_as(
         "SELECT a.rule_id, s.learner_outcome_id FROM application_sources s JOIN conversion_applications a ON a.id = s.application_id \
          WHERE a.learner_id = $1 AND a.status = 'passed'",

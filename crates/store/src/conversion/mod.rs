@@ -1,5 +1,6 @@
 //! Conversion methods, rules, applications and their reviews.
 
+use domain::ids::{ApplicationId, CatalogOutcomeId, DepartmentId, FileId, InstitutionId, MethodId, RuleId};
 use domain::lifecycle::MethodStatus;
 use sqlx::FromRow;
 
@@ -10,10 +11,10 @@ pub use applications::*;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Method {
-    pub id: i64,
-    pub institution_id: i64,
+    pub id: MethodId,
+    pub institution_id: InstitutionId,
     pub title: String,
-    pub file_id: i64,
+    pub file_id: FileId,
     #[sqlx(try_from = "String")]
     pub status: MethodStatus,
     pub published_at: Option<i64>,
@@ -25,11 +26,11 @@ const METHOD: &str =
 
 pub async fn insert_method<'c>(
     e: impl Exec<'c>,
-    institution_id: i64,
+    institution_id: InstitutionId,
     title: &str,
-    file_id: i64,
+    file_id: FileId,
     now: i64,
-) -> Result<i64> {
+) -> Result<MethodId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO conversion_methods (institution_id, title, file_id, status, created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING id",
     )
@@ -41,7 +42,7 @@ pub async fn insert_method<'c>(
     .await?)
 }
 
-pub async fn methods_of<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<Vec<Method>> {
+pub async fn methods_of<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<Vec<Method>> {
     Ok(
         sqlx::query_as(&format!("{METHOD} WHERE institution_id = $1 ORDER BY id DESC"))
             .bind(institution_id)
@@ -62,14 +63,14 @@ pub async fn published_methods<'c>(e: impl Exec<'c>) -> Result<Vec<PublishedMeth
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PublishedMethod {
-    pub id: i64,
+    pub id: MethodId,
     pub title: String,
-    pub file_id: i64,
+    pub file_id: FileId,
     pub published_at: Option<i64>,
     pub institution_name: String,
 }
 
-pub async fn method<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Method>> {
+pub async fn method<'c>(e: impl Exec<'c>, id: MethodId) -> Result<Option<Method>> {
     Ok(sqlx::query_as(&format!("{METHOD} WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)
@@ -79,8 +80,8 @@ pub async fn method<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Method>> {
 /// Moves a method's status; false when it was not in `from`.
 pub async fn set_method_status<'c>(
     e: impl Exec<'c>,
-    id: i64,
-    institution_id: i64,
+    id: MethodId,
+    institution_id: InstitutionId,
     from: MethodStatus,
     to: MethodStatus,
     now: i64,
@@ -101,10 +102,10 @@ pub async fn set_method_status<'c>(
 
 pub async fn update_method<'c>(
     e: impl Exec<'c>,
-    id: i64,
-    institution_id: i64,
+    id: MethodId,
+    institution_id: InstitutionId,
     title: &str,
-    file_id: Option<i64>,
+    file_id: Option<FileId>,
     now: i64,
 ) -> Result<bool> {
     let r = sqlx::query(
@@ -121,7 +122,7 @@ pub async fn update_method<'c>(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn delete_method<'c>(e: impl Exec<'c>, id: i64, institution_id: i64) -> Result<bool> {
+pub async fn delete_method<'c>(e: impl Exec<'c>, id: MethodId, institution_id: InstitutionId) -> Result<bool> {
     let r =
         sqlx::query("DELETE FROM conversion_methods WHERE id = $1 AND institution_id = $2 AND status <> 'published'")
             .bind(id)
@@ -131,7 +132,7 @@ pub async fn delete_method<'c>(e: impl Exec<'c>, id: i64, institution_id: i64) -
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn has_published_method<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<bool> {
+pub async fn has_published_method<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM conversion_methods WHERE institution_id = $1 AND status = 'published'",
     )
@@ -141,7 +142,7 @@ pub async fn has_published_method<'c>(e: impl Exec<'c>, institution_id: i64) -> 
     Ok(n > 0)
 }
 
-pub async fn pledged<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<bool> {
+pub async fn pledged<'c>(e: impl Exec<'c>, institution_id: InstitutionId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publication_pledges WHERE institution_id = $1")
         .bind(institution_id)
         .fetch_one(e)
@@ -149,7 +150,7 @@ pub async fn pledged<'c>(e: impl Exec<'c>, institution_id: i64) -> Result<bool> 
     Ok(n > 0)
 }
 
-pub async fn pledge<'c>(e: impl Exec<'c>, institution_id: i64, by: i64, now: i64) -> Result<()> {
+pub async fn pledge<'c>(e: impl Exec<'c>, institution_id: InstitutionId, by: i64, now: i64) -> Result<()> {
     sqlx::query("INSERT INTO publication_pledges (institution_id, accepted_by, accepted_at) VALUES ($1, $2, $3) ON CONFLICT (institution_id) DO NOTHING")
         .bind(institution_id)
         .bind(by)
@@ -173,15 +174,15 @@ pub async fn next_code<'c>(e: impl Exec<'c>, day: &str) -> Result<String> {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Rule {
-    pub id: i64,
+    pub id: RuleId,
     pub code: String,
-    pub institution_id: i64,
+    pub institution_id: InstitutionId,
     pub institution_name: String,
     pub name: String,
     pub kind: String,
     pub ratio: String,
     pub explanation: String,
-    pub file_id: Option<i64>,
+    pub file_id: Option<FileId>,
     pub min_score: Option<i64>,
     pub max_age_years: Option<i64>,
     #[sqlx(try_from = "String")]
@@ -197,18 +198,18 @@ const RULE: &str = "SELECT r.id, r.code, r.institution_id, (SELECT i.name FROM i
 
 pub struct NewRule<'a> {
     pub code: &'a str,
-    pub institution_id: i64,
+    pub institution_id: InstitutionId,
     pub name: &'a str,
     pub kind: &'a str,
     pub ratio: &'a str,
     pub explanation: &'a str,
-    pub file_id: Option<i64>,
+    pub file_id: Option<FileId>,
     pub min_score: Option<i64>,
     pub max_age_years: Option<i64>,
     pub now: i64,
 }
 
-pub async fn insert_rule<'c>(e: impl Exec<'c>, n: &NewRule<'_>) -> Result<i64> {
+pub async fn insert_rule<'c>(e: impl Exec<'c>, n: &NewRule<'_>) -> Result<RuleId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO conversion_rules (code, institution_id, name, kind, ratio, explanation, file_id, min_score, max_age_years, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10) RETURNING id",
@@ -229,7 +230,7 @@ pub async fn insert_rule<'c>(e: impl Exec<'c>, n: &NewRule<'_>) -> Result<i64> {
 
 /// Replaces what a draft rule says (its code, owner and state stay); the sources and
 /// targets are cleared for the caller to add again. False when it is not a draft.
-pub async fn update_draft(e: &mut sqlx::AnyConnection, id: i64, n: &NewRule<'_>) -> Result<bool> {
+pub async fn update_draft(e: &mut sqlx::AnyConnection, id: RuleId, n: &NewRule<'_>) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE conversion_rules SET name = $3, kind = $4, ratio = $5, explanation = $6, file_id = COALESCE($7, file_id), \
          min_score = $8, max_age_years = $9, updated_at = $10 WHERE id = $1 AND institution_id = $2 AND status = 'draft'",
@@ -253,7 +254,7 @@ pub async fn update_draft(e: &mut sqlx::AnyConnection, id: i64, n: &NewRule<'_>)
     Ok(true)
 }
 
-async fn clear_links(e: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
+async fn clear_links(e: &mut sqlx::AnyConnection, id: RuleId) -> Result<()> {
     for table in ["rule_sources", "rule_targets"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE rule_id = $1"))
             .bind(id)
@@ -264,7 +265,7 @@ async fn clear_links(e: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
 }
 
 /// Deletes a draft rule that no application refers to; false otherwise.
-pub async fn delete_draft(e: &mut sqlx::AnyConnection, institution_id: i64, id: i64) -> Result<bool> {
+pub async fn delete_draft(e: &mut sqlx::AnyConnection, institution_id: InstitutionId, id: RuleId) -> Result<bool> {
     if applications_of_rule(&mut *e, id).await? > 0 {
         return Ok(false);
     }
@@ -287,7 +288,7 @@ pub async fn delete_draft(e: &mut sqlx::AnyConnection, institution_id: i64, id: 
 }
 
 /// How many applications refer to a rule.
-pub async fn applications_of_rule<'c>(e: impl Exec<'c>, id: i64) -> Result<i64> {
+pub async fn applications_of_rule<'c>(e: impl Exec<'c>, id: RuleId) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM conversion_applications WHERE rule_id = $1")
             .bind(id)
@@ -296,7 +297,7 @@ pub async fn applications_of_rule<'c>(e: impl Exec<'c>, id: i64) -> Result<i64> 
     )
 }
 
-pub async fn add_source<'c>(e: impl Exec<'c>, rule: i64, outcome: i64) -> Result<()> {
+pub async fn add_source<'c>(e: impl Exec<'c>, rule: RuleId, outcome: CatalogOutcomeId) -> Result<()> {
     sqlx::query("INSERT INTO rule_sources (rule_id, institution_outcome_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(rule)
         .bind(outcome)
@@ -307,8 +308,8 @@ pub async fn add_source<'c>(e: impl Exec<'c>, rule: i64, outcome: i64) -> Result
 
 pub async fn add_target<'c>(
     e: impl Exec<'c>,
-    rule: i64,
-    outcome: i64,
+    rule: RuleId,
+    outcome: CatalogOutcomeId,
     credits: Option<i64>,
     note: Option<&str>,
 ) -> Result<()> {
@@ -322,7 +323,7 @@ pub async fn add_target<'c>(
     Ok(())
 }
 
-pub async fn rule<'c>(e: impl Exec<'c>, id: i64) -> Result<Option<Rule>> {
+pub async fn rule<'c>(e: impl Exec<'c>, id: RuleId) -> Result<Option<Rule>> {
     Ok(sqlx::query_as(&format!("{RULE} WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(e)
@@ -337,7 +338,7 @@ pub async fn rule_by_code<'c>(e: impl Exec<'c>, code: &str) -> Result<Option<Rul
 }
 
 /// Whether a catalog outcome of this institution is among the rule's sources (与我相关).
-pub async fn uses_sources_of<'c>(e: impl Exec<'c>, rule: i64, institution: i64) -> Result<bool> {
+pub async fn uses_sources_of<'c>(e: impl Exec<'c>, rule: RuleId, institution: InstitutionId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM rule_sources rs JOIN institution_outcomes io ON io.id = rs.institution_outcome_id \
          WHERE rs.rule_id = $1 AND io.institution_id = $2",
@@ -350,7 +351,7 @@ pub async fn uses_sources_of<'c>(e: impl Exec<'c>, rule: i64, institution: i64) 
 }
 
 /// Catalog outcome ids of a rule's sources.
-pub async fn sources<'c>(e: impl Exec<'c>, rule: i64) -> Result<Vec<i64>> {
+pub async fn sources<'c>(e: impl Exec<'c>, rule: RuleId) -> Result<Vec<CatalogOutcomeId>> {
     Ok(sqlx::query_scalar(
         "SELECT institution_outcome_id FROM rule_sources WHERE rule_id = $1 ORDER BY institution_outcome_id",
     )
@@ -361,12 +362,12 @@ pub async fn sources<'c>(e: impl Exec<'c>, rule: i64) -> Result<Vec<i64>> {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Target {
-    pub institution_outcome_id: i64,
+    pub institution_outcome_id: CatalogOutcomeId,
     pub credits: Option<i64>,
     pub note: Option<String>,
 }
 
-pub async fn targets<'c>(e: impl Exec<'c>, rule: i64) -> Result<Vec<Target>> {
+pub async fn targets<'c>(e: impl Exec<'c>, rule: RuleId) -> Result<Vec<Target>> {
     Ok(sqlx::query_as("SELECT institution_outcome_id, credits, note FROM rule_targets WHERE rule_id = $1 ORDER BY institution_outcome_id")
         .bind(rule)
         .fetch_all(e)
@@ -375,7 +376,7 @@ pub async fn targets<'c>(e: impl Exec<'c>, rule: i64) -> Result<Vec<Target>> {
 
 pub async fn set_rule_status<'c>(
     e: impl Exec<'c>,
-    id: i64,
+    id: RuleId,
     from: &str,
     to: &str,
     reason: Option<&str>,
@@ -397,14 +398,14 @@ pub async fn set_rule_status<'c>(
 
 #[derive(Debug, Default, Clone)]
 pub struct RuleFilter {
-    pub institution_id: Option<i64>,
+    pub institution_id: Option<InstitutionId>,
     /// Rules using any catalog outcome of this institution as a source (与我相关).
-    pub source_institution_id: Option<i64>,
+    pub source_institution_id: Option<InstitutionId>,
     pub statuses: Vec<&'static str>,
     pub name: Option<String>,
-    pub departments: Option<Vec<i64>>,
+    pub departments: Option<Vec<DepartmentId>>,
     /// Keyset pagination: only rows with a smaller id (the API's cursor).
-    pub before_id: Option<i64>,
+    pub before_id: Option<RuleId>,
     /// The list's own filters: 转换规则类型, one status, a source's and a target's name.
     pub kind: Option<String>,
     pub status: Option<String>,
@@ -473,7 +474,7 @@ pub async fn rules(db: &Db, f: &RuleFilter, page: i64, per_page: i64) -> Result<
 }
 
 /// Published rules that use any of these catalog outcomes as a source.
-pub async fn published_rules_with_sources<'c>(e: impl Exec<'c>, outcomes: &[i64]) -> Result<Vec<i64>> {
+pub async fn published_rules_with_sources<'c>(e: impl Exec<'c>, outcomes: &[CatalogOutcomeId]) -> Result<Vec<RuleId>> {
     if outcomes.is_empty() {
         return Ok(Vec::new());
     }
@@ -487,7 +488,7 @@ pub async fn published_rules_with_sources<'c>(e: impl Exec<'c>, outcomes: &[i64]
 }
 
 /// How many published rules use a catalog outcome as a source (关联转换规则).
-pub async fn rule_count_for_outcome<'c>(e: impl Exec<'c>, outcome: i64) -> Result<i64> {
+pub async fn rule_count_for_outcome<'c>(e: impl Exec<'c>, outcome: CatalogOutcomeId) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM rule_sources rs JOIN conversion_rules r ON r.id = rs.rule_id WHERE rs.institution_outcome_id = $1 AND r.status = 'published'",
     )
@@ -497,7 +498,7 @@ pub async fn rule_count_for_outcome<'c>(e: impl Exec<'c>, outcome: i64) -> Resul
 }
 
 /// Rules by id (for the matcher's candidates).
-pub async fn rules_by_ids<'c>(e: impl Exec<'c>, ids: &[i64]) -> Result<Vec<Rule>> {
+pub async fn rules_by_ids<'c>(e: impl Exec<'c>, ids: &[RuleId]) -> Result<Vec<Rule>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -511,7 +512,7 @@ pub async fn rules_by_ids<'c>(e: impl Exec<'c>, ids: &[i64]) -> Result<Vec<Rule>
 }
 
 /// (rule, catalog outcome) pairs of the rules' sources or targets.
-pub async fn links_of<'c>(e: impl Exec<'c>, table: Links, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+pub async fn links_of<'c>(e: impl Exec<'c>, table: Links, ids: &[RuleId]) -> Result<Vec<(RuleId, CatalogOutcomeId)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -534,7 +535,7 @@ pub enum Links {
     Targets,
 }
 
-pub async fn attach_file<'c>(e: impl Exec<'c>, application: i64, file: i64) -> Result<()> {
+pub async fn attach_file<'c>(e: impl Exec<'c>, application: ApplicationId, file: FileId) -> Result<()> {
     sqlx::query("INSERT INTO application_files (application_id, file_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(application)
         .bind(file)
@@ -544,7 +545,7 @@ pub async fn attach_file<'c>(e: impl Exec<'c>, application: i64, file: i64) -> R
 }
 
 /// (file id, original name) of an application's materials.
-pub async fn files_of<'c>(e: impl Exec<'c>, application: i64) -> Result<Vec<(i64, String)>> {
+pub async fn files_of<'c>(e: impl Exec<'c>, application: ApplicationId) -> Result<Vec<(FileId, String)>> {
     Ok(sqlx::query_as("SELECT f.id, f.original_name FROM files f JOIN application_files a ON a.file_id = f.id WHERE a.application_id = $1 ORDER BY f.id")
         .bind(application)
         .fetch_all(e)
@@ -552,7 +553,7 @@ pub async fn files_of<'c>(e: impl Exec<'c>, application: i64) -> Result<Vec<(i64
 }
 
 /// Applications a file is material of.
-pub async fn applications_of_file<'c>(e: impl Exec<'c>, file: i64) -> Result<Vec<i64>> {
+pub async fn applications_of_file<'c>(e: impl Exec<'c>, file: FileId) -> Result<Vec<ApplicationId>> {
     Ok(
         sqlx::query_scalar("SELECT application_id FROM application_files WHERE file_id = $1")
             .bind(file)

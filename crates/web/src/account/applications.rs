@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::ids::ApplicationId;
 use domain::role::Area;
 
 use crate::AppState;
@@ -39,7 +40,7 @@ fn reviewer(who: &Principal) -> Option<Reviewer<'_>> {
     }
 }
 
-fn here(who: &Principal, id: i64) -> String {
+fn here(who: &Principal, id: ApplicationId) -> String {
     format!("/{}/conversions/{id}", who.role().code())
 }
 
@@ -71,7 +72,7 @@ struct DetailPage {
 async fn page(
     s: &AppState,
     a: &SignedIn,
-    id: i64,
+    id: ApplicationId,
     opinion: String,
     errors: FormErrors,
     status: StatusCode,
@@ -100,7 +101,7 @@ async fn page(
     ))
 }
 
-async fn detail(State(s): State<AppState>, a: SignedIn, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(State(s): State<AppState>, a: SignedIn, Path(id): Path<ApplicationId>) -> Result<Response, WebError> {
     page(&s, &a, id, String::new(), FormErrors::default(), StatusCode::OK).await
 }
 
@@ -108,7 +109,7 @@ async fn decide(
     State(s): State<AppState>,
     a: SignedIn,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     CsrfForm(f, _): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
     let who = &a.principal;

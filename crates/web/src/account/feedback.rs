@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::ids::{FeedbackId, FileId, HoldingId};
 use domain::lifecycle::FeedbackStatus;
 
 use crate::AppState;
@@ -35,7 +36,7 @@ fn base(who: &Principal) -> String {
 }
 
 struct Row {
-    id: i64,
+    id: FeedbackId,
     learner: String,
     id_number: String,
     outcome: String,
@@ -45,7 +46,7 @@ struct Row {
     created: String,
     status: &'static str,
     status_code: String,
-    file: Option<(i64, String)>,
+    file: Option<(FileId, String)>,
 }
 
 fn row(f: Feedback) -> Row {
@@ -143,7 +144,7 @@ struct DetailPage {
 async fn detail_page(
     s: &AppState,
     a: &SignedIn,
-    id: i64,
+    id: FeedbackId,
     answer: Answer,
     errors: FormErrors,
     status: StatusCode,
@@ -174,7 +175,7 @@ async fn detail_page(
     ))
 }
 
-async fn detail(State(s): State<AppState>, a: SignedIn, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(State(s): State<AppState>, a: SignedIn, Path(id): Path<FeedbackId>) -> Result<Response, WebError> {
     detail_page(&s, &a, id, Answer::default(), FormErrors::default(), StatusCode::OK).await
 }
 
@@ -182,7 +183,7 @@ async fn answer(
     State(s): State<AppState>,
     a: SignedIn,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<FeedbackId>,
     CsrfForm(f, _): CsrfForm<Answer>,
 ) -> Result<Response, WebError> {
     match app::feedback::answer(&s.app, &a.principal, id, &f, &a.principal.actor(&ip)).await {
@@ -199,7 +200,7 @@ async fn answer(
 #[template(path = "learner/feedback_new.html")]
 struct ReportPage {
     ctx: PageCtx,
-    id: i64,
+    id: HoldingId,
     outcome: String,
     issuer: String,
     problems: Vec<Code>,
@@ -210,7 +211,7 @@ struct ReportPage {
 async fn report_form(
     s: &AppState,
     a: &LearnerAuth,
-    id: i64,
+    id: HoldingId,
     form: Report,
     errors: FormErrors,
     status: StatusCode,
@@ -231,7 +232,11 @@ async fn report_form(
     ))
 }
 
-async fn report_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn report_page(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(id): Path<HoldingId>,
+) -> Result<Response, WebError> {
     report_form(&s, &a, id, Report::default(), FormErrors::default(), StatusCode::OK).await
 }
 
@@ -239,7 +244,7 @@ async fn report(
     State(s): State<AppState>,
     a: LearnerAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<HoldingId>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     let f = Report {

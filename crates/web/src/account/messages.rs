@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::MessageId;
 
 use crate::AppState;
 use crate::account::SPACES;
@@ -31,7 +32,7 @@ fn base(who: &Principal) -> String {
 }
 
 struct Row {
-    id: i64,
+    id: MessageId,
     title: String,
     body: String,
     created: String,
@@ -67,7 +68,7 @@ struct ListPage {
 struct ListQuery {
     #[serde(default)]
     tab: String,
-    before: Option<i64>,
+    before: Option<MessageId>,
 }
 
 async fn list(State(s): State<AppState>, a: SignedIn, Query(q): Query<ListQuery>) -> Result<Response, WebError> {
@@ -99,7 +100,7 @@ struct DetailPage {
 }
 
 /// Opens a message, marking it read; another box's message is 404.
-async fn detail(State(s): State<AppState>, a: SignedIn, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(State(s): State<AppState>, a: SignedIn, Path(id): Path<MessageId>) -> Result<Response, WebError> {
     let who = &a.principal;
     let m = app::queries::messages::open(&s.app, who, id).await?;
     let base = base(who);

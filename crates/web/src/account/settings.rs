@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::FileId;
 
 use crate::AppState;
 use crate::account::SPACES;
@@ -45,13 +46,13 @@ struct Page {
     account: String,
     mobile: String,
     bound: Option<String>,
-    avatar: Option<i64>,
+    avatar: Option<FileId>,
     has_avatar: bool,
     new_mobile: String,
     errors: FormErrors,
 }
 
-fn facts(who: &Principal) -> (String, Option<i64>) {
+fn facts(who: &Principal) -> (String, Option<FileId>) {
     match who {
         Principal::Learner(l) => (domain::mask::id_number(&l.id_number), l.avatar_file_id),
         Principal::Institution { user, .. } => (user.account.clone(), user.avatar_file_id),

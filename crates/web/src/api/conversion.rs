@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::credits::Credits;
+use domain::ids::{ApplicationId, CatalogOutcomeId, RuleId};
 use domain::mask;
 use domain::role::Area;
 use serde::{Deserialize, Serialize};
@@ -60,9 +61,9 @@ impl From<Rule> for RuleDto {
             min_score: r.min_score.map(|m| Credits(m).to_string()),
             published_at: r.published_at.map(beijing),
             created_at: beijing(r.created_at),
-            id: r.id,
+            id: r.id.get(),
             code: r.code,
-            institution_id: r.institution_id,
+            institution_id: r.institution_id.get(),
             institution: r.institution_name,
             name: r.name,
             kind: r.kind,
@@ -190,13 +191,13 @@ async fn create_rule(
     let form = RuleForm {
         name: b.name,
         kind: b.kind,
-        sources: b.sources,
+        sources: b.sources.into_iter().map(CatalogOutcomeId::new).collect(),
         exemptions: b
             .exemptions
             .into_iter()
-            .map(|e| (e.target, e.module, e.credits))
+            .map(|e| (CatalogOutcomeId::new(e.target), e.module, e.credits))
             .collect(),
-        targets: b.targets,
+        targets: b.targets.into_iter().map(CatalogOutcomeId::new).collect(),
         ratio: b.ratio,
         explanation: b.explanation,
         min_score: b.min_score,
@@ -213,7 +214,7 @@ async fn create_rule(
     params(("id" = i64, Path, description = "规则ID")),
     responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn get_rule(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<RuleDto>> {
+async fn get_rule(State(s): State<AppState>, c: Caller, Id(id): Id<RuleId>) -> ApiResult<Json<RuleDto>> {
     c.need(Scope::Read)?;
     c.institution(Area::Rules)?;
     Ok(Json(
@@ -223,7 +224,7 @@ async fn get_rule(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult
     ))
 }
 
-async fn act(s: &AppState, c: &Caller, id: i64, action: RuleAction) -> ApiResult<Json<RuleDto>> {
+async fn act(s: &AppState, c: &Caller, id: RuleId, action: RuleAction) -> ApiResult<Json<RuleDto>> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Rules)?;
     app::conversion::act_on_rule(&s.app, inst.id, id, action, &c.actor()).await?;
@@ -242,7 +243,7 @@ async fn act(s: &AppState, c: &Caller, id: i64, action: RuleAction) -> ApiResult
     responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
         (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn publish(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<RuleDto>> {
+async fn publish(State(s): State<AppState>, c: Caller, Id(id): Id<RuleId>) -> ApiResult<Json<RuleDto>> {
     act(&s, &c, id, RuleAction::Publish).await
 }
 
@@ -254,7 +255,7 @@ async fn publish(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<
     responses((status = 200, description = "成功", body = RuleDto), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
         (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn withdraw(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<RuleDto>> {
+async fn withdraw(State(s): State<AppState>, c: Caller, Id(id): Id<RuleId>) -> ApiResult<Json<RuleDto>> {
     act(&s, &c, id, RuleAction::Withdraw).await
 }
 
@@ -306,8 +307,8 @@ impl From<ApplicationRow> for ApplicationDto {
                 .collect(),
             created_at: beijing(a.created_at),
             decided_at: a.decided_at.map(beijing),
-            id: a.id,
-            rule_id: a.rule_id,
+            id: a.id.get(),
+            rule_id: a.rule_id.get(),
             rule_code: a.rule_code,
             rule_name: a.rule_name,
             learner_name: a.learner_name,
@@ -407,7 +408,7 @@ pub struct Decision {
 async fn decide(
     State(s): State<AppState>,
     c: Caller,
-    Id(id): Id,
+    Id(id): Id<ApplicationId>,
     d: Body<Decision>,
 ) -> ApiResult<Json<ApplicationDto>> {
     c.need(Scope::Write)?;

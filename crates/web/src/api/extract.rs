@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use domain::ids::RawId;
 use serde::de::DeserializeOwned;
 
 use super::problem::Problem;
@@ -107,15 +108,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     }
 }
 
-/// A numeric id in the path.
-pub struct Id(pub i64);
+/// The id in the path, of the record type the route names (`Id<RuleId>`); anything that
+/// is not an id is "not found".
+pub struct Id<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for Id {
+impl<S: Send + Sync, T: RawId> FromRequestParts<S> for Id<T> {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Problem> {
         axum::extract::Path::<i64>::from_request_parts(parts, s)
             .await
-            .map(|p| Id(p.0))
+            .map(|p| Id(T::from_raw(p.0)))
             .map_err(|_: PathRejection| Problem::new(StatusCode::NOT_FOUND, "not_found", "资源不存在"))
     }
 }
@@ -137,24 +139,29 @@ impl PageQuery {
     }
 
     /// The id rows must be below, from the cursor.
-    pub fn before(&self) -> Result<Option<i64>, Problem> {
+    pub fn before<T: RawId>(&self) -> Result<Option<T>, Problem> {
         match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => Ok(None),
-            Some(c) => c.parse::<i64>().ok().filter(|id| *id > 0).map(Some).ok_or_else(|| {
-                Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_cursor",
-                    "cursor 无效，请使用上一页返回的 next_cursor",
-                )
-            }),
+            Some(c) => c
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(|id| Some(T::from_raw(id)))
+                .ok_or_else(|| {
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_cursor",
+                        "cursor 无效，请使用上一页返回的 next_cursor",
+                    )
+                }),
         }
     }
 }
 
 /// The cursor of the page after `rows` (ids, newest first), if it was full.
-pub fn next_cursor(ids: impl Iterator<Item = i64>, count: usize, limit: i64) -> Option<String> {
+pub fn next_cursor<T: RawId>(ids: impl Iterator<Item = T>, count: usize, limit: i64) -> Option<String> {
     if (count as i64) < limit {
         return None;
     }
-    ids.last().map(|id| id.to_string())
+    ids.last().map(|id| id.into().to_string())
 }

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::credits::Credits;
+use domain::ids::{CatalogOutcomeId, HoldingId, OutcomeTypeId};
 use domain::mask;
 use domain::role::Area;
 use serde::{Deserialize, Serialize};
@@ -60,10 +61,10 @@ impl From<Holding> for LearnerOutcome {
             learner_id_number: mask::id_number(&h.learner_id_number),
             credits: h.credits.map(|c| Credits(c).to_string()),
             created_at: beijing(h.created_at),
-            id: h.id,
-            learner_id: h.learner_id,
+            id: h.id.get(),
+            learner_id: h.learner_id.get(),
             learner_name: h.learner_name,
-            outcome_id: h.institution_outcome_id,
+            outcome_id: h.institution_outcome_id.map(|i| i.get()),
             name: h.name,
             subtype: h.subtype_name,
             type_: h.type_name,
@@ -100,10 +101,10 @@ pub struct HoldingQuery {
 }
 
 impl HoldingQuery {
-    pub(super) fn into_filter(self, before_id: Option<i64>) -> HoldingFilter {
+    pub(super) fn into_filter(self, before_id: Option<HoldingId>) -> HoldingFilter {
         HoldingFilter {
-            institution_outcome_id: self.outcome_id,
-            type_id: self.type_id,
+            institution_outcome_id: self.outcome_id.map(CatalogOutcomeId::new),
+            type_id: self.type_id.map(OutcomeTypeId::new),
             name: self.name,
             learner: self.learner,
             year: self.year,
@@ -186,7 +187,8 @@ async fn store_for_learner(
         issued_on: b.issued_on,
         score: b.score,
     };
-    let id = app::holdings::institution_store(&s.app, inst.id, b.outcome_id, &form, &c.actor()).await?;
+    let id = app::holdings::institution_store(&s.app, inst.id, CatalogOutcomeId::new(b.outcome_id), &form, &c.actor())
+        .await?;
     let h = app::queries::holdings::get(&s.app, &c.principal, id).await?;
     Ok((StatusCode::CREATED, Json(h.into())))
 }
@@ -196,7 +198,7 @@ async fn store_for_learner(
     params(("id" = i64, Path, description = "学员成果ID")),
     responses((status = 200, description = "成功", body = LearnerOutcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<LearnerOutcome>> {
+async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id<HoldingId>) -> ApiResult<Json<LearnerOutcome>> {
     c.need(Scope::Read)?;
     c.institution(Area::Outcomes)?;
     Ok(Json(
@@ -225,7 +227,7 @@ pub struct WithdrawBody {
 async fn withdraw(
     State(s): State<AppState>,
     c: Caller,
-    Id(id): Id,
+    Id(id): Id<HoldingId>,
     b: Body<WithdrawBody>,
 ) -> ApiResult<Json<LearnerOutcome>> {
     c.need(Scope::Write)?;

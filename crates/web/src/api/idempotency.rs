@@ -33,9 +33,9 @@ async fn caller_of(state: &AppState, auth: Option<String>, session: Option<Sessi
     }
     let p = extract::principal(&session?, state).await.ok()??;
     let id = match &p {
-        Principal::Learner(l) => l.id,
-        Principal::Institution { user, .. } => user.id,
-        Principal::Department { user, .. } | Principal::Expert(user) => user.id,
+        Principal::Learner(l) => l.id.get(),
+        Principal::Institution { user, .. } => user.id.get(),
+        Principal::Department { user, .. } | Principal::Expert(user) => user.id.get(),
     };
     Some(format!("{}:{id}", p.role().code()))
 }

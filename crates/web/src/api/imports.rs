@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::ids::{CatalogOutcomeId, FileId, JobId, SubtypeId};
 use domain::role::Area;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -89,7 +90,7 @@ impl From<Job> for ImportJob {
             rejected: result["rejected"].as_i64(),
             reasons,
             created_at: beijing(j.created_at),
-            id: j.id,
+            id: j.id.get(),
             kind: j.kind,
             file_name: j.file_name,
             status: j.status.code().into(),
@@ -166,13 +167,13 @@ async fn upload(State(s): State<AppState>, c: Caller, req: Request) -> ApiResult
     let (kind, target) = match kind.as_str() {
         "catalog" => {
             let subtype = number("subtype_id", subtype)?;
-            app::taxonomy::subtype(&s.app, subtype).await?;
+            app::taxonomy::subtype(&s.app, SubtypeId::new(subtype)).await?;
             (app::jobs::CATALOG, Some(subtype))
         }
         "learners" => (app::jobs::LEARNERS, None),
         "holdings" => {
             let outcome = number("outcome_id", outcome)?;
-            app::queries::catalog::own(&s.app, inst.id, outcome).await?;
+            app::queries::catalog::own(&s.app, inst.id, CatalogOutcomeId::new(outcome)).await?;
             (app::jobs::HOLDINGS, Some(outcome))
         }
         _ => return Err(field_problem("kind", "kind 须为 catalog、learners 或 holdings")),
@@ -188,7 +189,7 @@ async fn upload(State(s): State<AppState>, c: Caller, req: Request) -> ApiResult
     params(("id" = i64, Path, description = "导入任务ID")),
     responses((status = 200, description = "成功", body = ImportJob), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn job(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<ImportJob>> {
+async fn job(State(s): State<AppState>, c: Caller, Id(id): Id<JobId>) -> ApiResult<Json<ImportJob>> {
     c.need(Scope::Read)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     Ok(Json(
@@ -219,13 +220,13 @@ impl From<ImportRecord> for Record {
     fn from(r: ImportRecord) -> Self {
         Self {
             created_at: beijing(r.created_at),
-            id: r.id,
+            id: r.id.get(),
             kind: r.kind,
-            subtype_id: r.subtype_id,
+            subtype_id: r.subtype_id.map(|i| i.get()),
             user_name: r.user_name,
             file_name: r.file_name,
-            original_file_id: r.original_file_id,
-            rejected_file_id: r.rejected_file_id,
+            original_file_id: r.original_file_id.get(),
+            rejected_file_id: r.rejected_file_id.map(|i| i.get()),
             imported: r.imported,
             rejected: r.rejected,
         }
@@ -261,7 +262,7 @@ async fn records(State(s): State<AppState>, c: Caller) -> ApiResult<Json<RecordL
     responses((status = 200, description = "成功", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn file(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Response> {
+async fn file(State(s): State<AppState>, c: Caller, Id(id): Id<FileId>) -> ApiResult<Response> {
     c.need(Scope::Read)?;
     c.institution(Area::Outcomes)?;
     let f = app::queries::files::readable(&s.app, Some(&c.principal), id).await?;

@@ -7,6 +7,7 @@ use app::queries::{Learner, LearnerFilter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use domain::ids::{InstitutionId, LearnerId};
 use domain::mask;
 use domain::role::Area;
 use serde::{Deserialize, Serialize};
@@ -43,13 +44,13 @@ pub struct LearnerAccount {
     pub created_at: String,
 }
 
-fn account(l: Learner, institution_id: i64) -> LearnerAccount {
+fn account(l: Learner, institution_id: InstitutionId) -> LearnerAccount {
     LearnerAccount {
         id_number: mask::id_number(&l.id_number),
         mobile: l.mobile.as_deref().map(mask::mobile),
         created_here: l.created_by_institution == Some(institution_id),
         created_at: beijing(l.created_at),
-        id: l.id,
+        id: l.id.get(),
         name: l.name,
         status: l.status.code().to_string(),
         card_no: l.card_no,
@@ -76,7 +77,7 @@ pub struct LearnerQuery {
 }
 
 impl LearnerQuery {
-    pub(super) fn into_filter(self, before_id: Option<i64>) -> LearnerFilter {
+    pub(super) fn into_filter(self, before_id: Option<LearnerId>) -> LearnerFilter {
         LearnerFilter {
             name: self.name.unwrap_or_default(),
             id_number: self.id_number.unwrap_or_default(),
@@ -159,7 +160,7 @@ async fn create(
     params(("id" = i64, Path, description = "学员ID")),
     responses((status = 200, description = "成功", body = LearnerAccount), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<LearnerAccount>> {
+async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id<LearnerId>) -> ApiResult<Json<LearnerAccount>> {
     c.need(Scope::Read)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     let (l, _) = app::queries::institutions::learner(&s.app, inst.id, id).await?;
@@ -178,7 +179,7 @@ async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<
 async fn edit(
     State(s): State<AppState>,
     c: Caller,
-    Id(id): Id,
+    Id(id): Id<LearnerId>,
     b: Body<AccountBody>,
 ) -> ApiResult<Json<LearnerAccount>> {
     c.need(Scope::Write)?;
@@ -198,9 +199,12 @@ async fn edit(
     responses((status = 200, description = "成功", body = Deleted), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
         (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn delete(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<Deleted>> {
+async fn delete(State(s): State<AppState>, c: Caller, Id(id): Id<LearnerId>) -> ApiResult<Json<Deleted>> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     app::learners::institution_delete(&s.app, inst.id, id, &c.actor()).await?;
-    Ok(Json(Deleted { id, deleted: true }))
+    Ok(Json(Deleted {
+        id: id.get(),
+        deleted: true,
+    }))
 }

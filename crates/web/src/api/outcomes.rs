@@ -1,5 +1,6 @@
 //! 机构成果: the institution's catalog outcomes.
 
+use domain::ids::{CatalogOutcomeId, OutcomeTypeId, SubtypeId};
 use domain::lifecycle::CatalogRecognition;
 use std::collections::BTreeMap;
 
@@ -59,11 +60,11 @@ impl From<CatalogOutcome> for Outcome {
             fields: serde_json::from_str(&o.fields).unwrap_or_default(),
             credits: o.credits.map(|c| Credits(c).to_string()),
             created_at: beijing(o.created_at),
-            id: o.id,
+            id: o.id.get(),
             name: o.name,
-            institution_id: o.institution_id,
+            institution_id: o.institution_id.get(),
             institution: o.institution_name,
-            subtype_id: o.subtype_id,
+            subtype_id: o.subtype_id.get(),
             subtype: o.subtype_name,
             type_: o.type_name,
             category: o.category,
@@ -96,7 +97,7 @@ pub struct OutcomeFilter {
 
 impl OutcomeFilter {
     /// The list's filter; an unknown recognition state is refused.
-    pub(super) fn into_filter(self, before_id: Option<i64>) -> Result<CatalogFilter, Problem> {
+    pub(super) fn into_filter(self, before_id: Option<CatalogOutcomeId>) -> Result<CatalogFilter, Problem> {
         let recognition = match self.recognition.as_deref().filter(|r| !r.is_empty()) {
             None => None,
             Some(r) => Some(CatalogRecognition::parse(r).map_err(|_| {
@@ -109,8 +110,8 @@ impl OutcomeFilter {
         };
         Ok(CatalogFilter {
             name: self.name.filter(|n| !n.trim().is_empty()),
-            type_id: self.type_id,
-            subtype_id: self.subtype_id,
+            type_id: self.type_id.map(OutcomeTypeId::new),
+            subtype_id: self.subtype_id.map(SubtypeId::new),
             recognition,
             before_id,
             ..Default::default()
@@ -171,9 +172,16 @@ async fn create(State(s): State<AppState>, c: Caller, n: Body<NewOutcome>) -> Ap
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     let n = n.take()?;
-    let id = app::catalog::create(&s.app, inst.id, n.subtype_id, &n.name, &n.fields, &c.actor())
-        .await
-        .map_err(fields_by_key)?;
+    let id = app::catalog::create(
+        &s.app,
+        inst.id,
+        SubtypeId::new(n.subtype_id),
+        &n.name,
+        &n.fields,
+        &c.actor(),
+    )
+    .await
+    .map_err(fields_by_key)?;
     let o = app::queries::catalog::own(&s.app, inst.id, id).await?;
     Ok((StatusCode::CREATED, Json(o.into())))
 }
@@ -194,7 +202,7 @@ fn fields_by_key(e: app::AppError) -> super::problem::Problem {
     params(("id" = i64, Path, description = "成果ID")),
     responses((status = 200, description = "成功", body = Outcome), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<Outcome>> {
+async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id<CatalogOutcomeId>) -> ApiResult<Json<Outcome>> {
     c.need(Scope::Read)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     Ok(Json(app::queries::catalog::own(&s.app, inst.id, id).await?.into()))
@@ -208,9 +216,12 @@ async fn get_one(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<
     responses((status = 200, description = "成功", body = Deleted), (status = 401, description = "未认证：缺少或无效的接口密钥，或登录已失效", content_type = "application/problem+json", body = ProblemDoc), (status = 404, description = "不存在，或无权查看", content_type = "application/problem+json", body = ProblemDoc),
         (status = 409, description = "与当前状态冲突", content_type = "application/problem+json", body = ProblemDoc)),
     security(("api_key" = []), ("session" = [])))]
-async fn delete(State(s): State<AppState>, c: Caller, Id(id): Id) -> ApiResult<Json<Deleted>> {
+async fn delete(State(s): State<AppState>, c: Caller, Id(id): Id<CatalogOutcomeId>) -> ApiResult<Json<Deleted>> {
     c.need(Scope::Write)?;
     let (_, inst) = c.institution(Area::Outcomes)?;
     app::catalog::delete(&s.app, inst.id, &[id], &c.actor()).await?;
-    Ok(Json(Deleted { id, deleted: true }))
+    Ok(Json(Deleted {
+        id: id.get(),
+        deleted: true,
+    }))
 }

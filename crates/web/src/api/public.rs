@@ -68,7 +68,7 @@ async fn messages(
             .map(|m| MessageDto {
                 read: m.read_at.is_some(),
                 created_at: super::beijing(m.created_at),
-                id: m.id,
+                id: m.id.get(),
                 title: m.title,
                 body: m.body,
                 link: m.link,
@@ -97,7 +97,7 @@ async fn me(c: Caller) -> ApiResult<Json<Me>> {
         role: c.principal.role().code().to_string(),
         name: c.principal.name().to_string(),
         institution_id: match &c.principal {
-            Principal::Institution { institution, .. } => Some(institution.id),
+            Principal::Institution { institution, .. } => Some(institution.id.get()),
             _ => None,
         },
         scopes: c
@@ -139,12 +139,12 @@ async fn institutions(State(s): State<AppState>, c: Caller) -> ApiResult<Json<In
             .into_iter()
             .map(|i| InstitutionRow {
                 status_label: i.status.label().to_string(),
-                id: i.id,
+                id: i.id.get(),
                 code: i.code,
                 name: i.name,
                 kind: i.kind,
                 status: i.status.code().to_string(),
-                department_id: i.department_id,
+                department_id: i.department_id.get(),
             })
             .collect(),
     }))

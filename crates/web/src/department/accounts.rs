@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use domain::ids::LearnerId;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -20,7 +21,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 struct Row {
-    id: i64,
+    id: LearnerId,
     name: String,
     id_number: String,
     email: String,
@@ -89,7 +90,7 @@ async fn decide(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<LearnerId>,
     CsrfForm(f, _): CsrfForm<DecideForm>,
 ) -> Result<Response, WebError> {
     let p = a.principal();

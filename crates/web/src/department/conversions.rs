@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::RuleId;
 
 use crate::AppState;
 use crate::kit::conversion::*;
@@ -106,7 +107,7 @@ async fn dept_rules(
     Ok(page(&rules_page(ctx, "/department/rules", "department", q, result)))
 }
 
-async fn dept_rule(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn dept_rule(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<RuleId>) -> Result<Response, WebError> {
     let rule = app::queries::conversion::rule(&s.app, Some(&a.principal()), id).await?;
     let can_take_down = rule.status == domain::lifecycle::RuleStatus::Published;
     let ctx = PageCtx::new("转换规则", &a.session, Some(&a.principal()), "/department/rules").await?;
@@ -133,7 +134,7 @@ struct ReasonForm {
 async fn take_down(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<ReasonForm>,
 ) -> Result<Response, WebError> {

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{CatalogOutcomeId, LevelId, StandardId};
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -28,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(serde::Deserialize, Default)]
 struct EditQuery {
     #[serde(default)]
-    edit: Option<i64>,
+    edit: Option<LevelId>,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -105,7 +106,7 @@ async fn delete_level(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<LevelId>,
     CsrfForm(_, _): CsrfForm<serde_json::Value>,
 ) -> Result<Response, WebError> {
     let p = a.principal();
@@ -196,7 +197,7 @@ async fn delete_standard(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<StandardId>,
     CsrfForm(_, _): CsrfForm<serde_json::Value>,
 ) -> Result<Response, WebError> {
     let p = a.principal();
@@ -214,7 +215,7 @@ async fn place(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<CatalogOutcomeId>,
     CsrfForm(f, _): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
     let p = a.principal();

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
+use domain::ids::JobId;
 
 use crate::AppState;
 use crate::institution::imports::{JobPage, queue_upload, with_times};
@@ -67,7 +68,7 @@ async fn template(_: DepartmentAuth) -> Result<Response, WebError> {
 }
 
 /// The progress of one of the bank's import jobs (this department's or one below it).
-async fn job(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn job(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<JobId>) -> Result<Response, WebError> {
     let job = app::queries::imports::job_of_departments(&s.app, &a.scope, id).await?;
     let ctx = PageCtx::new("导入进度", &a.session, Some(&a.principal()), HOME).await?;
     Ok(page(&JobPage::new(ctx, job, HOME, HOME)))

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::InstitutionId;
 use domain::institution::{InstitutionKind, InstitutionStatus};
 use domain::mask;
 
@@ -82,7 +83,7 @@ async fn home(State(s): State<AppState>, a: DepartmentAuth) -> Result<Response, 
 }
 
 struct Row {
-    id: i64,
+    id: InstitutionId,
     name: String,
     code: String,
     kind: &'static str,
@@ -197,7 +198,7 @@ struct Detail {
 }
 
 /// An institution in the department's scope; any other is "not found".
-async fn scoped(s: &AppState, a: &DepartmentAuth, id: i64) -> Result<Institution, WebError> {
+async fn scoped(s: &AppState, a: &DepartmentAuth, id: InstitutionId) -> Result<Institution, WebError> {
     Ok(app::queries::institutions::scoped(&s.app, &a.scope, id).await?)
 }
 
@@ -237,7 +238,11 @@ async fn detail_page(
     ))
 }
 
-async fn detail(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(
+    State(s): State<AppState>,
+    a: DepartmentAuth,
+    Path(id): Path<InstitutionId>,
+) -> Result<Response, WebError> {
     let inst = scoped(&s, &a, id).await?;
     detail_page(&s, &a, inst, String::new(), FormErrors::default(), StatusCode::OK).await
 }
@@ -253,7 +258,7 @@ struct DecisionForm {
 async fn decide(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<InstitutionId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<DecisionForm>,
 ) -> Result<Response, WebError> {

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{NewsId, QuestionId};
 use domain::lifecycle::QuestionStatus;
 
 use crate::AppState;
@@ -41,7 +42,7 @@ struct ListQuery {
 }
 
 struct NewsRow {
-    id: i64,
+    id: NewsId,
     title: String,
     status: &'static str,
     status_code: String,
@@ -88,7 +89,7 @@ async fn news_list(
 struct EditPage {
     ctx: PageCtx,
     /// `None`: a new item.
-    id: Option<i64>,
+    id: Option<NewsId>,
     status: &'static str,
     form: NewsForm,
     errors: FormErrors,
@@ -96,7 +97,7 @@ struct EditPage {
 
 async fn edit_form(
     a: &DepartmentAuth,
-    id: Option<i64>,
+    id: Option<NewsId>,
     status: &'static str,
     form: NewsForm,
     errors: FormErrors,
@@ -137,7 +138,7 @@ async fn create(
     }
 }
 
-async fn edit_page(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn edit_page(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<NewsId>) -> Result<Response, WebError> {
     let p = a.principal();
     let n = app::queries::portal::news(&s.app, Some(&p), id).await?;
     let form = NewsForm {
@@ -152,7 +153,7 @@ async fn update(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<NewsId>,
     CsrfForm(f, _): CsrfForm<NewsForm>,
 ) -> Result<Response, WebError> {
     let p = a.principal();
@@ -180,7 +181,7 @@ async fn action(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<NewsId>,
     CsrfForm(f, _): CsrfForm<ActionForm>,
 ) -> Result<Response, WebError> {
     let p = a.principal();
@@ -307,7 +308,7 @@ struct AnswerPage {
 async fn answer_page(
     s: &AppState,
     a: &DepartmentAuth,
-    id: i64,
+    id: QuestionId,
     form: Option<AnswerForm>,
     errors: FormErrors,
     code: StatusCode,
@@ -332,7 +333,11 @@ async fn answer_page(
     ))
 }
 
-async fn question(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn question(
+    State(s): State<AppState>,
+    a: DepartmentAuth,
+    Path(id): Path<QuestionId>,
+) -> Result<Response, WebError> {
     answer_page(&s, &a, id, None, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -340,7 +345,7 @@ async fn answer(
     State(s): State<AppState>,
     a: DepartmentAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<QuestionId>,
     CsrfForm(f, _): CsrfForm<AnswerForm>,
 ) -> Result<Response, WebError> {
     let p = a.principal();

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::credits::Credits;
+use domain::ids::{CatalogOutcomeId, HoldingId};
 use domain::lifecycle::CatalogRecognition;
 
 use crate::AppState;
@@ -44,7 +45,7 @@ struct CatalogQuery {
 }
 
 struct CatalogRow {
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     institution: String,
     subtype: String,
@@ -111,7 +112,7 @@ async fn catalog(
 async fn recognise(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<CatalogOutcomeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<Decision>,
 ) -> Result<Response, WebError> {
@@ -231,7 +232,11 @@ async fn initial_decide(
     }
 }
 
-async fn dept_detail(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn dept_detail(
+    State(s): State<AppState>,
+    a: DepartmentAuth,
+    Path(id): Path<HoldingId>,
+) -> Result<Response, WebError> {
     let h = app::holdings::in_scope(&s.app, &a.scope, id).await?;
     let v = forms::holding_view(&s.app, &h, false).await?;
     let ctx = dctx(&a, "成果详情", "/department/storage").await?;

@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use domain::ids::SyncRunId;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -17,7 +18,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 struct RunRow {
-    id: i64,
+    id: SyncRunId,
     started: String,
     trigger: &'static str,
     status: &'static str,
@@ -32,14 +33,14 @@ struct RunsPage {
     configured: bool,
     rows: Vec<RunRow>,
     /// The run whose refused records are shown, and them.
-    shown: Option<i64>,
+    shown: Option<SyncRunId>,
     rejections: Vec<app::xcert::Rejection>,
 }
 
 #[derive(serde::Deserialize, Default)]
 struct RunQuery {
     #[serde(default)]
-    run: Option<i64>,
+    run: Option<SyncRunId>,
 }
 
 async fn runs(State(s): State<AppState>, a: DepartmentAuth, Query(q): Query<RunQuery>) -> Result<Response, WebError> {

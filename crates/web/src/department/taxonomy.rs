@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{FieldId, InstitutionId, OutcomeTypeId, SubtypeId};
 use domain::taxonomy::FieldKind;
 
 use crate::AppState;
@@ -49,20 +50,20 @@ fn kinds() -> Vec<crate::kit::views::Code> {
 
 /// A restricted subtype and whether the institution may store it.
 struct Grant {
-    id: i64,
+    id: SubtypeId,
     name: String,
     granted: bool,
 }
 
 struct SubtypeLine {
-    id: i64,
+    id: SubtypeId,
     name: String,
     fields: usize,
     how: &'static str,
 }
 
 struct FieldLine {
-    id: i64,
+    id: FieldId,
     key: String,
     label: String,
     kind: String,
@@ -76,7 +77,7 @@ struct TaxonomyPage {
     ctx: PageCtx,
     preset: String,
     groups: Vec<SubtypeGroup>,
-    types: Vec<crate::kit::views::Choice>,
+    types: Vec<crate::kit::views::Choice<OutcomeTypeId>>,
     form: app::taxonomy::SubtypeForm,
     errors: FormErrors,
     /// Only the centre changes the taxonomy; provinces read it.
@@ -176,7 +177,7 @@ async fn taxonomy_page(
 #[template(path = "department/subtype.html")]
 struct SubtypePage {
     ctx: PageCtx,
-    id: i64,
+    id: SubtypeId,
     type_name: String,
     subtype_name: String,
     restricted: bool,
@@ -190,7 +191,7 @@ struct SubtypePage {
 async fn subtype_form(
     s: &AppState,
     a: &DepartmentAuth,
-    id: i64,
+    id: SubtypeId,
     new: FieldForm,
     errors: FormErrors,
     status: StatusCode,
@@ -225,7 +226,11 @@ async fn subtype_form(
     ))
 }
 
-async fn subtype_page(State(s): State<AppState>, a: DepartmentAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn subtype_page(
+    State(s): State<AppState>,
+    a: DepartmentAuth,
+    Path(id): Path<SubtypeId>,
+) -> Result<Response, WebError> {
     subtype_form(
         &s,
         &a,
@@ -243,7 +248,7 @@ async fn subtype_page(State(s): State<AppState>, a: DepartmentAuth, Path(id): Pa
 async fn add_field(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<SubtypeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<FieldForm>,
 ) -> Result<Response, WebError> {
@@ -270,7 +275,7 @@ struct ChangeField {
 async fn change_field(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<FieldId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<ChangeField>,
 ) -> Result<Response, WebError> {
@@ -308,7 +313,7 @@ struct RestrictedForm {
 async fn restricted(
     State(s): State<AppState>,
     a: DepartmentAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<SubtypeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<RestrictedForm>,
 ) -> Result<Response, WebError> {
@@ -321,15 +326,15 @@ async fn restricted(
 #[template(path = "department/authorisations.html")]
 struct AuthPage {
     ctx: PageCtx,
-    institutions: Vec<crate::kit::views::Choice>,
-    selected: Option<i64>,
+    institutions: Vec<crate::kit::views::Choice<InstitutionId>>,
+    selected: Option<InstitutionId>,
     subtypes: Vec<Grant>,
 }
 
 #[derive(serde::Deserialize, Default)]
 struct AuthQuery {
     #[serde(default)]
-    institution: Option<i64>,
+    institution: Option<InstitutionId>,
 }
 
 async fn authorisations(
@@ -337,7 +342,7 @@ async fn authorisations(
     a: DepartmentAuth,
     Query(q): Query<AuthQuery>,
 ) -> Result<Response, WebError> {
-    let institutions: Vec<crate::kit::views::Choice> =
+    let institutions: Vec<crate::kit::views::Choice<InstitutionId>> =
         app::queries::institutions::in_scope(&s.app, &a.scope, Some(domain::lifecycle::InstitutionStatus::Approved))
             .await?
             .into_iter()
@@ -371,8 +376,8 @@ async fn authorisations(
 
 #[derive(serde::Deserialize)]
 struct AuthForm {
-    institution: i64,
-    subtype: i64,
+    institution: InstitutionId,
+    subtype: SubtypeId,
     #[serde(default)]
     grant: String,
 }

@@ -5,6 +5,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use domain::ids::PerformanceId;
 
 use crate::AppState;
 use crate::kit::conversion::Shown;
@@ -39,7 +40,7 @@ async fn post(
     decide(&s, &a.principal(), &a.session, &FINAL, &ip, f, &pairs).await
 }
 
-async fn one(State(s): State<AppState>, a: ExpertAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn one(State(s): State<AppState>, a: ExpertAuth, Path(id): Path<PerformanceId>) -> Result<Response, WebError> {
     let who = a.principal();
     detail(&s, &who, &a.session, FINAL.path, id, String::new(), Shown::ok()).await
 }

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::ids::HoldingId;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -72,7 +73,11 @@ async fn final_decide(
 }
 
 /// Experts see outcomes that went through recognition.
-async fn expert_detail(State(s): State<AppState>, a: ExpertAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn expert_detail(
+    State(s): State<AppState>,
+    a: ExpertAuth,
+    Path(id): Path<HoldingId>,
+) -> Result<Response, WebError> {
     let h = app::queries::holdings::get(&s.app, &expert(&a), id).await?;
     let v = forms::holding_view(&s.app, &h, false).await?;
     let ctx = PageCtx::new("成果详情", &a.session, Some(&expert(&a)), "/expert/recognition").await?;

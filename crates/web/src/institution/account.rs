@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::InstitutionUserId;
 use domain::institution::InstitutionKind;
 use domain::mask;
 use domain::role::{Area, Areas};
@@ -144,7 +145,7 @@ async fn profile(
 }
 
 struct UserRow {
-    id: i64,
+    id: InstitutionUserId,
     account: String,
     name: String,
     mobile: String,
@@ -259,7 +260,7 @@ async fn add_user(
 #[template(path = "institution/user_edit.html")]
 struct EditPage {
     ctx: PageCtx,
-    id: i64,
+    id: InstitutionUserId,
     form: SubUserForm,
     errors: FormErrors,
     areas: Vec<AreaChoice>,
@@ -268,7 +269,7 @@ struct EditPage {
 
 async fn edit_form(
     a: &InstitutionAuth,
-    id: i64,
+    id: InstitutionUserId,
     form: SubUserForm,
     errors: FormErrors,
     status: StatusCode,
@@ -288,7 +289,11 @@ async fn edit_form(
     ))
 }
 
-async fn edit_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn edit_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<InstitutionUserId>,
+) -> Result<Response, WebError> {
     a.require_primary()?;
     let u = app::queries::institutions::sub_user(&s.app, a.institution.id, id).await?;
     let form = SubUserForm {
@@ -303,7 +308,7 @@ async fn edit_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path
 async fn edit_user(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<InstitutionUserId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<SubUserForm>,
 ) -> Result<Response, WebError> {
@@ -322,7 +327,7 @@ async fn edit_user(
 async fn user_action(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(InstitutionUserId, String)>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::ApiKeyId;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -24,7 +25,7 @@ pub fn routes() -> Router<AppState> {
 const SHOWN_KEY: &str = "shown_api_key";
 
 struct KeyRow {
-    id: i64,
+    id: ApiKeyId,
     name: String,
     prefix: String,
     scopes: String,
@@ -145,7 +146,7 @@ async fn revoke(
     State(s): State<AppState>,
     a: InstitutionAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<ApiKeyId>,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
     a.require_primary()?;

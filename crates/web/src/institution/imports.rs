@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use domain::ids::{JobId, SubtypeId};
 use domain::lifecycle::JobStatus;
 use domain::role::Area;
 
@@ -39,13 +40,13 @@ fn inst(a: &InstitutionAuth) -> Principal {
 #[template(path = "institution/import.html")]
 struct ImportPage {
     ctx: PageCtx,
-    subtypes: Vec<crate::kit::views::Choice>,
-    selected: Option<i64>,
+    subtypes: Vec<crate::kit::views::Choice<SubtypeId>>,
+    selected: Option<SubtypeId>,
     errors: FormErrors,
 }
 
 /// Subtypes this institution may import (not synced, authorised when restricted).
-async fn storable(s: &AppState, a: &InstitutionAuth) -> Result<Vec<crate::kit::views::Choice>, WebError> {
+async fn storable(s: &AppState, a: &InstitutionAuth) -> Result<Vec<crate::kit::views::Choice<SubtypeId>>, WebError> {
     let mut out = Vec::new();
     for st in app::queries::taxonomy::subtypes(&s.app).await? {
         if app::taxonomy::may_store(&s.app, a.institution.id, &st).await?.is_ok() {
@@ -61,7 +62,7 @@ async fn storable(s: &AppState, a: &InstitutionAuth) -> Result<Vec<crate::kit::v
 async fn show(
     s: &AppState,
     a: &InstitutionAuth,
-    selected: Option<i64>,
+    selected: Option<SubtypeId>,
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -81,7 +82,7 @@ async fn show(
 #[derive(serde::Deserialize, Default)]
 struct ImportQuery {
     #[serde(default)]
-    subtype: Option<i64>,
+    subtype: Option<SubtypeId>,
 }
 
 async fn import_page(
@@ -100,7 +101,7 @@ async fn import(
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
-    let subtype = form.text("subtype").parse::<i64>().ok();
+    let subtype = form.text("subtype").parse::<SubtypeId>().ok();
     let result = async {
         let subtype = subtype.ok_or_else(|| app::AppError::field("subtype", "请选择成果类型"))?;
         let (_, name, bytes) = form
@@ -110,7 +111,7 @@ async fn import(
             &s.app,
             app::jobs::CATALOG,
             app::import::Owner::Institution(a.institution.id),
-            Some(subtype),
+            Some(subtype.get()),
             name,
             bytes,
             &inst(&a).actor(&ip),
@@ -130,7 +131,7 @@ async fn import(
 async fn template(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(subtype): Path<i64>,
+    Path(subtype): Path<SubtypeId>,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let (name, bytes) = app::import::template(&s.app, subtype).await?;
@@ -270,7 +271,7 @@ impl JobPage {
 }
 
 /// The progress of an import job of this institution.
-async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn job(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<JobId>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let job = app::queries::imports::job_of_institution(&s.app, a.institution.id, id).await?;
     let back = if job.kind == app::jobs::LEARNERS {

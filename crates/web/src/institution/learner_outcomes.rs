@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{HoldingId, OutcomeTypeId};
 use domain::mask;
 use domain::role::Area;
 
@@ -51,7 +52,7 @@ struct HoldingQuery {
 }
 
 struct HoldingRow {
-    id: i64,
+    id: HoldingId,
     name: String,
     type_name: String,
     subtype_name: String,
@@ -68,7 +69,7 @@ struct HoldingsPage {
     ctx: PageCtx,
     q: HoldingQuery,
     years: Vec<i32>,
-    types: Vec<crate::kit::views::Choice>,
+    types: Vec<crate::kit::views::Choice<OutcomeTypeId>>,
     rows: Vec<HoldingRow>,
     filtered: bool,
     offset: usize,
@@ -202,7 +203,11 @@ struct HoldingPage {
     reviews: Vec<crate::kit::forms::ReviewLine>,
 }
 
-async fn holding(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn holding(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<HoldingId>,
+) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let h = app::queries::holdings::get(&s.app, &principal(&a), id).await?;
     let v = forms::holding_view(&s.app, &h, false).await?;

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{HoldingId, LearnerId};
 use domain::mask;
 use domain::role::Area;
 
@@ -48,7 +49,7 @@ struct ListQuery {
 }
 
 struct Row {
-    id: i64,
+    id: LearnerId,
     name: String,
     id_number: String,
     mobile: String,
@@ -171,7 +172,7 @@ async fn add(
 async fn edit_page(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<LearnerId>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
@@ -196,7 +197,7 @@ async fn edit_page(
 async fn edit(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<LearnerId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<LearnerAccountForm>,
 ) -> Result<Response, WebError> {
@@ -225,7 +226,7 @@ async fn edit(
 async fn delete(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<LearnerId>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
@@ -246,14 +247,14 @@ struct ViewPage {
 }
 
 struct HoldingLine {
-    id: i64,
+    id: HoldingId,
     name: String,
     subtype: String,
     issued_on: String,
     status: &'static str,
 }
 
-async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn view(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<LearnerId>) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let (l, holdings) = app::queries::institutions::learner(&s.app, a.institution.id, id).await?;
     let rows = holdings

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{FileId, MethodId};
 use domain::role::Area;
 
 use crate::AppState;
@@ -26,9 +27,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 struct MethodRow {
-    id: i64,
+    id: MethodId,
     title: String,
-    file_id: i64,
+    file_id: FileId,
     status: &'static str,
     status_label: &'static str,
     published: String,
@@ -107,7 +108,7 @@ async fn create_method(
 async fn edit_method(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<MethodId>,
     ClientIp(ip): ClientIp,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
@@ -152,7 +153,7 @@ async fn pledge(
 async fn method_action(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(MethodId, String)>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {

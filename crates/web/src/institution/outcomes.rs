@@ -1,6 +1,7 @@
 //! 成果及学员管理 of the institution space: 机构成果 (I-03) and 学员成果 (I-04).
 //! Every handler requires the `outcomes` area and touches only the institution's rows.
 
+use domain::ids::{CatalogOutcomeId, OutcomeTypeId, SubtypeId};
 use domain::lifecycle::CatalogRecognition;
 use std::collections::BTreeMap;
 
@@ -62,7 +63,7 @@ struct ListQuery {
 }
 
 struct Row {
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     type_name: String,
     subtype_name: String,
@@ -78,8 +79,8 @@ struct Row {
 struct ListPage {
     ctx: PageCtx,
     q: ListQuery,
-    types: Vec<crate::kit::views::Choice>,
-    subtypes: Vec<crate::kit::views::Choice>,
+    types: Vec<crate::kit::views::Choice<OutcomeTypeId>>,
+    subtypes: Vec<crate::kit::views::Choice<SubtypeId>>,
     recognitions: Vec<crate::kit::views::Code>,
     rows: Vec<Row>,
     filtered: bool,
@@ -242,7 +243,7 @@ async fn choose(State(s): State<AppState>, a: InstitutionAuth) -> Result<Respons
 #[template(path = "institution/outcome_new.html")]
 struct NewPage {
     ctx: PageCtx,
-    subtype_id: i64,
+    subtype_id: SubtypeId,
     type_name: String,
     subtype_name: String,
     issuer: String,
@@ -254,7 +255,7 @@ struct NewPage {
 async fn new_form(
     s: &AppState,
     a: &InstitutionAuth,
-    subtype: i64,
+    subtype: SubtypeId,
     name: String,
     values: BTreeMap<String, String>,
     errors: FormErrors,
@@ -283,7 +284,7 @@ async fn new_form(
 async fn new_page(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(subtype): Path<i64>,
+    Path(subtype): Path<SubtypeId>,
 ) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     new_form(
@@ -307,7 +308,7 @@ struct NameField {
 async fn create(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(subtype): Path<i64>,
+    Path(subtype): Path<SubtypeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<NameField>,
 ) -> Result<Response, WebError> {
@@ -344,7 +345,11 @@ async fn create(
 }
 
 /// An outcome of this institution, or 404.
-async fn own(s: &AppState, a: &InstitutionAuth, id: i64) -> Result<app::queries::CatalogOutcome, WebError> {
+async fn own(
+    s: &AppState,
+    a: &InstitutionAuth,
+    id: CatalogOutcomeId,
+) -> Result<app::queries::CatalogOutcome, WebError> {
     Ok(app::queries::catalog::own(&s.app, a.institution.id, id).await?)
 }
 
@@ -352,14 +357,18 @@ async fn own(s: &AppState, a: &InstitutionAuth, id: i64) -> Result<app::queries:
 #[template(path = "institution/outcome.html")]
 struct Detail {
     ctx: PageCtx,
-    id: i64,
+    id: CatalogOutcomeId,
     base: Vec<Fact>,
     extra: Vec<Fact>,
     holders: i64,
     recognition: String,
 }
 
-async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<CatalogOutcomeId>,
+) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     let o = own(&s, &a, id).await?;
     let (_, specs) = app::taxonomy::subtype(&s.app, o.subtype_id).await?;
@@ -388,7 +397,7 @@ async fn detail(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i6
 async fn request_recognition(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<CatalogOutcomeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
@@ -405,7 +414,7 @@ async fn request_recognition(
 #[template(path = "institution/store.html")]
 struct StorePage {
     ctx: PageCtx,
-    id: i64,
+    id: CatalogOutcomeId,
     category: String,
     outcome_name: String,
     subtype_name: String,
@@ -417,7 +426,7 @@ struct StorePage {
 async fn store_form(
     s: &AppState,
     a: &InstitutionAuth,
-    id: i64,
+    id: CatalogOutcomeId,
     form: StoreForLearnerForm,
     errors: FormErrors,
     status: StatusCode,
@@ -442,7 +451,11 @@ async fn store_form(
     ))
 }
 
-async fn store_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn store_page(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<CatalogOutcomeId>,
+) -> Result<Response, WebError> {
     a.require(Area::Outcomes)?;
     store_form(
         &s,
@@ -458,7 +471,7 @@ async fn store_page(State(s): State<AppState>, a: InstitutionAuth, Path(id): Pat
 async fn store_for_learner(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<CatalogOutcomeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, _): CsrfForm<StoreForLearnerForm>,
 ) -> Result<Response, WebError> {

@@ -5,6 +5,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use domain::ids::PerformanceId;
 use domain::role::Area;
 
 use crate::AppState;
@@ -51,7 +52,11 @@ async fn post(
     decide(&s, &a.principal(), &a.session, &INITIAL, &ip, f, &pairs).await
 }
 
-async fn one(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn one(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<PerformanceId>,
+) -> Result<Response, WebError> {
     a.require(Area::Conversion)?;
     let who = a.principal();
     detail(&s, &who, &a.session, INITIAL.path, id, String::new(), Shown::ok()).await

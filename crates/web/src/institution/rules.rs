@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{CatalogOutcomeId, LearnerId, RuleId};
 use domain::mask;
 use domain::role::Area;
 
@@ -72,7 +73,7 @@ struct RuleFormValues {
 struct NewRulePage {
     ctx: PageCtx,
     /// The rule being edited (修改), or none for a new one.
-    editing: Option<i64>,
+    editing: Option<RuleId>,
     form: RuleFormValues,
     kinds: [&'static str; 4],
     source_q: String,
@@ -82,7 +83,7 @@ struct NewRulePage {
 }
 
 struct SourceOption {
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     institution: String,
     subtype: String,
@@ -90,7 +91,7 @@ struct SourceOption {
 }
 
 struct TargetOption {
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     subtype: String,
     checked: bool,
@@ -102,7 +103,7 @@ struct TargetOption {
 async fn new_rule_form(
     s: &AppState,
     a: &InstitutionAuth,
-    editing: Option<i64>,
+    editing: Option<RuleId>,
     form: RuleFormValues,
     source_q: String,
     picked: &RuleForm,
@@ -131,7 +132,7 @@ async fn new_rule_form(
         })
         .collect();
     // Keep ticked sources visible even when the filter hides them.
-    let hidden: Vec<i64> = picked
+    let hidden: Vec<CatalogOutcomeId> = picked
         .sources
         .iter()
         .copied()
@@ -206,7 +207,7 @@ fn rule_form_of(form: &CsrfMultipart) -> (RuleForm, RuleFormValues) {
         form.fields
             .iter()
             .filter(|(k, _)| k == key)
-            .filter_map(|(_, v)| v.parse::<i64>().ok())
+            .filter_map(|(_, v)| v.parse::<CatalogOutcomeId>().ok())
             .collect::<Vec<_>>()
     };
     let targets = ids("target");
@@ -247,7 +248,7 @@ async fn save_rule(
     s: &AppState,
     a: &InstitutionAuth,
     ip: &str,
-    editing: Option<i64>,
+    editing: Option<RuleId>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
@@ -311,7 +312,7 @@ async fn update_rule(
     State(s): State<AppState>,
     a: InstitutionAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     save_rule(&s, &a, &ip, Some(id), form).await
@@ -321,7 +322,7 @@ async fn update_rule(
 async fn edit_rule_page(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
 ) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
     let rule = app::queries::conversion::rule(&s.app, Some(&inst(&a)), id).await?;
@@ -373,7 +374,11 @@ async fn edit_rule_page(
     new_rule_form(&s, &a, Some(id), values, String::new(), &picked, &pairs, Shown::ok()).await
 }
 
-async fn inst_rule(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn inst_rule(
+    State(s): State<AppState>,
+    a: InstitutionAuth,
+    Path(id): Path<RuleId>,
+) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
     let rule = app::queries::conversion::rule(&s.app, Some(&inst(&a)), id).await?;
     let own = rule.institution_id == a.institution.id;
@@ -395,7 +400,7 @@ async fn inst_rule(State(s): State<AppState>, a: InstitutionAuth, Path(id): Path
 async fn rule_action(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(RuleId, String)>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
@@ -437,7 +442,7 @@ async fn rule_action(
 #[template(path = "institution/batch.html")]
 struct BatchPage {
     ctx: PageCtx,
-    rule_id: i64,
+    rule_id: RuleId,
     rule_code: String,
     q: String,
     rows: Vec<BatchRow>,
@@ -445,7 +450,7 @@ struct BatchPage {
 }
 
 struct BatchRow {
-    learner_id: i64,
+    learner_id: LearnerId,
     name: String,
     id_number: String,
     outcome: String,
@@ -469,7 +474,7 @@ fn first_page() -> i64 {
 async fn batch_page(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
     Query(bq): Query<BatchQuery>,
 ) -> Result<Response, WebError> {
     a.require(Area::Rules)?;
@@ -505,7 +510,7 @@ async fn batch_page(
 async fn batch_apply(
     State(s): State<AppState>,
     a: InstitutionAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, pairs): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::credits::Credits;
+use domain::ids::{ApplicationId, RuleId};
 use domain::mask;
 
 use crate::AppState;
@@ -45,7 +46,7 @@ impl Shown {
 }
 
 pub(crate) struct RuleRow {
-    pub(crate) id: i64,
+    pub(crate) id: RuleId,
     pub(crate) code: String,
     pub(crate) name: String,
     pub(crate) kind: String,
@@ -300,7 +301,7 @@ pub(crate) async fn rule_page(s: &AppState, ctx: PageCtx, rule: Rule, v: RuleVie
 }
 
 pub(crate) struct AppRow {
-    pub(crate) id: i64,
+    pub(crate) id: ApplicationId,
     pub(crate) code: String,
     pub(crate) rule: String,
     pub(crate) learner: String,
@@ -391,7 +392,7 @@ pub(crate) async fn picked(
     who: &Principal,
     f: &ApplicationFilter,
     pairs: &[(String, String)],
-) -> Result<Vec<i64>, WebError> {
+) -> Result<Vec<ApplicationId>, WebError> {
     Ok(app::queries::conversion::ticked_or_all(&s.app, who, f.clone(), forms::ids(pairs)).await?)
 }
 

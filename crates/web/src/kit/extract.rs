@@ -2,6 +2,7 @@
 //! from the database and refuses (redirect to sign-in, or 403) anyone else, so a handler
 //! that takes `DepartmentAuth` can only run for a department and knows its scope.
 
+use domain::ids::DepartmentId;
 use std::net::SocketAddr;
 
 use app::auth::{Principal, SessionUser};
@@ -210,7 +211,7 @@ pub struct DepartmentAuth {
     pub user: StaffUser,
     pub department: Department,
     /// The department and those below it: the institutions it may see.
-    pub scope: Vec<i64>,
+    pub scope: Vec<DepartmentId>,
 }
 
 impl DepartmentAuth {

@@ -1,6 +1,7 @@
 //! Pieces shared by the outcome pages: dynamic taxonomy fields (inputs and display),
 //! pagination, multipart uploads with CSRF, and ids picked with checkboxes.
 
+use domain::ids::{FileId, OutcomeTypeId, SubtypeId};
 use std::collections::BTreeMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
@@ -75,7 +76,7 @@ pub fn field_display(specs: &[FieldSpec], json: &str) -> Vec<Fact> {
 }
 
 /// Ids ticked in a list (`id=1&id=2`).
-pub fn ids(pairs: &[(String, String)]) -> Vec<i64> {
+pub fn ids<T: std::str::FromStr>(pairs: &[(String, String)]) -> Vec<T> {
     pairs
         .iter()
         .filter(|(k, _)| k == "id")
@@ -213,7 +214,7 @@ impl FromRequest<AppState> for CsrfMultipart {
 
 /// A subtype to choose, or why it cannot be used.
 pub struct SubtypeChoice {
-    pub id: i64,
+    pub id: SubtypeId,
     pub name: String,
     pub why_not: Option<String>,
 }
@@ -251,7 +252,7 @@ pub fn group_subtypes(
 }
 
 /// Parses an optional numeric filter.
-pub fn opt_id(s: &str) -> Option<i64> {
+pub fn opt_id<T: std::str::FromStr>(s: &str) -> Option<T> {
     s.trim().parse().ok()
 }
 
@@ -265,7 +266,7 @@ pub struct HoldingView {
 
 /// A file a page links to.
 pub struct FileLink {
-    pub id: i64,
+    pub id: FileId,
     pub name: String,
 }
 
@@ -374,7 +375,13 @@ pub fn text(pairs: &[(String, String)], name: &str) -> String {
 /// Filter values of the type and subtype selects.
 pub async fn type_choices(
     app: &app::App,
-) -> Result<(Vec<crate::kit::views::Choice>, Vec<crate::kit::views::Choice>), WebError> {
+) -> Result<
+    (
+        Vec<crate::kit::views::Choice<OutcomeTypeId>>,
+        Vec<crate::kit::views::Choice<SubtypeId>>,
+    ),
+    WebError,
+> {
     let types = app::queries::taxonomy::types(app)
         .await?
         .into_iter()

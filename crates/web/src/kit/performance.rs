@@ -6,6 +6,7 @@ use app::conversion::performance::{self, Detail};
 use app::queries::PerformanceFilter;
 use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::ids::PerformanceId;
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -38,7 +39,7 @@ pub(crate) const FINAL: Desk = Desk {
 };
 
 pub(crate) struct RequestRow {
-    pub(crate) id: i64,
+    pub(crate) id: PerformanceId,
     pub(crate) learner: String,
     pub(crate) id_number: String,
     pub(crate) source: String,
@@ -149,7 +150,7 @@ pub(crate) async fn decide(
 #[template(path = "kit/performance_detail.html")]
 struct DetailPage {
     ctx: PageCtx,
-    id: i64,
+    id: PerformanceId,
     back: &'static str,
     state: &'static str,
     target: Vec<Fact>,
@@ -182,7 +183,7 @@ pub(crate) async fn detail(
     who: &Principal,
     session: &Session,
     back: &'static str,
-    id: i64,
+    id: PerformanceId,
     opinion: String,
     shown: Shown,
 ) -> Result<Response, WebError> {

@@ -7,6 +7,7 @@ use app::queries::holdings::Queue;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::ids::HoldingId;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -24,7 +25,7 @@ pub(crate) struct Decision {
 }
 
 pub(crate) struct ReviewRow {
-    pub(crate) id: i64,
+    pub(crate) id: HoldingId,
     pub(crate) name: String,
     pub(crate) subtype: String,
     pub(crate) learner: String,
@@ -137,7 +138,7 @@ pub(crate) async fn picked(
     who: &Principal,
     q: Queue,
     pairs: &[(String, String)],
-) -> Result<Vec<i64>, WebError> {
+) -> Result<Vec<HoldingId>, WebError> {
     Ok(app::queries::holdings::ticked_or_all(&s.app, who, q, forms::ids(pairs)).await?)
 }
 

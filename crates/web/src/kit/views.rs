@@ -93,9 +93,10 @@ pub struct Link {
     pub label: &'static str,
 }
 
-/// One option of a select: what is sent and what is shown.
-pub struct Choice {
-    pub value: i64,
+/// One option of a select: what is sent (an id of the list's record type, or a plain
+/// number) and what is shown.
+pub struct Choice<T = i64> {
+    pub value: T,
     pub label: String,
 }
 

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{HoldingId, RuleId};
 
 use crate::AppState;
 use crate::kit::conversion::*;
@@ -25,7 +26,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 struct MatchRow {
-    id: i64,
+    id: RuleId,
     code: String,
     name: String,
     institution: String,
@@ -49,7 +50,7 @@ struct LearnerRulesPage {
 #[derive(serde::Deserialize, Default)]
 struct RulesQuery {
     /// 转换 on one stored outcome: only the rules that use it.
-    outcome: Option<i64>,
+    outcome: Option<HoldingId>,
 }
 
 async fn learner_rules(
@@ -102,7 +103,7 @@ async fn learner_apply(
     ClientIp(ip): ClientIp,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
-    let rule: i64 = form.text("rule").parse().map_err(|_| not_found())?;
+    let rule: RuleId = form.text("rule").parse().map_err(|_| not_found())?;
     let result = async {
         let materials: Vec<(&str, &[u8])> = form
             .files
@@ -200,7 +201,7 @@ async fn learner_records(
     }))
 }
 
-async fn learner_rule(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn learner_rule(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<RuleId>) -> Result<Response, WebError> {
     let rule = app::queries::conversion::rule(&s.app, Some(&Principal::Learner(a.learner.clone())), id).await?;
     let can_apply = app::queries::conversion::learner_may_apply(&s.app, &a.learner, id).await?;
     let ctx = PageCtx::new(

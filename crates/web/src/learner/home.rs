@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::credits::Credits;
 use domain::id_card::IdType;
+use domain::ids::HoldingId;
 use domain::mask;
 
 use crate::AppState;
@@ -169,7 +170,7 @@ struct LedgerRow {
     at: String,
     reason: String,
     amount: String,
-    outcome_id: Option<i64>,
+    outcome_id: Option<HoldingId>,
 }
 
 /// 我的成就: the ledger behind the total.

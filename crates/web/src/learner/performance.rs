@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::ids::{CatalogOutcomeId, HoldingId, PerformanceId};
 
 use crate::AppState;
 use crate::kit::conversion::Shown;
@@ -32,14 +33,14 @@ fn me(a: &LearnerAuth) -> Principal {
 }
 
 struct Row {
-    id: i64,
+    id: HoldingId,
     name: String,
     category: String,
     subtype: String,
     source: &'static str,
     state: &'static str,
     added: String,
-    request: Option<i64>,
+    request: Option<PerformanceId>,
     may_apply: bool,
 }
 
@@ -86,7 +87,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
 #[derive(serde::Deserialize, Default)]
 struct ChooseQuery {
     #[serde(default)]
-    outcome: i64,
+    outcome: HoldingId,
     #[serde(default)]
     major: String,
     #[serde(default)]
@@ -98,7 +99,7 @@ struct ChooseQuery {
 }
 
 struct Choice {
-    id: i64,
+    id: CatalogOutcomeId,
     major: String,
     name: String,
     institution: String,
@@ -109,12 +110,12 @@ struct Choice {
 #[template(path = "learner/performance_apply.html")]
 struct ChoosePage {
     ctx: PageCtx,
-    outcome: i64,
+    outcome: HoldingId,
     outcome_name: String,
     q: ChooseQuery,
     choices: Vec<Choice>,
     pager: Pager,
-    target: i64,
+    target: CatalogOutcomeId,
     errors: FormErrors,
 }
 
@@ -122,7 +123,7 @@ async fn choose_page(
     s: &AppState,
     a: &LearnerAuth,
     q: ChooseQuery,
-    target: i64,
+    target: CatalogOutcomeId,
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -185,13 +186,21 @@ async fn choose_page(
 }
 
 async fn choose(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ChooseQuery>) -> Result<Response, WebError> {
-    choose_page(&s, &a, q, 0, FormErrors::default(), StatusCode::OK).await
+    choose_page(
+        &s,
+        &a,
+        q,
+        CatalogOutcomeId::default(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
 struct ApplyForm {
     #[serde(default)]
-    outcome: i64,
+    outcome: HoldingId,
     #[serde(default)]
     target: String,
     #[serde(default)]
@@ -240,6 +249,10 @@ async fn apply(
     }
 }
 
-async fn detail(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(
+    State(s): State<AppState>,
+    a: LearnerAuth,
+    Path(id): Path<PerformanceId>,
+) -> Result<Response, WebError> {
     crate::kit::performance::detail(&s, &me(&a), &a.session, PATH, id, String::new(), Shown::ok()).await
 }

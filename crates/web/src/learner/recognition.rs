@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use domain::credits::Credits;
+use domain::ids::HoldingId;
 
 use crate::AppState;
 use crate::kit::error::WebError;
@@ -36,7 +37,7 @@ struct RecognitionPage {
 }
 
 struct RecognitionRow {
-    id: i64,
+    id: HoldingId,
     name: String,
     subtype: String,
     files: usize,

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use domain::credits::Credits;
+use domain::ids::{CatalogOutcomeId, InstitutionId, LevelId, OutcomeTypeId};
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -38,7 +39,7 @@ struct SearchQuery {
 const LEVELS: [&str; 7] = ["中职", "高职", "职业教育本科", "专科", "本科", "硕士", "博士"];
 
 struct Row {
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     institution: String,
     type_name: String,
@@ -53,8 +54,8 @@ struct Row {
 struct SearchPage {
     ctx: PageCtx,
     q: SearchQuery,
-    institutions: Vec<crate::kit::views::Choice>,
-    types: Vec<crate::kit::views::Choice>,
+    institutions: Vec<crate::kit::views::Choice<InstitutionId>>,
+    types: Vec<crate::kit::views::Choice<OutcomeTypeId>>,
     levels: [&'static str; 7],
     rows: Vec<Row>,
     pager: Pager,
@@ -129,16 +130,20 @@ async fn search(
 #[template(path = "public/catalog_item.html")]
 struct ItemPage {
     ctx: PageCtx,
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     base: Vec<Fact>,
     extra: Vec<Fact>,
     /// The framework's levels when the caller may place the outcome on one.
     levels: Vec<app::queries::portal::Level>,
-    level_id: Option<i64>,
+    level_id: Option<LevelId>,
 }
 
-async fn item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn item(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<CatalogOutcomeId>,
+) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let o = app::queries::catalog::get(&s.app, id).await?;
     let (_, specs) = app::taxonomy::subtype(&s.app, o.subtype_id).await?;

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::ids::{ApplicationId, FileId, HoldingId};
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -39,7 +40,7 @@ struct CredentialLine {
     issued: String,
     /// Why it no longer holds, if it does not.
     revoked: Option<String>,
-    holding_id: i64,
+    holding_id: HoldingId,
 }
 
 struct CertificateLine {
@@ -47,7 +48,7 @@ struct CertificateLine {
     kind: &'static str,
     issued: String,
     validity: &'static str,
-    file_id: i64,
+    file_id: FileId,
 }
 
 async fn list(State(s): State<AppState>, a: LearnerAuth) -> Result<Response, WebError> {
@@ -120,7 +121,7 @@ async fn issue_holdings(
 async fn issue_conversion(
     State(s): State<AppState>,
     a: LearnerAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     ClientIp(ip): ClientIp,
     CsrfForm(_, _): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, WebError> {
@@ -145,7 +146,7 @@ struct VerifyQuery {
 #[template(path = "public/verify.html")]
 struct VerifyPage {
     /// The PDF, for the learner it was issued to.
-    download: Option<i64>,
+    download: Option<FileId>,
     ctx: PageCtx,
     number: String,
     facts: Option<certs::Facts>,
@@ -209,7 +210,7 @@ struct VerifyResult {
     facts: Option<certs::Facts>,
     revoked: Option<String>,
     error: Option<String>,
-    download: Option<i64>,
+    download: Option<FileId>,
     checked: Option<app::credentials::Verification>,
 }
 

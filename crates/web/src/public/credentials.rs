@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use domain::ids::HoldingId;
 use serde_json::Value;
 
 use crate::AppState;
@@ -36,7 +37,7 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn id(&self) -> Option<i64> {
+    fn id<T: std::str::FromStr>(&self) -> Option<T> {
         self.before.trim().parse().ok()
     }
 }
@@ -52,7 +53,7 @@ fn ld(doc: &Value) -> Response {
         .into_response()
 }
 
-fn id_of(raw: &str) -> Result<i64, WebError> {
+fn id_of<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
     raw.parse().map_err(|_| WebError(app::AppError::not_found()))
 }
 
@@ -105,7 +106,7 @@ async fn download(
     State(s): State<AppState>,
     a: LearnerAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<HoldingId>,
 ) -> Result<Response, WebError> {
     let actor = Principal::Learner(a.learner.clone()).actor(&ip);
     let doc = app::credentials::of_holding(&s.app, &a.learner, id, &actor).await?;

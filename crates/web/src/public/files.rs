@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use domain::ids::FileId;
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -16,7 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/files/{id}", get(download))
 }
 
-async fn download(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn download(State(s): State<AppState>, session: Session, Path(id): Path<FileId>) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let file = app::queries::files::readable(&s.app, who.as_ref(), id).await?;
     serve(&s, &file).await

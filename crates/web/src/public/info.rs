@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use domain::ids::{CatalogOutcomeId, FileId, InstitutionId, LevelId, NewsId, RuleId};
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -40,7 +41,7 @@ pub struct ListQuery {
 }
 
 pub struct NewsRow {
-    pub id: i64,
+    pub id: NewsId,
     pub title: String,
     pub date: String,
 }
@@ -103,7 +104,7 @@ struct RichPage {
     back: Link,
 }
 
-async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn news_item(State(s): State<AppState>, session: Session, Path(id): Path<NewsId>) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let n = app::queries::portal::news(&s.app, who.as_ref(), id).await?;
     let status = n.status.label();
@@ -157,7 +158,7 @@ async fn portal_page(State(s): State<AppState>, session: Session, slug: &'static
 }
 
 struct InstitutionRow {
-    id: i64,
+    id: InstitutionId,
     name: String,
     kind: &'static str,
     code: String,
@@ -204,8 +205,9 @@ async fn directory(
     }))
 }
 
-struct NamedRow {
-    id: i64,
+/// A line of a list that links to a record by its id (an outcome, a rule, a method's file).
+struct NamedRow<T> {
+    id: T,
     name: String,
     note: String,
 }
@@ -214,17 +216,21 @@ struct NamedRow {
 #[template(path = "public/institution.html")]
 struct InstitutionPage {
     ctx: PageCtx,
-    id: i64,
+    id: InstitutionId,
     name: String,
     facts: Vec<Fact>,
     intro: String,
-    outcomes: Vec<NamedRow>,
+    outcomes: Vec<NamedRow<CatalogOutcomeId>>,
     outcome_total: i64,
-    rules: Vec<NamedRow>,
-    methods: Vec<NamedRow>,
+    rules: Vec<NamedRow<RuleId>>,
+    methods: Vec<NamedRow<FileId>>,
 }
 
-async fn institution(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn institution(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<InstitutionId>,
+) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let i = app::queries::portal::listed_institution(&s.app, id).await?;
     let f = app::queries::CatalogFilter {
@@ -302,7 +308,7 @@ async fn framework(State(s): State<AppState>, session: Session) -> Result<Respon
 struct LevelPage {
     ctx: PageCtx,
     l: app::queries::portal::Level,
-    outcomes: Vec<NamedRow>,
+    outcomes: Vec<NamedRow<CatalogOutcomeId>>,
     outcome_total: i64,
     standards: Vec<app::queries::portal::Standard>,
 }
@@ -310,7 +316,7 @@ struct LevelPage {
 async fn framework_level(
     State(s): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    Path(id): Path<LevelId>,
 ) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let l = app::queries::portal::level(&s.app, id).await?;

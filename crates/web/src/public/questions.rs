@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::ids::QuestionId;
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -26,7 +27,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub struct QuestionRow {
-    pub id: i64,
+    pub id: QuestionId,
     pub title: String,
     pub asker: String,
     pub asked: String,
@@ -162,7 +163,7 @@ struct DetailPage {
     answer_link: String,
 }
 
-async fn detail(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn detail(State(s): State<AppState>, session: Session, Path(id): Path<QuestionId>) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let q = app::portal::questions::visible(&s.app, who.as_ref(), id).await?;
     let answer_link = if who.as_ref().is_some_and(app::portal::may_edit) {

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::get;
+use domain::ids::DepartmentId;
 use domain::institution::InstitutionStatus;
 use domain::role::Role;
 use tower_sessions::Session;
@@ -121,7 +122,7 @@ struct StartPage {
     ctx: PageCtx,
     form: StartForm,
     errors: FormErrors,
-    departments: Vec<crate::kit::views::Choice>,
+    departments: Vec<crate::kit::views::Choice<DepartmentId>>,
     directory: Vec<app::queries::DirectoryEntry>,
     sms_purpose: &'static str,
 }
@@ -141,7 +142,7 @@ async fn start_form(
         })
         .collect();
     // Without JavaScript the school list is filled for the department already chosen.
-    let directory = match form.department_id.parse::<i64>() {
+    let directory = match form.department_id.parse::<DepartmentId>() {
         Ok(dep) => app::queries::institutions::unregistered(&s.app, dep, form.kind == "org").await?,
         Err(_) => Vec::new(),
     };
@@ -175,7 +176,7 @@ async fn start(
                 &session,
                 SessionUser {
                     role: Role::Institution,
-                    id: user,
+                    id: user.get(),
                     epoch: 0,
                 },
             )
@@ -199,7 +200,7 @@ async fn start(
 
 #[derive(serde::Deserialize)]
 struct DirectoryQuery {
-    department_id: i64,
+    department_id: DepartmentId,
     #[serde(default)]
     kind: String,
 }

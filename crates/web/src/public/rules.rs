@@ -5,6 +5,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use domain::ids::RuleId;
 use tower_sessions::Session;
 
 use crate::AppState;
@@ -29,7 +30,7 @@ struct PublicQuery {
 }
 
 struct RuleLine {
-    id: i64,
+    id: RuleId,
     code: String,
     name: String,
     kind: String,
@@ -92,7 +93,11 @@ async fn public_rules(
     }))
 }
 
-async fn public_rule(State(s): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn public_rule(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<RuleId>,
+) -> Result<Response, WebError> {
     let who = extract::principal(&session, &s).await?;
     let rule = app::queries::conversion::rule(&s.app, None, id).await?;
     let ctx = PageCtx::new("转换规则", &session, who.as_ref(), "").await?;

@@ -2,12 +2,13 @@
 
 use super::*;
 use crate::kit::views::Fact;
+use domain::ids::HoldingId;
 
 #[derive(Template)]
 #[template(path = "learner/outcome.html")]
 struct DetailPage {
     ctx: PageCtx,
-    id: i64,
+    id: HoldingId,
     editable: bool,
     can_apply: bool,
     can_upload: bool,
@@ -25,7 +26,7 @@ struct DetailPage {
 async fn detail_page(
     s: &AppState,
     a: &LearnerAuth,
-    id: i64,
+    id: HoldingId,
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -59,7 +60,7 @@ async fn detail_page(
 pub(super) async fn detail(
     State(s): State<AppState>,
     a: LearnerAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<HoldingId>,
 ) -> Result<Response, WebError> {
     detail_page(&s, &a, id, FormErrors::default(), StatusCode::OK).await
 }
@@ -68,7 +69,7 @@ pub(super) async fn upload(
     State(s): State<AppState>,
     a: LearnerAuth,
     ClientIp(ip): ClientIp,
-    Path(id): Path<i64>,
+    Path(id): Path<HoldingId>,
     form: CsrfMultipart,
 ) -> Result<Response, WebError> {
     let actor = Principal::Learner(a.learner.clone()).actor(&ip);

@@ -1,5 +1,6 @@
 //! 我的成果 (L-05..L-07), 成果认定 (L-13) and 我的消息 (L-14) of the learner.
 
+use domain::ids::{CatalogOutcomeId, HoldingId, InstitutionId, OutcomeTypeId, SubtypeId};
 use std::collections::BTreeMap;
 
 use app::auth::Principal;
@@ -62,7 +63,7 @@ const STATUSES: [(&str, &str); 4] = [
 ];
 
 struct Row {
-    id: i64,
+    id: HoldingId,
     name: String,
     type_name: String,
     subtype_name: String,
@@ -80,8 +81,8 @@ struct Row {
 struct ListPage {
     ctx: PageCtx,
     q: ListQuery,
-    types: Vec<crate::kit::views::Choice>,
-    subtypes: Vec<crate::kit::views::Choice>,
+    types: Vec<crate::kit::views::Choice<OutcomeTypeId>>,
+    subtypes: Vec<crate::kit::views::Choice<SubtypeId>>,
     rows: Vec<Row>,
     personal_count: i64,
     converted_count: i64,
@@ -248,7 +249,7 @@ struct FormValues {
 
 /// A catalog entry found while registering an outcome.
 struct CatalogMatch {
-    id: i64,
+    id: CatalogOutcomeId,
     name: String,
     institution: String,
     credits: String,
@@ -258,7 +259,7 @@ struct CatalogMatch {
 #[template(path = "learner/outcome_form.html")]
 struct FormPage {
     ctx: PageCtx,
-    subtype_id: i64,
+    subtype_id: SubtypeId,
     type_name: String,
     subtype_name: String,
     informal: bool,
@@ -268,12 +269,12 @@ struct FormPage {
     action: String,
     search: String,
     search_major: String,
-    search_institution: Option<i64>,
-    institutions: Vec<crate::kit::views::Choice>,
+    search_institution: Option<InstitutionId>,
+    institutions: Vec<crate::kit::views::Choice<InstitutionId>>,
     matches: Vec<CatalogMatch>,
     /// How many catalog entries the search found (the page lists the first 20).
     match_total: i64,
-    pick: Option<i64>,
+    pick: Option<CatalogOutcomeId>,
     picked: bool,
     form: FormValues,
     inputs: Vec<FieldInput>,
@@ -281,12 +282,12 @@ struct FormPage {
 }
 
 struct FormState {
-    subtype: i64,
-    edit_id: Option<i64>,
+    subtype: SubtypeId,
+    edit_id: Option<HoldingId>,
     search: String,
     search_major: String,
-    search_institution: Option<i64>,
-    pick: Option<i64>,
+    search_institution: Option<InstitutionId>,
+    pick: Option<CatalogOutcomeId>,
     form: FormValues,
     values: BTreeMap<String, String>,
 }
@@ -383,13 +384,13 @@ struct NewQuery {
     #[serde(default)]
     inst: String,
     #[serde(default)]
-    pick: Option<i64>,
+    pick: Option<CatalogOutcomeId>,
 }
 
 async fn new_page(
     State(s): State<AppState>,
     a: LearnerAuth,
-    Path(subtype): Path<i64>,
+    Path(subtype): Path<SubtypeId>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, WebError> {
     let st = FormState {
@@ -408,7 +409,7 @@ async fn new_page(
 #[derive(serde::Deserialize, Default)]
 struct PostedHolding {
     #[serde(default)]
-    institution_outcome_id: Option<i64>,
+    institution_outcome_id: Option<CatalogOutcomeId>,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -421,7 +422,7 @@ struct PostedHolding {
     score: String,
 }
 
-fn to_form(subtype: i64, f: &PostedHolding, values: BTreeMap<String, String>) -> HoldingForm {
+fn to_form(subtype: SubtypeId, f: &PostedHolding, values: BTreeMap<String, String>) -> HoldingForm {
     HoldingForm {
         subtype_id: subtype,
         institution_outcome_id: f.institution_outcome_id,
@@ -447,7 +448,7 @@ fn kept(f: PostedHolding) -> FormValues {
 async fn create(
     State(s): State<AppState>,
     a: LearnerAuth,
-    Path(subtype): Path<i64>,
+    Path(subtype): Path<SubtypeId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<PostedHolding>,
 ) -> Result<Response, WebError> {
@@ -475,11 +476,11 @@ async fn create(
     }
 }
 
-async fn own(s: &AppState, a: &LearnerAuth, id: i64) -> Result<Holding, WebError> {
+async fn own(s: &AppState, a: &LearnerAuth, id: HoldingId) -> Result<Holding, WebError> {
     Ok(app::queries::holdings::get(&s.app, &Principal::Learner(a.learner.clone()), id).await?)
 }
 
-async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<HoldingId>) -> Result<Response, WebError> {
     let h = own(&s, &a, id).await?;
     if h.status != Status::Registered {
         return Err(WebError(app::AppError::Conflict("已提交存储的成果不能修改".into())));
@@ -513,7 +514,7 @@ async fn edit_page(State(s): State<AppState>, a: LearnerAuth, Path(id): Path<i64
 async fn edit(
     State(s): State<AppState>,
     a: LearnerAuth,
-    Path(id): Path<i64>,
+    Path(id): Path<HoldingId>,
     ClientIp(ip): ClientIp,
     CsrfForm(f, pairs): CsrfForm<PostedHolding>,
 ) -> Result<Response, WebError> {
