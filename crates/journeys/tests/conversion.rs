@@ -7,7 +7,7 @@ mod common;
 use app::AppError;
 use app::conversion::{MethodAction, Reviewer, RuleAction, RuleForm};
 use common::{TestApp, actor, id, seed_bank, seed_institution, subtype, vals};
-use domain::ids::{CatalogOutcomeId, DepartmentId, HoldingId, InstitutionId, LearnerId, RuleId};
+use domain::ids::{ApplicationId, CatalogOutcomeId, DepartmentId, HoldingId, InstitutionId, LearnerId, RuleId};
 use store::audit::Actor;
 
 both!(
@@ -516,6 +516,37 @@ async fn two_stage_journey(t: &TestApp) {
     assert!(one.has(&format!("批次 {} 的学员", batch[0].batch)) && one.has("王五"));
     let none = src.get("/institution/conversions/records?tab=sent&batch=nope").await;
     assert!(!none.has("王五"));
+    // An export walks the applications a page at a time without counting them: the same
+    // rows as the counted list, across every page boundary.
+    let uid: i64 = t
+        .scalar(&format!(
+            "SELECT id FROM institution_users WHERE institution_id = {} AND is_primary = 1",
+            w.target_inst
+        ))
+        .await;
+    let who = app::auth::account(&t.app, domain::role::Role::Institution, uid)
+        .await
+        .unwrap()
+        .unwrap();
+    let listed: Vec<ApplicationId> = app::queries::conversion::applications(&t.app, &who, Default::default(), 1, 50)
+        .await
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.application.id)
+        .collect();
+    assert!(listed.len() >= 2, "{listed:?}");
+    let mut walked = Vec::new();
+    let mut f = app::queries::ApplicationFilter::default();
+    loop {
+        let page = app::queries::conversion::application_rows(&t.app, &who, f.clone(), 1)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        f.before_id = Some(last.application.id);
+        walked.extend(page.iter().map(|r| r.application.id));
+    }
+    assert_eq!(walked, listed);
 }
 
 async fn rule_codes_are_unique_under_concurrency(t: &TestApp) {

@@ -8,7 +8,11 @@ mod common;
 use common::{TestApp, actor, seed_bank, seed_institution};
 use domain::ids::{CatalogOutcomeId, InstitutionId, RuleId};
 
-both!(drafts_are_edited_and_deleted, the_rules_list_filters);
+both!(
+    drafts_are_edited_and_deleted,
+    the_rules_list_filters,
+    a_page_of_rules_reads_its_details_at_once
+);
 
 const PDF: &[u8] = b"%PDF-1.4 rule";
 
@@ -187,5 +191,85 @@ async fn the_rules_list_filters(t: &TestApp) {
         inst.get("/institution/rules?source=物理")
             .await
             .has("没有符合条件的转换规则")
+    );
+}
+
+/// The details of a page of rules come from three queries (CTDL's rule pages list 50 at
+/// a time): each rule gets exactly its own sources and targets, the same as reading the
+/// rules one by one; a batch of catalog outcomes keeps the order asked for.
+async fn a_page_of_rules_reads_its_details_at_once(t: &TestApp) {
+    let w = world(t).await;
+    let ia = actor("institution", 2);
+    let a: InstitutionId = t.id("SELECT id FROM institutions WHERE code = '4144051234'").await;
+    let b: InstitutionId = t.id("SELECT id FROM institutions WHERE code = '4144051235'").await;
+    let second = common::course(t, a, "概率论", "M2").await;
+    for (name, sources, targets) in [
+        ("一对一", vec![w.source], vec![w.target]),
+        ("二对二", vec![second, w.source], vec![w.other_target, w.target]),
+        ("另一门", vec![second], vec![w.other_target]),
+    ] {
+        let doc = app::files::check_and_put(&t.app, "file", "规则.pdf", PDF, app::files::Accept::Pdf)
+            .await
+            .unwrap();
+        let f = app::conversion::RuleForm {
+            name: name.into(),
+            kind: "学历→学历".into(),
+            sources,
+            targets,
+            ratio: "1:1".into(),
+            explanation: "说明".into(),
+            document: Some(doc),
+            ..Default::default()
+        };
+        app::conversion::create_rule(&t.app, b, &f, &ia).await.unwrap();
+    }
+    let rules = app::queries::conversion::rules(&t.app, app::queries::conversion::RuleList::Mine(b), 1, 20)
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(rules.len(), 3);
+    let details = app::queries::conversion::rule_details(&t.app, &rules).await.unwrap();
+    let pool = &t.app.db.pool;
+    for (r, d) in rules.iter().zip(&details) {
+        let sources: Vec<CatalogOutcomeId> = d.sources.iter().map(|o| o.id).collect();
+        assert_eq!(
+            sources,
+            store::conversion::sources(pool, r.id).await.unwrap(),
+            "{}",
+            r.name
+        );
+        let targets: Vec<CatalogOutcomeId> = d
+            .targets
+            .iter()
+            .map(|(t, o)| {
+                assert_eq!(t.institution_outcome_id, o.id);
+                o.id
+            })
+            .collect();
+        let one_by_one: Vec<CatalogOutcomeId> = store::conversion::targets(pool, r.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.institution_outcome_id)
+            .collect();
+        assert_eq!(targets, one_by_one, "{}", r.name);
+        let single = app::queries::conversion::rule_detail(&t.app, r).await.unwrap();
+        assert_eq!(single.sources.len(), d.sources.len());
+        assert_eq!(single.targets.len(), d.targets.len());
+    }
+    let two_by_two = rules.iter().position(|r| r.name == "二对二").unwrap();
+    assert_eq!(details[two_by_two].sources.len(), 2);
+    assert_eq!(details[two_by_two].targets.len(), 2);
+    let asked = [w.other_target, CatalogOutcomeId::new(999_999), w.source];
+    let found: Vec<CatalogOutcomeId> = app::queries::catalog::many(&t.app, &asked)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(
+        found,
+        vec![w.other_target, w.source],
+        "in order, the missing one left out"
     );
 }

@@ -112,6 +112,24 @@ pub async fn by_id<'c>(e: impl Exec<'c>, id: CatalogOutcomeId) -> Result<Option<
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(e).await?)
 }
 
+/// These outcomes in one query, in the order of `ids` (missing ones left out).
+pub async fn by_ids<'c>(e: impl Exec<'c>, ids: &[CatalogOutcomeId]) -> Result<Vec<CatalogOutcome>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Where::new();
+    w.any_of("io.id", ids);
+    let sql = format!("{SELECT}{}", w.sql());
+    let mut found: Vec<CatalogOutcome> = bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(e).await?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(i) = found.iter().position(|o| o.id == *id) {
+            rows.push(found.swap_remove(i));
+        }
+    }
+    Ok(rows)
+}
+
 /// Filters of the catalog lists (institution's own list, department's, public).
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -287,18 +305,7 @@ pub async fn list(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Page<
             ids
         }
     };
-    let mut rows = Vec::new();
-    if !ids.is_empty() {
-        let mut by_id = Where::new();
-        by_id.any_of("io.id", &ids);
-        let sql = format!("{SELECT}{}", by_id.sql());
-        let mut found: Vec<CatalogOutcome> = bind_all(sqlx::query_as(&sql), &by_id.vals).fetch_all(&db.pool).await?;
-        for id in &ids {
-            if let Some(i) = found.iter().position(|o| o.id == *id) {
-                rows.push(found.swap_remove(i));
-            }
-        }
-    }
+    let rows = by_ids(&db.pool, &ids).await?;
     Ok(Page { rows, total })
 }
 

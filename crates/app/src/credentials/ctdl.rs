@@ -78,9 +78,8 @@ pub async fn outcomes(app: &App, before: Option<CatalogOutcomeId>) -> AppResult<
     ))
 }
 
-async fn transfer(app: &App, r: &store::conversion::Rule) -> AppResult<Transfer> {
-    let d = crate::queries::conversion::rule_detail(app, r).await?;
-    Ok(Transfer {
+fn transfer(app: &App, r: &store::conversion::Rule, d: &crate::queries::conversion::RuleDetail) -> Transfer {
+    Transfer {
         url: format!("{}/rules/{}", base_url(app), r.id),
         ctid: ctdl::ctid(&scope(app), &format!("rule:{}", r.code)),
         code: r.code.clone(),
@@ -92,22 +91,26 @@ async fn transfer(app: &App, r: &store::conversion::Rule) -> AppResult<Transfer>
             .map(|t| domain::time::beijing_day(t).format("%Y-%m-%d").to_string()),
         from: d.sources.iter().map(|o| resource(app, o)).collect(),
         to: d.targets.iter().map(|(t, o)| (resource(app, o), t.credits)).collect(),
-    })
+    }
 }
 
 /// One published rule as a TransferValueProfile.
 pub async fn rule(app: &App, id: RuleId) -> AppResult<Value> {
     let r = crate::queries::conversion::rule(app, None, id).await?;
-    Ok(transfer(app, &r).await?.document())
+    let d = crate::queries::conversion::rule_detail(app, &r).await?;
+    Ok(transfer(app, &r, &d).document())
 }
 
 /// A page of the published rules.
 pub async fn rules(app: &App, before: Option<RuleId>) -> AppResult<Value> {
     let page = crate::queries::conversion::rules_before(app, RuleList::Public(String::new()), before, PER_PAGE).await?;
-    let mut members = Vec::new();
-    for r in &page.rows {
-        members.push(transfer(app, r).await?.to_json());
-    }
+    let details = crate::queries::conversion::rule_details(app, &page.rows).await?;
+    let members = page
+        .rows
+        .iter()
+        .zip(&details)
+        .map(|(r, d)| transfer(app, r, d).to_json())
+        .collect();
     let last = page.rows.last().map(|r| r.id);
     Ok(collection(
         app,

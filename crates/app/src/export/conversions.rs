@@ -80,9 +80,7 @@ pub async fn conversion_records(
     let mut out = Export::start(app, user, gate, &headers).await?;
     let mut filter = tab.filter(institution.id);
     loop {
-        let rows = crate::queries::conversion::applications(app, who, filter.clone(), 1, PAGE)
-            .await?
-            .rows;
+        let rows = crate::queries::conversion::application_rows(app, who, filter.clone(), PAGE).await?;
         let Some(last) = rows.last() else {
             break;
         };

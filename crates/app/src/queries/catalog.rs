@@ -51,13 +51,7 @@ pub async fn get(app: &App, id: CatalogOutcomeId) -> AppResult<CatalogOutcome> {
 
 /// Several catalog entries by id, in the order given; ids that do not exist are skipped.
 pub async fn many(app: &App, ids: &[CatalogOutcomeId]) -> AppResult<Vec<CatalogOutcome>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(o) = store::catalog::by_id(&app.db.pool, *id).await? {
-            out.push(o);
-        }
-    }
-    Ok(out)
+    Ok(store::catalog::by_ids(&app.db.pool, ids).await?)
 }
 
 /// One of this institution's own outcomes, or "not found".

@@ -140,6 +140,7 @@ pub async fn rule(app: &App, who: Option<&Principal>, id: RuleId) -> AppResult<R
 
 /// What a rule turns into what: its source outcomes and its targets with their
 /// catalog entries.
+#[derive(Default)]
 pub struct RuleDetail {
     pub sources: Vec<CatalogOutcome>,
     pub targets: Vec<(Target, CatalogOutcome)>,
@@ -147,15 +148,42 @@ pub struct RuleDetail {
 
 /// The detail of a rule the caller was allowed to see.
 pub async fn rule_detail(app: &App, r: &Rule) -> AppResult<RuleDetail> {
+    Ok(rule_details(app, std::slice::from_ref(r))
+        .await?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// The details of many rules (a page of them) in three queries, in the order of `rules`.
+pub async fn rule_details(app: &App, rules: &[Rule]) -> AppResult<Vec<RuleDetail>> {
     let pool = &app.db.pool;
-    let sources = super::catalog::many(app, &store::conversion::sources(pool, r.id).await?).await?;
-    let mut targets = Vec::new();
-    for t in store::conversion::targets(pool, r.id).await? {
-        if let Some(o) = store::catalog::by_id(pool, t.institution_outcome_id).await? {
-            targets.push((t, o));
-        }
-    }
-    Ok(RuleDetail { sources, targets })
+    let ids: Vec<RuleId> = rules.iter().map(|r| r.id).collect();
+    let sources = store::conversion::links_of(pool, store::conversion::Links::Sources, &ids).await?;
+    let targets = store::conversion::targets_of(pool, &ids).await?;
+    let mut outcomes: Vec<CatalogOutcomeId> = sources
+        .iter()
+        .map(|(_, o)| *o)
+        .chain(targets.iter().map(|(_, t)| t.institution_outcome_id))
+        .collect();
+    outcomes.sort_unstable();
+    outcomes.dedup();
+    let found = super::catalog::many(app, &outcomes).await?;
+    let outcome = |id: CatalogOutcomeId| found.iter().find(|o| o.id == id).cloned();
+    Ok(rules
+        .iter()
+        .map(|r| RuleDetail {
+            sources: sources
+                .iter()
+                .filter(|(rule, _)| *rule == r.id)
+                .filter_map(|(_, o)| outcome(*o))
+                .collect(),
+            targets: targets
+                .iter()
+                .filter(|(rule, _)| *rule == r.id)
+                .filter_map(|(_, t)| outcome(t.institution_outcome_id).map(|o| (t.clone(), o)))
+                .collect(),
+        })
+        .collect())
 }
 
 /// The learners to whom this institution issued a source outcome of the rule (stored),
@@ -260,21 +288,36 @@ pub async fn applications(
     per_page: i64,
 ) -> AppResult<Page<ApplicationRow>> {
     let result = store::conversion::applications(&app.db, &scoped(who, f), page.max(1), per_page).await?;
-    let ids: Vec<ApplicationId> = result.rows.iter().map(|a| a.id).collect();
+    Ok(Page {
+        rows: with_trails(app, result.rows).await?,
+        total: result.total,
+    })
+}
+
+/// The first `limit` applications the caller may see, with their trails, uncounted (an
+/// export walks them all by `before_id`).
+pub async fn application_rows(
+    app: &App,
+    who: &Principal,
+    f: ApplicationFilter,
+    limit: i64,
+) -> AppResult<Vec<ApplicationRow>> {
+    let rows = store::conversion::application_rows(&app.db, &scoped(who, f), limit).await?;
+    with_trails(app, rows).await
+}
+
+/// Each application with its review trail and materials, in two queries.
+async fn with_trails(app: &App, rows: Vec<Application>) -> AppResult<Vec<ApplicationRow>> {
+    let ids: Vec<ApplicationId> = rows.iter().map(|a| a.id).collect();
     let (mut reviews, mut files) = store::conversion::trails_of(&app.db, &ids).await?;
-    let rows = result
-        .rows
+    Ok(rows
         .into_iter()
         .map(|a| ApplicationRow {
             reviews: reviews.remove(&a.id).unwrap_or_default(),
             files: files.remove(&a.id).unwrap_or_default(),
             application: a,
         })
-        .collect();
-    Ok(Page {
-        rows,
-        total: result.total,
-    })
+        .collect())
 }
 
 /// Whether this caller may see this application: the learner who applied, the target

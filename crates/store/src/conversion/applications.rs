@@ -210,7 +210,45 @@ pub async fn batches_of<'c>(e: impl Exec<'c>, institution_id: InstitutionId, lim
     .await?)
 }
 
+const FROM: &str =
+    "FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id JOIN learners l ON l.id = a.learner_id";
+
+/// A page of the applications that match, newest first, with their capped count.
 pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i64) -> Result<Page<Application>> {
+    let w = where_for(f);
+    let total: i64 = bind_scalar(
+        sqlx::query_scalar(&crate::count_sql(&format!("{FROM}{}", w.sql()))),
+        &w.vals,
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(Page {
+        rows: rows(db, &w, per_page, (page.max(1) - 1) * per_page).await?,
+        total,
+    })
+}
+
+/// The first `limit` applications that match, newest first, without counting them (an
+/// export walks every row by `before_id`).
+pub async fn application_rows(db: &Db, f: &ApplicationFilter, limit: i64) -> Result<Vec<Application>> {
+    rows(db, &where_for(f), limit, 0).await
+}
+
+async fn rows(db: &Db, w: &Where, limit: i64, offset: i64) -> Result<Vec<Application>> {
+    let n = w.next();
+    let sql = format!(
+        "{APPLICATION}{} ORDER BY a.id DESC LIMIT ${n} OFFSET ${}",
+        w.sql(),
+        n + 1
+    );
+    Ok(bind_all(sqlx::query_as(&sql), &w.vals)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+fn where_for(f: &ApplicationFilter) -> Where {
     let mut w = Where::new();
     if let Some(v) = f.learner_id {
         w.int("a.learner_id = ?", v);
@@ -246,25 +284,7 @@ pub async fn applications(db: &Db, f: &ApplicationFilter, page: i64, per_page: i
     if let Some(b) = &f.batch {
         w.text("a.batch = ?", b.clone());
     }
-    let from = "FROM conversion_applications a JOIN conversion_rules r ON r.id = a.rule_id JOIN learners l ON l.id = a.learner_id";
-    let total: i64 = bind_scalar(
-        sqlx::query_scalar(&crate::count_sql(&format!("{from}{}", w.sql()))),
-        &w.vals,
-    )
-    .fetch_one(&db.pool)
-    .await?;
-    let n = w.next();
-    let sql = format!(
-        "{APPLICATION}{} ORDER BY a.id DESC LIMIT ${n} OFFSET ${}",
-        w.sql(),
-        n + 1
-    );
-    let rows = bind_all(sqlx::query_as(&sql), &w.vals)
-        .bind(per_page)
-        .bind((page.max(1) - 1) * per_page)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(Page { rows, total })
+    w
 }
 
 /// Rule ids with a live (pending, in review or passed) application of this learner.

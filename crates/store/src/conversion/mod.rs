@@ -374,6 +374,28 @@ pub async fn targets<'c>(e: impl Exec<'c>, rule: RuleId) -> Result<Vec<Target>> 
         .await?)
 }
 
+/// The targets of many rules in one query, as (rule, target).
+pub async fn targets_of<'c>(e: impl Exec<'c>, rules: &[RuleId]) -> Result<Vec<(RuleId, Target)>> {
+    if rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Where::new();
+    w.any_of("rule_id", rules);
+    let sql = format!(
+        "SELECT rule_id, institution_outcome_id, credits, note FROM rule_targets{} ORDER BY rule_id, institution_outcome_id",
+        w.sql()
+    );
+    let rows: Vec<TargetOf> = bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(e).await?;
+    Ok(rows.into_iter().map(|r| (r.rule_id, r.target)).collect())
+}
+
+#[derive(FromRow)]
+struct TargetOf {
+    rule_id: RuleId,
+    #[sqlx(flatten)]
+    target: Target,
+}
+
 pub async fn set_rule_status<'c>(
     e: impl Exec<'c>,
     id: RuleId,
