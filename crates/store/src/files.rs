@@ -83,6 +83,21 @@ pub async fn of_outcome<'c>(e: impl Exec<'c>, outcome: HoldingId) -> Result<Vec<
     .await?)
 }
 
+/// How many evidence files each of these outcomes has, in one query (outcomes without
+/// any are left out).
+pub async fn counts_of_outcomes<'c>(e: impl Exec<'c>, outcomes: &[HoldingId]) -> Result<Vec<(HoldingId, i64)>> {
+    if outcomes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = crate::Where::new();
+    w.any_of("learner_outcome_id", outcomes);
+    let sql = format!(
+        "SELECT learner_outcome_id, COUNT(*) FROM outcome_files{} GROUP BY learner_outcome_id",
+        w.sql()
+    );
+    Ok(crate::bind_all(sqlx::query_as(&sql), &w.vals).fetch_all(e).await?)
+}
+
 /// The learner outcomes a file belongs to, as evidence or as a withdrawal document.
 pub async fn outcomes_of_file<'c>(e: impl Exec<'c>, file: FileId) -> Result<Vec<HoldingId>> {
     Ok(sqlx::query_scalar(

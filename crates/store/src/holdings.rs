@@ -588,6 +588,21 @@ pub async fn decided_by_expert<'c>(e: impl Exec<'c>, holding: HoldingId, expert:
     Ok(n > 0)
 }
 
+/// (id, name) of these holdings, in one query.
+pub async fn names_of<'c>(e: impl Exec<'c>, ids: &[HoldingId]) -> Result<Vec<(HoldingId, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut w = Where::new();
+    w.any_of("id", ids);
+    Ok(bind_all(
+        sqlx::query_as(&format!("SELECT id, name FROM learner_outcomes{}", w.sql())),
+        &w.vals,
+    )
+    .fetch_all(e)
+    .await?)
+}
+
 /// The stored outcomes that passed conversions granted on the strength of `source`.
 pub async fn granted_from<'c>(e: impl Exec<'c>, source: HoldingId) -> Result<Vec<HoldingId>> {
     Ok(sqlx::query_scalar(

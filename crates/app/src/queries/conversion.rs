@@ -446,56 +446,66 @@ pub struct OutcomeUse {
 pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMatch>, Vec<OutcomeUse>)> {
     let pool = &app.db.pool;
     let found = crate::conversion::matches(app, l.id).await?;
-    let names = |ids: Vec<HoldingId>| async move {
-        let mut names = Vec::new();
-        for h in &ids {
-            if let Some(h) = store::holdings::by_id(pool, *h).await? {
-                names.push(h.name);
-            }
-        }
-        AppResult::Ok((ids, names))
-    };
-    let mut rows = Vec::new();
-    for (r, m) in &found {
-        let (holdings, uses) = names(m.holdings.clone()).await?;
-        let gains = super::catalog::many(app, &m.new_targets)
-            .await?
-            .into_iter()
-            .map(|o| o.name)
-            .collect();
-        rows.push(LearnerMatch {
-            rule: r.clone(),
-            holdings,
-            uses,
-            gains,
-            applied: false,
-        });
-    }
     // Rules already applied for stay listed, marked, without a second application.
     let applied = store::conversion::applied_sources(pool, l.id).await?;
-    let mut rules: Vec<RuleId> = applied.iter().map(|(r, _)| *r).collect();
-    rules.dedup();
-    for rule in rules {
-        let Some(r) = store::conversion::rule(pool, rule).await? else {
-            continue;
-        };
-        let sources = applied.iter().filter(|(r, _)| *r == rule).map(|(_, h)| *h).collect();
-        let (holdings, uses) = names(sources).await?;
-        let targets: Vec<CatalogOutcomeId> = store::conversion::targets(pool, rule)
-            .await?
-            .into_iter()
-            .map(|t| t.institution_outcome_id)
+    let mut applied_rules: Vec<RuleId> = applied.iter().map(|(r, _)| *r).collect();
+    applied_rules.dedup();
+    let mut applied_rules = store::conversion::rules_by_ids(pool, &applied_rules).await?;
+    // In the order the learner applied, as before.
+    applied_rules.sort_by_key(|r| applied.iter().position(|(rule, _)| *rule == r.id));
+    let applied_ids: Vec<RuleId> = applied_rules.iter().map(|r| r.id).collect();
+    let applied_targets = store::conversion::targets_of(pool, &applied_ids).await?;
+    // Every name the page shows, in two queries.
+    let holding_ids: Vec<HoldingId> = found
+        .iter()
+        .flat_map(|(_, m)| m.holdings.iter().copied())
+        .chain(applied.iter().map(|(_, h)| *h))
+        .collect();
+    let holding_names = store::holdings::names_of(pool, &holding_ids).await?;
+    let mut outcome_ids: Vec<CatalogOutcomeId> = found
+        .iter()
+        .flat_map(|(_, m)| m.new_targets.iter().copied())
+        .chain(applied_targets.iter().map(|(_, t)| t.institution_outcome_id))
+        .collect();
+    outcome_ids.sort_unstable();
+    outcome_ids.dedup();
+    let outcomes = super::catalog::many(app, &outcome_ids).await?;
+    let uses = |ids: &[HoldingId]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|id| holding_names.iter().find(|(h, _)| h == id).map(|(_, n)| n.clone()))
+            .collect()
+    };
+    let gains = |ids: &[CatalogOutcomeId]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|id| outcomes.iter().find(|o| o.id == *id).map(|o| o.name.clone()))
+            .collect()
+    };
+    let mut rows: Vec<LearnerMatch> = found
+        .iter()
+        .map(|(r, m)| LearnerMatch {
+            rule: r.clone(),
+            holdings: m.holdings.clone(),
+            uses: uses(&m.holdings),
+            gains: gains(&m.new_targets),
+            applied: false,
+        })
+        .collect();
+    for r in applied_rules {
+        let holdings: Vec<HoldingId> = applied
+            .iter()
+            .filter(|(rule, _)| *rule == r.id)
+            .map(|(_, h)| *h)
             .collect();
-        let gains = super::catalog::many(app, &targets)
-            .await?
-            .into_iter()
-            .map(|o| o.name)
+        let targets: Vec<CatalogOutcomeId> = applied_targets
+            .iter()
+            .filter(|(rule, _)| *rule == r.id)
+            .map(|(_, t)| t.institution_outcome_id)
             .collect();
         rows.push(LearnerMatch {
-            rule: r,
+            uses: uses(&holdings),
+            gains: gains(&targets),
             holdings,
-            uses,
-            gains,
+            rule: r,
             applied: true,
         });
     }

@@ -129,9 +129,10 @@ pub async fn ticked_or_all(app: &App, who: &Principal, q: Queue, ticked: Vec<Hol
 
 /// The number of evidence files of each outcome, for list pages.
 pub async fn evidence_counts(app: &App, rows: &[Holding]) -> AppResult<Vec<usize>> {
-    let mut out = Vec::with_capacity(rows.len());
-    for h in rows {
-        out.push(store::files::of_outcome(&app.db.pool, h.id).await?.len());
-    }
-    Ok(out)
+    let ids: Vec<HoldingId> = rows.iter().map(|h| h.id).collect();
+    let counts = store::files::counts_of_outcomes(&app.db.pool, &ids).await?;
+    Ok(ids
+        .iter()
+        .map(|id| counts.iter().find(|(h, _)| h == id).map_or(0, |(_, n)| *n as usize))
+        .collect())
 }
