@@ -26,14 +26,18 @@ trap cleanup EXIT
 # One server per bank profile, each on its own scratch database.
 for profile in ncb oucn guangdong; do
   work=$(mktemp -d); works+=("$work")
-  port=$((20000 + RANDOM % 20000))
-  (cd "$work" && exec "$bin" serve --demo --profile "$profile" --listen "127.0.0.1:$port" > serve.log 2>&1) &
+  # Port 0: the system picks a free port (a random one could be taken); the server
+  # prints the address it bound.
+  (cd "$work" && exec "$bin" serve --demo --profile "$profile" --listen "127.0.0.1:0" > serve.log 2>&1) &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/" -o /dev/null && break
+  base=""
+  for _ in $(seq 1 300); do
+    base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -n 1 || true)
+    [ -n "$base" ] && curl -sf "$base/" -o /dev/null && break
     sleep 0.2
   done
   echo "== $profile"
-  PROFILE="$profile" BASE="http://127.0.0.1:$port" DB="$work/data/creditbank.db" OUT="$out/$profile" node e2e/journeys.mjs \
-    || { tail -n 30 "$work/serve.log"; exit 1; }
+  [ -n "$base" ] || { echo "the $profile server did not start:"; grep -v '^ ' "$work/serve.log" | tail -n 30; exit 1; }
+  PROFILE="$profile" BASE="$base" DB="$work/data/creditbank.db" OUT="$out/$profile" node e2e/journeys.mjs \
+    || { grep -v '^ ' "$work/serve.log" | tail -n 30; exit 1; }
 done

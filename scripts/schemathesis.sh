@@ -16,18 +16,21 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
 work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$work" && exec "$bin" serve --demo --listen "127.0.0.1:$port" > serve.log 2>&1) &
+# Port 0: the system picks a free port; the server prints the address it bound.
+(cd "$work" && exec "$bin" serve --demo --listen "127.0.0.1:0" > serve.log 2>&1) &
 pid=$!
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/api/v1/openapi.json" -o /dev/null && break
+base=""
+for _ in $(seq 1 300); do
+  base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -n 1 || true)
+  [ -n "$base" ] && curl -sf "$base/api/v1/openapi.json" -o /dev/null && break
   sleep 0.2
 done
+[ -n "$base" ] || { echo "the server did not start:"; grep -v '^ ' "$work/serve.log" | tail -n 30; exit 1; }
 token=$(cd "$work" && "$bin" admin create-api-key 4144051234 --name schemathesis --scopes write,import | tail -n1)
 case "$token" in cbk_*) ;; *) echo "no API key: $token"; cat "$work/serve.log"; exit 1 ;; esac
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+"$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance \
   --max-examples "$examples" \
