@@ -3,7 +3,7 @@
 //! such as the Credential Registry to harvest.
 
 use credentials::ctdl::{self, Resource, Transfer};
-use domain::ids::{CatalogOutcomeId, RuleId};
+use domain::ids::{CatalogOutcomeId, RawId, RuleId};
 use serde_json::Value;
 use store::catalog::CatalogOutcome;
 
@@ -14,15 +14,16 @@ use crate::{App, AppResult};
 pub const PER_PAGE: i64 = 100;
 
 /// A page of `/ctdl/{path}` with `members`; a full page links the next (`last` is its last id).
-fn collection(
+fn collection<T: RawId>(
     app: &App,
     path: &str,
     name: &str,
-    before: Option<i64>,
+    before: Option<T>,
     members: Vec<Value>,
     total: i64,
-    last: Option<i64>,
+    last: Option<T>,
 ) -> Value {
+    let (before, last) = (before.map(Into::<i64>::into), last.map(Into::<i64>::into));
     let base = format!("{}/ctdl/{path}", base_url(app));
     let url = format!("{base}{}", before.map(|b| format!("?before={b}")).unwrap_or_default());
     let next = last
@@ -71,10 +72,10 @@ pub async fn outcomes(app: &App, before: Option<CatalogOutcomeId>) -> AppResult<
         app,
         "catalog",
         "成果目录",
-        before.map(i64::from),
+        before,
         members,
         page.total,
-        last.map(i64::from),
+        last,
     ))
 }
 
@@ -112,13 +113,5 @@ pub async fn rules(app: &App, before: Option<RuleId>) -> AppResult<Value> {
         .map(|(r, d)| transfer(app, r, d).to_json())
         .collect();
     let last = page.rows.last().map(|r| r.id);
-    Ok(collection(
-        app,
-        "rules",
-        "转换规则",
-        before.map(i64::from),
-        members,
-        page.total,
-        last.map(i64::from),
-    ))
+    Ok(collection(app, "rules", "转换规则", before, members, page.total, last))
 }

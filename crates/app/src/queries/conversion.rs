@@ -355,12 +355,8 @@ pub async fn application(app: &App, who: &Principal, id: ApplicationId) -> AppRe
     if !may_see(app, who, &a).await? {
         return Err(AppError::not_found());
     }
-    let mut sources = Vec::new();
-    for h in store::conversion::application_sources(pool, id).await? {
-        if let Some(h) = store::holdings::by_id(pool, h).await? {
-            sources.push(h.name);
-        }
-    }
+    let source_ids = store::conversion::application_sources(pool, id).await?;
+    let sources = names_in(&store::holdings::names_of(pool, &source_ids).await?, &source_ids);
     let target_ids: Vec<CatalogOutcomeId> = store::conversion::targets(pool, a.rule_id)
         .await?
         .into_iter()
@@ -470,11 +466,7 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
     outcome_ids.sort_unstable();
     outcome_ids.dedup();
     let outcomes = super::catalog::many(app, &outcome_ids).await?;
-    let uses = |ids: &[HoldingId]| -> Vec<String> {
-        ids.iter()
-            .filter_map(|id| holding_names.iter().find(|(h, _)| h == id).map(|(_, n)| n.clone()))
-            .collect()
-    };
+    let uses = |ids: &[HoldingId]| names_in(&holding_names, ids);
     let gains = |ids: &[CatalogOutcomeId]| -> Vec<String> {
         ids.iter()
             .filter_map(|id| outcomes.iter().find(|o| o.id == *id).map(|o| o.name.clone()))
@@ -529,6 +521,13 @@ pub async fn learner_matches(app: &App, l: &Learner) -> AppResult<(Vec<LearnerMa
         })
         .collect();
     Ok((rows, outcomes))
+}
+
+/// The names of `ids`, in their order, from (id, name) pairs read in one query.
+fn names_in(names: &[(HoldingId, String)], ids: &[HoldingId]) -> Vec<String> {
+    ids.iter()
+        .filter_map(|id| names.iter().find(|(h, _)| h == id).map(|(_, n)| n.clone()))
+        .collect()
 }
 
 /// Whether the learner may apply for this rule now.
