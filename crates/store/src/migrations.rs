@@ -122,6 +122,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "exact_names",
         sql: include_str!("../migrations/0022_exact_names.sql"),
     },
+    Migration {
+        version: 23,
+        name: "gin_pending",
+        sql: include_str!("../migrations/0023_gin_pending.sql"),
+    },
 ];
 
 /// The SHA-256 of a migration's text, as recorded when it is applied.

@@ -24,6 +24,11 @@ pub async fn list(app: &App, who: &Principal, f: HoldingFilter, page: i64, per_p
     Ok(store::holdings::list(&app.db, &scoped(who, f), page, per_page).await?)
 }
 
+/// A page of the list without its count (the caller counted it with `count`).
+pub async fn rows(app: &App, who: &Principal, f: HoldingFilter, page: i64, per_page: i64) -> AppResult<Vec<Holding>> {
+    Ok(store::holdings::rows(&app.db, &scoped(who, f), page, per_page).await?)
+}
+
 pub async fn count(app: &App, who: &Principal, f: HoldingFilter) -> AppResult<i64> {
     Ok(store::holdings::count(&app.db, &scoped(who, f)).await?)
 }

@@ -19,6 +19,8 @@ pub struct Options {
     pub sizes: Sizes,
     pub seconds: f64,
     pub connections: Vec<usize>,
+    /// Only the routes whose names contain one of these (all when empty).
+    pub routes: Vec<String>,
     pub pg: String,
     /// Where the seeded SQLite bank and its files are kept between runs.
     pub data: PathBuf,
@@ -57,7 +59,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             cookie: cookie.to_string(),
             sign_in: None,
         };
-        let routes = vec![
+        let mut routes = vec![
             Route {
                 sign_in: Some(("learner", learner_id.clone())),
                 ..get("sign-in", "/login/learner", "")
@@ -75,6 +77,9 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             get("verify", &format!("/verify?number={number}"), ""),
             get("statistics", "/department/statistics", &centre),
         ];
+        if !o.routes.is_empty() {
+            routes.retain(|r| o.routes.iter().any(|w| r.name.contains(w.as_str())));
+        }
         let trivial = get("healthz", "/healthz", "");
         // One untimed request each first: caches (统计分析 counts at most every few
         // minutes) and the database's page cache are measured warm, as in service.

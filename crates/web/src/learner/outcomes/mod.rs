@@ -125,7 +125,8 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         },
     )
     .await?;
-    let result = app::queries::holdings::list(
+    // The tab's count is the list's: counted once.
+    let rows = app::queries::holdings::rows(
         &s.app,
         &me,
         Filter {
@@ -136,8 +137,8 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         PER_PAGE,
     )
     .await?;
-    let rows = result
-        .rows
+    let total = if converted { converted_count } else { personal_count };
+    let rows = rows
         .iter()
         .map(|h| Row {
             id: h.id,
@@ -154,7 +155,7 @@ async fn list(State(s): State<AppState>, a: LearnerAuth, Query(q): Query<ListQue
         .collect();
     let (types, subtypes) = forms::type_choices(&s.app).await?;
     let pager = Pager::new(
-        result.total,
+        total,
         q.page,
         "/learner/outcomes",
         &[
