@@ -230,25 +230,21 @@ pub async fn transition<'c>(e: impl Exec<'c>, id: HoldingId, from: &str, to: &st
 
 /// 存储: marks a submitted outcome stored by the bank.
 pub async fn store_submitted<'c>(e: impl Exec<'c>, id: HoldingId, by: i64, now: i64) -> Result<bool> {
-    let r = sqlx::query(
-        "UPDATE learner_outcomes SET status = 'stored', stored_by = 'bank', stored_by_id = $2, stored_at = $3, updated_at = $3 \
-         WHERE id = $1 AND status = 'submitted'",
-    )
-    .bind(id)
-    .bind(by)
-    .bind(now)
-    .execute(e)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    store_by_bank(e, id, by, now, "status = 'submitted'").await
 }
 
 /// Stores an outcome whatever its state short of withdrawn (a recognised informal
 /// outcome enters the bank on its final review).
 pub async fn force_store<'c>(e: impl Exec<'c>, id: HoldingId, by: i64, now: i64) -> Result<bool> {
-    let r = sqlx::query(
+    store_by_bank(e, id, by, now, "status IN ('registered', 'submitted')").await
+}
+
+/// Marks the outcome stored by the bank if its status satisfies `from`.
+async fn store_by_bank<'c>(e: impl Exec<'c>, id: HoldingId, by: i64, now: i64, from: &'static str) -> Result<bool> {
+    let r = sqlx::query(&format!(
         "UPDATE learner_outcomes SET status = 'stored', stored_by = 'bank', stored_by_id = $2, stored_at = $3, updated_at = $3 \
-         WHERE id = $1 AND status IN ('registered', 'submitted')",
-    )
+         WHERE id = $1 AND {from}"
+    ))
     .bind(id)
     .bind(by)
     .bind(now)
