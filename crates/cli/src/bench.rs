@@ -10,6 +10,7 @@ use anyhow::Context;
 use app::{App, Config};
 use store::Db;
 
+pub mod command;
 pub mod import;
 pub mod load;
 pub mod seed;
@@ -443,6 +444,7 @@ async fn fresh_app(url: &str, files: &std::path::Path) -> anyhow::Result<App> {
 /// A PostgreSQL server on which each benchmark creates and drops its own database.
 struct PgScratch {
     admin: Db,
+    /// The server's URL without a database name.
     base: String,
 }
 

@@ -76,7 +76,7 @@ enum Command {
     /// Benchmarks (programs, not tests): they print ratios to a floor measured in the same run.
     Bench {
         #[command(subcommand)]
-        which: BenchKind,
+        which: bench::command::BenchKind,
     },
     /// Check a certificate PDF or a credential (JSON) offline: against a public key, or
     /// against this bank's keys and status lists.
@@ -101,92 +101,6 @@ enum Command {
 enum SyncSource {
     /// Pull the X证书 platform's certificate feed (`xcert.feed_url`) from the last good cursor.
     Xcert,
-}
-
-#[derive(Subcommand)]
-enum BenchKind {
-    /// Importing generated learner-outcome files of the given sizes through the job path.
-    Import {
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
-        sizes: Vec<usize>,
-        #[arg(
-            long,
-            env = "CREDITBANK_TEST_PG",
-            default_value = "postgres://postgres@127.0.0.1:5432/test"
-        )]
-        pg: String,
-    },
-    /// One run of `bench import`, in its own process so that its peak memory is its own.
-    #[command(hide = true)]
-    ImportRun {
-        #[arg(long)]
-        db: String,
-        #[arg(long)]
-        url: String,
-        #[arg(long)]
-        file: std::path::PathBuf,
-        #[arg(long)]
-        files: std::path::PathBuf,
-        #[arg(long)]
-        rows: usize,
-    },
-    /// Finding applicable rules among N rules and M learner outcomes; certificate PDFs per second.
-    Conversion {
-        #[arg(long, default_value_t = 100_000)]
-        rules: usize,
-        #[arg(long, default_value_t = 1_000_000)]
-        outcomes: usize,
-        #[arg(
-            long,
-            env = "CREDITBANK_TEST_PG",
-            default_value = "postgres://postgres@127.0.0.1:5432/test"
-        )]
-        pg: String,
-    },
-    /// The real server under load over a national-size bank (seeded once, then reused):
-    /// requests/s, p50 and p99 per route at each number of connections, against /healthz.
-    Load {
-        /// `sqlite`, `postgres` or both.
-        #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
-        db: Vec<String>,
-        #[arg(long, default_value_t = 1_000_000)]
-        learners: i64,
-        #[arg(long, default_value_t = 5_000_000)]
-        outcomes: i64,
-        #[arg(long, default_value_t = 200_000)]
-        catalog: i64,
-        #[arg(long, default_value_t = 100_000)]
-        rules: i64,
-        /// How long each (route, connections) runs.
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
-        connections: Vec<usize>,
-        /// Only the routes whose names contain one of these (all when empty).
-        #[arg(long, value_delimiter = ',')]
-        routes: Vec<String>,
-        /// Where the seeded SQLite bank is kept between runs.
-        #[arg(long, default_value = "bench/data")]
-        data: std::path::PathBuf,
-        #[arg(
-            long,
-            env = "CREDITBANK_TEST_PG",
-            default_value = "postgres://postgres@127.0.0.1:5432/test"
-        )]
-        pg: String,
-    },
-    /// Catalog search over N institution outcomes on SQLite and PostgreSQL.
-    Catalog {
-        #[arg(long, default_value_t = 100_000)]
-        rows: usize,
-        /// PostgreSQL server to create the benchmark database on.
-        #[arg(
-            long,
-            env = "CREDITBANK_TEST_PG",
-            default_value = "postgres://postgres@127.0.0.1:5432/test"
-        )]
-        pg: String,
-    },
 }
 
 #[derive(Subcommand)]
@@ -344,59 +258,7 @@ async fn main() -> anyhow::Result<()> {
             println!("数据库已迁移到最新版本：{}", redact(&app.config.database_url));
             Ok(())
         }
-        Command::Bench {
-            which: BenchKind::Catalog { rows, pg },
-        } => bench::catalog(rows, &pg).await,
-        Command::Bench {
-            which:
-                BenchKind::Load {
-                    db,
-                    learners,
-                    outcomes,
-                    catalog,
-                    rules,
-                    seconds,
-                    connections,
-                    routes,
-                    data,
-                    pg,
-                },
-        } => {
-            let sizes = bench::seed::Sizes {
-                learners,
-                outcomes,
-                catalog,
-                rules,
-            };
-            std::fs::create_dir_all(&data)?;
-            let data = data.canonicalize()?;
-            bench::load::run(bench::load::Options {
-                dbs: db,
-                sizes,
-                seconds,
-                connections,
-                routes,
-                pg,
-                data,
-            })
-            .await
-        }
-        Command::Bench {
-            which: BenchKind::Import { sizes, pg },
-        } => bench::import::run(&sizes, &pg).await,
-        Command::Bench {
-            which:
-                BenchKind::ImportRun {
-                    db,
-                    url,
-                    file,
-                    files,
-                    rows,
-                },
-        } => bench::import::one(&db, &url, &file, &files, rows).await,
-        Command::Bench {
-            which: BenchKind::Conversion { rules, outcomes, pg },
-        } => bench::conversion(rules, outcomes, &pg).await,
+        Command::Bench { which } => bench::command::run(which).await,
         Command::Verify { file, key } => verify::run(config, &file, key).await,
         Command::RotateSigningKey => verify::rotate(config).await,
         Command::Admin { action } => admin(App::build(config).await?, action).await,

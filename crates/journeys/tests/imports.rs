@@ -333,8 +333,14 @@ async fn import_learner_outcomes(t: &TestApp) {
             .await,
         1
     );
-    // Recognised: both were credited in the same transaction.
+    // Recognised: both were credited in the same transaction, and are written recognised
+    // with the outcome's credits (2 credits, in hundredths).
     assert_eq!(t.scalar("SELECT COUNT(*) FROM credit_ledger").await, 2);
+    assert_eq!(
+        t.scalar("SELECT COUNT(*) FROM learner_outcomes WHERE recognition = 'recognised' AND credits = 200")
+            .await,
+        2
+    );
     // Another institution cannot import into this outcome.
     seed_institution(t, "4137051201", "山东商业职业技术学院", bank.shandong, "13900000002").await;
     let mut other = t.client();

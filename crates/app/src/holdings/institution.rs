@@ -201,7 +201,11 @@ pub(crate) async fn store_many(
         };
         per_row.push((learner, r.number.as_deref(), r.issued_on.as_deref(), r.score.as_deref()));
     }
-    let stored = store::holdings::insert_for_learners(tx, &common, &per_row)
+    let credits = match (o.recognition, o.credits) {
+        (domain::lifecycle::CatalogRecognition::Recognised, Some(c)) => Some(c),
+        _ => None,
+    };
+    let stored = store::holdings::insert_for_learners(tx, &common, credits, &per_row)
         .await
         .map_err(|e| {
             if e.is_unique_violation() {
@@ -212,10 +216,8 @@ pub(crate) async fn store_many(
         })?;
     let body = format!("{}为您存储了学习成果“{}”。", o.institution_name, o.name);
     store::messages::send_for_holdings(tx, &stored, "机构为您存储了学习成果", &body, t).await?;
-    if let (domain::lifecycle::CatalogRecognition::Recognised, Some(c)) = (o.recognition, o.credits) {
+    if let Some(c) = credits {
         let reason = format!("成果自动认定：{}", o.name);
-        let ids: Vec<HoldingId> = stored.iter().map(|(h, _)| *h).collect();
-        store::holdings::set_credits_many(&mut **tx, &ids, c, t).await?;
         store::ledger::credit_holdings(tx, &stored, c, &reason, actor, t).await?;
         let body = format!("{reason}，获得学分银行学分 {}。", Credits(c));
         store::messages::send_for_holdings(tx, &stored, "学分入账", &body, t).await?;

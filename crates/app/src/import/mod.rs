@@ -261,15 +261,20 @@ struct Opened {
     t: i64,
 }
 
-async fn open(app: &App, src: &Source<'_>, rejected: Option<Vec<u8>>, actor: &Actor) -> AppResult<Opened> {
+async fn open(
+    app: &App,
+    src: &Source<'_>,
+    rejected: Option<tempfile::NamedTempFile>,
+    actor: &Actor,
+) -> AppResult<Opened> {
     let name = crate::files::clean_name(src.file_name);
     let rejected = match &rejected {
-        Some(b) => Some(
+        Some(f) => Some(
             crate::files::put(
                 app,
                 "file",
                 &format!("未导入数据-{name}"),
-                crate::files::Raw::Bytes(b),
+                crate::files::Raw::Path(f.path()),
                 XLSX,
             )
             .await?,

@@ -61,10 +61,16 @@ impl Rejections {
         Ok(())
     }
 
-    pub(super) fn file(&mut self) -> AppResult<Option<Vec<u8>>> {
+    /// The workbook of rejected rows, written to a temporary file (a re-imported million
+    /// rows make a workbook of tens of megabytes, which need not be held in memory).
+    pub(super) fn file(&mut self) -> AppResult<Option<tempfile::NamedTempFile>> {
         let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!(e));
         match self.book.as_mut() {
-            Some(book) => Ok(Some(book.save_to_buffer().map_err(err)?)),
+            Some(book) => {
+                let f = tempfile::NamedTempFile::new().map_err(|e| AppError::Internal(e.into()))?;
+                book.save(f.path()).map_err(err)?;
+                Ok(Some(f))
+            }
             None => Ok(None),
         }
     }

@@ -112,20 +112,23 @@ pub async fn insert<'c>(e: impl Exec<'c>, n: &NewHolding<'_>) -> Result<HoldingI
 pub type LearnerRow<'a> = (LearnerId, Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
 /// Holdings of many learners (imports): learner, number, issue date and score per row,
-/// everything else from `common` (its learner and those three are ignored). Returns
+/// everything else from `common` (its learner and those three are ignored); with
+/// `credits`, recognised as they are written (an outcome the bank recognised). Returns
 /// (holding, learner) of the rows inserted.
 pub async fn insert_for_learners(
     conn: &mut sqlx::AnyConnection,
     common: &NewHolding<'_>,
+    credits: Option<i64>,
     rows: &[LearnerRow<'_>],
 ) -> Result<Vec<(HoldingId, LearnerId)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 13, rows.len(), 4);
+    let (marks, values) = crate::batch_marks(crate::backend_of(conn), 15, rows.len(), 4);
     let sql = format!(
         "INSERT INTO learner_outcomes (institution_outcome_id, subtype_id, name, issuer, issuer_institution_id, \
-         fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at, learner_id, number, issued_on, score) \
+         fields, source, status, stored_by, stored_by_id, stored_at, created_at, updated_at, recognition, credits, \
+         learner_id, number, issued_on, score) \
          SELECT {}, v.column1, v.column2, v.column3, v.column4 FROM (VALUES {}) AS v RETURNING id, learner_id",
         marks.join(", "),
         values
@@ -143,7 +146,9 @@ pub async fn insert_for_learners(
         .bind(common.stored_by_id)
         .bind((common.status == STORED).then_some(common.now))
         .bind(common.now)
-        .bind(common.now);
+        .bind(common.now)
+        .bind(if credits.is_some() { "recognised" } else { "none" })
+        .bind(credits);
     for (learner, number, issued_on, score) in rows {
         q = q.bind(*learner).bind(*number).bind(*issued_on).bind(*score);
     }
@@ -162,16 +167,6 @@ pub async fn held_by<'c>(
         crate::id_list(learners)
     );
     Ok(sqlx::query_as(&sql).bind(institution_outcome_id).fetch_all(e).await?)
-}
-
-/// Recognises many holdings with the same credits (an import of a recognised outcome).
-pub async fn set_credits_many<'c>(e: impl Exec<'c>, ids: &[HoldingId], credits: i64, now: i64) -> Result<()> {
-    let sql = format!(
-        "UPDATE learner_outcomes SET recognition = 'recognised', credits = $1, updated_at = $2 WHERE id IN ({})",
-        crate::id_list(ids)
-    );
-    sqlx::query(&sql).bind(credits).bind(now).execute(e).await?;
-    Ok(())
 }
 
 pub async fn by_id<'c>(e: impl Exec<'c>, id: HoldingId) -> Result<Option<Holding>> {
