@@ -55,6 +55,8 @@ pub struct App {
     pub files: Arc<dyn files::FileStore>,
     /// Dashboards counted recently (统计分析), shared by this process's requests.
     pub statistics: Arc<statistics::Cache>,
+    /// The list pages' type and subtype filters, read recently.
+    pub choices: Arc<queries::taxonomy::Choices>,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
             email,
             files,
             statistics: Arc::default(),
+            choices: Arc::default(),
         })
     }
 }

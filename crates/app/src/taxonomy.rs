@@ -202,6 +202,7 @@ pub async fn add_subtype(app: &App, f: &SubtypeForm, who: &Principal, ip: &str) 
     )
     .await?;
     store::commit(tx).await?;
+    app.choices.forget();
     Ok(id)
 }
 

@@ -382,20 +382,21 @@ pub async fn type_choices(
     ),
     WebError,
 > {
-    let types = app::queries::taxonomy::types(app)
-        .await?
-        .into_iter()
+    let labels = app::queries::taxonomy::choices(app).await?;
+    let types = labels
+        .0
+        .iter()
         .map(|t| crate::kit::views::Choice {
             value: t.id,
-            label: t.name,
+            label: t.name.clone(),
         })
         .collect();
-    let subtypes = app::queries::taxonomy::subtypes(app)
-        .await?
-        .into_iter()
+    let subtypes = labels
+        .1
+        .iter()
         .map(|s| crate::kit::views::Choice {
             value: s.id,
-            label: s.name,
+            label: s.name.clone(),
         })
         .collect();
     Ok((types, subtypes))
