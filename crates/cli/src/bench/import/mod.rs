@@ -53,30 +53,15 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<()> {
             t.elapsed().as_secs_f64()
         );
         for (n, path) in &files {
-            println!("{db}: {n} rows: floor …");
-            let floor = child(
-                &exe,
-                &bank.copy(&pg, "floor").await?,
-                "floor",
-                *n,
-                plan.bank,
-                path,
-                &tmp,
-            )
-            .await?;
-            bank.drop_copy(&pg, "floor").await?;
-            println!("{db}: {n} rows: import and re-import …");
-            let mut r = child(
-                &exe,
-                &bank.copy(&pg, "import").await?,
-                "import",
-                *n,
-                plan.bank,
-                path,
-                &tmp,
-            )
-            .await?;
-            bank.drop_copy(&pg, "import").await?;
+            // The floor and the import, each on its own copy of the bank.
+            let mut out = Vec::new();
+            for phase in ["floor", "import"] {
+                println!("{db}: {n} rows: {phase} …");
+                let copy = bank.copy(&pg, phase).await?;
+                out.push(child(&exe, &copy, phase, *n, plan.bank, path, &tmp).await?);
+                bank.drop_copy(&pg, phase).await?;
+            }
+            let (floor, mut r) = (out.remove(0), out.remove(0));
             let (rate, floor_rate) = (
                 r["rows_per_s"].as_f64().unwrap_or(0.0),
                 floor["rows_per_s"].as_f64().unwrap_or(1.0),
