@@ -424,6 +424,10 @@ async fn scope_of_outcome_pages(t: &TestApp) {
         .await;
     assert_eq!(r.status, 303);
     let new_sub = subtype(t, "micro_major").await;
+    // The list pages' subtype filter, read a moment ago (and kept for a while), offers the
+    // new subtype at once: adding it cleared what was kept.
+    let option = format!("<option value=\"{new_sub}\">微专业证书</option>");
+    assert!(sd.get("/institution/outcomes").await.has(&option));
     cd.get(&format!("/department/taxonomy/{new_sub}")).await;
     let r = cd
         .post(
