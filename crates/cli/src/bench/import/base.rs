@@ -11,7 +11,7 @@ use sqlx::Connection;
 use store::Backend;
 
 use super::file::person;
-use super::floor::Copy;
+use super::floor::{Copy, insert};
 use crate::bench::fresh_app;
 
 pub const INSTITUTION: &str = "4100000002";
@@ -20,7 +20,18 @@ pub const OUTCOME: &str = "高等数学";
 pub const CREDITS: i64 = 400;
 /// A password hash nobody signs in with.
 pub const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bench";
-const BATCH: usize = 1_000;
+/// People written per batch on SQLite.
+const BATCH: u64 = 10_000;
+
+/// The institution's user, as the audit rows of the benchmark name it.
+pub fn actor() -> store::audit::Actor {
+    store::audit::Actor {
+        role: Some("institution".into()),
+        id: Some(1),
+        name: Some("基准".into()),
+        ip: None,
+    }
+}
 
 /// Builds the bank at `url`; `files` is its files directory.
 pub async fn build(url: &str, files: &Path, bank: u64) -> anyhow::Result<()> {
@@ -36,12 +47,7 @@ pub async fn build(url: &str, files: &Path, bank: u64) -> anyhow::Result<()> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let actor = store::audit::Actor {
-        role: Some("institution".into()),
-        id: Some(1),
-        name: Some("基准".into()),
-        ip: None,
-    };
+    let actor = actor();
     let outcome = app::catalog::create(&app, inst, course, OUTCOME, &fields, &actor)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -88,20 +94,8 @@ pub async fn build(url: &str, files: &Path, bank: u64) -> anyhow::Result<()> {
             let mut tx = app.db.begin().await?;
             let mut k = 0;
             while k < bank {
-                let rows: Vec<[String; 8]> = (k..(k + BATCH as u64).min(bank)).map(row).collect();
-                let sql = format!(
-                    "INSERT INTO learners ({COLS}) VALUES {}",
-                    store::value_rows(Backend::Sqlite, rows.len(), 8)
-                );
-                let mut q = sqlx::query(&sql);
-                for r in &rows {
-                    q = q.bind(r[0].parse::<i64>()?);
-                    for v in &r[1..7] {
-                        q = q.bind(v.as_str());
-                    }
-                    q = q.bind(0i64);
-                }
-                q.execute(&mut *tx).await?;
+                let rows: Vec<Vec<String>> = (k..(k + BATCH).min(bank)).map(|k| row(k).to_vec()).collect();
+                insert(&mut tx, "learners", COLS, &rows).await?;
                 k += rows.len() as u64;
             }
             store::commit(tx).await?;

@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use sqlx::Connection;
 use store::Backend;
 
@@ -99,17 +98,10 @@ struct Chunk {
 /// Parses the file and writes its rows; returns the seconds it took.
 pub async fn run(url: &str, backend: Backend, file: &Path, n: usize, bank: u64) -> anyhow::Result<f64> {
     let db = store::Db::connect(url).await?;
-    let one = |sql: &'static str| {
-        let pool = db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(sql)
-                .bind(INSTITUTION)
-                .fetch_one(&pool)
-                .await
-                .context(sql)
-        }
-    };
-    let inst = one("SELECT id FROM institutions WHERE code = $1").await?;
+    let inst: i64 = sqlx::query_scalar("SELECT id FROM institutions WHERE code = $1")
+        .bind(INSTITUTION)
+        .fetch_one(&db.pool)
+        .await?;
     let outcome = sqlx::query_as::<_, (i64, i64)>("SELECT id, subtype_id FROM institution_outcomes WHERE name = $1")
         .bind(OUTCOME)
         .fetch_one(&db.pool)
@@ -235,8 +227,9 @@ pub async fn run(url: &str, backend: Backend, file: &Path, n: usize, bank: u64) 
     Ok(secs)
 }
 
-/// Batched prepared INSERTs of text rows (SQLite converts them by column affinity).
-async fn insert(tx: &mut store::Tx, table: &str, cols: &str, rows: &[Vec<String>]) -> anyhow::Result<()> {
+/// Batched prepared INSERTs of text rows on SQLite (which converts them by column
+/// affinity), as many rows a statement as its parameter limit allows.
+pub async fn insert(tx: &mut store::Tx, table: &str, cols: &str, rows: &[Vec<String>]) -> anyhow::Result<()> {
     let width = cols.split(',').count();
     for batch in rows.chunks(30_000 / width) {
         let sql = format!(

@@ -259,12 +259,7 @@ async fn import(
     outcome: i64,
     file: &Path,
 ) -> anyhow::Result<(f64, (usize, usize))> {
-    let actor = store::audit::Actor {
-        role: Some("institution".into()),
-        id: Some(1),
-        name: Some("基准".into()),
-        ip: None,
-    };
+    let actor = base::actor();
     let t = Instant::now();
     let job = app::jobs::enqueue_import_file(
         app,
@@ -302,13 +297,7 @@ static PEAK_ANON_KB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64
 fn sample_anon_memory() {
     std::thread::spawn(|| {
         loop {
-            let kb = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("RssAnon:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse::<u64>().ok())
-            });
-            if let Some(kb) = kb {
+            if let Some(kb) = super::status_kb("RssAnon") {
                 PEAK_ANON_KB.fetch_max(kb, std::sync::atomic::Ordering::Relaxed);
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
